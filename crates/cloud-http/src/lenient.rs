@@ -1,0 +1,1 @@
+//! Lenient JSON decoding helpers.

@@ -1,0 +1,1 @@
+//! Request signing for Capital Online, Alibaba Cloud and Huawei Cloud APIs.

@@ -1,0 +1,3 @@
+//! Async client (types for now).
+
+pub mod generated;
