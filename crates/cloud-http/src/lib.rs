@@ -1,3 +1,145 @@
 //! The shared HTTP runtime of the cloud backup SDK crates.
+//!
+//! Written once, used by every provider crate: a [`Transport`] (reqwest with rustls, one
+//! connection pool) that sends an operation with timeouts and retries, asking a
+//! provider-specific [`ServiceProtocol`] whether each response is an error; one [`Error`] type
+//! with predicates; a lazy paging [`Stream`](futures::Stream) ([`paginate`]); and [`lenient`]
+//! serde helpers for the JSON the servers really send.
+//!
+//! This crate knows no signing algorithm. The provider crate hands [`Transport::send`] a closure
+//! that **builds and signs** the request; it is called once per attempt with an
+//! [`AttemptContext`] carrying a fresh timestamp (from the configured [`Clock`]) and a fresh
+//! nonce (from the [`NonceSource`]), because the gateways reject a replayed nonce or a stale
+//! timestamp.
+//!
+//! # Example
+//!
+//! ```
+//! use cloud_http::{AlibabaProtocol, AttemptContext, Error, HttpConfig, Transport};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct DescribeBackups {
+//!     #[serde(rename = "RequestId")]
+//!     request_id: String,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Error> {
+//! # let server = wiremock::MockServer::start().await;
+//! # wiremock::Mock::given(wiremock::matchers::any())
+//! #     .respond_with(wiremock::ResponseTemplate::new(200)
+//! #         .set_body_string(r#"{"RequestId":"6BE56E05","Items":{"Backup":[]}}"#))
+//! #     .mount(&server).await;
+//! # let endpoint = server.uri();
+//! // `endpoint` is e.g. "https://rds.aliyuncs.com" (here a local test server).
+//! let transport = Transport::new(HttpConfig::default(), AlibabaProtocol)?
+//!     .with_service_name("aliyun-rds");
+//! let client = transport.http_client().clone();
+//! let response: DescribeBackups = transport
+//!     .send_json("DescribeBackups", |attempt: &AttemptContext| {
+//!         // A provider crate signs here with attempt.timestamp and attempt.nonce.
+//!         let query = [
+//!             ("Action", "DescribeBackups"),
+//!             ("SignatureNonce", attempt.nonce.as_str()),
+//!         ];
+//!         Ok(client.get(&endpoint).query(&query).build()?)
+//!     })
+//!     .await?;
+//! assert_eq!(response.request_id, "6BE56E05");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Retries and timeouts
+//!
+//! Defaults (all settable on [`HttpConfig`] and [`RetryPolicy`]): connect 10 s, one attempt
+//! 60 s, the whole operation 5 min, 3 attempts, backoff ceiling 200 ms doubling up to 20 s
+//! with full jitter.
+//!
+//! An attempt is retried when [`ServiceProtocol::is_retryable`] says so; by default that is
+//! [`Error::is_retryable`]: connection failures, attempt timeouts, HTTP 429/500/502/503/504,
+//! and the codes `Throttling` (and `Throttling.*`), `ServiceUnavailable`, `InternalError`,
+//! `APIG.0308`, `APIGW.0308`. Signature, permission and validation errors never are.
+//!
+//! A delay the server asks for replaces the backoff: `Retry-After` in seconds or as an
+//! HTTP-date (compared with the configured clock), and Alibaba's `x-acs-retry-after` in
+//! **milliseconds** (the unit Alibaba's own darabonba-openapi and aliyun-cli clients use). A
+//! delay that would end past the operation timeout is not waited for: the last error is
+//! returned at once, with [`Error::retry_after`] saying what the server asked.
+//!
+//! Operations that must not be repeated (e.g. creating a backup) can use
+//! [`Transport::with_retry_policy`] with [`RetryPolicy::no_retry`].
+//!
+//! # Errors
+//!
+//! [`Error`] is opaque: [`kind()`](Error::kind) ([`ErrorKind`]: transport, timeout, service,
+//! decode, config), [`status()`](Error::status), [`code()`](Error::code),
+//! [`message()`](Error::message), [`request_id()`](Error::request_id), and the predicates
+//! [`is_throttling()`](Error::is_throttling), [`is_retryable()`](Error::is_retryable),
+//! [`is_not_found()`](Error::is_not_found), [`is_auth()`](Error::is_auth),
+//! [`is_timeout()`](Error::is_timeout). It displays as
+//! `service error: SignatureDoesNotMatch: Specified signature is not matched ... (HTTP 400,
+//! request id 6BE5...)`, or as a sentence for the other kinds; a decode error names the JSON
+//! path that failed, or says what arrived instead of JSON (an empty body, an HTML page and its
+//! title, truncated JSON) with a short excerpt.
+//!
+//! # Secrets
+//!
+//! The runtime sees secrets only inside the requests the provider crates build. It logs a
+//! request's method, host and path, never its headers or query string; reqwest errors lose
+//! their URL before they are kept; and every text from the wire that goes into an error (a
+//! message, an extra field, a body excerpt) has `Signature=` and `Authorization` values
+//! replaced by `** redacted **`.
+//!
+//! # Tracing
+//!
+//! Each [`Transport::send`] runs in an `info` span `cloud_http.operation` (fields `service`,
+//! `operation`, `attempts`), each attempt in a `debug` span `cloud_http.attempt` (fields
+//! `attempt`, `status`, `delay_ms`, the delay before the next attempt). A retry is logged at
+//! `info` with the error; nothing secret is logged at any level.
+//!
+//! # Crate organization
+//!
+//! * [`Transport`], [`AttemptContext`]: sending with timeouts and retries
+//!   (`src/transport.rs`).
+//! * [`HttpConfig`], [`RetryPolicy`], [`Clock`], [`NonceSource`]: settings, with `with_*`
+//!   setters (`src/config.rs`).
+//! * [`ServiceProtocol`] and the ready parsers [`AlibabaProtocol`], [`HuaweiProtocol`],
+//!   [`CapitalOnlineProtocol`] (`src/protocol.rs`).
+//! * [`Error`], [`ErrorKind`], [`ServiceError`] (`src/error.rs`).
+//! * [`RawResponse`]: status, headers, size-capped body, [`RawResponse::json`] with
+//!   path-naming errors, request id lookup (`src/response.rs`).
+//! * [`paginate`], [`Page`], [`PageCursor`]: the lazy paging stream (`src/paginate.rs`).
+//! * [`lenient`]: serde helpers that accept numbers as strings and the reverse, `"74464.0"`,
+//!   missing and `null` fields.
+//! * Private: `retry` (jitter randomness, `Retry-After` / `x-acs-retry-after` parsing),
+//!   `redact` (removing signatures from text).
+//!
+//! The integration tests (`tests/it/`) run the transport against wiremock and raw sockets on
+//! 127.0.0.1 only.
 
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) is the body of a [`RawResponse`].
+pub use bytes;
+
+mod config;
+mod error;
 pub mod lenient;
+mod paginate;
+mod protocol;
+mod redact;
+mod response;
+mod retry;
+mod transport;
+
+pub use config::{Clock, HttpConfig, NonceSource, RetryPolicy};
+pub use error::{Error, ErrorKind, ServiceError};
+pub use paginate::{Page, PageCursor, paginate};
+pub use protocol::{AlibabaProtocol, CapitalOnlineProtocol, HuaweiProtocol, ServiceProtocol};
+pub use response::{REQUEST_ID_HEADERS, RawResponse};
+pub use transport::{AttemptContext, Transport};
+
+/// Compiles and runs the examples of `README.md` as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,687 @@
+//! The one error type of the runtime and of every provider crate.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use crate::redact::redact;
+
+/// What kind of failure an [`Error`] is.
+///
+/// New kinds may be added; match with a wildcard arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request could not be sent or the response could not be read: DNS, connect, TLS,
+    /// a dropped connection.
+    Transport,
+    /// An attempt, or the whole operation, did not finish in time.
+    Timeout,
+    /// The service answered with an error: an HTTP error status, or a success status whose body
+    /// says the call failed (Capital Online's `"Code": "InvalidParameter"` with HTTP 200).
+    Service,
+    /// The response arrived but its body is not what was expected: not JSON, truncated, a field
+    /// of the wrong type, or larger than the body size limit.
+    Decode,
+    /// The request could not be built: a bad endpoint, an invalid header, an invalid setting.
+    Config,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Service => "service error",
+            ErrorKind::Decode => "decode error",
+            ErrorKind::Config => "configuration error",
+        })
+    }
+}
+
+/// What a [`ServiceProtocol`](crate::ServiceProtocol) extracts from an error response: the
+/// provider's code, message, request id and any extra fields worth keeping.
+///
+/// Build one with [`ServiceError::new`] and the `with_*` setters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The provider's error code, e.g. `Throttling`, `DBS.200022`, `InvalidParameter`.
+    pub code: Option<String>,
+    /// The provider's human-readable message.
+    pub message: Option<String>,
+    /// The request id from the body or the response headers.
+    pub request_id: Option<String>,
+    /// Extra named fields, e.g. Alibaba's `HostId` and `Recommend`.
+    pub extra: Vec<(String, String)>,
+}
+
+impl ServiceError {
+    /// An empty service error; fill it with the `with_*` setters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the provider's error code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the provider's message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Adds an extra named field.
+    pub fn with_extra(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra.push((name.into(), value.into()));
+        self
+    }
+}
+
+type Source = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The error of every operation: a failure to send, a timeout, a service error or a response
+/// that could not be decoded.
+///
+/// It is opaque: ask it with [`kind()`](Error::kind), the getters and the predicates
+/// ([`is_retryable()`](Error::is_retryable), [`is_throttling()`](Error::is_throttling), ...).
+/// Its `Display` shows the provider's code, message and request id, or a sentence saying what
+/// went wrong; neither `Display` nor `Debug` ever shows a signature or an `Authorization` value.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    status: Option<u16>,
+    code: Option<String>,
+    message: Option<String>,
+    request_id: Option<String>,
+    extra: Vec<(String, String)>,
+    /// For non-service errors: what happened, as a sentence fragment.
+    detail: Option<String>,
+    /// For decode errors: the JSON path that failed.
+    path: Option<String>,
+    /// Overrides the classification by kind/code/status (e.g. an operation deadline).
+    retryable: Option<bool>,
+    retry_after: Option<Duration>,
+    attempts: Option<u32>,
+    source: Option<Source>,
+}
+
+/// Codes that mean "too many requests".
+const THROTTLING_CODES: &[&str] = &["Throttling", "APIG.0308", "APIGW.0308", "Http429"];
+
+/// Codes that mean "the service is temporarily unable to answer".
+const UNAVAILABLE_CODES: &[&str] = &[
+    "ServiceUnavailable",
+    "InternalError",
+    "UnknownError",
+    "Http500",
+    "Http502",
+    "Http503",
+    "Http504",
+];
+
+/// Codes of signature, credential and permission failures.
+const AUTH_CODES: &[&str] = &[
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "SignatureNonceUsed",
+    "InvalidAccessKeyId",
+    "InvalidAccessKeySecret",
+    "InvalidSecurityToken",
+    "InvalidTimeStamp",
+    "AccessDenied",
+    "Forbidden",
+    "NoPermission",
+    "Unauthorized",
+    "APIG.0301",
+    "APIGW.0301",
+];
+
+/// Code prefixes of validation failures, never retried whatever the status.
+const VALIDATION_PREFIXES: &[&str] = &[
+    "Invalid",
+    "Missing",
+    "ArgMissing",
+    "BadArgs",
+    "UnsupportedOperation",
+];
+
+/// `code` is `base` or `base.<anything>` (Alibaba's `Throttling.User`, `Forbidden.RAM`).
+fn code_is(code: &str, base: &str) -> bool {
+    code == base
+        || code
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+fn code_in(code: &str, list: &[&str]) -> bool {
+    list.iter().any(|base| code_is(code, base))
+}
+
+impl Error {
+    fn from_inner(kind: ErrorKind) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                operation: None,
+                status: None,
+                code: None,
+                message: None,
+                request_id: None,
+                extra: Vec::new(),
+                detail: None,
+                path: None,
+                retryable: None,
+                retry_after: None,
+                attempts: None,
+                source: None,
+            }),
+        }
+    }
+
+    fn with_detail(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        let mut error = Self::from_inner(kind);
+        error.inner.detail = Some(redact(&detail.into()));
+        error
+    }
+
+    /// A service error: the HTTP status (if any) and what the protocol extracted.
+    ///
+    /// The message and extra values are redacted (signatures and `Authorization` values that
+    /// a server may echo are removed).
+    pub fn service(status: Option<u16>, service: ServiceError) -> Self {
+        let mut error = Self::from_inner(ErrorKind::Service);
+        error.inner.status = status;
+        error.inner.code = service.code.filter(|c| !c.is_empty());
+        error.inner.message = service
+            .message
+            .filter(|m| !m.is_empty())
+            .map(|m| redact(&m));
+        error.inner.request_id = service.request_id.filter(|r| !r.is_empty());
+        error.inner.extra = service
+            .extra
+            .into_iter()
+            .map(|(name, value)| (name, redact(&value)))
+            .collect();
+        error
+    }
+
+    /// A configuration error: the request could not be built.
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::with_detail(ErrorKind::Config, message)
+    }
+
+    /// A configuration error caused by `source`.
+    pub fn config_with_source(
+        message: impl Into<String>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        Self::with_detail(ErrorKind::Config, message).with_source(Box::new(source))
+    }
+
+    /// A decode error: the response is not what was expected.
+    pub fn decode(message: impl Into<String>) -> Self {
+        Self::with_detail(ErrorKind::Decode, message)
+    }
+
+    /// A transport error: the request could not be sent or the response not read.
+    pub fn transport(message: impl Into<String>) -> Self {
+        Self::with_detail(ErrorKind::Transport, message)
+    }
+
+    /// A timeout.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::with_detail(ErrorKind::Timeout, message)
+    }
+
+    pub(crate) fn decode_at(
+        message: impl Into<String>,
+        path: Option<String>,
+        status: u16,
+        request_id: Option<String>,
+        source: Option<Source>,
+    ) -> Self {
+        let mut error = Self::with_detail(ErrorKind::Decode, message);
+        error.inner.path = path;
+        error.inner.status = Some(status);
+        error.inner.request_id = request_id;
+        error.inner.source = source;
+        error
+    }
+
+    pub(crate) fn with_source(mut self, source: Source) -> Self {
+        self.inner.source = Some(source);
+        self
+    }
+
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        if self.inner.operation.is_none() {
+            self.inner.operation = Some(operation);
+        }
+        self
+    }
+
+    pub(crate) fn with_retryable(mut self, retryable: bool) -> Self {
+        self.inner.retryable = Some(retryable);
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, delay: Option<Duration>) -> Self {
+        self.inner.retry_after = delay;
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = Some(attempts);
+        self
+    }
+
+    pub(crate) fn set_status_if_missing(&mut self, status: u16) {
+        self.inner.status.get_or_insert(status);
+    }
+
+    pub(crate) fn set_request_id_if_missing(&mut self, request_id: Option<String>) {
+        if self.inner.request_id.is_none() {
+            self.inner.request_id = request_id;
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The provider's error code, e.g. `Throttling` or `DBS.200022`.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The provider's error message (redacted).
+    pub fn message(&self) -> Option<&str> {
+        self.inner.message.as_deref()
+    }
+
+    /// The request id the service gave the failed request, from the body or the headers.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// Extra fields of the error body, e.g. Alibaba's `HostId` and `Recommend`.
+    pub fn extra(&self) -> &[(String, String)] {
+        &self.inner.extra
+    }
+
+    /// The value of one extra field by name.
+    pub fn extra_field(&self, name: &str) -> Option<&str> {
+        self.inner
+            .extra
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The operation that failed, e.g. `DescribeBackups`, when the error came from
+    /// [`Transport::send`](crate::Transport::send).
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// For a decode error: the JSON path that failed, e.g. `Items.Backup[0].BackupSize`.
+    pub fn json_path(&self) -> Option<&str> {
+        self.inner.path.as_deref()
+    }
+
+    /// The delay the server asked for before a retry (`Retry-After`, `x-acs-retry-after`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// How many attempts were made before giving up, when the error came from
+    /// [`Transport::send`](crate::Transport::send).
+    pub fn attempts(&self) -> Option<u32> {
+        self.inner.attempts
+    }
+
+    /// The request was throttled: HTTP 429, or a throttling code (`Throttling`,
+    /// `Throttling.User`, `Throttling.Api`, any other `Throttling.*`, `APIG.0308`, `APIGW.0308`).
+    pub fn is_throttling(&self) -> bool {
+        self.inner.kind == ErrorKind::Service
+            && (self.inner.status == Some(429)
+                || self.code().is_some_and(|c| code_in(c, THROTTLING_CODES)))
+    }
+
+    /// A signature, credential or permission failure: HTTP 401/403, or a code such as
+    /// `SignatureDoesNotMatch`, `InvalidAccessKeyId.NotFound`, `Forbidden.RAM`, `APIG.0301`.
+    pub fn is_auth(&self) -> bool {
+        self.inner.kind == ErrorKind::Service
+            && (matches!(self.inner.status, Some(401 | 403))
+                || self.code().is_some_and(|c| code_in(c, AUTH_CODES)))
+    }
+
+    /// The resource does not exist: HTTP 404, or a code containing `NotFound`
+    /// (`InvalidDBInstanceId.NotFound`, `ResourceNotFound`).
+    pub fn is_not_found(&self) -> bool {
+        self.inner.kind == ErrorKind::Service
+            && !self.is_auth()
+            && (self.inner.status == Some(404)
+                || self
+                    .code()
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("notfound")))
+    }
+
+    /// An attempt or the whole operation timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
+    }
+
+    /// Trying again may succeed: a transport failure, an attempt timeout, throttling, HTTP
+    /// 429/500/502/503/504, or an unavailable code (`ServiceUnavailable`, `InternalError`).
+    ///
+    /// Signature, permission and validation errors are never retryable, whatever their status;
+    /// nor are decode and configuration errors, nor a timeout of the whole operation.
+    pub fn is_retryable(&self) -> bool {
+        if let Some(retryable) = self.inner.retryable {
+            return retryable;
+        }
+        match self.inner.kind {
+            ErrorKind::Transport | ErrorKind::Timeout => true,
+            ErrorKind::Service => {
+                if self.is_auth() {
+                    return false;
+                }
+                if let Some(code) = self.code() {
+                    if VALIDATION_PREFIXES.iter().any(|p| code.starts_with(p)) {
+                        return false;
+                    }
+                    if code_in(code, THROTTLING_CODES) || code_in(code, UNAVAILABLE_CODES) {
+                        return true;
+                    }
+                }
+                matches!(self.inner.status, Some(429 | 500 | 502 | 503 | 504))
+            }
+            _ => false,
+        }
+    }
+
+    fn fmt_context(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(status) = self.inner.status {
+            parts.push(format!("HTTP {status}"));
+        }
+        if let Some(request_id) = &self.inner.request_id {
+            parts.push(format!("request id {request_id}"));
+        }
+        if parts.is_empty() {
+            Ok(())
+        } else {
+            write!(f, " ({})", parts.join(", "))
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.inner.kind)?;
+        match self.inner.kind {
+            ErrorKind::Service => match (&self.inner.code, &self.inner.message) {
+                (Some(code), Some(message)) => write!(f, ": {code}: {message}")?,
+                (Some(text), None) | (None, Some(text)) => write!(f, ": {text}")?,
+                (None, None) => {}
+            },
+            _ => {
+                if let Some(detail) = &self.inner.detail {
+                    write!(f, ": {detail}")?;
+                }
+            }
+        }
+        self.fmt_context(f)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        let mut s = f.debug_struct("Error");
+        s.field("kind", &inner.kind);
+        if let Some(operation) = inner.operation {
+            s.field("operation", &operation);
+        }
+        if let Some(status) = inner.status {
+            s.field("status", &status);
+        }
+        if let Some(code) = &inner.code {
+            s.field("code", code);
+        }
+        if let Some(message) = &inner.message {
+            s.field("message", message);
+        }
+        if let Some(request_id) = &inner.request_id {
+            s.field("request_id", request_id);
+        }
+        if !inner.extra.is_empty() {
+            s.field("extra", &inner.extra);
+        }
+        if let Some(detail) = &inner.detail {
+            s.field("detail", detail);
+        }
+        if let Some(path) = &inner.path {
+            s.field("json_path", path);
+        }
+        if let Some(attempts) = inner.attempts {
+            s.field("attempts", &attempts);
+        }
+        if let Some(source) = &inner.source {
+            // Display, not Debug: a source's Debug may carry a URL with its query string.
+            s.field("source", &redact(&source.to_string()));
+        }
+        s.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// The innermost message of an error chain, redacted.
+fn root_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    redact(&current.to_string())
+}
+
+impl From<reqwest::Error> for Error {
+    /// Classifies a reqwest error; the URL (with its signed query string) is removed first.
+    fn from(error: reqwest::Error) -> Self {
+        let error = error.without_url();
+        let cause = root_cause(&error);
+        let (kind, sentence) = if error.is_builder() {
+            (ErrorKind::Config, "the request could not be built")
+        } else if error.is_connect() && error.is_timeout() {
+            (ErrorKind::Timeout, "timed out connecting to the server")
+        } else if error.is_connect() {
+            (ErrorKind::Transport, "could not connect to the server")
+        } else if error.is_timeout() {
+            (ErrorKind::Timeout, "the request timed out")
+        } else if error.is_body() || error.is_decode() {
+            (
+                ErrorKind::Transport,
+                "the connection failed while reading the response body",
+            )
+        } else if error.is_redirect() {
+            (ErrorKind::Transport, "too many redirects")
+        } else {
+            (
+                ErrorKind::Transport,
+                "the connection failed or was closed before a response arrived",
+            )
+        };
+        let top = redact(&error.to_string());
+        let detail = if cause == top || cause.is_empty() {
+            format!("{sentence}: {top}")
+        } else {
+            format!("{sentence}: {cause}")
+        };
+        Self::with_detail(kind, detail).with_source(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(status: u16, code: &str) -> Error {
+        Error::service(
+            Some(status),
+            ServiceError::new()
+                .with_code(code)
+                .with_message("m")
+                .with_request_id("rid"),
+        )
+    }
+
+    #[test]
+    fn display_shows_code_message_status_and_request_id() {
+        let error = Error::service(
+            Some(400),
+            ServiceError::new()
+                .with_code("SignatureDoesNotMatch")
+                .with_message("Specified signature is not matched with our calculation.")
+                .with_request_id("6BE56E05-XXXX"),
+        );
+        assert_eq!(
+            error.to_string(),
+            "service error: SignatureDoesNotMatch: Specified signature is not matched with our \
+             calculation. (HTTP 400, request id 6BE56E05-XXXX)"
+        );
+    }
+
+    #[test]
+    fn display_without_code_or_request_id() {
+        let error = Error::service(Some(502), ServiceError::new().with_message("bad gateway"));
+        assert_eq!(error.to_string(), "service error: bad gateway (HTTP 502)");
+        let error = Error::service(None, ServiceError::new());
+        assert_eq!(error.to_string(), "service error");
+        let error = Error::config("endpoint is not a URL");
+        assert_eq!(
+            error.to_string(),
+            "configuration error: endpoint is not a URL"
+        );
+    }
+
+    #[test]
+    fn secrets_in_messages_are_redacted() {
+        let error = Error::service(
+            Some(400),
+            ServiceError::new()
+                .with_code("SignatureDoesNotMatch")
+                .with_message("url /?A=1&Signature=c2VjcmV0%3D&B=2")
+                .with_extra("Recommend", "Authorization: ACS3 Signature=abc"),
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
+        assert!(!shown.contains("abc"), "{shown}");
+    }
+
+    #[test]
+    fn throttling_codes_and_status() {
+        for code in [
+            "Throttling",
+            "Throttling.User",
+            "Throttling.Api",
+            "APIG.0308",
+            "APIGW.0308",
+        ] {
+            let error = service(400, code);
+            assert!(error.is_throttling(), "{code}");
+            assert!(error.is_retryable(), "{code}");
+        }
+        assert!(service(429, "Whatever").is_throttling());
+        assert!(!service(400, "ThrottlingX").is_throttling());
+    }
+
+    #[test]
+    fn retryable_statuses_and_codes() {
+        for status in [429, 500, 502, 503, 504] {
+            assert!(service(status, "Something").is_retryable(), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409, 501] {
+            assert!(!service(status, "Something").is_retryable(), "{status}");
+        }
+        assert!(service(503, "ServiceUnavailable").is_retryable());
+        assert!(service(503, "ServiceUnavailable.RegionMaintaining").is_retryable());
+        assert!(service(500, "InternalError").is_retryable());
+        assert!(service(200, "InternalError").is_retryable());
+    }
+
+    #[test]
+    fn auth_and_validation_never_retryable() {
+        for code in [
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId.NotFound",
+            "Forbidden.RAM",
+            "APIG.0301",
+            "APIGW.0301",
+            "IncompleteSignature",
+        ] {
+            let error = service(500, code);
+            assert!(error.is_auth(), "{code}");
+            assert!(!error.is_retryable(), "{code}");
+            assert!(!error.is_not_found(), "{code}");
+        }
+        assert!(!service(503, "InvalidParameter").is_retryable());
+        assert!(!service(502, "MissingBackupId").is_retryable());
+        assert!(service(403, "x").is_auth());
+        assert!(service(401, "x").is_auth());
+    }
+
+    #[test]
+    fn not_found() {
+        assert!(service(404, "x").is_not_found());
+        assert!(service(400, "InvalidDBInstanceId.NotFound").is_not_found());
+        assert!(service(404, "ResourceNotFound").is_not_found());
+        assert!(!service(400, "InvalidParameter").is_not_found());
+    }
+
+    #[test]
+    fn kinds_and_predicates() {
+        assert!(Error::timeout("t").is_timeout());
+        assert!(Error::timeout("t").is_retryable());
+        assert!(Error::transport("t").is_retryable());
+        assert!(!Error::decode("d").is_retryable());
+        assert!(!Error::config("c").is_retryable());
+        assert!(!Error::timeout("t").with_retryable(false).is_retryable());
+        assert!(!Error::transport("t").is_throttling());
+        assert_eq!(Error::decode("d").kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn check<T: Send + Sync + 'static + StdError>() {}
+        check::<Error>();
+    }
+}

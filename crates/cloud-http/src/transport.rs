@@ -1,0 +1,411 @@
+//! The transport: one connection pool, timeouts, retries with a freshly signed request per
+//! attempt.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::bytes::BytesMut;
+use crate::config::{HttpConfig, RetryPolicy};
+use crate::error::Error;
+use crate::protocol::ServiceProtocol;
+use crate::response::{RawResponse, request_id_from};
+use crate::retry::server_delay;
+
+/// What the request builder gets for each attempt: a fresh timestamp and nonce to sign with.
+///
+/// The gateways reject a replayed nonce and a stale timestamp, so every attempt (retries
+/// included) is built and signed anew from its own context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptContext {
+    /// The attempt number, 1 for the first.
+    pub attempt: u32,
+    /// The time to sign with, from the configured [`Clock`](crate::Clock).
+    pub timestamp: OffsetDateTime,
+    /// The nonce to sign with, from the configured [`NonceSource`](crate::NonceSource).
+    pub nonce: String,
+}
+
+impl AttemptContext {
+    /// A context; the transport makes these, tests of request builders may too.
+    pub fn new(attempt: u32, timestamp: OffsetDateTime, nonce: impl Into<String>) -> Self {
+        Self {
+            attempt,
+            timestamp,
+            nonce: nonce.into(),
+        }
+    }
+}
+
+/// The HTTP runtime: a reqwest client (rustls, one connection pool), the configuration, and the
+/// provider's [`ServiceProtocol`]. Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    config: Arc<HttpConfig>,
+    protocol: Arc<dyn ServiceProtocol>,
+    service: &'static str,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("service", &self.service)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Done(RawResponse),
+    Failed {
+        error: Error,
+        server_delay: Option<Duration>,
+    },
+}
+
+impl Transport {
+    /// A transport with its own connection pool.
+    ///
+    /// Fails with a [`Config`](crate::ErrorKind::Config) error when the retry policy allows no
+    /// attempt, a timeout is zero, or the TLS backend cannot start.
+    pub fn new(
+        config: HttpConfig,
+        protocol: impl ServiceProtocol + 'static,
+    ) -> Result<Self, Error> {
+        validate(&config)?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|e| {
+                Error::config_with_source("the HTTP client could not be built", e.without_url())
+            })?;
+        Ok(Self {
+            client,
+            config: Arc::new(config),
+            protocol: Arc::new(protocol),
+            service: "cloud",
+        })
+    }
+
+    /// Names the service in tracing spans (e.g. `"aliyun-rds"`). Default `"cloud"`.
+    pub fn with_service_name(mut self, service: &'static str) -> Self {
+        self.service = service;
+        self
+    }
+
+    /// A transport sharing this one's connection pool with another retry policy, e.g.
+    /// [`RetryPolicy::no_retry`] for an operation that must not be repeated.
+    pub fn with_retry_policy(&self, retry: RetryPolicy) -> Result<Self, Error> {
+        let config = HttpConfig {
+            retry,
+            ..(*self.config).clone()
+        };
+        validate(&config)?;
+        Ok(Self {
+            config: Arc::new(config),
+            ..self.clone()
+        })
+    }
+
+    /// The reqwest client, for requests outside [`send`](Transport::send) (downloads).
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// Sends `operation`, retrying as configured, and returns the first successful response.
+    ///
+    /// `build` is called once per attempt with a fresh [`AttemptContext`] and must build (and
+    /// sign) the whole request; an error from it ends the operation at once. Every response
+    /// goes through the protocol's
+    /// [`service_error`](ServiceProtocol::service_error); a service error, a transport
+    /// failure or an attempt timeout is retried when
+    /// [`ServiceProtocol::is_retryable`] says so, after a backoff or the delay the server asked
+    /// for, as long as the attempt limit and the operation timeout allow. The last error is
+    /// returned otherwise.
+    pub async fn send<F>(&self, operation: &'static str, build: F) -> Result<RawResponse, Error>
+    where
+        F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
+    {
+        let span = tracing::info_span!(
+            "cloud_http.operation",
+            service = self.service,
+            operation,
+            attempts = Empty,
+        );
+        self.send_inner(operation, build, span.clone())
+            .instrument(span)
+            .await
+            .map_err(|e| e.with_operation(operation))
+    }
+
+    /// [`send`](Transport::send), then decodes the body as JSON.
+    pub async fn send_json<T, F>(&self, operation: &'static str, build: F) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
+    {
+        self.send(operation, build)
+            .await?
+            .json()
+            .map_err(|e| e.with_operation(operation))
+    }
+
+    async fn send_inner<F>(
+        &self,
+        operation: &'static str,
+        mut build: F,
+        span: tracing::Span,
+    ) -> Result<RawResponse, Error>
+    where
+        F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
+    {
+        let config = &*self.config;
+        let max_attempts = config.retry.max_attempts;
+        let deadline = Instant::now() + config.operation_timeout;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.record("attempts", attempt);
+            let context =
+                AttemptContext::new(attempt, config.clock.now(), config.nonce.next_nonce());
+            let request = build(&context)?;
+
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let limit = remaining.min(config.attempt_timeout);
+            let attempt_span = tracing::debug_span!(
+                "cloud_http.attempt",
+                attempt,
+                status = Empty,
+                delay_ms = Empty,
+            );
+            let outcome = self
+                .attempt(
+                    request,
+                    limit,
+                    remaining <= config.attempt_timeout,
+                    operation,
+                    attempt,
+                    &attempt_span,
+                )
+                .instrument(attempt_span.clone())
+                .await;
+            let (error, asked) = match outcome {
+                Outcome::Done(response) => return Ok(response),
+                Outcome::Failed {
+                    error,
+                    server_delay,
+                } => (error, server_delay),
+            };
+            let error = error.with_attempts(attempt);
+            let retryable = self.protocol.is_retryable(&error);
+            if attempt >= max_attempts || !retryable {
+                attempt_span.in_scope(|| {
+                    tracing::debug!(error = %error, retryable, "giving up");
+                });
+                return Err(error);
+            }
+            let delay = asked.unwrap_or_else(|| config.retry.backoff(attempt));
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if delay >= remaining {
+                attempt_span.in_scope(|| {
+                    tracing::info!(
+                        error = %error,
+                        delay_ms = delay.as_millis(),
+                        "not retrying: the delay would pass the operation timeout"
+                    );
+                });
+                return Err(error);
+            }
+            attempt_span.record("delay_ms", delay.as_millis());
+            attempt_span.in_scope(|| {
+                tracing::info!(error = %error, delay_ms = delay.as_millis(), "retrying");
+            });
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt: send, read the body within `limit`, classify.
+    async fn attempt(
+        &self,
+        request: reqwest::Request,
+        limit: Duration,
+        limit_is_deadline: bool,
+        operation: &'static str,
+        attempt: u32,
+        span: &tracing::Span,
+    ) -> Outcome {
+        // Method, host and path only: the query string carries signatures.
+        tracing::debug!(
+            method = %request.method(),
+            host = request.url().host_str().unwrap_or(""),
+            path = request.url().path(),
+            "sending"
+        );
+        let exchange = async {
+            let response = self.client.execute(request).await?;
+            read_response(response, self.config.max_body_size).await
+        };
+        let response = match tokio::time::timeout(limit, exchange).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => {
+                return Outcome::Failed {
+                    error,
+                    server_delay: None,
+                };
+            }
+            Err(_) => {
+                let error = if limit_is_deadline {
+                    Error::timeout(format!(
+                        "{operation} did not finish within the operation timeout of {}",
+                        human(self.config.operation_timeout)
+                    ))
+                    .with_retryable(false)
+                } else {
+                    Error::timeout(format!(
+                        "attempt {attempt} of {operation} did not finish within {}",
+                        human(limit)
+                    ))
+                };
+                return Outcome::Failed {
+                    error,
+                    server_delay: None,
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        span.record("status", status);
+        match self.protocol.service_error(&response) {
+            None => Outcome::Done(response),
+            Some(service) => {
+                let delay = server_delay(response.headers(), self.config.clock.now());
+                let mut error = Error::service(Some(status), service).with_retry_after(delay);
+                error.set_request_id_if_missing(response.request_id().map(str::to_owned));
+                Outcome::Failed {
+                    error,
+                    server_delay: delay,
+                }
+            }
+        }
+    }
+}
+
+fn validate(config: &HttpConfig) -> Result<(), Error> {
+    if config.retry.max_attempts == 0 {
+        return Err(Error::config(
+            "the retry policy must allow at least one attempt",
+        ));
+    }
+    if config.attempt_timeout.is_zero() || config.operation_timeout.is_zero() {
+        return Err(Error::config("timeouts must be longer than zero"));
+    }
+    Ok(())
+}
+
+/// Reads the whole body, refusing more than `max` bytes.
+async fn read_response(mut response: reqwest::Response, max: usize) -> Result<RawResponse, Error> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let too_large = |status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap| {
+        let mut error = Error::decode(format!(
+            "the response body is larger than the limit of {max} bytes"
+        ));
+        error.set_status_if_missing(status.as_u16());
+        error.set_request_id_if_missing(request_id_from(headers).map(str::to_owned));
+        error
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(too_large(status, &headers));
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large(status, &headers));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(RawResponse::new(status, headers, body.freeze()))
+}
+
+/// `1.5s`, `60s`, `250ms`.
+fn human(duration: Duration) -> String {
+    if duration.as_millis() < 1000 {
+        format!("{}ms", duration.as_millis())
+    } else if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AlibabaProtocol;
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::from_millis(250)), "250ms");
+        assert_eq!(human(Duration::from_secs(60)), "60s");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn invalid_configs_are_refused() {
+        let error = Transport::new(
+            HttpConfig::default().with_retry(RetryPolicy::default().with_max_attempts(0)),
+            AlibabaProtocol,
+        )
+        .unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Config);
+        assert!(
+            Transport::new(
+                HttpConfig::default().with_attempt_timeout(Duration::ZERO),
+                AlibabaProtocol
+            )
+            .is_err()
+        );
+        let transport = Transport::new(HttpConfig::default(), AlibabaProtocol).unwrap();
+        assert_eq!(
+            transport
+                .with_retry_policy(RetryPolicy::no_retry())
+                .unwrap()
+                .config()
+                .retry
+                .max_attempts,
+            1
+        );
+        assert!(
+            transport
+                .with_retry_policy(RetryPolicy::default().with_max_attempts(0))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn transport_is_send_sync_and_send_future() {
+        fn check<T: Send + Sync + Clone + 'static>(_: &T) {}
+        fn check_future<T: Send>(_: &T) {}
+        let transport = Transport::new(HttpConfig::default(), AlibabaProtocol).unwrap();
+        check(&transport);
+        let future = transport.send("Op", |_| Err(Error::config("x")));
+        check_future(&future);
+    }
+}
