@@ -1,7 +1,8 @@
-//! Settings of a [`Transport`](crate::Transport): timeouts, retries, user agent, clock and
-//! nonce source.
+//! Settings of a [`Transport`](crate::Transport): timeouts, retries, user agent, clock, nonce
+//! source and DNS overrides.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -202,6 +203,9 @@ pub struct HttpConfig {
     pub clock: Clock,
     /// The nonce source of each attempt.
     pub nonce: NonceSource,
+    /// DNS overrides: each `(domain, address)` makes connections to `domain` go to `address`
+    /// instead of what DNS says. Empty by default. See [`with_resolve`](Self::with_resolve).
+    pub resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Default for HttpConfig {
@@ -215,6 +219,7 @@ impl Default for HttpConfig {
             max_body_size: 16 * 1024 * 1024,
             clock: Clock::system(),
             nonce: NonceSource::random(),
+            resolve: Vec::new(),
         }
     }
 }
@@ -267,6 +272,34 @@ impl HttpConfig {
         self.nonce = nonce;
         self
     }
+
+    /// Connects to `address` whenever a request is for `domain`, without asking DNS
+    /// (reqwest's [`ClientBuilder::resolve`](reqwest::ClientBuilder::resolve)); a later
+    /// override of the same domain replaces an earlier one.
+    ///
+    /// The URL, and so the `Host` header and everything signed with it, still name `domain`;
+    /// only the connection goes elsewhere. The connection uses `address`'s port unless the
+    /// URL names a port (then the URL's port wins); port `0` means the scheme's default port.
+    /// For HTTPS the server at `address` must still present a certificate for `domain`.
+    ///
+    /// Useful to reach a private endpoint whose name is not in DNS, and in tests, to send a
+    /// request whose host is exactly the real endpoint's (e.g. `rds.aliyuncs.com`, as a signing
+    /// vector needs) to a local server:
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use cloud_http::HttpConfig;
+    ///
+    /// let local: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+    /// let config = HttpConfig::default().with_resolve("rds.aliyuncs.com", local);
+    /// assert_eq!(config.resolve, [("rds.aliyuncs.com".to_owned(), local)]);
+    /// ```
+    pub fn with_resolve(mut self, domain: impl Into<String>, address: SocketAddr) -> Self {
+        let domain = domain.into();
+        self.resolve.retain(|(known, _)| *known != domain);
+        self.resolve.push((domain, address));
+        self
+    }
 }
 
 #[cfg(test)]
@@ -315,5 +348,24 @@ mod tests {
         assert_eq!(NonceSource::fixed("n").next_nonce(), "n");
         let config = HttpConfig::default().with_clock(Clock::fixed(at));
         assert!(format!("{config:?}").contains("Clock"));
+    }
+
+    #[test]
+    fn resolve_overrides_accumulate_and_replace_per_domain() {
+        let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
+        let config = HttpConfig::default();
+        assert!(config.resolve.is_empty());
+        let config = config
+            .with_resolve("rds.aliyuncs.com", a)
+            .with_resolve("other.example", a)
+            .with_resolve("rds.aliyuncs.com", b);
+        assert_eq!(
+            config.resolve,
+            [
+                ("other.example".to_owned(), a),
+                ("rds.aliyuncs.com".to_owned(), b)
+            ]
+        );
     }
 }

@@ -35,7 +35,7 @@
 //! | [`integer`] | `Option<i64>` | integers; floats with a zero fraction (`12.0`); strings holding either, surrounding whitespace ignored (`" 12 "`, `"74464.0"`) |
 //! | [`number`] | `Option<f64>` | numbers; strings holding a finite number |
 //! | [`boolean`] | `Option<bool>` | booleans; `"true"`/`"false"` in any case; `0`/`1` as numbers or strings |
-//! | [`vec`] | `Vec<T>` | arrays; elements that do not decode as `T` are skipped; anything else is an empty `Vec` |
+//! | [`vec()`] | `Vec<T>` | arrays; elements that do not decode as `T` are skipped; anything else is an empty `Vec` |
 //! | [`object`] | `Option<T>` | objects decoded as `T`; anything else is `None` |
 //!
 //! Scalars are decoded by [`serde::de::Visitor`]s straight from the input, with

@@ -73,7 +73,8 @@ enum Outcome {
 }
 
 impl Transport {
-    /// A transport with its own connection pool.
+    /// A transport with its own connection pool, resolving the domains of
+    /// [`HttpConfig::resolve`] to their fixed addresses.
     ///
     /// Fails with a [`Config`](crate::ErrorKind::Config) error when the retry policy allows no
     /// attempt, a timeout is zero, or the TLS backend cannot start.
@@ -82,13 +83,15 @@ impl Transport {
         protocol: impl ServiceProtocol + 'static,
     ) -> Result<Self, Error> {
         validate(&config)?;
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| {
-                Error::config_with_source("the HTTP client could not be built", e.without_url())
-            })?;
+            .user_agent(config.user_agent.clone());
+        for (domain, address) in &config.resolve {
+            builder = builder.resolve(domain, *address);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::config_with_source("the HTTP client could not be built", e.without_url())
+        })?;
         Ok(Self {
             client,
             config: Arc::new(config),
@@ -397,6 +400,32 @@ mod tests {
                 .with_retry_policy(RetryPolicy::default().with_max_attempts(0))
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn resolve_override_connects_to_the_address_and_keeps_the_host() {
+        use wiremock::matchers::{header, method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/probe"))
+            .and(header("host", "backup.invalid"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // `.invalid` never resolves (RFC 2606): only the override can reach the server.
+        let config = HttpConfig::default().with_resolve("backup.invalid", *server.address());
+        let transport = Transport::new(config, AlibabaProtocol).unwrap();
+        let client = transport.http_client().clone();
+        let response = transport
+            .send("Probe", |_| {
+                Ok(client.get("http://backup.invalid/probe").build()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
     }
 
     #[test]
