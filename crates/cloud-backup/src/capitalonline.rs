@@ -1,0 +1,216 @@
+//! Capital Online (首云) MySQL: `DescribeBackups` and `DownloadBackup` through the
+//! [`capitalonline_mysql`] client. Feature `capitalonline-mysql`.
+//!
+//! Credentials: `CDS_SECRET_ID` and `CDS_SECRET_KEY`. Region ([`Options::region`]): `cn`
+//! (mainland China, the default), `asia` or `us`, the three endpoints of the Capital Online
+//! OpenAPI. Times are sent without a zone and are China Standard Time (UTC+08:00).
+
+use capitalonline_mysql::{Client, Config};
+use cloud_http::Error;
+use serde_json::Value;
+
+use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
+use crate::model::{CHINA_STANDARD_TIME, normalize_time};
+use crate::{Backup, DownloadLink, Options, Provider};
+
+const PROVIDER: Provider = Provider::CapitalOnlineMysql;
+
+/// The regions `--region` accepts, and their endpoints.
+pub const REGIONS: &[(&str, &str)] = &[
+    ("cn", capitalonline_mysql::DEFAULT_ENDPOINT),
+    ("asia", capitalonline_mysql::ASIA_ENDPOINT),
+    ("us", capitalonline_mysql::US_ENDPOINT),
+];
+
+/// A client with the credentials of the environment and `options`' region or endpoint.
+pub fn client(options: &Options) -> Result<Client, Error> {
+    Client::new(config(Config::from_env()?, options)?)
+}
+
+/// Applies `options` to `config`: the region's endpoint, then the endpoint override.
+pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
+    if let Some(region) = &options.region {
+        let wanted = region.trim().to_ascii_lowercase();
+        let Some((_, endpoint)) = REGIONS.iter().find(|(name, _)| *name == wanted) else {
+            let names: Vec<&str> = REGIONS.iter().map(|(name, _)| *name).collect();
+            return Err(Error::config(format!(
+                "unknown Capital Online region {region:?}; expected one of: {}",
+                names.join(", ")
+            )));
+        };
+        config = config.with_endpoint(endpoint)?;
+    }
+    if let Some(endpoint) = &options.endpoint {
+        config = config.with_endpoint(endpoint)?;
+    }
+    Ok(config)
+}
+
+/// Every backup of `instance_id` (credentials from the environment).
+pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
+    list_backups_with(&client(options)?, instance_id).await
+}
+
+/// Every backup of `instance_id`, with `client`.
+///
+/// `DescribeBackups` is not paged: one call gives the whole list, kept as sent (one record per
+/// element of `Data`, whose `raw` is that element as received).
+pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
+    let raw = client.describe_backups_raw(instance_id).await?;
+    let body = body(&raw)?;
+    Ok(records(body.get("Data"))
+        .into_iter()
+        .map(|record| backup_from_record(instance_id, record))
+        .collect())
+}
+
+/// The download link of backup `backup_id` of `instance_id` (credentials from the
+/// environment).
+pub async fn download_links(
+    options: &Options,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<Vec<DownloadLink>, Error> {
+    download_links_with(&client(options)?, instance_id, backup_id).await
+}
+
+/// The download link of backup `backup_id` of `instance_id`, with `client`: `DownloadBackup`'s
+/// `BackupDownloadUrl` (public) with `BackupIntranetDownloadUrl`.
+///
+/// A response without a public URL is an error: the backup cannot be downloaded now.
+pub async fn download_links_with(
+    client: &Client,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<Vec<DownloadLink>, Error> {
+    let raw = client.download_backup_raw(instance_id, backup_id).await?;
+    let body = body(&raw)?;
+    let data = match body.get("Data") {
+        Some(data @ Value::Object(_)) => {
+            serde_json::from_value::<capitalonline_mysql::BackupDownload>(data.clone())
+                .unwrap_or_default()
+        }
+        _ => capitalonline_mysql::BackupDownload::default(),
+    };
+    let Some(url) = non_empty(data.backup_download_url) else {
+        let status = non_empty(data.status)
+            .map(|s| format!(" (backup status: {s})"))
+            .unwrap_or_default();
+        return Err(unavailable(
+            request_id(&raw, &body),
+            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
+        ));
+    };
+    let mut link = DownloadLink::new(PROVIDER.name(), instance_id, backup_id, url);
+    link.intranet_url = non_empty(data.backup_intranet_download_url);
+    link.size_bytes = bytes(data.backup_size);
+    Ok(vec![link])
+}
+
+/// A [`Backup`] from one element of `DescribeBackups`' `Data`, kept whole as `raw`.
+///
+/// ```
+/// use cloud_backup::capitalonline::backup_from_record;
+///
+/// let record = serde_json::json!({
+///     "BackupId": "b-1", "BackupSize": 677496, "Status": "finished",
+///     "StartTime": "2020-06-18 04:09:59", "EndTime": "2020-06-18 04:10:13",
+/// });
+/// let backup = backup_from_record("0f3c5b4e", record.clone());
+/// assert_eq!(backup.size_bytes, Some(677496));
+/// assert_eq!(backup.started_at.as_deref(), Some("2020-06-18T04:09:59+08:00"));
+/// assert_eq!(backup.raw, record);
+/// ```
+pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
+    // The generated type is lenient: any JSON object decodes.
+    let typed =
+        serde_json::from_value::<capitalonline_mysql::Backup>(record.clone()).unwrap_or_default();
+    let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, CHINA_STANDARD_TIME));
+    let mut backup = Backup::new(
+        PROVIDER.name(),
+        instance_id,
+        non_empty(typed.backup_id).unwrap_or_default(),
+    );
+    backup.status = non_empty(typed.status);
+    backup.size_bytes = bytes(typed.backup_size);
+    backup.started_at = time(typed.start_time);
+    backup.finished_at = time(typed.end_time).or_else(|| time(typed.backup_finish_time));
+    backup.backup_type = non_empty(typed.backup_type);
+    backup.raw = record;
+    backup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_of_the_documented_example() {
+        let record = serde_json::json!({
+            "BackupId": "**************************",
+            "BackupMode": "auto",
+            "BackupSize": 677496,
+            "BackupType": "logical-backup",
+            "Desc": "",
+            "EndTime": "2020-06-18 04:10:13",
+            "InstanceId": "**************************",
+            "StartTime": "2020-06-18 04:09:59",
+            "Status": "finished",
+            "BackupStrategy": "db"
+        });
+        let backup = backup_from_record("i-1", record.clone());
+        assert_eq!(backup.provider, "capitalonline-mysql");
+        assert_eq!(backup.instance_id, "i-1");
+        assert_eq!(backup.backup_id, "**************************");
+        assert_eq!(backup.status.as_deref(), Some("finished"));
+        assert_eq!(backup.size_bytes, Some(677_496));
+        assert_eq!(
+            backup.started_at.as_deref(),
+            Some("2020-06-18T04:09:59+08:00")
+        );
+        assert_eq!(
+            backup.finished_at.as_deref(),
+            Some("2020-06-18T04:10:13+08:00")
+        );
+        assert_eq!(backup.backup_type.as_deref(), Some("logical-backup"));
+        assert_eq!(backup.raw, record);
+    }
+
+    #[test]
+    fn odd_records_do_not_fail() {
+        let record = serde_json::json!({
+            "BackupId": 42, "BackupSize": "-5", "StartTime": "", "BackupFinishTime": "2020-06-18 04:10:13",
+            "Status": null
+        });
+        let backup = backup_from_record("i-1", record);
+        assert_eq!(backup.backup_id, "42");
+        assert_eq!(backup.size_bytes, None);
+        assert_eq!(backup.started_at, None);
+        assert_eq!(
+            backup.finished_at.as_deref(),
+            Some("2020-06-18T04:10:13+08:00")
+        );
+        assert_eq!(backup.status, None);
+    }
+
+    #[test]
+    fn regions_and_endpoints() {
+        let base = || Config::new(capitalonline_mysql::Credentials::new("id", "secret"));
+        let asia = config(base(), &Options::new().with_region("ASIA")).unwrap();
+        assert_eq!(asia.endpoint(), capitalonline_mysql::ASIA_ENDPOINT);
+        let both = config(
+            base(),
+            &Options::new()
+                .with_region("us")
+                .with_endpoint("http://127.0.0.1:9"),
+        )
+        .unwrap();
+        assert_eq!(both.endpoint(), "http://127.0.0.1:9");
+        let error = config(base(), &Options::new().with_region("eu-west-1")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration error: unknown Capital Online region \"eu-west-1\"; expected one of: cn, asia, us"
+        );
+        assert!(config(base(), &Options::new().with_endpoint("http://h/mysql")).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! `cloud-backup`: list database backups and their download URLs on Capital Online and
+//! Alibaba Cloud. Run `cloud-backup --help`; the library is the `cloud_backup` crate.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,435 @@
+//! The provider-neutral records, [`Backup`] and [`DownloadLink`], and the time and size
+//! normalizations that turn each provider's wire values into them.
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::macros::{format_description, offset};
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// One backup, the same shape for every provider: what `cloud-backup <PROVIDER> list --json`
+/// prints, one element per backup.
+///
+/// ```
+/// use cloud_backup::Backup;
+///
+/// let backup = Backup::new("aliyun-rds", "rm-demo", "321020562")
+///     .with_status("Success")
+///     .with_size_bytes(2167808);
+/// assert_eq!(backup.backup_id, "321020562");
+/// assert_eq!(backup.size_bytes, Some(2167808));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Backup {
+    /// The service: `capitalonline-mysql` or `aliyun-rds` (see [`Provider`](crate::Provider)).
+    pub provider: String,
+    /// The database instance the backup belongs to, as it was asked for.
+    pub instance_id: String,
+    /// The backup's id, always as a string (some APIs send numbers); empty when the provider
+    /// sent none.
+    pub backup_id: String,
+    /// The backup's status, the provider's own value (`finished`, `Success`, `Failed`, ...).
+    pub status: Option<String>,
+    /// The size in bytes, normalized from the provider's unit.
+    pub size_bytes: Option<u64>,
+    /// When the backup started, RFC 3339 with an offset.
+    pub started_at: Option<String>,
+    /// When the backup finished, RFC 3339 with an offset.
+    pub finished_at: Option<String>,
+    /// The provider's backup type (`physical-backup`, `logical-backup`, `FullBackup`, ...), as
+    /// sent.
+    #[serde(rename = "type")]
+    pub backup_type: Option<String>,
+    /// The provider's record exactly as received (numbers stay numbers).
+    pub raw: serde_json::Value,
+}
+
+impl Backup {
+    /// A record with the identifying fields set and the rest empty.
+    pub fn new(
+        provider: impl Into<String>,
+        instance_id: impl Into<String>,
+        backup_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            instance_id: instance_id.into(),
+            backup_id: backup_id.into(),
+            status: None,
+            size_bytes: None,
+            started_at: None,
+            finished_at: None,
+            backup_type: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets the status.
+    #[must_use]
+    pub fn with_status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Sets the size in bytes.
+    #[must_use]
+    pub fn with_size_bytes(mut self, size: u64) -> Self {
+        self.size_bytes = Some(size);
+        self
+    }
+
+    /// Sets the start time (RFC 3339).
+    #[must_use]
+    pub fn with_started_at(mut self, at: impl Into<String>) -> Self {
+        self.started_at = Some(at.into());
+        self
+    }
+
+    /// Sets the finish time (RFC 3339).
+    #[must_use]
+    pub fn with_finished_at(mut self, at: impl Into<String>) -> Self {
+        self.finished_at = Some(at.into());
+        self
+    }
+
+    /// Sets the provider's backup type.
+    #[must_use]
+    pub fn with_backup_type(mut self, backup_type: impl Into<String>) -> Self {
+        self.backup_type = Some(backup_type.into());
+        self
+    }
+
+    /// Sets the raw record.
+    #[must_use]
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
+/// One downloadable file of a backup: what `cloud-backup <PROVIDER> download-url --json`
+/// prints, one element per file.
+///
+/// ```
+/// use cloud_backup::DownloadLink;
+///
+/// let link = DownloadLink::new("aliyun-rds", "rm-demo", "321020562", "https://example.com/b.tar.gz")
+///     .with_intranet_url("http://internal.example.com/b.tar.gz");
+/// assert_eq!(link.url, "https://example.com/b.tar.gz");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DownloadLink {
+    /// The service the backup lives on.
+    pub provider: String,
+    /// The database instance.
+    pub instance_id: String,
+    /// The backup the file belongs to.
+    pub backup_id: String,
+    /// The URL to fetch the file from over the Internet.
+    pub url: String,
+    /// The same file on the provider's internal network, where the API gives one.
+    pub intranet_url: Option<String>,
+    /// The file name, where the API gives one.
+    pub name: Option<String>,
+    /// The file size in bytes, where the API gives one.
+    pub size_bytes: Option<u64>,
+    /// When the link stops working (RFC 3339), where the API says.
+    pub expires_at: Option<String>,
+}
+
+impl DownloadLink {
+    /// A link with its identifying fields and URL; the rest empty.
+    pub fn new(
+        provider: impl Into<String>,
+        instance_id: impl Into<String>,
+        backup_id: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            instance_id: instance_id.into(),
+            backup_id: backup_id.into(),
+            url: url.into(),
+            intranet_url: None,
+            name: None,
+            size_bytes: None,
+            expires_at: None,
+        }
+    }
+
+    /// Sets the internal-network URL.
+    #[must_use]
+    pub fn with_intranet_url(mut self, url: impl Into<String>) -> Self {
+        self.intranet_url = Some(url.into());
+        self
+    }
+
+    /// Sets the file name.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the size in bytes.
+    #[must_use]
+    pub fn with_size_bytes(mut self, size: u64) -> Self {
+        self.size_bytes = Some(size);
+        self
+    }
+
+    /// Sets the expiry (RFC 3339).
+    #[must_use]
+    pub fn with_expires_at(mut self, at: impl Into<String>) -> Self {
+        self.expires_at = Some(at.into());
+        self
+    }
+}
+
+/// China Standard Time (UTC+08:00), the zone of Capital Online's zone-less timestamps.
+pub const CHINA_STANDARD_TIME: UtcOffset = offset!(+8);
+
+fn rfc3339(t: OffsetDateTime) -> Option<String> {
+    t.format(&Rfc3339).ok()
+}
+
+/// Removes the spaces the docs sometimes print around separators
+/// (`"2018 - 08 - 06 T12: 41: 14 + 0800"`) and turns the one run of spaces between two digits
+/// (`"2020-06-18 04:10:13"`) into `T`. Any other run of spaces between digits makes the value
+/// unreadable (`None`).
+fn compact_time(value: &str) -> Option<String> {
+    let chars: Vec<char> = value.trim().chars().collect();
+    let mut out = String::with_capacity(chars.len());
+    let mut separators = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            let start = i;
+            while i < chars.len() && chars[i].is_whitespace() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).and_then(|j| chars.get(j)).copied();
+            let after = chars.get(i).copied();
+            if before.is_some_and(|c| c.is_ascii_digit())
+                && after.is_some_and(|c| c.is_ascii_digit())
+            {
+                separators += 1;
+                out.push('T');
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    (!out.is_empty() && separators <= 1).then_some(out)
+}
+
+/// Normalizes a provider timestamp to RFC 3339, or `None` when it is empty or unreadable.
+///
+/// Accepts, after removing the spaces the docs sometimes print around separators
+/// (`"2018 - 08 - 06 T12: 41: 14 + 0800"`):
+/// - RFC 3339 (`2019-02-13T12:20:37Z`, `2019-02-13T12:20:37+08:00`), kept in its own offset;
+/// - Alibaba's minute form `2019-02-13T12:20Z`;
+/// - Huawei's `2018-08-06T12:41:14+0800`;
+/// - a zone-less `2020-06-18 04:10:13` or `2020-06-18T04:10:13` (fractional seconds allowed),
+///   read in `zone`: pass [`CHINA_STANDARD_TIME`] for Capital Online.
+///
+/// ```
+/// use cloud_backup::model::{normalize_time, CHINA_STANDARD_TIME};
+///
+/// let cst = CHINA_STANDARD_TIME;
+/// assert_eq!(normalize_time("2020-06-18 04:10:13", cst).as_deref(), Some("2020-06-18T04:10:13+08:00"));
+/// assert_eq!(normalize_time("2018-08-06T12:41:14+0800", cst).as_deref(), Some("2018-08-06T12:41:14+08:00"));
+/// assert_eq!(normalize_time("2019-02-13T12:20:37Z", cst).as_deref(), Some("2019-02-13T12:20:37Z"));
+/// assert_eq!(normalize_time("not a time", cst), None);
+/// ```
+pub fn normalize_time(value: &str, zone: UtcOffset) -> Option<String> {
+    let compact = compact_time(value)?;
+    if let Ok(t) = OffsetDateTime::parse(&compact, &Rfc3339) {
+        return rfc3339(t);
+    }
+    // Huawei: +0800 offset without a colon.
+    let huawei = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]][offset_hour sign:mandatory][offset_minute]"
+    );
+    if let Ok(t) = OffsetDateTime::parse(&compact, huawei) {
+        return rfc3339(t);
+    }
+    // Alibaba: minutes only, UTC.
+    let minute_utc = format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
+    if let Ok(t) = PrimitiveDateTime::parse(&compact, minute_utc) {
+        return rfc3339(t.assume_utc());
+    }
+    // Zone-less local time.
+    let local = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    if let Ok(t) = PrimitiveDateTime::parse(&compact, local) {
+        return rfc3339(t.assume_offset(zone));
+    }
+    None
+}
+
+/// Parses a zone written as `UTC+08:00`, `UTC-03:30`, `UTC`, `GMT+8`, `+08:00` or `+0800`
+/// (GaussDB's `time_zone` field).
+///
+/// ```
+/// use cloud_backup::model::parse_utc_offset;
+/// use time::macros::offset;
+///
+/// assert_eq!(parse_utc_offset("UTC+08:00"), Some(offset!(+8)));
+/// assert_eq!(parse_utc_offset("UTC-03:30"), Some(offset!(-3:30)));
+/// assert_eq!(parse_utc_offset("UTC"), Some(offset!(UTC)));
+/// assert_eq!(parse_utc_offset("Mars"), None);
+/// ```
+pub fn parse_utc_offset(zone: &str) -> Option<UtcOffset> {
+    let z = zone.trim();
+    let rest = z
+        .strip_prefix("UTC")
+        .or_else(|| z.strip_prefix("GMT"))
+        .unwrap_or(z)
+        .trim();
+    if rest.is_empty() {
+        return if z.is_empty() {
+            None
+        } else {
+            Some(UtcOffset::UTC)
+        };
+    }
+    let (sign, digits) = if let Some(digits) = rest.strip_prefix('+') {
+        (1i8, digits)
+    } else if let Some(digits) = rest.strip_prefix('-') {
+        (-1i8, digits)
+    } else {
+        return None;
+    };
+    let (h, m) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if digits.len() == 4 && digits.is_char_boundary(2) => digits.split_at(2),
+        None => (digits, "0"),
+    };
+    let number = |text: &str| -> Option<i8> {
+        if text.is_empty() || text.len() > 2 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        text.parse().ok()
+    };
+    let (h, m) = (number(h)?, number(m)?);
+    if m >= 60 {
+        return None;
+    }
+    UtcOffset::from_hms(sign * h, sign * m, 0).ok()
+}
+
+/// Formats a byte count for people, in binary units: `2.1 MiB`, `661.6 KiB`, `512 B`.
+///
+/// ```
+/// assert_eq!(cloud_backup::model::human_size(677496), "661.6 KiB");
+/// assert_eq!(cloud_backup::model::human_size(512), "512 B");
+/// ```
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    // Precision loss is fine: one decimal is shown.
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    // 1023.95 KiB would print as "1024.0 KiB": show the next unit instead.
+    if format!("{value:.1}") == "1024.0" && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_from_every_provider() {
+        let cst = CHINA_STANDARD_TIME;
+        let cases = [
+            ("2020-06-18 04:10:13", Some("2020-06-18T04:10:13+08:00")),
+            ("2020-06-18  04:10:13 ", Some("2020-06-18T04:10:13+08:00")),
+            ("2020-06-18T04:10:13", Some("2020-06-18T04:10:13+08:00")),
+            ("2020-06-18 04:10:13.5", Some("2020-06-18T04:10:13.5+08:00")),
+            ("2019-02-13T12:20:37Z", Some("2019-02-13T12:20:37Z")),
+            ("2019-02-13T12:20Z", Some("2019-02-13T12:20:00Z")),
+            (
+                "2018-08-06T12:41:14+0800",
+                Some("2018-08-06T12:41:14+08:00"),
+            ),
+            (
+                "2018 - 08 - 06 T12: 41: 14 + 0800",
+                Some("2018-08-06T12:41:14+08:00"),
+            ),
+            (
+                "2026-01-04T17:30:30+08:00",
+                Some("2026-01-04T17:30:30+08:00"),
+            ),
+            ("2018-08-016T10:15:14+0800", None),
+            ("2020 06 18 04:10:13", None),
+            ("2020-06-1804:10:13", None),
+            ("2020-13-18 04:10:13", None),
+            ("", None),
+            ("   ", None),
+            ("yesterday", None),
+            ("无效的时间", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize_time(input, cst).as_deref(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn zone_less_time_in_another_zone() {
+        let zone = parse_utc_offset("UTC-03:30").unwrap();
+        assert_eq!(
+            normalize_time("2026-01-04 17:30:30", zone).as_deref(),
+            Some("2026-01-04T17:30:30-03:30")
+        );
+        assert_eq!(
+            normalize_time("2026-01-04 17:30:30", UtcOffset::UTC).as_deref(),
+            Some("2026-01-04T17:30:30Z")
+        );
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(parse_utc_offset("+0800"), Some(offset!(+8)));
+        assert_eq!(parse_utc_offset("UTC+8"), Some(offset!(+8)));
+        assert_eq!(parse_utc_offset("GMT+05:45"), Some(offset!(+5:45)));
+        assert_eq!(parse_utc_offset("-0330"), Some(offset!(-3:30)));
+        for bad in [
+            "",
+            "UTC+99:00",
+            "UTC+ab",
+            "UTC++8",
+            "UTC+-8",
+            "UTC+08:75",
+            "+a€",
+            "+€12",
+            "-128",
+            "UTC+1:2:3",
+        ] {
+            assert_eq!(parse_utc_offset(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1024), "1.0 KiB");
+        assert_eq!(human_size(1024 * 1024 - 1), "1.0 MiB");
+        assert_eq!(human_size(2167808), "2.1 MiB");
+        assert_eq!(human_size(u64::MAX), "16.0 EiB");
+    }
+}

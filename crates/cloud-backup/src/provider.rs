@@ -1,0 +1,142 @@
+//! The services the crate knows, and which of them this build includes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A database backup service: the `<PROVIDER>` of the command line and the `provider` of
+/// every record.
+///
+/// Every provider the crate knows is a variant, whichever cargo features are on; one whose
+/// feature is off is refused at run time with a clear error ([`Provider::is_enabled`]). More
+/// will be added (Huawei Cloud RDS and GaussDB next), hence `#[non_exhaustive]`.
+///
+/// ```
+/// use cloud_backup::Provider;
+///
+/// let provider: Provider = "aliyun-rds".parse()?;
+/// assert_eq!(provider, Provider::AliyunRds);
+/// assert_eq!(provider.to_string(), "aliyun-rds");
+/// assert!("aws-rds".parse::<Provider>().is_err());
+/// # Ok::<(), cloud_backup::ParseProviderError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Capital Online (首云) cloud database MySQL: `capitalonline-mysql`, cargo feature of the
+    /// same name. Credentials: `CDS_SECRET_ID`, `CDS_SECRET_KEY`.
+    #[serde(rename = "capitalonline-mysql")]
+    CapitalOnlineMysql,
+    /// Alibaba Cloud ApsaraDB RDS: `aliyun-rds`, cargo feature of the same name. Credentials:
+    /// the `aliyun-rds` crate's environment chain.
+    #[serde(rename = "aliyun-rds")]
+    AliyunRds,
+}
+
+impl Provider {
+    /// Every provider the crate knows, in the order the command line lists them.
+    pub const ALL: &'static [Provider] = &[Provider::CapitalOnlineMysql, Provider::AliyunRds];
+
+    /// The name on the command line and in records, which is also the cargo feature's and the
+    /// client crate's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Provider::CapitalOnlineMysql => "capitalonline-mysql",
+            Provider::AliyunRds => "aliyun-rds",
+        }
+    }
+
+    /// Whether this build includes the provider (its cargo feature is on).
+    pub const fn is_enabled(self) -> bool {
+        match self {
+            Provider::CapitalOnlineMysql => cfg!(feature = "capitalonline-mysql"),
+            Provider::AliyunRds => cfg!(feature = "aliyun-rds"),
+        }
+    }
+
+    /// The providers this build includes.
+    pub fn enabled() -> impl Iterator<Item = Provider> {
+        Self::ALL.iter().copied().filter(|p| p.is_enabled())
+    }
+
+    /// What `--region` means for this provider, for help texts.
+    pub const fn region_help(self) -> &'static str {
+        match self {
+            Provider::CapitalOnlineMysql => {
+                "cn (mainland China, the default), asia (Asia-Pacific) or us (Europe and the Americas)"
+            }
+            Provider::AliyunRds => "a region id such as cn-hangzhou",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = ParseProviderError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| ParseProviderError(s.to_owned()))
+    }
+}
+
+/// A provider name that is not one of [`Provider::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseProviderError(String);
+
+impl fmt::Display for ParseProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+        write!(
+            f,
+            "unknown provider {:?}; expected one of: {}",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for ParseProviderError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for &provider in Provider::ALL {
+            assert_eq!(provider.name().parse::<Provider>(), Ok(provider));
+            assert_eq!(
+                serde_json::to_value(provider).unwrap(),
+                serde_json::Value::from(provider.name())
+            );
+        }
+        let error = "huaweicloud-rds".parse::<Provider>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown provider \"huaweicloud-rds\"; expected one of: capitalonline-mysql, aliyun-rds"
+        );
+    }
+
+    #[test]
+    fn enabled_providers_follow_the_features() {
+        assert_eq!(
+            Provider::CapitalOnlineMysql.is_enabled(),
+            cfg!(feature = "capitalonline-mysql")
+        );
+        assert_eq!(
+            Provider::AliyunRds.is_enabled(),
+            cfg!(feature = "aliyun-rds")
+        );
+        assert!(Provider::enabled().all(Provider::is_enabled));
+    }
+}
