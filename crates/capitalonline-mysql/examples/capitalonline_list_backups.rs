@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! export CDS_SECRET_ID=... CDS_SECRET_KEY=...
-//! cargo run -p capitalonline-mysql --example list_backups -- <INSTANCE_UUID> [--urls]
+//! cargo run -p capitalonline-mysql --example capitalonline_list_backups -- <INSTANCE_UUID> [--urls]
 //! ```
 //!
 //! Set `CDS_ENDPOINT` (e.g. `https://cdsapi-asia.capitalonline.net`) to use another endpoint.
@@ -15,7 +15,7 @@ use capitalonline_mysql::{Client, Config};
 async fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(instance) = args.next() else {
-        eprintln!("usage: list_backups <INSTANCE_UUID> [--urls]");
+        eprintln!("usage: capitalonline_list_backups <INSTANCE_UUID> [--urls]");
         return ExitCode::from(2);
     };
     let with_urls = args.any(|arg| arg == "--urls");

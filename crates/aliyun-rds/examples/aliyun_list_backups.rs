@@ -4,7 +4,7 @@
 //! export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI...
 //! export ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
 //! export ALIBABA_CLOUD_REGION_ID=cn-shanghai        # optional, default cn-hangzhou
-//! cargo run -p aliyun-rds --example list_backups -- rm-uf6wjk5xxxxxxx
+//! cargo run -p aliyun-rds --example aliyun_list_backups -- rm-uf6wjk5xxxxxxx
 //! ```
 //!
 //! Without the variables, the current profile of `~/.aliyun/config.json` (the aliyun CLI's)
@@ -19,7 +19,7 @@ use futures::TryStreamExt;
 #[tokio::main]
 async fn main() -> ExitCode {
     let Some(instance) = std::env::args().nth(1) else {
-        eprintln!("usage: list_backups <DBInstanceId>   (e.g. rm-uf6wjk5xxxxxxx)");
+        eprintln!("usage: aliyun_list_backups <DBInstanceId>   (e.g. rm-uf6wjk5xxxxxxx)");
         return ExitCode::from(2);
     };
     match run(&instance).await {
