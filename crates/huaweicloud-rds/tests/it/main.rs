@@ -1,6 +1,7 @@
 //! Integration tests of the generated types: the values that matter in every
 //! documented example, odd values, and the wire parameters of requests.
 
+mod client;
 mod errors;
 mod list_backup_files;
 mod list_backups;

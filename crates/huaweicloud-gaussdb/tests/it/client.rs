@@ -1,0 +1,314 @@
+//! The client against wiremock on 127.0.0.1: the request on the wire, paging with
+//! `total_count` as a string, throttling, error mapping, the documented example, checks.
+
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use huaweicloud_gaussdb::{
+    Client, Clock, Config, Credentials, ErrorKind, HttpConfig, RetryPolicy,
+    ShowInstanceBackupsRequest,
+};
+use serde_json::{Value, json};
+use time::macros::datetime;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::example;
+
+const PROJECT_ID: &str = "619d3e78f61b4be68bc5aa0b59edcf7b";
+const INSTANCE_ID: &str = "61a4ea66210545909d74a05c27a7179ein07";
+const BACKUPS_PATH: &str =
+    "/v3/619d3e78f61b4be68bc5aa0b59edcf7b/instances/61a4ea66210545909d74a05c27a7179ein07/backups";
+
+fn fast_http() -> HttpConfig {
+    HttpConfig::default()
+        .with_clock(Clock::fixed(datetime!(2024-01-01 00:00:00 UTC)))
+        .with_retry(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
+        )
+}
+
+fn client(server: &MockServer) -> Client {
+    let config = Config::new(Credentials::new("AKTESTAKTEST", "SKTESTSKTEST"), PROJECT_ID)
+        .with_endpoint(server.uri())
+        .expect("the server's URI is an endpoint")
+        .with_http(fast_http());
+    Client::new(config).expect("a valid configuration")
+}
+
+#[tokio::test]
+async fn the_documented_request_and_response() {
+    let server = MockServer::start().await;
+    // Seed 004, 请求示例: ...?offset=0&limit=100.
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "100"))
+        .and(header("content-type", "application/json"))
+        .and(header("x-project-id", PROJECT_ID))
+        .and(header("x-sdk-date", "20240101T000000Z"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ShowInstanceBackups.seed-004.json")),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let request = ShowInstanceBackupsRequest::new(INSTANCE_ID)
+        .with_offset(0)
+        .with_limit(100);
+    let response = client.show_instance_backups(&request).await.unwrap();
+    // "total_count": "1", a string.
+    assert_eq!(response.total_count, Some(1));
+    let backup = &response.backups[0];
+    assert_eq!(backup.id.as_deref(), Some("backup-001"));
+    // Raw values as sent, typed values beside them.
+    assert_eq!(backup.size.as_deref(), Some("74464.0"));
+    assert_eq!(backup.size_unit.as_deref(), Some("KB"));
+    assert_eq!(backup.size_bytes(), Some(74_464 * 1024));
+    assert_eq!(backup.created.as_deref(), Some("2026-01-04 17:30:30"));
+    assert_eq!(backup.time_zone.as_deref(), Some("UTC+08:00"));
+    assert_eq!(
+        backup.created_at(),
+        Some(datetime!(2026-01-04 17:30:30 +08:00))
+    );
+    assert_eq!(
+        backup.updated_at(),
+        Some(datetime!(2026-01-04 17:34:24 +08:00))
+    );
+
+    let raw = client.show_instance_backups_raw(&request).await.unwrap();
+    assert_eq!(
+        raw.body().as_ref(),
+        example!("ShowInstanceBackups.seed-004.json").as_bytes()
+    );
+
+    let received = server.received_requests().await.unwrap();
+    let authorization = received[0].headers["authorization"].to_str().unwrap();
+    assert!(
+        authorization.starts_with(
+            "SDK-HMAC-SHA256 Access=AKTESTAKTEST, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature="
+        ),
+        "{authorization}"
+    );
+}
+
+#[tokio::test]
+async fn every_option_goes_on_the_wire() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .and(query_param("offset", "5"))
+        .and(query_param("limit", "20"))
+        .and(query_param("order_field", "beginTime"))
+        .and(query_param("order_rule", "desc"))
+        .and(query_param("filter_field", "name"))
+        .and(query_param("filter_content", "daily backup+1"))
+        .and(header("x-language", "zh-cn"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ShowInstanceBackups.seed-004.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = ShowInstanceBackupsRequest::new(INSTANCE_ID)
+        .with_offset(5)
+        .with_limit(20)
+        .with_order_field("beginTime")
+        .with_order_rule("desc")
+        .with_filter_field("name")
+        .with_filter_content("daily backup+1")
+        .with_x_language("zh-cn");
+    client(&server)
+        .show_instance_backups(&request)
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap();
+    let authorization = received[0].headers["authorization"].to_str().unwrap();
+    assert!(
+        authorization
+            .contains("SignedHeaders=content-type;host;x-language;x-project-id;x-sdk-date,"),
+        "{authorization}"
+    );
+}
+
+#[tokio::test]
+async fn the_instance_id_is_encoded_into_the_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"backups\":[]}"))
+        .mount(&server)
+        .await;
+    client(&server)
+        .show_instance_backups(&ShowInstanceBackupsRequest::new("in 07/x"))
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        received[0].url.path(),
+        format!("/v3/{PROJECT_ID}/instances/in%2007%2Fx/backups")
+    );
+    assert!(received[0].url.query().is_none());
+}
+
+/// A page of `count` backups starting at number `start`; `total_count` as a string.
+fn page(start: usize, count: usize) -> Value {
+    let backups: Vec<Value> = (start..start + count)
+        .map(|n| {
+            json!({
+                "id": format!("backup-{n:03}"),
+                "name": format!("b{n}"),
+                "size": "74464.0",
+                "size_unit": "KB",
+                "status": "COMPLETED",
+                "created": "2026-01-04 17:30:30",
+                "time_zone": "UTC+08:00",
+            })
+        })
+        .collect();
+    json!({"backups": backups, "total_count": "250"})
+}
+
+#[tokio::test]
+async fn pages_over_250_backups_with_a_string_total() {
+    let server = MockServer::start().await;
+    for (offset, count) in [(0, 100), (100, 100), (200, 50)] {
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "100"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(offset, count)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let backups: Vec<_> = client(&server)
+        .instance_backups(ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<String> = backups.iter().map(|b| b.id.clone().unwrap()).collect();
+    let want: Vec<String> = (0..250).map(|n| format!("backup-{n:03}")).collect();
+    assert_eq!(ids, want);
+}
+
+#[tokio::test]
+async fn throttled_then_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_string(example!("error.apig-throttling.json")),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ShowInstanceBackups.seed-004.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let response = client(&server)
+        .show_instance_backups(&ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap();
+    assert_eq!(response.backups.len(), 1);
+}
+
+#[tokio::test]
+async fn gateway_throttling_code_alone_is_throttling() {
+    // APIGW.0308 with a status other than 429 is still throttling, and retried.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
+            "error_code": "APIGW.0308",
+            "error_msg": "The throttling threshold has been reached",
+            "request_id": "gw-1"
+        })))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .show_instance_backups(&ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap_err();
+    assert!(error.is_throttling());
+    assert_eq!(error.request_id(), Some("gw-1"));
+}
+
+#[tokio::test]
+async fn service_errors_keep_code_message_and_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("X-Request-Id", "req-42")
+                .set_body_string(example!("error.providers-3.6.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .show_instance_backups(&ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Service);
+    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.code(), Some("DBS.280234"));
+    assert_eq!(error.message(), Some("Invalid DB instance name."));
+    assert_eq!(error.request_id(), Some("req-42"));
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn invalid_requests_are_rejected_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    for request in [
+        ShowInstanceBackupsRequest::new(""),
+        ShowInstanceBackupsRequest::new(INSTANCE_ID).with_limit(0),
+        ShowInstanceBackupsRequest::new(INSTANCE_ID).with_limit(101),
+        ShowInstanceBackupsRequest::new(INSTANCE_ID).with_offset(-1),
+    ] {
+        let error = client.show_instance_backups(&request).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{request:?}");
+        let results: Vec<_> = client.instance_backups(request).collect().await;
+        assert_eq!(results.len(), 1);
+        assert!(results[0].is_err());
+    }
+}
+
+#[test]
+fn regions_pick_the_host_prefix() {
+    let config = Config::new(Credentials::new("ak", "sk"), PROJECT_ID);
+    for (region, endpoint) in [
+        ("cn-north-4", "https://gaussdb.cn-north-4.myhuaweicloud.com"),
+        (
+            "ap-southeast-1",
+            "https://gaussdbformysql.ap-southeast-1.myhuaweicloud.com",
+        ),
+        (
+            "af-south-1",
+            "https://gaussdb-mysql.af-south-1.myhuaweicloud.com",
+        ),
+    ] {
+        let client = Client::new(config.clone().with_region(region)).unwrap();
+        assert_eq!(client.endpoint().as_str(), endpoint);
+    }
+    let error = Client::new(config.with_region("eu-west-101")).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(error.to_string().contains("with_endpoint"), "{error}");
+    assert_eq!(huaweicloud_gaussdb::SERVICE.regions().count(), 20);
+}

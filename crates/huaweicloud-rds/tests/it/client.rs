@@ -1,0 +1,560 @@
+//! The client against wiremock on 127.0.0.1: the exact signature on the wire, paging,
+//! throttling, error mapping, the documented examples, and the checks made before sending.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use huaweicloud_rds::{
+    Client, Clock, Config, Credentials, ErrorKind, HttpConfig, ListBackupsRequest, RetryPolicy,
+};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::example;
+
+const AK: &str = "AKTESTAKTEST";
+const SK: &str = "SKTESTSKTEST";
+const PROJECT_ID: &str = "0483b6b16e954cb88930a360d2c4e663";
+const INSTANCE_ID: &str = "43e4feaab48f11e89039fa163ebaa7e4br01";
+const BACKUPS_PATH: &str = "/v3/0483b6b16e954cb88930a360d2c4e663/backups";
+const FILES_PATH: &str = "/v3/0483b6b16e954cb88930a360d2c4e663/backup-files";
+
+/// providers.md H3, variant B: what the client sends (it sends `Content-Type:
+/// application/json`, as the official SDK does, and does not sign `User-Agent`).
+const H3_VARIANT_B: &str = "SDK-HMAC-SHA256 Access=AKTESTAKTEST, \
+    SignedHeaders=content-type;host;x-project-id;x-sdk-date, \
+    Signature=478f594e6b910bd6617ec29d9280787651bca831fc67aabc6026a32d8ac46d7a";
+
+/// Tiny backoffs, so retries cost nothing; no test asserts timings.
+fn fast_http() -> HttpConfig {
+    HttpConfig::default()
+        .with_clock(Clock::fixed(datetime!(2024-01-01 00:00:00 UTC)))
+        .with_retry(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
+        )
+}
+
+/// A client of `server` (its `http://127.0.0.1:port` as the endpoint).
+fn client(server: &MockServer) -> Client {
+    let config = Config::new(Credentials::new(AK, SK), PROJECT_ID)
+        .with_endpoint(server.uri())
+        .expect("the server's URI is an endpoint")
+        .with_http(fast_http());
+    Client::new(config).expect("a valid configuration")
+}
+
+#[tokio::test]
+async fn h3_signature_on_the_wire() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .and(query_param("instance_id", INSTANCE_ID))
+        .and(query_param("limit", "10"))
+        .and(query_param("offset", "0"))
+        .and(header("host", "rds.cn-north-4.myhuaweicloud.com"))
+        .and(header("content-type", "application/json"))
+        .and(header("x-project-id", PROJECT_ID))
+        .and(header("x-sdk-date", "20240101T000000Z"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(example!("ListBackups.seed-003-mysql.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // The real host name, resolved to the local server: the Host header (and so the
+    // signature) is the vector's.
+    let config = Config::new(Credentials::new(AK, SK), PROJECT_ID)
+        .with_endpoint("http://rds.cn-north-4.myhuaweicloud.com")
+        .unwrap()
+        .with_http(fast_http().with_resolve("rds.cn-north-4.myhuaweicloud.com", *server.address()));
+    let client = Client::new(config).unwrap();
+    let response = client
+        .list_backups(
+            &ListBackupsRequest::new(INSTANCE_ID)
+                .with_limit(10)
+                .with_offset(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.total_count, Some(1));
+    assert_eq!(
+        response.backups[0].id.as_deref(),
+        Some("43e4feaab48f11e89039fa163ebaa7e4br01")
+    );
+
+    // The URI sent has no trailing slash and the query in canonical order.
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        format!(
+            "{}?{}",
+            received[0].url.path(),
+            received[0].url.query().unwrap_or("")
+        ),
+        (format!("{BACKUPS_PATH}?instance_id={INSTANCE_ID}&limit=10&offset=0"))
+    );
+    assert!(received[0].headers.get("x-security-token").is_none());
+    // Compared here rather than with wiremock's `header` matcher, which splits values on `,`.
+    assert_eq!(received[0].headers["authorization"], H3_VARIANT_B);
+}
+
+#[tokio::test]
+async fn region_picks_the_endpoint() {
+    let config = Config::new(Credentials::new(AK, SK), PROJECT_ID);
+    let error = Client::new(config.clone()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    let client = Client::new(config.clone().with_region("cn-north-4")).unwrap();
+    assert_eq!(
+        client.endpoint().as_str(),
+        "https://rds.cn-north-4.myhuaweicloud.com"
+    );
+    let client = Client::new(config.clone().with_region("eu-west-101")).unwrap();
+    assert_eq!(
+        client.endpoint().as_str(),
+        "https://rds.eu-west-101.myhuaweicloud.eu"
+    );
+    let error = Client::new(config.clone().with_region("xx-nowhere-1")).unwrap_err();
+    assert!(
+        error.to_string().contains("Config::with_endpoint"),
+        "{error}"
+    );
+    let error = Client::new(config.with_project_id("").with_region("cn-north-4")).unwrap_err();
+    assert!(error.to_string().contains("project id"), "{error}");
+    assert_eq!(huaweicloud_rds::SERVICE.regions().count(), 34);
+}
+
+/// A page of `count` backups starting at number `start`, with `total` as sent.
+fn page(start: usize, count: usize, total: Value) -> Value {
+    let backups: Vec<Value> = (start..start + count)
+        .map(|n| {
+            json!({
+                "id": format!("backup-{n:03}"),
+                "name": format!("b{n}"),
+                "type": "auto",
+                "size": 2803,
+                "status": "COMPLETED",
+                "begin_time": "2018-08-06T12:41:14+0800",
+                "end_time": "2018-08-06T12:43:14+0800",
+                "datastore": {"type": "MySQL", "version": "8.0"},
+                "instance_id": INSTANCE_ID,
+            })
+        })
+        .collect();
+    json!({"backups": backups, "total_count": total})
+}
+
+#[tokio::test]
+async fn pages_over_250_backups() {
+    let server = MockServer::start().await;
+    for (offset, count) in [(0, 100), (100, 100), (200, 50)] {
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .and(query_param("instance_id", INSTANCE_ID))
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "100"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(offset, count, json!(250))))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let backups: Vec<_> = client(&server)
+        .backups(ListBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(backups.len(), 250);
+    let ids: Vec<String> = backups.iter().map(|b| b.id.clone().unwrap()).collect();
+    let want: Vec<String> = (0..250).map(|n| format!("backup-{n:03}")).collect();
+    assert_eq!(ids, want);
+    assert_eq!(backups[0].size_bytes(), Some(2803 * 1024));
+}
+
+#[tokio::test]
+async fn paging_keeps_the_filters_and_the_limit_asked_for() {
+    let server = MockServer::start().await;
+    for (offset, count) in [(0, 40), (40, 20)] {
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .and(query_param("backup_type", "manual"))
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "40"))
+            .and(header("x-language", "en-us"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(
+                offset,
+                count,
+                json!("60"),
+            )))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let request = ListBackupsRequest::new(INSTANCE_ID)
+        .with_backup_type("manual")
+        .with_limit(40)
+        .with_x_language("en-us");
+    let backups: Vec<_> = client(&server)
+        .backups(request)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(backups.len(), 60);
+}
+
+#[tokio::test]
+async fn paging_stops_on_an_empty_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"backups": [], "total_count": 5})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let backups: Vec<_> = client(&server)
+        .backups(ListBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(backups.is_empty());
+}
+
+#[tokio::test]
+async fn throttled_then_success_is_signed_afresh() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("X-Request-Id", "throttled-1")
+                .set_body_string(example!("error.apig-throttling.json")),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(example!("ListBackups.seed-003-mysql.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // A clock that moves one second per reading: each attempt has its own X-Sdk-Date.
+    let seconds = Arc::new(AtomicI64::new(0));
+    let clock = Clock::from_fn(move || {
+        datetime!(2024-01-01 00:00:00 UTC)
+            + time::Duration::seconds(seconds.fetch_add(1, Ordering::Relaxed))
+    });
+    let config = Config::new(Credentials::new(AK, SK), PROJECT_ID)
+        .with_endpoint(server.uri())
+        .unwrap()
+        .with_http(fast_http().with_clock(clock));
+    let response = Client::new(config)
+        .unwrap()
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap();
+    assert_eq!(response.backups.len(), 1);
+
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    let value = |request: &Request, name: &str| {
+        request
+            .headers
+            .get(name)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(
+        value(&received[0], "x-sdk-date"),
+        value(&received[1], "x-sdk-date")
+    );
+    assert_ne!(
+        value(&received[0], "authorization"),
+        value(&received[1], "authorization")
+    );
+}
+
+#[tokio::test]
+async fn throttling_that_persists_is_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_string(example!("error.apig-throttling.json")),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap_err();
+    assert!(error.is_throttling());
+    assert_eq!(error.code(), Some("APIG.0308"));
+    assert_eq!(error.status(), Some(429));
+    assert_eq!(error.attempts(), Some(3));
+}
+
+#[tokio::test]
+async fn service_errors_keep_code_message_and_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("X-Request-Id", "0b2b8c7a-req-1")
+                .set_body_string(example!("error.providers-3.6.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Service);
+    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.code(), Some("DBS.200022"));
+    assert_eq!(
+        error.message(),
+        Some("The DB instance name already exists.")
+    );
+    assert_eq!(error.request_id(), Some("0b2b8c7a-req-1"));
+    assert!(!error.is_retryable());
+    assert!(!error.is_throttling());
+    assert_eq!(error.operation(), Some("ListBackups"));
+    let shown = error.to_string();
+    assert!(shown.contains("DBS.200022"), "{shown}");
+    assert!(!shown.contains(SK), "{shown}");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"))
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Decode);
+}
+
+#[tokio::test]
+async fn every_documented_example_decodes_through_the_client() {
+    let server = MockServer::start().await;
+    let examples = [
+        ("mysql", example!("ListBackups.seed-003-mysql.json")),
+        (
+            "postgresql",
+            example!("ListBackups.seed-003-postgresql.json"),
+        ),
+        ("sqlserver", example!("ListBackups.seed-003-sqlserver.json")),
+    ];
+    for (engine, body) in examples {
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .and(query_param("backup_id", engine))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server);
+    let want_begin = datetime!(2018-08-06 12:41:14 +08:00);
+    let want_end = datetime!(2018-08-06 12:43:14 +08:00);
+    for (engine, body) in examples {
+        let request = ListBackupsRequest::new(INSTANCE_ID).with_backup_id(engine);
+        let response = client.list_backups(&request).await.unwrap();
+        assert_eq!(response.total_count, Some(1), "{engine}");
+        let backup = &response.backups[0];
+        assert_eq!(backup.size, Some(2803), "{engine}");
+        assert_eq!(backup.size_bytes(), Some(2_870_272), "{engine}");
+        assert_eq!(backup.begin_time_parsed(), Some(want_begin), "{engine}");
+        assert_eq!(backup.end_time_parsed(), Some(want_end), "{engine}");
+        assert_eq!(backup.status.as_deref(), Some("COMPLETED"), "{engine}");
+
+        // The raw call hands back the body as received.
+        let raw = client.list_backups_raw(&request).await.unwrap();
+        assert_eq!(raw.status(), 200);
+        assert_eq!(raw.body().as_ref(), body.as_bytes(), "{engine}");
+    }
+    // The SQL Server example's misspelled "id " key is kept, not lost.
+    let response = client
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID).with_backup_id("sqlserver"))
+        .await
+        .unwrap();
+    let backup = &response.backups[0];
+    assert_eq!(backup.id, None);
+    assert_eq!(
+        backup.unknown_fields.get("id "),
+        Some(&json!("43e4feaab48f11e89039fa163ebaa7e4br04"))
+    );
+    assert_eq!(backup.databases.len(), 2);
+}
+
+#[tokio::test]
+async fn backup_files_with_links_sizes_and_expiry() {
+    let server = MockServer::start().await;
+    let body = example!("ListBackupFiles.providers-3.3.json");
+    Mock::given(method("GET"))
+        .and(path(FILES_PATH))
+        .and(query_param(
+            "backup_id",
+            "c0c9f155c7b7423a9d30f0175998b63bbr01",
+        ))
+        .and(query_param_is_missing("instance_id"))
+        .and(header("x-project-id", PROJECT_ID))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let response = client
+        .list_backup_files("c0c9f155c7b7423a9d30f0175998b63bbr01")
+        .await
+        .unwrap();
+    assert_eq!(response.bucket.as_deref(), Some("rdsbucket.bucketname"));
+    let file = &response.files[0];
+    assert_eq!(
+        file.name.as_deref(),
+        Some("43e4feaab48f11e89039fa163ebaa7e4br01.xxx")
+    );
+    assert_eq!(
+        file.download_link.as_deref(),
+        Some("https://obs.domainname.com/rdsbucket.username.1/xxxxxx")
+    );
+    assert_eq!(file.size, Some(2803));
+    assert_eq!(file.size_bytes(), Some(2803 * 1024));
+    // The doc example's malformed "2018-08-016" is read as the 16th; the raw text is kept.
+    assert_eq!(
+        file.link_expired_time.as_deref(),
+        Some("2018-08-016T10:15:14+0800")
+    );
+    assert_eq!(
+        file.link_expired_time_parsed(),
+        Some(datetime!(2018-08-16 10:15:14 +08:00))
+    );
+    let raw = client
+        .list_backup_files_raw("c0c9f155c7b7423a9d30f0175998b63bbr01")
+        .await
+        .unwrap();
+    assert_eq!(raw.body().as_ref(), body.as_bytes());
+
+    let error = client.list_backup_files("").await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn times_are_sent_with_their_offset() {
+    let server = MockServer::start().await;
+    // Seed 003's URI example.
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .and(query_param("instance_id", INSTANCE_ID))
+        .and(query_param(
+            "backup_id",
+            "c0c9f155c7b7423a9d30f0175998b63bbr01",
+        ))
+        .and(query_param("backup_type", "auto"))
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "10"))
+        .and(query_param("begin_time", "2018-08-06T10:41:14+0800"))
+        .and(query_param("end_time", "2018-08-16T10:41:14+0800"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(example!("ListBackups.seed-003-mysql.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = ListBackupsRequest::new(INSTANCE_ID)
+        .with_backup_id("c0c9f155c7b7423a9d30f0175998b63bbr01")
+        .with_backup_type("auto")
+        .with_offset(0)
+        .with_limit(10)
+        .with_begin_time(datetime!(2018-08-06 10:41:14 +08:00))
+        .with_end_time(datetime!(2018-08-16 10:41:14 +08:00));
+    client(&server).list_backups(&request).await.unwrap();
+    // `+` is percent-encoded on the wire (it would read as a space otherwise).
+    let received = server.received_requests().await.unwrap();
+    let query = received[0].url.query().unwrap().to_owned();
+    assert!(
+        query.contains("begin_time=2018-08-06T10%3A41%3A14%2B0800"),
+        "{query}"
+    );
+}
+
+#[tokio::test]
+async fn begin_and_end_time_go_together() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let begin: OffsetDateTime = datetime!(2018-08-06 10:41:14 +08:00);
+    for request in [
+        ListBackupsRequest::new(INSTANCE_ID).with_begin_time(begin),
+        ListBackupsRequest::new(INSTANCE_ID).with_end_time(begin),
+        ListBackupsRequest::new(INSTANCE_ID)
+            .with_begin_time(begin)
+            .with_end_time(begin),
+    ] {
+        let error = client.list_backups(&request).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{request:?}");
+        let error = client.list_backups_raw(&request).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config);
+        // The paginator yields the error once and ends.
+        let results: Vec<_> = client.backups(request).collect().await;
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].as_ref().unwrap_err().kind(), ErrorKind::Config);
+    }
+    let error = client
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID).with_begin_time(begin))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("both or neither"), "{error}");
+}
+
+#[tokio::test]
+async fn limit_and_offset_out_of_range_are_rejected_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    for request in [
+        ListBackupsRequest::new(INSTANCE_ID).with_limit(0),
+        ListBackupsRequest::new(INSTANCE_ID).with_limit(101),
+        ListBackupsRequest::new(INSTANCE_ID).with_limit(-5),
+        ListBackupsRequest::new(INSTANCE_ID).with_offset(-1),
+        ListBackupsRequest::new(""),
+    ] {
+        let error = client.list_backups(&request).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{request:?}");
+        let results: Vec<_> = client.backups(request).collect().await;
+        assert_eq!(results.len(), 1);
+        assert!(results[0].is_err());
+    }
+    let error = client
+        .list_backups(&ListBackupsRequest::new(INSTANCE_ID).with_limit(101))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("between 1 and 100"), "{error}");
+}
