@@ -25,6 +25,13 @@ pub enum ErrorKind {
     Decode,
     /// The request could not be built: a bad endpoint, an invalid header, an invalid setting.
     Config,
+    /// A download's size does not check out: the server sent more or fewer bytes than it
+    /// announced, its size disagrees with the size the API reported, or the file on the server
+    /// changed during the download. Never retried.
+    Integrity,
+    /// A local file could not be read or written: permission denied, disk full, a missing
+    /// directory.
+    Io,
 }
 
 impl fmt::Display for ErrorKind {
@@ -35,6 +42,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Service => "service error",
             ErrorKind::Decode => "decode error",
             ErrorKind::Config => "configuration error",
+            ErrorKind::Integrity => "integrity error",
+            ErrorKind::Io => "I/O error",
         })
     }
 }
@@ -247,6 +256,18 @@ impl Error {
         Self::with_detail(ErrorKind::Timeout, message)
     }
 
+    /// An integrity error: a size that does not check out (say which sizes, expected and got).
+    pub fn integrity(message: impl Into<String>) -> Self {
+        Self::with_detail(ErrorKind::Integrity, message)
+    }
+
+    /// An I/O error on a local file: what was being done (name the file) and the cause.
+    pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
+        let message = message.into();
+        let detail = format!("{message}: {source}");
+        Self::with_detail(ErrorKind::Io, detail).with_source(Box::new(source))
+    }
+
     pub(crate) fn decode_at(
         message: impl Into<String>,
         path: Option<String>,
@@ -286,6 +307,22 @@ impl Error {
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = Some(attempts);
+        self
+    }
+
+    /// Appends `note` (redacted) to what the error says: to the message of a service error, to
+    /// the detail otherwise.
+    pub(crate) fn with_note(mut self, note: &str) -> Self {
+        let note = redact(note);
+        let text = if self.inner.kind == ErrorKind::Service {
+            &mut self.inner.message
+        } else {
+            &mut self.inner.detail
+        };
+        *text = Some(match text.take() {
+            Some(text) => format!("{text}; {note}"),
+            None => note,
+        });
         self
     }
 
@@ -355,7 +392,7 @@ impl Error {
     }
 
     /// How many attempts were made before giving up, when the error came from
-    /// [`Transport::send`](crate::Transport::send).
+    /// [`Transport::send`](crate::Transport::send) or [`download`](crate::download).
     pub fn attempts(&self) -> Option<u32> {
         self.inner.attempts
     }
@@ -392,11 +429,17 @@ impl Error {
         self.inner.kind == ErrorKind::Timeout
     }
 
+    /// A download's size did not check out ([`ErrorKind::Integrity`]).
+    pub fn is_integrity(&self) -> bool {
+        self.inner.kind == ErrorKind::Integrity
+    }
+
     /// Trying again may succeed: a transport failure, an attempt timeout, throttling, HTTP
     /// 429/500/502/503/504, or an unavailable code (`ServiceUnavailable`, `InternalError`).
     ///
     /// Signature, permission and validation errors are never retryable, whatever their status;
-    /// nor are decode and configuration errors, nor a timeout of the whole operation.
+    /// nor are decode, configuration, integrity and I/O errors, nor a timeout of the whole
+    /// operation.
     pub fn is_retryable(&self) -> bool {
         if let Some(retryable) = self.inner.retryable {
             return retryable;
@@ -677,6 +720,42 @@ mod tests {
         assert!(!Error::timeout("t").with_retryable(false).is_retryable());
         assert!(!Error::transport("t").is_throttling());
         assert_eq!(Error::decode("d").kind(), ErrorKind::Decode);
+        let integrity = Error::integrity("expected 3 bytes, got 4");
+        assert!(integrity.is_integrity());
+        assert!(!integrity.is_retryable());
+        assert_eq!(
+            integrity.to_string(),
+            "integrity error: expected 3 bytes, got 4"
+        );
+        let io = Error::io(
+            "could not write /tmp/x.part",
+            std::io::Error::other("disk full"),
+        );
+        assert_eq!(io.kind(), ErrorKind::Io);
+        assert!(!io.is_retryable());
+        assert!(!io.is_integrity());
+        assert_eq!(
+            io.to_string(),
+            "I/O error: could not write /tmp/x.part: disk full"
+        );
+        assert!(std::error::Error::source(&io).is_some());
+    }
+
+    #[test]
+    fn notes_extend_the_detail_or_the_message() {
+        let error = Error::transport("connection reset").with_note("gave up after 5 attempts");
+        assert_eq!(
+            error.to_string(),
+            "transport error: connection reset; gave up after 5 attempts"
+        );
+        let error = Error::service(Some(503), ServiceError::new()).with_note("kept 3 bytes");
+        assert_eq!(error.to_string(), "service error: kept 3 bytes (HTTP 503)");
+        let error = Error::service(Some(503), ServiceError::new().with_message("busy"))
+            .with_note("see /x?Signature=abc");
+        assert_eq!(
+            error.to_string(),
+            "service error: busy; see /x?Signature=** redacted ** (HTTP 503)"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Integration tests of cloud-http: the transport against wiremock (and raw sockets) on
-//! 127.0.0.1, decoding, error display, paging.
+//! 127.0.0.1, decoding, error display, paging, downloads.
 
 mod decode;
+mod download;
 mod errors;
 mod paging;
 mod support;
