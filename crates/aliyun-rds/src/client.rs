@@ -7,13 +7,21 @@ use cloud_http::{AlibabaProtocol, AttemptContext, Page, PageCursor, Transport, p
 use cloud_signer::acs3::{self, Acs3Request};
 use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
 use futures::Stream;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::config::{Config, SignatureVersion};
 use crate::endpoint::Endpoint;
-use crate::{Backup, DescribeBackupsRequest, DescribeBackupsResponse, Error, RawResponse, Result};
+use crate::{
+    Backup, DescribeBackupsRequest, DescribeBackupsResponse, Error, RawResponse, Record, Result,
+};
 
 /// The page size [`Client::backups`] asks for when the request sets none: the largest allowed.
 const LISTING_PAGE_SIZE: i64 = 100;
+
+/// The most pages one listing fetches (a million backups at the largest page size): the last
+/// guard against a server that sends neither a total nor a short page.
+const MAX_PAGES: u64 = 10_000;
 
 /// The page sizes `DescribeBackups` accepts.
 const PAGE_SIZES: [i64; 3] = [30, 50, 100];
@@ -93,6 +101,12 @@ impl Client {
         &self,
         request: &DescribeBackupsRequest,
     ) -> Result<DescribeBackupsResponse> {
+        self.describe(request).await
+    }
+
+    /// `DescribeBackups`, its body decoded into `P`: the typed response, or the records view
+    /// of the paging stream.
+    async fn describe<P: DeserializeOwned>(&self, request: &DescribeBackupsRequest) -> Result<P> {
         let params = checked_params(request)?;
         self.inner
             .transport
@@ -139,14 +153,19 @@ impl Client {
     ///   asked for; the count may arrive as a number or a string), or, when the server sends
     ///   no total, after a page shorter than the page size;
     /// * never yields a backup twice: backups are told apart by `BackupId`, so a backup made
-    ///   while paging (which shifts the later pages by one) does not come out again;
+    ///   while paging (which shifts the later pages by one) does not come out again (backups
+    ///   without a `BackupId`, or with a blank one, are all kept);
     /// * stops on an empty page, and after a page that adds nothing new (a server that
-    ///   ignores `PageNumber` and sends the same page again);
+    ///   ignores `PageNumber` and sends the same page again), and after 10 000 pages at the
+    ///   latest;
     /// * yields an error once and ends, e.g. for an invalid request (checked before the first
     ///   page is sent) or a page that failed after its retries.
     ///
     /// The stream is `Unpin` (it is boxed), so `StreamExt::next` and `TryStreamExt::try_next`
     /// work on it directly, and `Send`, so it can be consumed in a spawned task.
+    ///
+    /// [`backup_records`](Self::backup_records) pages the same way and also keeps each backup
+    /// as received.
     ///
     /// ```no_run
     /// use aliyun_rds::{Client, DescribeBackupsRequest};
@@ -165,6 +184,45 @@ impl Client {
         &self,
         request: DescribeBackupsRequest,
     ) -> impl Stream<Item = Result<Backup>> + Send + '_ {
+        self.listing::<DescribeBackupsResponse>(request)
+    }
+
+    /// [`backups`](Self::backups), each backup set as a [`Record`]: the typed [`Backup`]
+    /// (`value`) and the element of `Items.Backup` exactly as received (`raw`; a numeric
+    /// `BackupId` stays a number, fields the model does not know stay there), for tools that
+    /// keep the provider's own JSON.
+    ///
+    /// The paging is the same code as [`backups`](Self::backups): the same requests, stops,
+    /// duplicate removal and errors; only each page is decoded into JSON values first.
+    ///
+    /// ```no_run
+    /// use aliyun_rds::{Client, DescribeBackupsRequest};
+    /// use futures::TryStreamExt;
+    ///
+    /// # async fn run(client: Client) -> aliyun_rds::Result<()> {
+    /// let records: Vec<_> = client
+    ///     .backup_records(DescribeBackupsRequest::new("rm-uf6wjk5xxxxxxx"))
+    ///     .try_collect()
+    ///     .await?;
+    /// for record in &records {
+    ///     println!("{:?}: {}", record.value.backup_id, record.raw);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn backup_records(
+        &self,
+        request: DescribeBackupsRequest,
+    ) -> impl Stream<Item = Result<Record<Backup>>> + Send + '_ {
+        self.listing::<RecordsPage>(request)
+    }
+
+    /// The paging of [`backups`](Self::backups) and [`backup_records`](Self::backup_records),
+    /// each page's body decoded into `P`.
+    fn listing<P: ListingPage>(
+        &self,
+        request: DescribeBackupsRequest,
+    ) -> impl Stream<Item = Result<P::Item>> + Send + '_ {
         let page_size = request.page_size.unwrap_or(LISTING_PAGE_SIZE);
         let first_page = request.page_number.unwrap_or(1);
         let state = Arc::new(Mutex::new(Listing::new(first_page, page_size)));
@@ -178,9 +236,9 @@ impl Client {
                 .with_page_number(page_number);
             let state = Arc::clone(&state);
             async move {
-                let response = self.describe_backups(&request).await?;
+                let page: P = self.describe(&request).await?;
                 let mut listing = state.lock().unwrap_or_else(PoisonError::into_inner);
-                Ok(listing.accept(response))
+                Ok(listing.accept(page))
             }
         }))
     }
@@ -298,7 +356,85 @@ fn checked_params(request: &DescribeBackupsRequest) -> Result<Vec<(&'static str,
     Ok(params)
 }
 
-/// What [`Client::backups`] remembers between pages.
+/// A `DescribeBackups` page as [`Client::listing`] reads it: its `TotalRecordCount` and
+/// backups, and how a backup is told apart from the others.
+trait ListingPage: DeserializeOwned + Send + 'static {
+    /// A backup as the stream yields it.
+    type Item: Send + 'static;
+
+    /// `TotalRecordCount`.
+    fn total(&self) -> Option<i64>;
+
+    /// The backups of `Items.Backup`.
+    fn into_items(self) -> Vec<Self::Item>;
+
+    /// The `BackupId` of a backup.
+    fn backup_id(item: &Self::Item) -> Option<&str>;
+}
+
+impl ListingPage for DescribeBackupsResponse {
+    type Item = Backup;
+
+    fn total(&self) -> Option<i64> {
+        self.total_record_count
+    }
+
+    fn into_items(self) -> Vec<Backup> {
+        self.items.map(|items| items.backup).unwrap_or_default()
+    }
+
+    fn backup_id(item: &Backup) -> Option<&str> {
+        item.backup_id.as_deref()
+    }
+}
+
+/// The members of a `DescribeBackups` response that [`Client::backup_records`] pages by,
+/// decoded as [`DescribeBackupsResponse`] decodes them (same keys, same lenient helpers), each
+/// backup kept as received beside its typed value.
+#[derive(Deserialize)]
+struct RecordsPage {
+    #[serde(
+        rename = "TotalRecordCount",
+        default,
+        deserialize_with = "cloud_http::lenient::integer"
+    )]
+    total_record_count: Option<i64>,
+    #[serde(
+        rename = "Items",
+        default,
+        deserialize_with = "cloud_http::lenient::object"
+    )]
+    items: Option<RecordItems>,
+}
+
+/// The `Items` wrapper of [`RecordsPage`].
+#[derive(Deserialize)]
+struct RecordItems {
+    #[serde(
+        rename = "Backup",
+        default,
+        deserialize_with = "cloud_http::lenient::vec"
+    )]
+    backup: Vec<Record<Backup>>,
+}
+
+impl ListingPage for RecordsPage {
+    type Item = Record<Backup>;
+
+    fn total(&self) -> Option<i64> {
+        self.total_record_count
+    }
+
+    fn into_items(self) -> Vec<Record<Backup>> {
+        self.items.map(|items| items.backup).unwrap_or_default()
+    }
+
+    fn backup_id(item: &Record<Backup>) -> Option<&str> {
+        item.value.backup_id.as_deref()
+    }
+}
+
+/// What [`Client::listing`] remembers between pages.
 #[derive(Debug)]
 struct Listing {
     /// Backups before the first page asked for: `(PageNumber - 1) * PageSize`.
@@ -306,6 +442,7 @@ struct Listing {
     page_size: u64,
     seen: HashSet<String>,
     yielded: u64,
+    pages: u64,
 }
 
 impl Listing {
@@ -319,30 +456,31 @@ impl Listing {
             page_size,
             seen: HashSet::new(),
             yielded: 0,
+            pages: 0,
         }
     }
 
-    /// Turns one response into the page to yield: its backups not seen before, marked last
-    /// when the listing is complete.
-    fn accept(&mut self, response: DescribeBackupsResponse) -> Page<Backup> {
-        let total = response
-            .total_record_count
-            .map(|total| u64::try_from(total).unwrap_or(0));
-        let received = response.items.map(|items| items.backup).unwrap_or_default();
+    /// Turns one page into the page to yield: its backups not seen before, marked last when
+    /// the listing is complete.
+    fn accept<P: ListingPage>(&mut self, page: P) -> Page<P::Item> {
+        self.pages += 1;
+        let total = page.total().map(|total| u64::try_from(total).unwrap_or(0));
+        let received = page.into_items();
         let received_count = received.len() as u64;
-        let fresh: Vec<Backup> = received
+        let fresh: Vec<P::Item> = received
             .into_iter()
-            .filter(|backup| match &backup.backup_id {
-                Some(id) => self.seen.insert(id.clone()),
+            .filter(|backup| match P::backup_id(backup).map(str::trim) {
+                Some(id) if !id.is_empty() => self.seen.insert(id.to_owned()),
                 // Nothing to tell it apart by: keep it.
-                None => true,
+                _ => true,
             })
             .collect();
         self.yielded += fresh.len() as u64;
-        let complete = match total {
-            Some(total) => self.skipped.saturating_add(self.yielded) >= total,
-            None => received_count < self.page_size,
-        };
+        let complete = self.pages >= MAX_PAGES
+            || match total {
+                Some(total) => self.skipped.saturating_add(self.yielded) >= total,
+                None => received_count < self.page_size,
+            };
         // An empty `fresh` (an empty page, or nothing new) ends the stream by itself.
         Page::new(fresh).with_last(complete)
     }
@@ -406,6 +544,49 @@ mod tests {
         listing.accept(response(&[1, 2], Some(10)));
         let page = listing.accept(response(&[1, 2], Some(10)));
         assert!(page.items.is_empty());
+    }
+
+    #[test]
+    fn blank_ids_tell_nothing_apart_and_ids_are_trimmed() {
+        let page: DescribeBackupsResponse = serde_json::from_str(
+            r#"{"Items": {"Backup": [{"BackupId": ""}, {"BackupId": " "}, {"BackupId": "7"}, {"BackupId": " 7 "}]}}"#,
+        )
+        .unwrap();
+        let page = Listing::new(1, 30).accept(page);
+        assert_eq!(page.items.len(), 3, "both blank ones and one 7");
+    }
+
+    #[test]
+    fn a_listing_ends_after_the_most_pages() {
+        let mut listing = Listing::new(1, 1);
+        for id in 1..MAX_PAGES {
+            assert!(!listing.accept(response(&[id as u32], None)).last);
+        }
+        assert!(listing.accept(response(&[0], None)).last);
+    }
+
+    #[test]
+    fn records_pages_decode_as_typed_pages_do() {
+        let text = r#"{"TotalRecordCount": "3", "Items": {"Backup": [
+            {"BackupId": 321020562, "BackupSize": "2167808", "Encryption": {}},
+            "junk",
+            {"BackupStatus": "Failed"}
+        ]}}"#;
+        let typed: DescribeBackupsResponse = serde_json::from_str(text).unwrap();
+        let records: RecordsPage = serde_json::from_str(text).unwrap();
+        assert_eq!(records.total(), typed.total());
+        assert_eq!(records.total(), Some(3));
+        let served: serde_json::Value = serde_json::from_str(text).unwrap();
+        let records = records.into_items();
+        let typed = typed.into_items();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records.iter().map(|r| &r.value).collect::<Vec<_>>(),
+            typed.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(records[0].raw, served["Items"]["Backup"][0]);
+        assert_eq!(records[1].raw, served["Items"]["Backup"][2]);
+        assert_eq!(RecordsPage::backup_id(&records[0]), Some("321020562"));
     }
 
     #[test]

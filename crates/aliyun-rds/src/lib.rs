@@ -69,6 +69,8 @@
 //! [`Client::describe_backups`] returns one page; [`Client::backups`] is a lazy
 //! [`Stream`](futures::Stream) of the backups of every page, which stops at
 //! `TotalRecordCount`, never yields a backup twice, and stops on an empty or repeated page.
+//! [`Client::backup_records`] pages the same way (the same code) and yields each backup as a
+//! [`Record`]: typed, and as received.
 //!
 //! # Errors
 //!
@@ -87,7 +89,7 @@
 //! # Crate organization
 //!
 //! * [`Client`] (`src/client.rs`): signs and sends the operations, checks requests,
-//!   [`Client::backups`] pages.
+//!   [`Client::backups`] and [`Client::backup_records`] page.
 //! * [`Config`], [`SignatureVersion`] (`src/config.rs`): settings with `with_*` setters;
 //!   the credential chain of [`Config::from_env`] is in the private `credentials` module and
 //!   the region to endpoint table in the private `endpoint` module.
@@ -97,7 +99,7 @@
 //!   them by hand. Responses decode leniently: numbers sent as strings and the reverse, missing
 //!   fields and unknown members are all accepted.
 //! * Re-exports from the shared runtime [`cloud_http`] ([`Error`], [`ErrorKind`],
-//!   [`HttpConfig`], [`RetryPolicy`], [`Clock`], [`NonceSource`], [`RawResponse`]) and from
+//!   [`HttpConfig`], [`RetryPolicy`], [`Clock`], [`NonceSource`], [`RawResponse`], [`Record`]) and from
 //!   the signer [`cloud_signer`] ([`Credentials`]), so users need no other crate.
 //!
 //! The integration tests (`tests/it/`) run the client against wiremock on 127.0.0.1: the exact
@@ -113,7 +115,9 @@ mod endpoint;
 pub use generated::*;
 
 pub use client::Client;
-pub use cloud_http::{Clock, Error, ErrorKind, HttpConfig, NonceSource, RawResponse, RetryPolicy};
+pub use cloud_http::{
+    Clock, Error, ErrorKind, HttpConfig, NonceSource, RawResponse, Record, RetryPolicy,
+};
 pub use cloud_signer::Credentials;
 pub use config::{Config, SignatureVersion};
 

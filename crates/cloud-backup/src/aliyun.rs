@@ -6,13 +6,9 @@
 //! `DescribeBackups` filtered by `BackupId` (`BackupDownloadURL`,
 //! `BackupIntranetDownloadURL`).
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
-
-use aliyun_rds::{Client, Config, DescribeBackupsRequest};
-use cloud_http::{Error, Page, PageCursor, RawResponse, paginate};
+use aliyun_rds::{Client, Config, DescribeBackupsRequest, Record};
+use cloud_http::Error;
 use futures::TryStreamExt;
-use serde_json::Value;
 use time::UtcOffset;
 
 use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
@@ -23,10 +19,6 @@ const PROVIDER: Provider = Provider::AliyunRds;
 
 /// The page size asked for: the largest `DescribeBackups` allows.
 pub const PAGE_SIZE: i64 = 100;
-
-/// The most pages one listing fetches (a million backups): the last guard against a server
-/// that sends neither a total nor a short page.
-const MAX_PAGES: i64 = 10_000;
 
 /// A client with the credentials of the environment and `options`' region or endpoint.
 pub fn client(options: &Options) -> Result<Client, Error> {
@@ -50,64 +42,18 @@ pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Ba
 }
 
 /// Every backup of `instance_id`, with `client`: `DescribeBackups` page after page
-/// (`PageSize` 100) until `TotalRecordCount`, each backup once.
+/// (`PageSize` 100) until `TotalRecordCount`, each backup once, through
+/// [`Client::backup_records`].
 ///
 /// Each record's `raw` is the element of `Items.Backup` as received. The listing also stops
 /// at a page that brings no backup not seen before, so a server that ignores `PageNumber`
 /// cannot make it loop.
 pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    let seen = Arc::new(Mutex::new(HashSet::new()));
-    paginate(|cursor: PageCursor| {
-        let seen = Arc::clone(&seen);
-        let page_number = i64::try_from(cursor.page_index)
-            .unwrap_or(i64::MAX - 1)
-            .saturating_add(1);
-        let request = DescribeBackupsRequest::new(instance_id)
-            .with_page_size(PAGE_SIZE)
-            .with_page_number(page_number);
-        async move {
-            let raw = client.describe_backups_raw(&request).await?;
-            let (backups, total) = page(instance_id, &raw)?;
-            let received = backups.len();
-            let new = dedupe(
-                &mut seen.lock().unwrap_or_else(PoisonError::into_inner),
-                backups,
-            );
-            // Without a total, a short page is the last one.
-            let last = (total.is_none() && i64::try_from(received).unwrap_or(i64::MAX) < PAGE_SIZE)
-                || page_number >= MAX_PAGES;
-            let page = Page::new(new).with_last(last);
-            Ok(match total {
-                Some(total) => page.with_total(total),
-                None => page,
-            })
-        }
-    })
-    .try_collect()
-    .await
-}
-
-/// Keeps the first backup of each non-empty backup id not in `seen`; backups without an id
-/// are kept.
-fn dedupe(seen: &mut HashSet<String>, backups: Vec<Backup>) -> Vec<Backup> {
-    backups
-        .into_iter()
-        .filter(|b| b.backup_id.is_empty() || seen.insert(b.backup_id.clone()))
-        .collect()
-}
-
-/// The backups of one `DescribeBackups` page and its `TotalRecordCount`.
-fn page(instance_id: &str, raw: &RawResponse) -> Result<(Vec<Backup>, Option<u64>), Error> {
-    let body = body(raw)?;
-    let total = body
-        .get("TotalRecordCount")
-        .and_then(|total| cloud_http::lenient::integer(total).ok().flatten())
-        .and_then(|total| u64::try_from(total).ok());
-    let backups = records(body.get("Items").and_then(|items| items.get("Backup")))
-        .into_iter()
-        .map(|record| backup_from_record(instance_id, record))
-        .collect();
-    Ok((backups, total))
+    client
+        .backup_records(DescribeBackupsRequest::new(instance_id).with_page_size(PAGE_SIZE))
+        .map_ok(|record| backup_from_record(instance_id, record))
+        .try_collect()
+        .await
 }
 
 /// The download link of backup `backup_id` of `instance_id` (credentials from the
@@ -158,22 +104,24 @@ pub async fn download_links_with(
     Ok(vec![link])
 }
 
-/// A [`Backup`] from one element of `DescribeBackups`' `Items.Backup`, kept whole as `raw`.
+/// A [`Backup`] from one element of `DescribeBackups`' `Items.Backup`: its typed fields, and
+/// the element as received as `raw`.
 ///
 /// ```
+/// use aliyun_rds::Record;
 /// use cloud_backup::aliyun::backup_from_record;
 ///
 /// let record = serde_json::json!({
 ///     "BackupId": 321020562, "BackupSize": 2167808, "BackupStatus": "Success",
 ///     "BackupStartTime": "2019-02-13T12:20:37Z", "BackupEndTime": "2019-02-13T12:22:53Z",
 /// });
-/// let backup = backup_from_record("rm-uf6wjk5xxxxxxx", record.clone());
+/// let backup = backup_from_record("rm-uf6wjk5xxxxxxx", Record::from_raw(record.clone())?);
 /// assert_eq!(backup.backup_id, "321020562");
 /// assert_eq!(backup.raw["BackupId"], 321020562);
+/// # Ok::<(), serde_json::Error>(())
 /// ```
-pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
-    // The generated type is lenient: any JSON object decodes.
-    let typed = serde_json::from_value::<aliyun_rds::Backup>(record.clone()).unwrap_or_default();
+pub fn backup_from_record(instance_id: &str, record: Record<aliyun_rds::Backup>) -> Backup {
+    let (typed, raw) = record.into_parts();
     // Alibaba Cloud sends UTC times with a `Z`; a zone-less one is read as UTC too.
     let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, UtcOffset::UTC));
     let mut backup = Backup::new(
@@ -186,7 +134,7 @@ pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
     backup.started_at = time(typed.backup_start_time);
     backup.finished_at = time(typed.backup_end_time);
     backup.backup_type = non_empty(typed.backup_type);
-    backup.raw = record;
+    backup.raw = raw;
     backup
 }
 
@@ -208,7 +156,10 @@ mod tests {
             "Encryption": {},
             "EngineVersion": 8
         });
-        let backup = backup_from_record("rm-uf6wjk5xxxxxxx", record.clone());
+        let backup = backup_from_record(
+            "rm-uf6wjk5xxxxxxx",
+            Record::from_raw(record.clone()).unwrap(),
+        );
         assert_eq!(backup.provider, "aliyun-rds");
         assert_eq!(backup.backup_id, "321020562");
         assert_eq!(backup.status.as_deref(), Some("Success"));

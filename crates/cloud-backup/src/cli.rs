@@ -3,7 +3,9 @@
 //! ```text
 //! cloud-backup <PROVIDER> list         --instance <ID> [--json]
 //! cloud-backup <PROVIDER> download-url --instance <ID> --backup <BACKUP_ID> [--json]
+//!    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb
 //!    options on every command: --region <REGION>  --endpoint <URL>
+//!                              (+ --project-id <ID> for the Huawei Cloud ones)
 //! ```
 //!
 //! Everything it does goes through the library (`cloud_backup::list_backups`,
@@ -14,7 +16,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::builder::{NonEmptyStringValueParser, PossibleValuesParser, TypedValueParser};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use cloud_backup::model::human_size;
 use cloud_backup::{Backup, DownloadLink, Error, Options, Provider};
 use cloud_http::ErrorKind;
@@ -23,32 +25,43 @@ const AFTER_HELP: &str = "\
 Credentials come from environment variables, never from a flag:
   capitalonline-mysql  CDS_SECRET_ID, CDS_SECRET_KEY
   aliyun-rds           the aliyun-rds crate's chain (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...)
+  huaweicloud-rds,     HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
+  huaweicloud-gaussdb  else the [basic] section of ~/.huaweicloud/credentials;
+                       project id: --project-id, else HUAWEICLOUD_SDK_PROJECT_ID
 
 --region:
   capitalonline-mysql  cn (mainland China, the default), asia or us
   aliyun-rds           a region id such as cn-hangzhou
+  huaweicloud-*        a region id such as cn-north-4 (default: HUAWEICLOUD_SDK_REGION)
 
 --endpoint takes scheme://host[:port] and replaces only the host; the provider's path stays.
+
+huaweicloud-gaussdb has no API for backup download links: download-url explains and fails.
 
 On failure the exit status is 1 and stderr holds one line:
   error: <PROVIDER>: <CODE>: <MESSAGE> (HTTP <STATUS>, request id <ID>)";
 
-/// List database backups and their download URLs on Capital Online and Alibaba Cloud.
+/// List database backups and their download URLs on Capital Online, Alibaba Cloud and Huawei
+/// Cloud.
 #[derive(Debug, Parser)]
 #[command(name = "cloud-backup", version, after_help = AFTER_HELP)]
 pub(crate) struct Cli {
-    /// The service: capitalonline-mysql or aliyun-rds.
+    /// The service: capitalonline-mysql, aliyun-rds, huaweicloud-rds or huaweicloud-gaussdb.
     #[arg(value_name = "PROVIDER", value_parser = provider_parser())]
     provider: Provider,
 
-    /// The region: capitalonline-mysql cn (default), asia or us; aliyun-rds a region id such
-    /// as cn-hangzhou.
+    /// The region: capitalonline-mysql cn (default), asia or us; the others a region id such
+    /// as cn-hangzhou or cn-north-4.
     #[arg(long, global = true, value_name = "REGION")]
     region: Option<String>,
 
     /// Replaces the provider's scheme://host[:port]; the provider's path stays.
     #[arg(long, global = true, value_name = "URL")]
     endpoint: Option<String>,
+
+    /// Huawei Cloud only: the project id, instead of HUAWEICLOUD_SDK_PROJECT_ID.
+    #[arg(long, global = true, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+    project_id: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -106,9 +119,36 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// Whether `provider` takes `--project-id`: the Huawei Cloud ones.
+fn takes_project_id(provider: Provider) -> bool {
+    matches!(
+        provider,
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb
+    )
+}
+
+/// The arguments, or the usage error clap reports (exit status 2), also for `--project-id`
+/// with a provider that has no project (rather than ignoring it).
+fn parse() -> Cli {
+    let cli = Cli::parse();
+    if cli.project_id.is_some() && !takes_project_id(cli.provider) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--project-id is for huaweicloud-rds and huaweicloud-gaussdb; {} has no \
+                     project",
+                    cli.provider
+                ),
+            )
+            .exit();
+    }
+    cli
+}
+
 /// Parses the arguments, runs the command, prints the result or one error line.
 pub(crate) fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -149,6 +189,7 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     let mut options = Options::new();
     options.region = cli.region.clone();
     options.endpoint = cli.endpoint.clone();
+    options.project_id = cli.project_id.clone();
     match &cli.command {
         Command::List { instance, json } => {
             let backups = cloud_backup::list_backups(cli.provider, &options, instance).await?;
@@ -272,7 +313,6 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
     use cloud_http::ServiceError;
 
     #[test]
@@ -317,9 +357,46 @@ mod tests {
                 "i",
             ],
             vec!["cloud-backup", "aliyun-rds", "delete", "--instance", "i"],
+            vec![
+                "cloud-backup",
+                "huaweicloud-rds",
+                "list",
+                "--instance",
+                "i",
+                "--project-id",
+                "",
+            ],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn project_id_is_a_huawei_cloud_option() {
+        let cli = Cli::try_parse_from([
+            "cloud-backup",
+            "--project-id",
+            "0483b6b16e954cb88930a360d2c4e663",
+            "huaweicloud-gaussdb",
+            "list",
+            "--instance",
+            "in07",
+        ])
+        .unwrap();
+        assert_eq!(cli.provider, Provider::HuaweiCloudGaussDb);
+        assert_eq!(
+            cli.project_id.as_deref(),
+            Some("0483b6b16e954cb88930a360d2c4e663")
+        );
+        let taking: Vec<Provider> = Provider::ALL
+            .iter()
+            .copied()
+            .filter(|p| takes_project_id(*p))
+            .collect();
+        assert_eq!(
+            taking,
+            [Provider::HuaweiCloudRds, Provider::HuaweiCloudGaussDb]
+        );
     }
 
     #[test]

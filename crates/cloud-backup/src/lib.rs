@@ -6,7 +6,7 @@
 //!
 //! # async fn run() -> Result<(), cloud_http::Error> {
 //! // Credentials come from the environment (CDS_SECRET_ID / CDS_SECRET_KEY for Capital Online,
-//! // the aliyun-rds crate's chain for Alibaba Cloud).
+//! // the aliyun-rds crate's chain for Alibaba Cloud, HUAWEICLOUD_SDK_AK / _SK for Huawei Cloud).
 //! let options = Options::new().with_region("cn-hangzhou");
 //! let backups = cloud_backup::list_backups(Provider::AliyunRds, &options, "rm-uf6wjk5xxxxxxx").await?;
 //! for backup in &backups {
@@ -20,6 +20,17 @@
 //! )
 //! .await?;
 //! println!("{}", links[0].url);
+//!
+//! // Huawei Cloud: a region and a project id (or HUAWEICLOUD_SDK_REGION / _PROJECT_ID).
+//! let options = Options::new()
+//!     .with_region("cn-north-4")
+//!     .with_project_id("0483b6b16e954cb88930a360d2c4e663");
+//! let backups = cloud_backup::list_backups(
+//!     Provider::HuaweiCloudRds,
+//!     &options,
+//!     "43e4feaab48f11e89039fa163ebaa7e4in01",
+//! )
+//! .await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -30,13 +41,16 @@
 //! |---|---|---|---|
 //! | `capitalonline-mysql` | `capitalonline-mysql` | [`capitalonline_mysql`](https://docs.rs/capitalonline-mysql) | `CDS_SECRET_ID`, `CDS_SECRET_KEY` |
 //! | `aliyun-rds` | `aliyun-rds` | [`aliyun_rds`](https://docs.rs/aliyun-rds) | the `aliyun-rds` environment chain |
+//! | `huaweicloud-rds` | `huaweicloud-rds` | [`huaweicloud_rds`](https://docs.rs/huaweicloud-rds) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (+ `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or `~/.huaweicloud/credentials`; project id and region too |
+//! | `huaweicloud-gaussdb` | `huaweicloud-gaussdb` | [`huaweicloud_gaussdb`](https://docs.rs/huaweicloud-gaussdb) | as `huaweicloud-rds` |
 //!
-//! Each provider lives in its own module behind its feature ([`capitalonline`], [`aliyun`]),
-//! with the same functions: `client(&Options)`, `list_backups`, `download_links`, and
-//! `*_with` variants taking a client you built yourself (credentials in code, another HTTP
-//! configuration). The top-level [`list_backups`] and [`download_links`] dispatch on a
-//! [`Provider`]; a provider whose feature is off is a configuration error. Huawei Cloud RDS
-//! and GaussDB will come the same way: one module and one feature each.
+//! Each provider lives in its own module behind its feature ([`capitalonline`], [`aliyun`],
+//! [`huawei_rds`], [`huawei_gaussdb`]), with the same functions: `client(&Options)`,
+//! `list_backups`, `download_links`, and `*_with` variants taking a client you built yourself
+//! (credentials in code, another HTTP configuration). The top-level [`list_backups`] and
+//! [`download_links`] dispatch on a [`Provider`]; a provider whose feature is off is a
+//! configuration error. GaussDB for MySQL has no download-link API: its `download_links`
+//! is an error that says so and names the alternatives.
 //!
 //! The `cli` feature (default on) builds the `cloud-backup` binary, a thin layer over these
 //! functions.
@@ -44,14 +58,19 @@
 //! # What the records hold
 //!
 //! * [`Backup`]: `provider`, `instance_id`, `backup_id` (always a string), `status` (the
-//!   provider's value), `size_bytes` (bytes), `started_at` / `finished_at` (RFC 3339 with an
-//!   offset; Capital Online's zone-less times are China Standard Time, UTC+08:00), `type`, and
-//!   `raw`: the provider's record as it arrived, taken from the response body, not
-//!   re-serialized from a typed value.
-//! * [`DownloadLink`]: one per downloadable file: `url` (public), `intranet_url`, `size_bytes`.
+//!   provider's value), `size_bytes` (bytes: Huawei Cloud's kB are multiplied by 1024, and
+//!   GaussDB's `size_unit` is honoured), `started_at` / `finished_at` (RFC 3339 with an
+//!   offset; Capital Online's zone-less times are China Standard Time, UTC+08:00; Huawei
+//!   Cloud's keep their offset, GaussDB's are read in the record's `time_zone`; GaussDB sends
+//!   no end time, so its `finished_at` is `null`), `type`, and `raw`: the provider's record as
+//!   it arrived, taken from the response body, not re-serialized from a typed value.
+//! * [`DownloadLink`]: one per downloadable file: `url` (public), `intranet_url`, `name`,
+//!   `size_bytes`, `expires_at`.
 //!
 //! Listings are complete: every page is fetched (Alibaba Cloud: `PageSize` 100 until
-//! `TotalRecordCount`) and a backup that shows up on two pages is kept once.
+//! `TotalRecordCount`; Huawei Cloud: `limit` 100 until `total_count`) and a backup that shows
+//! up on two pages is kept once. The paging is the client crates' own (their `*_records`
+//! streams), the same code as their typed streams.
 //!
 //! # Errors
 //!
@@ -63,7 +82,9 @@
 //!
 //! * [`model`]: [`Backup`], [`DownloadLink`], time and size normalization.
 //! * [`Provider`] (`src/provider.rs`) and [`Options`] (here).
-//! * [`capitalonline`], [`aliyun`]: one module per provider, each behind its feature.
+//! * [`capitalonline`], [`aliyun`], [`huawei_rds`], [`huawei_gaussdb`]: one module per
+//!   provider, each behind its feature; `src/common.rs`: what they share (e.g. applying
+//!   [`Options`] to a Huawei Cloud configuration).
 //! * `src/main.rs`, `src/cli.rs`: the `cloud-backup` binary (feature `cli`).
 //!
 //! The tests in `tests/it/` run the binary against wiremock on 127.0.0.1 only.
@@ -75,14 +96,25 @@ mod provider;
 pub mod aliyun;
 #[cfg(feature = "capitalonline-mysql")]
 pub mod capitalonline;
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod common;
+#[cfg(feature = "huaweicloud-gaussdb")]
+pub mod huawei_gaussdb;
+#[cfg(feature = "huaweicloud-rds")]
+pub mod huawei_rds;
 
 pub use cloud_http::Error;
 pub use model::{Backup, DownloadLink};
 pub use provider::{ParseProviderError, Provider};
 
-/// Where to send requests: the provider's region and an endpoint override. Credentials are not
-/// here: they come from the environment (or from a client built with them, see the
-/// provider modules' `*_with` functions).
+/// Where to send requests: the provider's region, an endpoint override, and for Huawei Cloud
+/// the project id. Credentials are not here: they come from the environment (or from a client
+/// built with them, see the provider modules' `*_with` functions).
 ///
 /// ```
 /// use cloud_backup::Options;
@@ -98,6 +130,10 @@ pub struct Options {
     /// `scheme://host[:port]` replacing the provider's host; the provider's own path stays.
     /// It wins over the region's endpoint.
     pub endpoint: Option<String>,
+    /// Huawei Cloud only: the project id (part of every request path), replacing
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` and the credentials file's. The other providers have no
+    /// project and ignore it.
+    pub project_id: Option<String>,
 }
 
 impl Options {
@@ -119,6 +155,13 @@ impl Options {
         self.endpoint = Some(endpoint.into());
         self
     }
+
+    /// Sets the Huawei Cloud project id.
+    #[must_use]
+    pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
 }
 
 /// Every backup of `instance_id` on `provider`, all pages, each backup once.
@@ -134,6 +177,10 @@ pub async fn list_backups(
         Provider::CapitalOnlineMysql => capitalonline::list_backups(options, instance_id).await,
         #[cfg(feature = "aliyun-rds")]
         Provider::AliyunRds => aliyun::list_backups(options, instance_id).await,
+        #[cfg(feature = "huaweicloud-rds")]
+        Provider::HuaweiCloudRds => huawei_rds::list_backups(options, instance_id).await,
+        #[cfg(feature = "huaweicloud-gaussdb")]
+        Provider::HuaweiCloudGaussDb => huawei_gaussdb::list_backups(options, instance_id).await,
         #[allow(unreachable_patterns)]
         other => {
             let _ = (options, instance_id);
@@ -145,7 +192,8 @@ pub async fn list_backups(
 /// The download links of backup `backup_id` of `instance_id` on `provider`: one per
 /// downloadable file.
 ///
-/// Fails when the backup does not exist or has no download URL now (e.g. still running).
+/// Fails when the backup does not exist or has no download URL now (e.g. still running), and
+/// always for GaussDB for MySQL, which has no download-link API.
 pub async fn download_links(
     provider: Provider,
     options: &Options,
@@ -159,6 +207,14 @@ pub async fn download_links(
         }
         #[cfg(feature = "aliyun-rds")]
         Provider::AliyunRds => aliyun::download_links(options, instance_id, backup_id).await,
+        #[cfg(feature = "huaweicloud-rds")]
+        Provider::HuaweiCloudRds => {
+            huawei_rds::download_links(options, instance_id, backup_id).await
+        }
+        #[cfg(feature = "huaweicloud-gaussdb")]
+        Provider::HuaweiCloudGaussDb => {
+            huawei_gaussdb::download_links(options, instance_id, backup_id).await
+        }
         #[allow(unreachable_patterns)]
         other => {
             let _ = (options, instance_id, backup_id);
@@ -188,69 +244,6 @@ mod tests {
             "configuration error: this build of cloud-backup does not include aliyun-rds: \
              enable the cargo feature `aliyun-rds`"
         );
-    }
-}
-
-/// Helpers shared by the provider modules.
-#[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
-mod common {
-    use cloud_http::{Error, RawResponse, ServiceError};
-    use serde_json::Value;
-
-    /// The body as JSON, with the transport's path-naming decode errors.
-    pub(crate) fn body(raw: &RawResponse) -> Result<Value, Error> {
-        raw.json::<Value>()
-    }
-
-    /// The records under `value`: an array's object elements, or one object (some APIs
-    /// document a list as a dict); nothing for anything else.
-    pub(crate) fn records(value: Option<&Value>) -> Vec<Value> {
-        match value {
-            Some(Value::Array(items)) => items.iter().filter(|v| v.is_object()).cloned().collect(),
-            Some(object @ Value::Object(_)) => vec![object.clone()],
-            _ => Vec::new(),
-        }
-    }
-
-    /// The request id of a successful response: the body's `RequestId`, else the headers'.
-    pub(crate) fn request_id(raw: &RawResponse, body: &Value) -> Option<String> {
-        body.get("RequestId")
-            .and_then(Value::as_str)
-            .filter(|id| !id.trim().is_empty())
-            .or_else(|| raw.request_id())
-            .map(str::to_owned)
-    }
-
-    /// A service error that the response implies but no error code states (a missing backup,
-    /// a backup that cannot be downloaded now), with the response's request id.
-    pub(crate) fn unavailable(request_id: Option<String>, message: String) -> Error {
-        let mut service = ServiceError::new().with_message(message);
-        service.request_id = request_id;
-        Error::service(None, service)
-    }
-
-    /// A byte count from a provider's signed integer: `None` when negative.
-    pub(crate) fn bytes(size: Option<i64>) -> Option<u64> {
-        size.and_then(|size| u64::try_from(size).ok())
-    }
-
-    /// A text field that is present and not blank, trimmed.
-    pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
-        value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn byte_counts() {
-            assert_eq!(bytes(Some(5)), Some(5));
-            assert_eq!(bytes(Some(-1)), None);
-            assert_eq!(bytes(None), None);
-            assert_eq!(non_empty(Some("  ".into())), None);
-            assert_eq!(non_empty(Some(" a ".into())).as_deref(), Some("a"));
-        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! `cloud-backup`: list database backups and their download URLs on Capital Online and
-//! Alibaba Cloud. Run `cloud-backup --help`; the library is the `cloud_backup` crate.
+//! `cloud-backup`: list database backups and their download URLs on Capital Online, Alibaba
+//! Cloud and Huawei Cloud. Run `cloud-backup --help`; the library is the `cloud_backup` crate.
 
 mod cli;
 

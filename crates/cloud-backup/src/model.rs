@@ -21,23 +21,25 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Backup {
-    /// The service: `capitalonline-mysql` or `aliyun-rds` (see [`Provider`](crate::Provider)).
+    /// The service: `capitalonline-mysql`, `aliyun-rds`, `huaweicloud-rds` or
+    /// `huaweicloud-gaussdb` (see [`Provider`](crate::Provider)).
     pub provider: String,
     /// The database instance the backup belongs to, as it was asked for.
     pub instance_id: String,
     /// The backup's id, always as a string (some APIs send numbers); empty when the provider
     /// sent none.
     pub backup_id: String,
-    /// The backup's status, the provider's own value (`finished`, `Success`, `Failed`, ...).
+    /// The backup's status, the provider's own value (`finished`, `Success`, `COMPLETED`, ...).
     pub status: Option<String>,
     /// The size in bytes, normalized from the provider's unit.
     pub size_bytes: Option<u64>,
     /// When the backup started, RFC 3339 with an offset.
     pub started_at: Option<String>,
-    /// When the backup finished, RFC 3339 with an offset.
+    /// When the backup finished, RFC 3339 with an offset; `None` where the provider does not
+    /// say (GaussDB for MySQL's instance backups carry no end time).
     pub finished_at: Option<String>,
-    /// The provider's backup type (`physical-backup`, `logical-backup`, `FullBackup`, ...), as
-    /// sent.
+    /// The provider's backup type (`physical-backup`, `logical-backup`, `FullBackup`, `auto`,
+    /// `Db`, ...), as sent.
     #[serde(rename = "type")]
     pub backup_type: Option<String>,
     /// The provider's record exactly as received (numbers stay numbers).
@@ -190,7 +192,9 @@ impl DownloadLink {
 /// China Standard Time (UTC+08:00), the zone of Capital Online's zone-less timestamps.
 pub const CHINA_STANDARD_TIME: UtcOffset = offset!(+8);
 
-fn rfc3339(t: OffsetDateTime) -> Option<String> {
+/// `t` as RFC 3339 text in its own offset (`2018-08-06T12:41:14+08:00`); `None` for a year
+/// RFC 3339 cannot write.
+pub(crate) fn rfc3339(t: OffsetDateTime) -> Option<String> {
     t.format(&Rfc3339).ok()
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Every provider the crate knows is a variant, whichever cargo features are on; one whose
 /// feature is off is refused at run time with a clear error ([`Provider::is_enabled`]). More
-/// will be added (Huawei Cloud RDS and GaussDB next), hence `#[non_exhaustive]`.
+/// may be added, hence `#[non_exhaustive]`.
 ///
 /// ```
 /// use cloud_backup::Provider;
@@ -32,11 +32,26 @@ pub enum Provider {
     /// the `aliyun-rds` crate's environment chain.
     #[serde(rename = "aliyun-rds")]
     AliyunRds,
+    /// Huawei Cloud RDS (MySQL, PostgreSQL, SQL Server): `huaweicloud-rds`, cargo feature of
+    /// the same name. Credentials: `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (or
+    /// `~/.huaweicloud/credentials`), with a project id and a region.
+    #[serde(rename = "huaweicloud-rds")]
+    HuaweiCloudRds,
+    /// Huawei Cloud GaussDB for MySQL (TaurusDB): `huaweicloud-gaussdb`, cargo feature of the
+    /// same name. Credentials as [`HuaweiCloudRds`](Self::HuaweiCloudRds). Lists backups;
+    /// it has no download-link API.
+    #[serde(rename = "huaweicloud-gaussdb")]
+    HuaweiCloudGaussDb,
 }
 
 impl Provider {
     /// Every provider the crate knows, in the order the command line lists them.
-    pub const ALL: &'static [Provider] = &[Provider::CapitalOnlineMysql, Provider::AliyunRds];
+    pub const ALL: &'static [Provider] = &[
+        Provider::CapitalOnlineMysql,
+        Provider::AliyunRds,
+        Provider::HuaweiCloudRds,
+        Provider::HuaweiCloudGaussDb,
+    ];
 
     /// The name on the command line and in records, which is also the cargo feature's and the
     /// client crate's name.
@@ -44,6 +59,8 @@ impl Provider {
         match self {
             Provider::CapitalOnlineMysql => "capitalonline-mysql",
             Provider::AliyunRds => "aliyun-rds",
+            Provider::HuaweiCloudRds => "huaweicloud-rds",
+            Provider::HuaweiCloudGaussDb => "huaweicloud-gaussdb",
         }
     }
 
@@ -52,6 +69,8 @@ impl Provider {
         match self {
             Provider::CapitalOnlineMysql => cfg!(feature = "capitalonline-mysql"),
             Provider::AliyunRds => cfg!(feature = "aliyun-rds"),
+            Provider::HuaweiCloudRds => cfg!(feature = "huaweicloud-rds"),
+            Provider::HuaweiCloudGaussDb => cfg!(feature = "huaweicloud-gaussdb"),
         }
     }
 
@@ -67,6 +86,9 @@ impl Provider {
                 "cn (mainland China, the default), asia (Asia-Pacific) or us (Europe and the Americas)"
             }
             Provider::AliyunRds => "a region id such as cn-hangzhou",
+            Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
+                "a region id such as cn-north-4 (default: HUAWEICLOUD_SDK_REGION)"
+            }
         }
     }
 }
@@ -120,10 +142,11 @@ mod tests {
                 serde_json::Value::from(provider.name())
             );
         }
-        let error = "huaweicloud-rds".parse::<Provider>().unwrap_err();
+        let error = "huaweicloud-dds".parse::<Provider>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown provider \"huaweicloud-rds\"; expected one of: capitalonline-mysql, aliyun-rds"
+            "unknown provider \"huaweicloud-dds\"; expected one of: capitalonline-mysql, \
+             aliyun-rds, huaweicloud-rds, huaweicloud-gaussdb"
         );
     }
 
@@ -136,6 +159,14 @@ mod tests {
         assert_eq!(
             Provider::AliyunRds.is_enabled(),
             cfg!(feature = "aliyun-rds")
+        );
+        assert_eq!(
+            Provider::HuaweiCloudRds.is_enabled(),
+            cfg!(feature = "huaweicloud-rds")
+        );
+        assert_eq!(
+            Provider::HuaweiCloudGaussDb.is_enabled(),
+            cfg!(feature = "huaweicloud-gaussdb")
         );
         assert!(Provider::enabled().all(Provider::is_enabled));
     }

@@ -23,7 +23,8 @@
 //!   the endpoint explicitly ([`Config::with_endpoint`]): no endpoint is guessed, since
 //!   GaussDB's host prefix differs from region to region.
 //! * **Paging**: [`offset_paginate`], the `offset`/`limit`/`total_count` paging both services
-//!   use, as a lazy `Stream` without duplicates.
+//!   use, as a lazy `Stream` without duplicates; [`OffsetPage::from_records`] reads a page
+//!   keeping each item as received, for the clients' `*_records` streams.
 //! * **Values**: [`convert`] turns the sizes (kB, or `"74464.0"` with a unit) and times
 //!   (`2018-08-06T12:41:14+0800`, `2026-01-04 17:30:30` with `UTC+08:00`) into typed values.
 //!
@@ -52,7 +53,8 @@
 //! * [`Service`], [`Endpoint`] (`src/endpoint.rs`): the region tables and endpoint parsing.
 //! * [`OperationRequest`] (`src/request.rs`): one operation's parts, and its path.
 //! * [`ServiceClient`] (`src/client.rs`): signing, building and sending.
-//! * [`offset_paginate`], [`OffsetPage`] (`src/paging.rs`): offset/limit paging.
+//! * [`offset_paginate`], [`OffsetPage`] (`src/paging.rs`): offset/limit paging, typed or as
+//!   [`Record`](cloud_http::Record)s.
 //! * [`convert`] (`src/convert.rs`): sizes and times.
 //! * [`validate`] (`src/validate.rs`): the parameter checks made before sending.
 //!

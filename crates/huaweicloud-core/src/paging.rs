@@ -5,8 +5,10 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use cloud_http::{Page, PageCursor, paginate};
+use cloud_http::{Page, PageCursor, Record, lenient, paginate};
 use futures::Stream;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::Result;
 
@@ -25,6 +27,49 @@ impl<T> OffsetPage<T> {
     /// sent it.
     pub fn new(items: Vec<T>, total: Option<i64>) -> Self {
         Self { items, total }
+    }
+
+    /// The items of the page.
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    /// The total number of items over all pages, when the service sent it.
+    pub fn total(&self) -> Option<i64> {
+        self.total
+    }
+}
+
+impl<T: DeserializeOwned> OffsetPage<Record<T>> {
+    /// The page of a listing response's JSON `body`, each item kept as received: the elements
+    /// of the member `items_key` (e.g. `backups`) as [`Record`]s, and `total_count` (a number
+    /// or a string, as [`lenient::integer`] reads it).
+    ///
+    /// The items are the ones a generated response's `Vec<T>` member keeps from the same body
+    /// (both go through [`lenient::vec`]: elements `T` refuses are skipped), so a records
+    /// stream built on this pages exactly as the typed stream does.
+    ///
+    /// ```
+    /// use cloud_http::Record;
+    /// use huaweicloud_core::OffsetPage;
+    ///
+    /// let body = serde_json::json!({"backups": [{"id": "b1", "size": 2803}, 7], "total_count": "1"});
+    /// let page: OffsetPage<Record<serde_json::Map<String, serde_json::Value>>> =
+    ///     OffsetPage::from_records(body.as_object().cloned().unwrap_or_default(), "backups");
+    /// assert_eq!(page.total(), Some(1));
+    /// assert_eq!(page.items().len(), 1);
+    /// assert_eq!(page.items()[0].raw, body["backups"][0]);
+    /// ```
+    pub fn from_records(mut body: Map<String, Value>, items_key: &str) -> Self {
+        let total = body
+            .get("total_count")
+            .and_then(|total| lenient::integer(total).ok().flatten());
+        // A `Value` is valid JSON: `lenient::vec` cannot fail on one.
+        let items = body
+            .remove(items_key)
+            .and_then(|items| lenient::vec(items).ok())
+            .unwrap_or_default();
+        Self::new(items, total)
     }
 }
 

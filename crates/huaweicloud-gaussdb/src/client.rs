@@ -1,12 +1,14 @@
 //! The client: checks, builds and sends each operation through the shared Huawei engine.
 
+use std::future::Future;
+
 use futures::Stream;
 use huaweicloud_core::{
     MAX_LIMIT, OffsetPage, OperationRequest, Service, ServiceClient, offset_paginate, validate,
 };
 
 use crate::{
-    BackupV3, Config, Endpoint, RawResponse, Result, ShowInstanceBackupsRequest,
+    BackupV3, Config, Endpoint, RawResponse, Record, Result, ShowInstanceBackupsRequest,
     ShowInstanceBackupsResponse,
 };
 
@@ -115,24 +117,93 @@ impl Client {
     /// without a total, after a short page), on an empty page, and after a page that brings
     /// nothing new; it never yields a backup twice (backups are told apart by `id`). An error
     /// is yielded once and ends the stream.
+    ///
+    /// [`instance_backup_records`](Self::instance_backup_records) pages the same way and also
+    /// keeps each backup as received.
     pub fn instance_backups(
         &self,
         request: ShowInstanceBackupsRequest,
     ) -> impl Stream<Item = Result<BackupV3>> + Send + '_ {
+        self.paged(
+            request,
+            |backup: &BackupV3| backup.id.clone(),
+            Self::instance_backups_page,
+        )
+    }
+
+    /// [`instance_backups`](Self::instance_backups), each backup as a [`Record`]: the typed
+    /// [`BackupV3`] (`value`) and the element of `backups` exactly as received (`raw`; `size`
+    /// stays the string `"74464.0"`, fields the model does not know stay there), for tools that
+    /// keep the provider's own JSON.
+    ///
+    /// The paging is the same code as [`instance_backups`](Self::instance_backups): the same
+    /// requests, stops, duplicate removal and errors; only each page is decoded into JSON
+    /// values first.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use huaweicloud_gaussdb::{Client, ShowInstanceBackupsRequest};
+    ///
+    /// # async fn run(client: Client) -> huaweicloud_gaussdb::Result<()> {
+    /// let request = ShowInstanceBackupsRequest::new("61a4ea66210545909d74a05c27a7179ein07");
+    /// let records: Vec<_> = client.instance_backup_records(request).try_collect().await?;
+    /// for record in &records {
+    ///     println!("{:?} created {:?}: {}", record.value.id, record.value.created_at(), record.raw);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn instance_backup_records(
+        &self,
+        request: ShowInstanceBackupsRequest,
+    ) -> impl Stream<Item = Result<Record<BackupV3>>> + Send + '_ {
+        self.paged(
+            request,
+            |record: &Record<BackupV3>| record.value.id.clone(),
+            Self::instance_backup_records_page,
+        )
+    }
+
+    /// The paging of [`instance_backups`](Self::instance_backups) and
+    /// [`instance_backup_records`](Self::instance_backup_records): `fetch` gets one page of
+    /// `request` at the offset and limit of the page; items are told apart by `id`.
+    fn paged<'a, T, F, Fut>(
+        &'a self,
+        request: ShowInstanceBackupsRequest,
+        id: fn(&T) -> Option<String>,
+        fetch: F,
+    ) -> impl Stream<Item = Result<T>> + Send + 'a
+    where
+        T: Send + 'a,
+        F: Fn(&'a Self, ShowInstanceBackupsRequest) -> Fut + Send + 'a,
+        Fut: Future<Output = Result<OffsetPage<T>>> + Send + 'a,
+    {
         let limit = request.limit.unwrap_or(MAX_LIMIT);
         let first_offset = request.offset.unwrap_or(0);
-        offset_paginate(
-            first_offset,
-            limit,
-            |backup: &BackupV3| backup.id.clone(),
-            move |offset| {
-                let page = request.clone().with_offset(offset).with_limit(limit);
-                async move {
-                    let response = self.show_instance_backups(&page).await?;
-                    Ok(OffsetPage::new(response.backups, response.total_count))
-                }
-            },
-        )
+        offset_paginate(first_offset, limit, id, move |offset| {
+            fetch(self, request.clone().with_offset(offset).with_limit(limit))
+        })
+    }
+
+    /// One page of [`instance_backups`](Self::instance_backups).
+    async fn instance_backups_page(
+        &self,
+        request: ShowInstanceBackupsRequest,
+    ) -> Result<OffsetPage<BackupV3>> {
+        let response = self.show_instance_backups(&request).await?;
+        Ok(OffsetPage::new(response.backups, response.total_count))
+    }
+
+    /// One page of [`instance_backup_records`](Self::instance_backup_records).
+    async fn instance_backup_records_page(
+        &self,
+        request: ShowInstanceBackupsRequest,
+    ) -> Result<OffsetPage<Record<BackupV3>>> {
+        let body = self
+            .inner
+            .send_json(&show_instance_backups_operation(&request)?)
+            .await?;
+        Ok(OffsetPage::from_records(body, "backups"))
     }
 }
 

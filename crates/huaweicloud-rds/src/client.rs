@@ -1,5 +1,7 @@
 //! The client: checks, builds and sends each operation through the shared Huawei engine.
 
+use std::future::Future;
+
 use futures::Stream;
 use huaweicloud_core::{
     MAX_LIMIT, OffsetPage, OperationRequest, Service, ServiceClient, offset_paginate, validate,
@@ -7,7 +9,7 @@ use huaweicloud_core::{
 
 use crate::{
     Backup, Config, Endpoint, Error, ListBackupFilesRequest, ListBackupFilesResponse,
-    ListBackupsRequest, ListBackupsResponse, RawResponse, Result,
+    ListBackupsRequest, ListBackupsResponse, RawResponse, Record, Result,
 };
 
 /// The operation name of `ListBackups`, in errors and tracing spans.
@@ -108,24 +110,89 @@ impl Client {
     /// never yields a backup twice (backups are told apart by `id`). An error (an invalid
     /// request, checked before the first page; a page that failed after its retries) is
     /// yielded once and ends the stream.
+    ///
+    /// [`backup_records`](Self::backup_records) pages the same way and also keeps each backup
+    /// as received.
     pub fn backups(
         &self,
         request: ListBackupsRequest,
     ) -> impl Stream<Item = Result<Backup>> + Send + '_ {
+        self.paged(
+            request,
+            |backup: &Backup| backup.id.clone(),
+            Self::backups_page,
+        )
+    }
+
+    /// [`backups`](Self::backups), each backup as a [`Record`]: the typed [`Backup`] (`value`)
+    /// and the element of `backups` exactly as received (`raw`; odd keys such as the docs'
+    /// `"id "` and fields the model does not know stay there), for tools that keep the
+    /// provider's own JSON.
+    ///
+    /// The paging is the same code as [`backups`](Self::backups): the same requests, stops,
+    /// duplicate removal and errors; only each page is decoded into JSON values first.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use huaweicloud_rds::{Client, ListBackupsRequest};
+    ///
+    /// # async fn run(client: Client) -> huaweicloud_rds::Result<()> {
+    /// let request = ListBackupsRequest::new("43e4feaab48f11e89039fa163ebaa7e4br01");
+    /// let records: Vec<_> = client.backup_records(request).try_collect().await?;
+    /// for record in &records {
+    ///     println!("{:?} {:?} bytes: {}", record.value.id, record.value.size_bytes(), record.raw);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn backup_records(
+        &self,
+        request: ListBackupsRequest,
+    ) -> impl Stream<Item = Result<Record<Backup>>> + Send + '_ {
+        self.paged(
+            request,
+            |record: &Record<Backup>| record.value.id.clone(),
+            Self::backup_records_page,
+        )
+    }
+
+    /// The paging of [`backups`](Self::backups) and [`backup_records`](Self::backup_records):
+    /// `fetch` gets one page of `request` at the offset and limit of the page; items are told
+    /// apart by `id`.
+    fn paged<'a, T, F, Fut>(
+        &'a self,
+        request: ListBackupsRequest,
+        id: fn(&T) -> Option<String>,
+        fetch: F,
+    ) -> impl Stream<Item = Result<T>> + Send + 'a
+    where
+        T: Send + 'a,
+        F: Fn(&'a Self, ListBackupsRequest) -> Fut + Send + 'a,
+        Fut: Future<Output = Result<OffsetPage<T>>> + Send + 'a,
+    {
         let limit = request.limit.unwrap_or(MAX_LIMIT);
         let first_offset = request.offset.unwrap_or(0);
-        offset_paginate(
-            first_offset,
-            limit,
-            |backup: &Backup| backup.id.clone(),
-            move |offset| {
-                let page = request.clone().with_offset(offset).with_limit(limit);
-                async move {
-                    let response = self.list_backups(&page).await?;
-                    Ok(OffsetPage::new(response.backups, response.total_count))
-                }
-            },
-        )
+        offset_paginate(first_offset, limit, id, move |offset| {
+            fetch(self, request.clone().with_offset(offset).with_limit(limit))
+        })
+    }
+
+    /// One page of [`backups`](Self::backups).
+    async fn backups_page(&self, request: ListBackupsRequest) -> Result<OffsetPage<Backup>> {
+        let response = self.list_backups(&request).await?;
+        Ok(OffsetPage::new(response.backups, response.total_count))
+    }
+
+    /// One page of [`backup_records`](Self::backup_records).
+    async fn backup_records_page(
+        &self,
+        request: ListBackupsRequest,
+    ) -> Result<OffsetPage<Record<Backup>>> {
+        let body = self
+            .inner
+            .send_json(&list_backups_operation(&request)?)
+            .await?;
+        Ok(OffsetPage::from_records(body, "backups"))
     }
 
     /// `ListBackupFiles` (`GET /v3/{project_id}/backup-files?backup_id=...`,

@@ -1,4 +1,4 @@
-//! The command line itself: help, usage errors.
+//! The command line itself: help, usage errors, options that do not apply.
 
 use crate::support::run;
 
@@ -15,6 +15,13 @@ async fn help_names_providers_commands_and_credentials() {
         "--endpoint",
         "CDS_SECRET_ID",
         "CDS_SECRET_KEY",
+        "huaweicloud-rds",
+        "huaweicloud-gaussdb",
+        "--project-id",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_REGION",
     ] {
         assert!(help.stdout.contains(needle), "{needle}: {}", help.stdout);
     }
@@ -45,6 +52,34 @@ async fn usage_errors_exit_with_status_2() {
         assert_eq!(run.stdout, "", "{args:?}");
     }
     let run = run(&["aws-rds", "list", "--instance", "i-1"], &[]).await;
-    assert!(run.stderr.contains("capitalonline-mysql"), "{run:?}");
-    assert!(run.stderr.contains("aliyun-rds"), "{run:?}");
+    for provider in [
+        "capitalonline-mysql",
+        "aliyun-rds",
+        "huaweicloud-rds",
+        "huaweicloud-gaussdb",
+    ] {
+        assert!(run.stderr.contains(provider), "{provider}: {run:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_id_is_refused_where_there_is_no_project() {
+    for provider in ["capitalonline-mysql", "aliyun-rds"] {
+        let run = run(
+            &[provider, "list", "--instance", "i-1", "--project-id", "p-1"],
+            &[],
+        )
+        .await;
+        assert_eq!(run.status.code(), Some(2), "{provider}: {run:?}");
+        assert_eq!(run.stdout, "");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: --project-id is for huaweicloud-rds and huaweicloud-gaussdb; {provider} \
+                 has no project"
+            )),
+            "{run:?}"
+        );
+    }
+    let help = run(&["huaweicloud-rds", "list", "--help"], &[]).await;
+    assert!(help.stdout.contains("--project-id <ID>"), "{help:?}");
 }

@@ -9,3 +9,7 @@ mod cli;
 mod aliyun;
 #[cfg(feature = "capitalonline-mysql")]
 mod capitalonline;
+#[cfg(feature = "huaweicloud-gaussdb")]
+mod huawei_gaussdb;
+#[cfg(feature = "huaweicloud-rds")]
+mod huawei_rds;

@@ -1,7 +1,8 @@
-//! Offset paging: totals, duplicates, empty and repeated pages, errors.
+//! Offset paging: totals, duplicates, empty and repeated pages, errors; pages read as records.
 
 use std::sync::{Arc, Mutex};
 
+use cloud_http::Record;
 use futures::{StreamExt, TryStreamExt};
 use huaweicloud_core::{Error, OffsetPage, offset_paginate};
 
@@ -123,4 +124,73 @@ async fn an_error_is_yielded_once() {
     let results: Vec<Result<u32, Error>> = offset_paginate(0, 100, key, fetch).collect().await;
     assert_eq!(results.len(), 1);
     assert!(results[0].is_err());
+}
+
+/// An item as a generated type declares it: lenient fields, unknown members kept.
+#[derive(Debug, Default, PartialEq, serde::Deserialize)]
+struct Item {
+    #[serde(default, deserialize_with = "cloud_http::lenient::string")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "cloud_http::lenient::integer")]
+    size: Option<i64>,
+    #[serde(flatten)]
+    unknown_fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A response as a generated type declares it.
+#[derive(Debug, serde::Deserialize)]
+struct Response {
+    #[serde(default, deserialize_with = "cloud_http::lenient::vec")]
+    backups: Vec<Item>,
+    #[serde(default, deserialize_with = "cloud_http::lenient::integer")]
+    total_count: Option<i64>,
+}
+
+fn records(text: &str) -> OffsetPage<Record<Item>> {
+    let body: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).expect("a JSON object");
+    OffsetPage::from_records(body, "backups")
+}
+
+#[test]
+fn records_pages_keep_the_items_the_typed_response_keeps_as_served() {
+    let text = r#"{"backups": [
+        {"id": "b1", "size": "2803", "datastore": {"type": "MySQL"}},
+        "junk", 7, null,
+        {"id ": "b2", "size": 2803.0}
+    ], "total_count": "12"}"#;
+    let typed: Response = serde_json::from_str(text).unwrap();
+    let page = records(text);
+    assert_eq!(page.total(), typed.total_count);
+    assert_eq!(page.total(), Some(12));
+    let values: Vec<&Item> = page.items().iter().map(|r| &r.value).collect();
+    assert_eq!(values, typed.backups.iter().collect::<Vec<_>>());
+    let served: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(page.items().len(), 2);
+    assert_eq!(page.items()[0].raw, served["backups"][0]);
+    assert_eq!(
+        page.items()[0].raw["size"],
+        "2803",
+        "the string stays a string"
+    );
+    // The misspelt key stays in raw; the typed value has no id.
+    assert_eq!(page.items()[1].raw, served["backups"][4]);
+    assert_eq!(page.items()[1].value.id, None);
+}
+
+#[test]
+fn records_pages_without_items_or_total() {
+    for text in [
+        r#"{}"#,
+        r#"{"backups": null, "total_count": null}"#,
+        r#"{"backups": {"id": "b1"}, "total_count": "many"}"#,
+    ] {
+        let page = records(text);
+        assert!(page.items().is_empty(), "{text}");
+        assert_eq!(page.total(), None, "{text}");
+    }
+    assert_eq!(
+        records(r#"{"backups": [], "total_count": 0}"#).total(),
+        Some(0)
+    );
 }

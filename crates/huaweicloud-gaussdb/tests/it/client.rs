@@ -1,11 +1,12 @@
 //! The client against wiremock on 127.0.0.1: the request on the wire, paging with
-//! `total_count` as a string, throttling, error mapping, the documented example, checks.
+//! `total_count` as a string (typed and as records), throttling, error mapping, the documented
+//! example, checks.
 
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use huaweicloud_gaussdb::{
-    Client, Clock, Config, Credentials, ErrorKind, HttpConfig, RetryPolicy,
+    BackupV3, Client, Clock, Config, Credentials, ErrorKind, HttpConfig, Record, RetryPolicy,
     ShowInstanceBackupsRequest,
 };
 use serde_json::{Value, json};
@@ -311,4 +312,117 @@ fn regions_pick_the_host_prefix() {
     assert_eq!(error.kind(), ErrorKind::Config);
     assert!(error.to_string().contains("with_endpoint"), "{error}");
     assert_eq!(huaweicloud_gaussdb::SERVICE.regions().count(), 20);
+}
+
+#[tokio::test]
+async fn instance_backup_records_page_as_instance_backups_do_and_keep_each_as_served() {
+    let server = MockServer::start().await;
+    let pages = [(0, 100), (100, 100), (200, 50)].map(|(offset, count)| {
+        let mut body = page(offset, count);
+        // A number where the docs say string, an extra member.
+        body["backups"][0]["size"] = json!(74464);
+        body["backups"][1]["new_member"] = json!({"a": [1, 2.5, null]});
+        (offset, body)
+    });
+    for (offset, body) in &pages {
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "100"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(2)
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server);
+    let records: Vec<Record<BackupV3>> = client
+        .instance_backup_records(ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    let served: Vec<&Value> = pages
+        .iter()
+        .flat_map(|(_, body)| body["backups"].as_array().unwrap())
+        .collect();
+    assert_eq!(records.len(), 250);
+    for (record, served) in records.iter().zip(&served) {
+        assert_eq!(&&record.raw, served, "raw is the element as served");
+    }
+    assert!(records[0].raw["size"].is_u64(), "the number stays a number");
+    assert_eq!(
+        records[1].raw["size"], "74464.0",
+        "the string stays a string"
+    );
+    assert_eq!(records[0].value.size_bytes(), Some(74_464 * 1024));
+    // The typed stream yields the same backups from the same pages (each mock expects two).
+    let backups: Vec<BackupV3> = client
+        .instance_backups(ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        records.iter().map(|r| &r.value).collect::<Vec<_>>(),
+        backups.iter().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn instance_backup_records_of_the_documented_example() {
+    let server = MockServer::start().await;
+    let text = example!("ShowInstanceBackups.seed-004.json");
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_string(text))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let records: Vec<Record<BackupV3>> = client(&server)
+        .instance_backup_records(ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    let served: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].raw, served["backups"][0]);
+    assert_eq!(
+        records[0].value.created_at(),
+        Some(datetime!(2026-01-04 17:30:30 +08:00))
+    );
+}
+
+#[tokio::test]
+async fn instance_backup_records_stop_on_a_repeated_page_and_yield_an_error_once() {
+    let server = MockServer::start().await;
+    // A server that ignores `offset`, claiming 250 backups.
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(0, 100)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let records: Vec<Record<BackupV3>> = client(&server)
+        .instance_backup_records(ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 100);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("X-Request-Id", "req-400")
+                .set_body_string(example!("error.providers-3.6.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let results: Vec<_> = client(&server)
+        .instance_backup_records(ShowInstanceBackupsRequest::new(INSTANCE_ID))
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1);
+    let error = results[0].as_ref().unwrap_err();
+    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.request_id(), Some("req-400"));
 }

@@ -1,5 +1,6 @@
-//! The client against wiremock on 127.0.0.1: the exact signature on the wire, paging,
-//! throttling, error mapping, the documented examples, and the checks made before sending.
+//! The client against wiremock on 127.0.0.1: the exact signature on the wire, paging (typed
+//! and as records), throttling, error mapping, the documented examples, and the checks made
+//! before sending.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -7,7 +8,8 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use huaweicloud_rds::{
-    Client, Clock, Config, Credentials, ErrorKind, HttpConfig, ListBackupsRequest, RetryPolicy,
+    Backup, Client, Clock, Config, Credentials, ErrorKind, HttpConfig, ListBackupsRequest, Record,
+    RetryPolicy,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -557,4 +559,134 @@ async fn limit_and_offset_out_of_range_are_rejected_before_sending() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("between 1 and 100"), "{error}");
+}
+
+/// The backups of a records stream, as typed values.
+fn values(records: &[Record<Backup>]) -> Vec<&Backup> {
+    records.iter().map(|record| &record.value).collect()
+}
+
+#[tokio::test]
+async fn backup_records_page_as_backups_do_and_keep_each_backup_as_served() {
+    let server = MockServer::start().await;
+    let pages = [(0, 100), (100, 100), (200, 50)].map(|(offset, count)| {
+        let mut body = page(offset, count, json!("250"));
+        // A number where the docs say string, a string where they say number, an extra member.
+        body["backups"][0]["size"] = json!("2803");
+        body["backups"][1]["id"] = json!(offset + 1);
+        body["backups"][2]["new_member"] = json!({"a": [1, 2.5, null]});
+        (offset, body)
+    });
+    for (offset, body) in &pages {
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .and(query_param("instance_id", INSTANCE_ID))
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "100"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(2)
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server);
+    let records: Vec<Record<Backup>> = client
+        .backup_records(ListBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    let served: Vec<&Value> = pages
+        .iter()
+        .flat_map(|(_, body)| body["backups"].as_array().unwrap())
+        .collect();
+    assert_eq!(records.len(), 250);
+    for (record, served) in records.iter().zip(&served) {
+        assert_eq!(&&record.raw, served, "raw is the element as served");
+    }
+    assert_eq!(records[0].raw["size"], "2803", "the string stays a string");
+    assert_eq!(records[0].value.size_bytes(), Some(2803 * 1024));
+    assert!(records[1].raw["id"].is_u64(), "the number stays a number");
+    assert_eq!(records[1].value.id.as_deref(), Some("1"));
+    // The typed stream yields the same backups from the same pages (each mock expects two).
+    let backups: Vec<Backup> = client
+        .backups(ListBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(values(&records), backups.iter().collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn backup_records_of_the_documented_examples_keep_the_odd_key() {
+    for text in [
+        example!("ListBackups.seed-003-mysql.json"),
+        example!("ListBackups.seed-003-postgresql.json"),
+        example!("ListBackups.seed-003-sqlserver.json"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(BACKUPS_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_string(text))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let records: Vec<Record<Backup>> = client(&server)
+            .backup_records(ListBackupsRequest::new(INSTANCE_ID))
+            .try_collect()
+            .await
+            .unwrap();
+        let served: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(records.len(), 1, "{text}");
+        assert_eq!(records[0].raw, served["backups"][0]);
+    }
+    let served: Value =
+        serde_json::from_str(example!("ListBackups.seed-003-sqlserver.json")).unwrap();
+    let record: Record<Backup> = Record::from_raw(served["backups"][0].clone()).unwrap();
+    assert_eq!(record.value.id, None, "the key is `\"id \"`");
+    assert_eq!(
+        record.raw["id "], "43e4feaab48f11e89039fa163ebaa7e4br04",
+        "raw keeps the key as sent"
+    );
+}
+
+#[tokio::test]
+async fn backup_records_stop_on_a_repeated_page_and_yield_an_error_once() {
+    let server = MockServer::start().await;
+    // A server that ignores `offset`.
+    Mock::given(method("GET"))
+        .and(path(BACKUPS_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(0, 100, json!(1000))))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let records: Vec<Record<Backup>> = client(&server)
+        .backup_records(ListBackupsRequest::new(INSTANCE_ID))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 100);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("X-Request-Id", "req-400")
+                .set_body_string(example!("error.providers-3.6.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let results: Vec<_> = client(&server)
+        .backup_records(ListBackupsRequest::new(INSTANCE_ID))
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1);
+    let error = results[0].as_ref().unwrap_err();
+    assert_eq!(error.code(), Some("DBS.200022"));
+    assert_eq!(error.request_id(), Some("req-400"));
+    // Checked before sending, as for the typed stream.
+    let results: Vec<_> = client(&server)
+        .backup_records(ListBackupsRequest::new(INSTANCE_ID).with_limit(101))
+        .collect()
+        .await;
+    assert_eq!(results[0].as_ref().unwrap_err().kind(), ErrorKind::Config);
 }

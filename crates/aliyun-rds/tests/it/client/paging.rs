@@ -1,16 +1,16 @@
-//! `Client::backups`: every page, no backup twice, and the stops (total, empty page, repeated
-//! page, error).
+//! `Client::backups` and `Client::backup_records`: every page, no backup twice, and the stops
+//! (total, empty page, repeated page, error); records keep each backup as served.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aliyun_rds::{Backup, DescribeBackupsRequest, ErrorKind, SignatureVersion};
+use aliyun_rds::{Backup, DescribeBackupsRequest, ErrorKind, Record, SignatureVersion};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::{INSTANCE, client_for, error_body, page_body, query, received};
+use super::{INSTANCE, backup, client_for, error_body, page_body, query, received};
 
 /// A fake `DescribeBackups` that pages through `ids` as the real one does.
 struct FakeRds {
@@ -278,4 +278,135 @@ async fn backups_without_an_id_are_all_kept() {
         .unwrap();
     assert_eq!(backups.len(), 2);
     assert_eq!(received(&server).await.len(), 1);
+}
+
+fn record_ids(records: &[Record<Backup>]) -> Vec<u64> {
+    let typed: Vec<Backup> = records.iter().map(|r| r.value.clone()).collect();
+    ids(&typed)
+}
+
+#[tokio::test]
+async fn records_page_as_backups_do_and_keep_each_backup_as_served() {
+    let all: Vec<u64> = (1..=137).collect();
+    for page_size in [Some(30), None] {
+        let server = serve(FakeRds::new(all.clone())).await;
+        let client = client_for(&server, SignatureVersion::V3);
+        let mut request = DescribeBackupsRequest::new(INSTANCE);
+        if let Some(size) = page_size {
+            request = request.with_page_size(size);
+        }
+        let records: Vec<Record<Backup>> = client
+            .backup_records(request.clone())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(record_ids(&records), all, "page size {page_size:?}");
+        for (record, id) in records.iter().zip(&all) {
+            assert_eq!(record.raw, backup(*id), "raw is the served element");
+            assert!(record.raw["BackupId"].is_u64(), "a number stays a number");
+            assert_eq!(record.value.backup_id, Some(id.to_string()));
+        }
+        let record_requests = received(&server).await;
+
+        // The typed stream sends exactly the same pages.
+        server.reset().await;
+        server
+            .register(
+                Mock::given(wiremock::matchers::path("/")).respond_with(FakeRds::new(all.clone())),
+            )
+            .await;
+        let backups: Vec<Backup> = client.backups(request).try_collect().await.unwrap();
+        assert_eq!(
+            records.iter().map(|r| &r.value).collect::<Vec<_>>(),
+            backups.iter().collect::<Vec<_>>()
+        );
+        let typed_requests = received(&server).await;
+        for name in ["PageNumber", "PageSize", "DBInstanceId"] {
+            assert_eq!(
+                sent(&record_requests, name),
+                sent(&typed_requests, name),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn records_never_come_twice_and_stop_on_a_repeated_page() {
+    let listed: Vec<u64> = (1..=137).rev().collect();
+    let mut fake = FakeRds::new(listed.clone());
+    fake.created_while_paging = Some(138);
+    let server = serve(fake).await;
+    let client = client_for(&server, SignatureVersion::V2);
+    let records: Vec<Record<Backup>> = client
+        .backup_records(DescribeBackupsRequest::new(INSTANCE).with_page_size(30))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(record_ids(&records), listed);
+    assert_eq!(received(&server).await.len(), 6);
+
+    let mut fake = FakeRds::new((1..=137).collect());
+    fake.ignore_page_number = true;
+    let server = serve(fake).await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let records: Vec<Record<Backup>> = client
+        .backup_records(DescribeBackupsRequest::new(INSTANCE).with_page_size(30))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(record_ids(&records), (1..=30).collect::<Vec<_>>());
+    assert_eq!(received(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn records_keep_odd_values_and_unknown_members_as_served() {
+    let server = MockServer::start().await;
+    let body = r#"{"RequestId": "R", "TotalRecordCount": 2, "Items": {"Backup": [
+        {"BackupId": "7", "BackupSize": "2167808.0", "Encryption": {}, "New": [1, 2.5, null]},
+        42,
+        {"BackupStatus": "Failed"}
+    ]}}"#;
+    Mock::given(wiremock::matchers::path("/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let records: Vec<Record<Backup>> = client
+        .backup_records(DescribeBackupsRequest::new(INSTANCE))
+        .try_collect()
+        .await
+        .unwrap();
+    let served: Value = serde_json::from_str(body).unwrap();
+    // The number 42 is no backup set: skipped, as the typed stream skips it.
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].raw, served["Items"]["Backup"][0]);
+    assert_eq!(records[0].value.backup_size, Some(2_167_808));
+    assert_eq!(records[1].raw, served["Items"]["Backup"][2]);
+}
+
+#[tokio::test]
+async fn a_failing_records_page_yields_its_error_once_then_ends() {
+    let mut fake = FakeRds::new((1..=137).collect());
+    fake.failing_page = Some(2);
+    let server = serve(fake).await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let results: Vec<_> = client
+        .backup_records(DescribeBackupsRequest::new(INSTANCE).with_page_size(30))
+        .collect()
+        .await;
+    assert_eq!(results.len(), 31);
+    let error = results[30].as_ref().unwrap_err();
+    assert_eq!(error.code(), Some("InvalidParameter"));
+    assert_eq!(error.request_id(), Some("FAILED-PAGE"));
+    assert_eq!(received(&server).await.len(), 2);
+
+    // An invalid request is refused before anything is sent.
+    let results: Vec<_> = client
+        .backup_records(DescribeBackupsRequest::new(INSTANCE).with_page_size(7))
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].as_ref().unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(received(&server).await.len(), 2);
 }

@@ -1,0 +1,113 @@
+//! Helpers shared by the provider modules.
+
+use cloud_http::Error;
+
+#[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
+pub(crate) use json::{body, bytes, records, request_id};
+
+/// Reading the JSON bodies of the RPC-style providers (Capital Online, Alibaba Cloud).
+#[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
+mod json {
+    use cloud_http::{Error, RawResponse};
+    use serde_json::Value;
+
+    /// The body as JSON, with the transport's path-naming decode errors.
+    pub(crate) fn body(raw: &RawResponse) -> Result<Value, Error> {
+        raw.json::<Value>()
+    }
+
+    /// The records under `value`: an array's object elements, or one object (some APIs
+    /// document a list as a dict); nothing for anything else.
+    pub(crate) fn records(value: Option<&Value>) -> Vec<Value> {
+        match value {
+            Some(Value::Array(items)) => items.iter().filter(|v| v.is_object()).cloned().collect(),
+            Some(object @ Value::Object(_)) => vec![object.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The request id of a successful response: the body's `RequestId`, else the headers'.
+    pub(crate) fn request_id(raw: &RawResponse, body: &Value) -> Option<String> {
+        body.get("RequestId")
+            .and_then(Value::as_str)
+            .filter(|id| !id.trim().is_empty())
+            .or_else(|| raw.request_id())
+            .map(str::to_owned)
+    }
+
+    /// A byte count from a provider's signed integer: `None` when negative.
+    pub(crate) fn bytes(size: Option<i64>) -> Option<u64> {
+        size.and_then(|size| u64::try_from(size).ok())
+    }
+}
+
+/// A service error that the response implies but no error code states (a missing backup,
+/// a backup that cannot be downloaded now), with the response's request id.
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds"
+))]
+pub(crate) fn unavailable(request_id: Option<String>, message: String) -> Error {
+    let mut service = cloud_http::ServiceError::new().with_message(message);
+    service.request_id = request_id;
+    Error::service(None, service)
+}
+
+/// A text field that is present and not blank, trimmed.
+pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Applies `options` to the configuration of a Huawei Cloud client (RDS or GaussDB): the
+/// region (which picks the endpoint from the service's region table), then the endpoint
+/// override, then the project id, each replacing what the environment gave
+/// (`HUAWEICLOUD_SDK_REGION`, `HUAWEICLOUD_SDK_PROJECT_ID`).
+///
+/// ```
+/// use cloud_backup::Options;
+/// use huaweicloud_core::{Config, Credentials};
+///
+/// let from_env = Config::new(Credentials::new("ak", "sk"), "project-from-env").with_region("cn-north-4");
+/// let options = Options::new().with_project_id("0483b6b16e954cb88930a360d2c4e663");
+/// let config = cloud_backup::huawei_rds::config(from_env, &options)?;
+/// assert_eq!(config.project_id(), Some("0483b6b16e954cb88930a360d2c4e663"));
+/// assert_eq!(config.region(), Some("cn-north-4"));
+/// # Ok::<(), cloud_backup::Error>(())
+/// ```
+#[cfg(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb"))]
+pub fn huawei_config(
+    mut config: huaweicloud_core::Config,
+    options: &crate::Options,
+) -> Result<huaweicloud_core::Config, Error> {
+    if let Some(region) = &options.region {
+        config = config.with_region(region.as_str());
+    }
+    if let Some(endpoint) = &options.endpoint {
+        config = config.with_endpoint(endpoint)?;
+    }
+    if let Some(project_id) = &options.project_id {
+        config = config.with_project_id(project_id.as_str());
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fields() {
+        assert_eq!(non_empty(Some("  ".into())), None);
+        assert_eq!(non_empty(Some(" a ".into())).as_deref(), Some("a"));
+        assert_eq!(non_empty(None), None);
+    }
+
+    #[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
+    #[test]
+    fn byte_counts() {
+        assert_eq!(bytes(Some(5)), Some(5));
+        assert_eq!(bytes(Some(-1)), None);
+        assert_eq!(bytes(None), None);
+    }
+}

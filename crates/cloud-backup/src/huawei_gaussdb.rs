@@ -1,0 +1,189 @@
+//! Huawei Cloud GaussDB for MySQL (TaurusDB): `ShowInstanceBackups` through the
+//! [`huaweicloud_gaussdb`] client. Feature `huaweicloud-gaussdb`.
+//!
+//! Credentials, project id and region: as for [`huawei_rds`](crate::huawei_rds) (the same
+//! Huawei Cloud chain); the region picks the GaussDB endpoint from the official SDK's region
+//! table, whose host prefix differs from region to region (`gaussdb.`, `gaussdbformysql.`,
+//! `gaussdb-mysql.`).
+//!
+//! What a [`Backup`] holds:
+//!
+//! * `size_bytes`: `size` (a decimal string such as `"74464.0"`) in the unit of `size_unit`
+//!   (`KB` when missing, as documented; `MB`, `GB`, `B` are honoured);
+//! * `started_at`: `created`, sent without a zone (`2026-01-04 17:30:30`), in the zone of the
+//!   record's `time_zone` (`UTC+08:00`); without a readable `time_zone` it is left out rather
+//!   than guessed;
+//! * `finished_at`: always `None`. `ShowInstanceBackups` sends no end time: its `updated` is
+//!   when the backup record last changed, which the API does not promise to be the end of the
+//!   backup, so it is not passed off as one (it stays in `raw`);
+//! * `type`: `backup_type` as sent (`Db`, `Snapshot`).
+//!
+//! GaussDB for MySQL has no API for backup download links: [`download_links`] says so.
+
+use futures::TryStreamExt;
+use huaweicloud_gaussdb::{BackupV3, Client, Config, Record, ShowInstanceBackupsRequest};
+
+use crate::common::non_empty;
+use crate::model::rfc3339;
+use crate::{Backup, DownloadLink, Error, Options, Provider};
+
+pub use crate::common::huawei_config as config;
+
+const PROVIDER: Provider = Provider::HuaweiCloudGaussDb;
+
+/// A client with the credentials of the environment and `options`' region, endpoint and
+/// project id.
+pub fn client(options: &Options) -> Result<Client, Error> {
+    Client::new(config(Config::from_env()?, options)?)
+}
+
+/// Every full backup of `instance_id` (credentials from the environment).
+pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
+    list_backups_with(&client(options)?, instance_id).await
+}
+
+/// Every full backup of `instance_id`, with `client`: `ShowInstanceBackups` page after page
+/// (`limit` 100) until `total_count`, each backup once, through
+/// [`Client::instance_backup_records`].
+///
+/// Each record's `raw` is the element of `backups` as received.
+pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
+    client
+        .instance_backup_records(ShowInstanceBackupsRequest::new(instance_id))
+        .map_ok(|record| backup_from_record(instance_id, record))
+        .try_collect()
+        .await
+}
+
+/// Always an error (of kind [`Config`](cloud_http::ErrorKind::Config), before anything is
+/// sent or any credential read): GaussDB for MySQL has no API that gives backup download
+/// links (the official SDK has none; its backups are kept by the service in OBS). The error
+/// names the alternatives: restoring the backup from the console, or exporting the data to
+/// an OBS bucket of one's own.
+///
+/// ```
+/// use cloud_backup::{huawei_gaussdb, Options};
+///
+/// # futures::executor::block_on(async {
+/// let error = huawei_gaussdb::download_links(&Options::new(), "in07", "b-1").await.unwrap_err();
+/// assert!(error.to_string().contains("no API for backup download links"));
+/// # });
+/// ```
+pub async fn download_links(
+    _options: &Options,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<Vec<DownloadLink>, Error> {
+    Err(Error::config(format!(
+        "GaussDB for MySQL (TaurusDB) has no API for backup download links, so backup \
+         {backup_id} of instance {instance_id} cannot be downloaded from here: restore it from \
+         the Huawei Cloud console (TaurusDB > Backups > Restore), or export the instance's data \
+         to an OBS bucket of your own"
+    )))
+}
+
+/// A [`Backup`] from one element of `ShowInstanceBackups`' `backups`: its typed fields (size
+/// in bytes from `size` and `size_unit`, `created` in the record's `time_zone`), and the
+/// element as received as `raw`. See the [module docs](self) for why `finished_at` is `None`.
+///
+/// ```
+/// use cloud_backup::huawei_gaussdb::backup_from_record;
+/// use huaweicloud_gaussdb::Record;
+///
+/// let record = serde_json::json!({
+///     "id": "backup-001", "size": "74464.0", "size_unit": "KB", "status": "COMPLETED",
+///     "created": "2026-01-04 17:30:30", "updated": "2026-01-04 17:34:24",
+///     "time_zone": "UTC+08:00", "backup_type": "Db",
+/// });
+/// let backup = backup_from_record("instance-123", Record::from_raw(record.clone())?);
+/// assert_eq!(backup.size_bytes, Some(74464 * 1024));
+/// assert_eq!(backup.started_at.as_deref(), Some("2026-01-04T17:30:30+08:00"));
+/// assert_eq!(backup.finished_at, None);
+/// assert_eq!(backup.raw, record);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn backup_from_record(instance_id: &str, record: Record<BackupV3>) -> Backup {
+    let (typed, raw) = record.into_parts();
+    let mut backup = Backup::new(
+        PROVIDER.name(),
+        instance_id,
+        non_empty(typed.id.clone()).unwrap_or_default(),
+    );
+    backup.size_bytes = typed.size_bytes();
+    backup.started_at = typed.created_at().and_then(rfc3339);
+    backup.status = non_empty(typed.status);
+    backup.backup_type = non_empty(typed.backup_type);
+    backup.raw = raw;
+    backup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backup(record: serde_json::Value) -> Backup {
+        backup_from_record("in07", Record::from_raw(record).unwrap())
+    }
+
+    #[test]
+    fn records_of_the_documented_example() {
+        let record = serde_json::json!({
+            "id": "backup-001", "description": "每日自动备份", "instance_id": "instance-123",
+            "instance_name": "prod-db", "name": "daily-backup-20231101", "size": "74464.0",
+            "size_unit": "KB", "status": "COMPLETED", "created": "2026-01-04 17:30:30",
+            "updated": "2026-01-04 17:34:24", "backup_type": "Db", "backup_level": "2",
+            "backup_method": "Db", "use_detail": "生产环境备份", "time_zone": "UTC+08:00",
+        });
+        let converted = backup(record.clone());
+        assert_eq!(converted.provider, "huaweicloud-gaussdb");
+        assert_eq!(converted.instance_id, "in07");
+        assert_eq!(converted.backup_id, "backup-001");
+        assert_eq!(converted.status.as_deref(), Some("COMPLETED"));
+        assert_eq!(converted.size_bytes, Some(76_251_136));
+        assert_eq!(
+            converted.started_at.as_deref(),
+            Some("2026-01-04T17:30:30+08:00")
+        );
+        assert_eq!(converted.finished_at, None);
+        assert_eq!(converted.backup_type.as_deref(), Some("Db"));
+        assert_eq!(converted.raw, record);
+    }
+
+    #[test]
+    fn units_and_zones_are_honoured_and_nothing_is_guessed() {
+        let converted = backup(serde_json::json!({
+            "size": "1.5", "size_unit": "MB", "created": "2026-01-04 17:30:30",
+            "time_zone": "UTC-03:30",
+        }));
+        assert_eq!(converted.size_bytes, Some(1_572_864));
+        assert_eq!(
+            converted.started_at.as_deref(),
+            Some("2026-01-04T17:30:30-03:30")
+        );
+        let converted = backup(serde_json::json!({
+            "size": "12", "size_unit": "parsecs", "created": "2026-01-04 17:30:30",
+        }));
+        assert_eq!(converted.size_bytes, None, "an unknown unit");
+        assert_eq!(
+            converted.started_at, None,
+            "a zone-less time without time_zone"
+        );
+    }
+
+    #[test]
+    fn download_links_name_the_alternatives() {
+        let error = futures::executor::block_on(download_links(&Options::new(), "in07", "b-1"))
+            .unwrap_err();
+        assert_eq!(error.kind(), cloud_http::ErrorKind::Config);
+        let text = error.to_string();
+        for needle in [
+            "no API for backup download links",
+            "b-1",
+            "in07",
+            "console",
+            "OBS",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Huawei Cloud RDS: `ListBackups` and `ListBackupFiles` through the [`huaweicloud_rds`]
+//! client. Feature `huaweicloud-rds`.
+//!
+//! Credentials: the Huawei Cloud chain of [`huaweicloud_core::Config::from_env`]:
+//! `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (and `HUAWEICLOUD_SDK_SECURITY_TOKEN`), else the
+//! `[basic]` section of `~/.huaweicloud/credentials`. The project id is part of every request
+//! path: [`Options::project_id`], else `HUAWEICLOUD_SDK_PROJECT_ID`, else the file's. Region
+//! ([`Options::region`], else `HUAWEICLOUD_SDK_REGION`): a region id such as `cn-north-4`,
+//! which picks `https://rds.<region>.myhuaweicloud.com`; one of the two (or an endpoint) is
+//! needed.
+//!
+//! Sizes arrive in kB and become bytes (× 1024); times arrive with their offset
+//! (`2018-08-06T12:41:14+0800`) and keep it. Download links come from `ListBackupFiles`
+//! (`ShowBackupDownloadLink` in the official SDK), one per file of the backup.
+
+use futures::TryStreamExt;
+use huaweicloud_rds::{Client, Config, ListBackupFilesResponse, ListBackupsRequest, Record};
+
+use crate::common::{non_empty, unavailable};
+use crate::model::rfc3339;
+use crate::{Backup, DownloadLink, Error, Options, Provider};
+
+pub use crate::common::huawei_config as config;
+
+const PROVIDER: Provider = Provider::HuaweiCloudRds;
+
+/// A client with the credentials of the environment and `options`' region, endpoint and
+/// project id.
+pub fn client(options: &Options) -> Result<Client, Error> {
+    Client::new(config(Config::from_env()?, options)?)
+}
+
+/// Every backup of `instance_id` (credentials from the environment).
+pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
+    list_backups_with(&client(options)?, instance_id).await
+}
+
+/// Every backup of `instance_id`, with `client`: `ListBackups` page after page (`limit` 100)
+/// until `total_count`, each backup once, through [`Client::backup_records`].
+///
+/// Each record's `raw` is the element of `backups` as received.
+pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
+    client
+        .backup_records(ListBackupsRequest::new(instance_id))
+        .map_ok(|record| backup_from_record(instance_id, record))
+        .try_collect()
+        .await
+}
+
+/// The download links of the files of backup `backup_id` of `instance_id` (credentials from
+/// the environment).
+pub async fn download_links(
+    options: &Options,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<Vec<DownloadLink>, Error> {
+    download_links_with(&client(options)?, instance_id, backup_id).await
+}
+
+/// The download links of the files of backup `backup_id` of `instance_id`, with `client`: one
+/// [`DownloadLink`] per file of `ListBackupFiles`, with its name, size in bytes and expiry
+/// (`link_expired_time`).
+///
+/// `ListBackupFiles` takes only the backup id, so the backup is first looked up among the
+/// instance's (`ListBackups` filtered by `instance_id` and `backup_id`): a backup of another
+/// instance is not found, as on the other providers. A backup with no file to download now
+/// (e.g. still building) is an error naming its status.
+pub async fn download_links_with(
+    client: &Client,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<Vec<DownloadLink>, Error> {
+    let request = ListBackupsRequest::new(instance_id).with_backup_id(backup_id);
+    let listed = client.list_backups_raw(&request).await?;
+    let found = listed
+        .json::<huaweicloud_rds::ListBackupsResponse>()?
+        .backups
+        .into_iter()
+        .find(|backup| backup.id.as_deref().map(str::trim) == Some(backup_id.trim()));
+    let Some(backup) = found else {
+        return Err(unavailable(
+            listed.request_id().map(str::to_owned),
+            format!("backup {backup_id} of instance {instance_id} was not found"),
+        ));
+    };
+    let raw = client.list_backup_files_raw(backup_id).await?;
+    let links: Vec<DownloadLink> = raw
+        .json::<ListBackupFilesResponse>()?
+        .files
+        .into_iter()
+        .filter_map(|file| {
+            let mut link = DownloadLink::new(
+                PROVIDER.name(),
+                instance_id,
+                backup_id,
+                non_empty(file.download_link.clone())?,
+            );
+            link.size_bytes = file.size_bytes();
+            link.expires_at = file.link_expired_time_parsed().and_then(rfc3339);
+            link.name = non_empty(file.name);
+            Some(link)
+        })
+        .collect();
+    if links.is_empty() {
+        let status = non_empty(backup.status)
+            .map(|s| format!(" (backup status: {s})"))
+            .unwrap_or_default();
+        return Err(unavailable(
+            raw.request_id().map(str::to_owned),
+            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
+        ));
+    }
+    Ok(links)
+}
+
+/// A [`Backup`] from one element of `ListBackups`' `backups`: its typed fields (size in bytes,
+/// `begin_time` and `end_time` in their own offset), and the element as received as `raw`.
+///
+/// ```
+/// use cloud_backup::huawei_rds::backup_from_record;
+/// use huaweicloud_rds::Record;
+///
+/// let record = serde_json::json!({
+///     "id": "43e4feaab48f11e89039fa163ebaa7e4br01", "type": "auto", "size": 2803,
+///     "status": "COMPLETED", "begin_time": "2018-08-06T12:41:14+0800",
+///     "end_time": "2018-08-06T12:43:14+0800",
+/// });
+/// let backup = backup_from_record("a48e43ff268f4c0e879652d65e63d0fbin01", Record::from_raw(record.clone())?);
+/// assert_eq!(backup.size_bytes, Some(2803 * 1024));
+/// assert_eq!(backup.started_at.as_deref(), Some("2018-08-06T12:41:14+08:00"));
+/// assert_eq!(backup.raw, record);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn backup_from_record(instance_id: &str, record: Record<huaweicloud_rds::Backup>) -> Backup {
+    let (typed, raw) = record.into_parts();
+    let mut backup = Backup::new(
+        PROVIDER.name(),
+        instance_id,
+        non_empty(typed.id.clone()).unwrap_or_default(),
+    );
+    backup.size_bytes = typed.size_bytes();
+    backup.started_at = typed.begin_time_parsed().and_then(rfc3339);
+    backup.finished_at = typed.end_time_parsed().and_then(rfc3339);
+    backup.status = non_empty(typed.status);
+    backup.backup_type = non_empty(typed.r#type);
+    backup.raw = raw;
+    backup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backup(record: serde_json::Value) -> Backup {
+        backup_from_record("in01", Record::from_raw(record).unwrap())
+    }
+
+    #[test]
+    fn records_of_the_documented_examples() {
+        let record = serde_json::json!({
+            "id": "43e4feaab48f11e89039fa163ebaa7e4br03", "name": "xxxx.xxx", "type": "incremental",
+            "size": 2803, "status": "COMPLETED",
+            "begin_time": "2018 - 08 - 06 T12: 41: 14 + 0800",
+            "end_time": "2018 - 08 - 06 T12: 43: 14 + 0800",
+        });
+        let converted = backup(record.clone());
+        assert_eq!(converted.provider, "huaweicloud-rds");
+        assert_eq!(converted.backup_id, "43e4feaab48f11e89039fa163ebaa7e4br03");
+        assert_eq!(converted.status.as_deref(), Some("COMPLETED"));
+        assert_eq!(converted.backup_type.as_deref(), Some("incremental"));
+        assert_eq!(converted.size_bytes, Some(2_870_272));
+        assert_eq!(
+            converted.started_at.as_deref(),
+            Some("2018-08-06T12:41:14+08:00")
+        );
+        assert_eq!(
+            converted.finished_at.as_deref(),
+            Some("2018-08-06T12:43:14+08:00")
+        );
+        assert_eq!(converted.raw, record);
+    }
+
+    #[test]
+    fn odd_records_do_not_fail() {
+        // The SQL Server example's `"id "`, a negative size, an unreadable time.
+        let record = serde_json::json!({
+            "id ": "43e4feaab48f11e89039fa163ebaa7e4br04", "size": -1, "begin_time": "soon",
+            "status": null, "type": "  ",
+        });
+        let converted = backup(record.clone());
+        assert_eq!(converted.backup_id, "");
+        assert_eq!(converted.size_bytes, None);
+        assert_eq!(converted.started_at, None);
+        assert_eq!(converted.finished_at, None);
+        assert_eq!(converted.status, None);
+        assert_eq!(converted.backup_type, None);
+        assert_eq!(converted.raw, record);
+    }
+}
