@@ -1,0 +1,235 @@
+//! Capital Online MySQL (private): the Capital Online RPC signature, `DescribeBackups` and
+//! `DownloadBackup`.
+
+use cloud_signer::rpc::{self, RpcFlavor};
+use serde_json::{Map, Value, json};
+
+use crate::auth::within_window;
+use crate::catalog::Backup;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, Outcome, Reply};
+use crate::server::{Received, State};
+use crate::{FaultKind, Service, demo_credentials, files, timefmt};
+
+const SERVICE: Service = Service::CapitalOnlineMysql;
+
+fn arg_missing(name: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "ArgMissing",
+        format!("缺少参数错误 (missing parameter): {name}"),
+    )
+}
+
+fn invalid(name: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidParameter",
+        format!("参数错误 (invalid parameter): {name}"),
+    )
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(404, "ResourceNotFound", "资源不存在")
+}
+
+/// Answers a `/mysql/` request.
+pub(crate) fn handle(state: &State, req: &Received) -> Reply {
+    let action = req.query_param("Action").unwrap_or_default().to_owned();
+    let mut fault = None;
+    let result = answer(state, req, &action, &mut fault);
+    let request_id = state.uuid(false);
+    let (status, body, error_code) = match result {
+        Ok(body) => (200, body, None),
+        Err(error) => {
+            let body = json!({"Code": error.code, "Message": error.message, "TaskId": ""});
+            (error.status, body, Some(error.code))
+        }
+    };
+    Reply {
+        response: http::json(status, &[("cds-request-id", &request_id)], &body),
+        outcome: Outcome {
+            kind: None,
+            service: Some(SERVICE),
+            operation: (!action.is_empty()).then_some(action),
+            error_code,
+            fault,
+        },
+    }
+}
+
+fn answer(
+    state: &State,
+    req: &Received,
+    action: &str,
+    fault: &mut Option<FaultKind>,
+) -> ApiResult<Value> {
+    verify(state, req)?;
+    if req.query_param("Version") != Some(rpc::CAPITAL_ONLINE_VERSION) {
+        return Err(invalid("Version"));
+    }
+    if !matches!(action, "DescribeBackups" | "DownloadBackup") || req.method != hyper::Method::GET {
+        return Err(ApiError::new(
+            400,
+            "UnsupportedOperation",
+            format!(
+                "操作不支持 (unsupported operation): {} {action}",
+                req.method
+            ),
+        ));
+    }
+    if let Some(kind) = state.faults.take_api_fault(SERVICE) {
+        *fault = Some(kind);
+        return Err(match kind {
+            FaultKind::Throttled => ApiError::new(
+                429,
+                "Throttling",
+                "请求过于频繁 (request was denied due to request throttling)",
+            ),
+            _ => ApiError::new(500, "InternalError", "内部错误"),
+        });
+    }
+    let Some(instance_id) = req.query_param("InstanceUuid").filter(|v| !v.is_empty()) else {
+        return Err(arg_missing("InstanceUuid"));
+    };
+    let Some(instance) = state.catalog.instance(SERVICE, instance_id) else {
+        return Err(not_found());
+    };
+    if action == "DescribeBackups" {
+        let data: Vec<Value> = state
+            .catalog
+            .backups(instance)
+            .map(|backup| backup_json(&backup, None))
+            .collect();
+        return Ok(json!({"Code": "Success", "Message": "Success.", "Data": data}));
+    }
+    let Some(backup_id) = req.query_param("BackupId").filter(|v| !v.is_empty()) else {
+        return Err(arg_missing("BackupId"));
+    };
+    let Some(backup) = state.catalog.find_in(instance, backup_id) else {
+        return Err(not_found());
+    };
+    let url = files::link(state, &backup);
+    Ok(json!({
+        "Code": "Success",
+        "Message": "Success.",
+        "Data": backup_json(&backup, Some(&url)),
+        "TaskId": "",
+    }))
+}
+
+/// The Capital Online flavour of the RPC signature: HMAC-SHA1 over the query parameters,
+/// keyed with the raw secret.
+fn verify(state: &State, req: &Received) -> ApiResult<()> {
+    let get = |name: &str| req.query_param(name).filter(|v| !v.is_empty());
+    for name in [
+        "Action",
+        "AccessKeyId",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "Timestamp",
+        "Version",
+        "Signature",
+    ] {
+        if get(name).is_none() {
+            return Err(arg_missing(name));
+        }
+    }
+    if get("SignatureMethod") != Some(rpc::SIGNATURE_METHOD) {
+        return Err(invalid("SignatureMethod"));
+    }
+    if get("SignatureVersion") != Some(rpc::SIGNATURE_VERSION) {
+        return Err(invalid("SignatureVersion"));
+    }
+    let credentials = demo_credentials(SERVICE);
+    let access_key_id = get("AccessKeyId").unwrap_or_default();
+    if access_key_id != credentials.access_key_id {
+        return Err(ApiError::new(
+            403,
+            "InvalidAccessKeyId",
+            "AccessKeyId 不存在 (the AccessKeyId does not exist)",
+        ));
+    }
+    let now = state.now();
+    let Some(timestamp) = timefmt::parse_utc_iso(get("Timestamp").unwrap_or_default()) else {
+        return Err(invalid("Timestamp"));
+    };
+    if !within_window(timestamp, now) {
+        return Err(ApiError::new(
+            403,
+            "RequestExpired",
+            "请求已过期 (the request has expired: its Timestamp is more than 15 minutes away \
+             from the server's time)",
+        ));
+    }
+    let expected = rpc::compute_signature(
+        RpcFlavor::CapitalOnline,
+        req.method.as_str(),
+        &req.query,
+        credentials.secret,
+    );
+    if !expected.matches(get("Signature").unwrap_or_default()) {
+        return Err(ApiError::new(
+            403,
+            "SignatureDoesNotMatch",
+            "请求的签名经过计算跟你提供的签名不匹配 (the request signature does not match the \
+             signature calculated by the server)",
+        ));
+    }
+    let nonce = get("SignatureNonce").unwrap_or_default();
+    if !state
+        .nonces
+        .check_and_insert(SERVICE, access_key_id, nonce, now)
+    {
+        return Err(ApiError::new(
+            403,
+            "SignatureNonceUsed",
+            "SignatureNonce 已被使用 (the signature nonce was used already)",
+        ));
+    }
+    Ok(())
+}
+
+/// One backup set: `BackupSize` a number (documented as a string), times in CST without a
+/// zone. With `url`, the `DownloadBackup` shape.
+fn backup_json(backup: &Backup<'_>, url: Option<&str>) -> Value {
+    let mut item = Map::new();
+    let mut put = |name: &str, value: Value| {
+        item.insert(name.to_owned(), value);
+    };
+    put("BackupId", json!(backup.id));
+    put(
+        "BackupMode",
+        json!(if backup.manual { "manual" } else { "auto" }),
+    );
+    put("BackupSize", json!(backup.size));
+    put(
+        "BackupType",
+        json!(if backup.logical {
+            "logical-backup"
+        } else {
+            "physical-backup"
+        }),
+    );
+    put(
+        "Desc",
+        json!(if backup.manual { "manual backup" } else { "" }),
+    );
+    put("StartTime", json!(timefmt::cst_plain(backup.start)));
+    put("EndTime", json!(timefmt::cst_plain(backup.end)));
+    put("InstanceId", json!(backup.instance.id));
+    put("Status", json!("finished"));
+    put(
+        "BackupStrategy",
+        json!(if backup.logical { "db" } else { "instance" }),
+    );
+    match url {
+        Some(url) => {
+            put("BackupDownloadUrl", json!(url));
+            put("BackupIntranetDownloadUrl", json!(url));
+        }
+        None => put("BackupFinishTime", json!(timefmt::cst_plain(backup.end))),
+    }
+    Value::Object(item)
+}

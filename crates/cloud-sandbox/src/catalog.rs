@@ -1,0 +1,449 @@
+//! The demo data (private): instances, and backups generated on demand from their index.
+
+use std::collections::HashMap;
+use std::io;
+
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+use crate::config::MAX_BACKUPS_PER_INSTANCE;
+use crate::demo::{DemoInstance, default_instance};
+use crate::{SandboxConfig, Service, mix, timefmt};
+
+/// The start of the newest backup of every instance (02:00 CST on 2026-11-21, give or take
+/// the per-backup jitter): fixed, so the demo data is the same on every run.
+const NEWEST: OffsetDateTime = datetime!(2026-11-20 18:00 UTC);
+
+/// Alibaba Cloud backup ids: `ALIYUN_ID_BASE + ordinal * ALIYUN_ID_STRIDE + seq * 3 + 1`.
+const ALIYUN_ID_BASE: u64 = 401_000_000;
+const ALIYUN_ID_STRIDE: u64 = 10_000_000;
+/// Alibaba Cloud `HostInstanceID`s: the primary's, then the secondary's (`+1`).
+const ALIYUN_HOST_BASE: u64 = 5_882_781;
+
+const KIB: u64 = 1024;
+
+/// One instance of the catalog.
+#[derive(Clone, Debug)]
+pub(crate) struct Instance {
+    pub(crate) service: Service,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) engine: String,
+    pub(crate) count: usize,
+    /// Its position among its service's instances.
+    ordinal: u64,
+    salt: u64,
+    /// File size overrides, by index.
+    sizes: HashMap<usize, u64>,
+}
+
+impl Instance {
+    pub(crate) fn describe(&self) -> DemoInstance {
+        let mut demo = default_instance(self.service);
+        demo.instance_id.clone_from(&self.id);
+        demo.name.clone_from(&self.name);
+        demo.engine.clone_from(&self.engine);
+        demo.backup_count = self.count;
+        demo
+    }
+}
+
+/// One backup, generated from its instance and index.
+#[derive(Clone, Debug)]
+pub(crate) struct Backup<'a> {
+    pub(crate) instance: &'a Instance,
+    pub(crate) id: String,
+    pub(crate) start: OffsetDateTime,
+    pub(crate) end: OffsetDateTime,
+    /// The file's length in bytes (a multiple of 1024 for Huawei Cloud).
+    pub(crate) size: u64,
+    pub(crate) manual: bool,
+    /// Capital Online: a logical (rather than physical) backup.
+    pub(crate) logical: bool,
+    /// Alibaba Cloud: the host that made it.
+    pub(crate) host_instance_id: u64,
+    pub(crate) file_name: String,
+}
+
+impl Backup<'_> {
+    pub(crate) fn service(&self) -> Service {
+        self.instance.service
+    }
+
+    /// The size in KB (Huawei Cloud; exact, the size is a multiple of 1024).
+    pub(crate) fn size_kb(&self) -> u64 {
+        self.size / KIB
+    }
+}
+
+/// Every instance the sandbox serves.
+#[derive(Clone, Debug)]
+pub(crate) struct Catalog {
+    instances: Vec<Instance>,
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+impl Catalog {
+    /// The demo instances, changed and extended as `config` says.
+    pub(crate) fn new(config: &SandboxConfig) -> io::Result<Self> {
+        let mut instances: Vec<Instance> = Service::ALL
+            .into_iter()
+            .map(|service| {
+                let demo = default_instance(service);
+                Instance {
+                    service,
+                    salt: mix::hash_parts(&[service.name(), &demo.instance_id]),
+                    id: demo.instance_id,
+                    name: demo.name,
+                    engine: demo.engine,
+                    count: demo.backup_count,
+                    ordinal: 0,
+                    sizes: HashMap::new(),
+                }
+            })
+            .collect();
+        for (service, id, count) in &config.backup_counts {
+            check_instance_id(id)?;
+            if *count > MAX_BACKUPS_PER_INSTANCE {
+                return Err(invalid(format!(
+                    "{service} instance {id:?}: {count} backups is more than the \
+                     {MAX_BACKUPS_PER_INSTANCE} the sandbox allows"
+                )));
+            }
+            if let Some(instance) = instances
+                .iter_mut()
+                .find(|i| i.service == *service && i.id == *id)
+            {
+                instance.count = *count;
+                continue;
+            }
+            let ordinal = instances.iter().filter(|i| i.service == *service).count() as u64;
+            let demo = default_instance(*service);
+            instances.push(Instance {
+                service: *service,
+                id: id.clone(),
+                name: format!("{}-{ordinal}", demo.name),
+                engine: demo.engine,
+                count: *count,
+                ordinal,
+                salt: mix::hash_parts(&[service.name(), id]),
+                sizes: HashMap::new(),
+            });
+        }
+        for (service, id, index, bytes) in &config.file_sizes {
+            let Some(instance) = instances
+                .iter_mut()
+                .find(|i| i.service == *service && i.id == *id)
+            else {
+                return Err(invalid(format!(
+                    "with_file_size: {service} has no instance {id:?}"
+                )));
+            };
+            if *index >= instance.count {
+                return Err(invalid(format!(
+                    "with_file_size: {service} instance {id:?} has {} backups, so no backup \
+                     number {index}",
+                    instance.count
+                )));
+            }
+            let bytes = if service.is_huawei() {
+                bytes.div_ceil(KIB).saturating_mul(KIB)
+            } else {
+                *bytes
+            };
+            instance.sizes.insert(*index, bytes);
+        }
+        Ok(Self { instances })
+    }
+
+    /// Every instance, in service order.
+    pub(crate) fn instances(&self) -> impl Iterator<Item = &Instance> {
+        Service::ALL.into_iter().flat_map(move |service| {
+            self.instances
+                .iter()
+                .filter(move |instance| instance.service == service)
+        })
+    }
+
+    /// The instance `id` of `service`.
+    pub(crate) fn instance(&self, service: Service, id: &str) -> Option<&Instance> {
+        self.instances
+            .iter()
+            .find(|i| i.service == service && i.id == id)
+    }
+
+    /// Backup number `index` (0 = newest) of `instance`; `index` must be below its count.
+    pub(crate) fn backup<'a>(&self, instance: &'a Instance, index: usize) -> Backup<'a> {
+        generate(instance, index)
+    }
+
+    /// The backups of `instance`, newest first.
+    pub(crate) fn backups<'a>(
+        &self,
+        instance: &'a Instance,
+    ) -> impl Iterator<Item = Backup<'a>> + 'a {
+        (0..instance.count).map(move |index| generate(instance, index))
+    }
+
+    /// The backup `id` of `service`, whatever its instance.
+    pub(crate) fn find(&self, service: Service, id: &str) -> Option<Backup<'_>> {
+        self.instances
+            .iter()
+            .filter(|i| i.service == service)
+            .find_map(|instance| find_in(instance, id))
+    }
+
+    /// The backup `id` of `instance`.
+    pub(crate) fn find_in<'a>(&self, instance: &'a Instance, id: &str) -> Option<Backup<'a>> {
+        find_in(instance, id)
+    }
+}
+
+/// An instance id must be usable in a URL path segment and a JSON string as it is.
+fn check_instance_id(id: &str) -> io::Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "invalid instance id {id:?}: use 1 to 128 ASCII letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+/// The sequence number (0 = oldest) encoded in `id`, if `id` has the shape of `instance`'s
+/// backup ids; the caller regenerates the backup and compares the whole id.
+fn decode_seq(instance: &Instance, id: &str) -> Option<u64> {
+    match instance.service {
+        Service::AliyunRds => {
+            let value: u64 = id.parse().ok()?;
+            let offset = value
+                .checked_sub(ALIYUN_ID_BASE)?
+                .checked_sub(instance.ordinal.checked_mul(ALIYUN_ID_STRIDE)?)?;
+            (offset % 3 == 1).then_some(offset / 3)
+        }
+        Service::CapitalOnlineMysql => {
+            let tail = id.get(id.len().checked_sub(12)?..)?;
+            Some(u64::from_str_radix(tail, 16).ok()? ^ seq_mask(instance))
+        }
+        Service::HuaweiRds | Service::HuaweiGaussdb => {
+            let body = id.get(..id.len().checked_sub(4)?)?;
+            let tail = body.get(body.len().checked_sub(12)?..)?;
+            Some(u64::from_str_radix(tail, 16).ok()? ^ seq_mask(instance))
+        }
+    }
+}
+
+/// What the sequence number is XORed with in the last 12 hex digits of Capital Online and
+/// Huawei Cloud ids, so they look random yet decode.
+fn seq_mask(instance: &Instance) -> u64 {
+    mix::nth(instance.salt, u64::MAX) & 0xFFFF_FFFF_FFFF
+}
+
+fn find_in<'a>(instance: &'a Instance, id: &str) -> Option<Backup<'a>> {
+    let seq = usize::try_from(decode_seq(instance, id)?).ok()?;
+    if seq >= instance.count {
+        return None;
+    }
+    let backup = generate(instance, instance.count - 1 - seq);
+    (backup.id == id).then_some(backup)
+}
+
+/// Generates backup number `index` (0 = newest) of `instance`.
+fn generate(instance: &Instance, index: usize) -> Backup<'_> {
+    let seq = (instance.count - 1 - index) as u64;
+    let random = |stream: u64| mix::nth(instance.salt ^ mix::splitmix64(stream), seq);
+    let hourly = instance.count > 1000;
+    let manual = seq % 7 == 3;
+
+    let index_i64 = i64::try_from(index).unwrap_or(i64::MAX);
+    let mut start = if hourly {
+        NEWEST - Duration::hours(index_i64)
+    } else {
+        NEWEST - Duration::days(index_i64)
+    };
+    if manual && !hourly {
+        // Manual backups are taken in office hours, 14:00-17:00 CST.
+        start += Duration::hours(12) + Duration::minutes((random(1) % 180) as i64);
+    }
+    start +=
+        Duration::minutes((random(2) % 17) as i64) + Duration::seconds((random(3) % 60) as i64);
+
+    let huawei = instance.service.is_huawei();
+    let size = match instance.sizes.get(&index) {
+        Some(size) => *size,
+        None => {
+            let size = 256 * KIB + random(4) % (1792 * KIB);
+            if huawei { size / KIB * KIB } else { size }
+        }
+    };
+    // About 32 MiB/s, at most an hour (a file of terabytes must not end past year 9999).
+    let seconds = 12 + random(5) % 100 + (size / (32 * KIB * KIB)).min(3600);
+    let end = start + Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
+
+    let host_instance_id = ALIYUN_HOST_BASE + instance.ordinal * 10 + u64::from(seq % 11 == 6);
+    let id = match instance.service {
+        Service::AliyunRds => {
+            (ALIYUN_ID_BASE + instance.ordinal * ALIYUN_ID_STRIDE + seq * 3 + 1).to_string()
+        }
+        Service::CapitalOnlineMysql => {
+            let h = random(6);
+            let variant = ["8", "9", "a", "b"][(random(7) % 4) as usize];
+            format!(
+                "{:08x}-{:04x}-4{:03x}-{variant}{:03x}-{:012x}",
+                h >> 32,
+                (h >> 16) & 0xffff,
+                h & 0xfff,
+                random(8) & 0xfff,
+                seq ^ seq_mask(instance),
+            )
+        }
+        Service::HuaweiRds | Service::HuaweiGaussdb => {
+            let suffix = if instance.service == Service::HuaweiRds {
+                "br01"
+            } else {
+                "br07"
+            };
+            format!(
+                "{:016x}{:04x}{:012x}{suffix}",
+                random(6),
+                random(7) & 0xffff,
+                seq ^ seq_mask(instance)
+            )
+        }
+    };
+    let logical = seq % 5 == 2;
+    let file_name = match instance.service {
+        Service::AliyunRds => format!(
+            "hins{host_instance_id}_data_{}.tar.gz",
+            timefmt::cst_compact(start)
+        ),
+        Service::CapitalOnlineMysql => format!(
+            "{}_{}_{}.tar.gz",
+            if logical { "logical" } else { "physical" },
+            instance.id.get(..8).unwrap_or(&instance.id),
+            timefmt::cst_compact(start)
+        ),
+        Service::HuaweiRds | Service::HuaweiGaussdb => format!("{id}.qp"),
+    };
+    Backup {
+        instance,
+        id,
+        start,
+        end,
+        size,
+        manual,
+        logical,
+        host_instance_id,
+        file_name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(config: SandboxConfig) -> Catalog {
+        Catalog::new(&config).unwrap()
+    }
+
+    #[test]
+    fn ids_are_unique_found_again_and_times_descend() {
+        let catalog = catalog(SandboxConfig::default());
+        for instance in catalog.instances() {
+            let backups: Vec<_> = catalog.backups(instance).collect();
+            assert_eq!(backups.len(), instance.count);
+            let mut ids: Vec<&str> = backups.iter().map(|b| b.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), instance.count, "{}", instance.service);
+            for pair in backups.windows(2) {
+                assert!(pair[0].start > pair[1].end, "{:?}", pair);
+            }
+            for backup in &backups {
+                let found = catalog.find(instance.service, &backup.id).unwrap();
+                assert_eq!(found.start, backup.start);
+                assert!((256 * KIB..2048 * KIB).contains(&backup.size));
+                if instance.service.is_huawei() {
+                    assert_eq!(backup.size % KIB, 0);
+                }
+            }
+            assert!(catalog.find(instance.service, "0").is_none());
+            assert!(catalog.find(instance.service, "").is_none());
+        }
+    }
+
+    #[test]
+    fn id_shapes() {
+        let catalog = catalog(SandboxConfig::default());
+        let first = |service| {
+            let instance = catalog.instances().find(|i| i.service == service).unwrap();
+            catalog.backup(instance, 0).id
+        };
+        assert!(first(Service::AliyunRds).parse::<u64>().is_ok());
+        let cds = first(Service::CapitalOnlineMysql);
+        assert_eq!(cds.len(), 36);
+        assert_eq!(cds.matches('-').count(), 4);
+        let rds = first(Service::HuaweiRds);
+        assert_eq!(rds.len(), 36);
+        assert!(rds.ends_with("br01"));
+        assert!(first(Service::HuaweiGaussdb).ends_with("br07"));
+    }
+
+    #[test]
+    fn counts_and_sizes_can_be_changed() {
+        let catalog = catalog(
+            SandboxConfig::default()
+                .with_backup_count(Service::AliyunRds, "rm-demo", 5000)
+                .with_backup_count(Service::AliyunRds, "rm-other", 3)
+                .with_file_size(Service::HuaweiRds, crate::HUAWEI_RDS_INSTANCE_ID, 2, 1000)
+                .with_file_size(Service::AliyunRds, "rm-other", 0, 5 << 30)
+                .with_file_size(Service::AliyunRds, "rm-other", 2, u64::MAX),
+        );
+        let demo = catalog.instance(Service::AliyunRds, "rm-demo").unwrap();
+        assert_eq!(demo.count, 5000);
+        let last = catalog.backup(demo, 4999);
+        assert_eq!(
+            catalog.find(Service::AliyunRds, &last.id).unwrap().start,
+            last.start
+        );
+        let other = catalog.instance(Service::AliyunRds, "rm-other").unwrap();
+        assert_eq!(catalog.backup(other, 0).size, 5 << 30);
+        assert_eq!(catalog.backup(other, 2).size, u64::MAX);
+        let other_id = catalog.backup(other, 1).id;
+        assert!(catalog.find_in(demo, &other_id).is_none());
+        assert_eq!(
+            catalog
+                .find(Service::AliyunRds, &other_id)
+                .unwrap()
+                .instance
+                .id,
+            "rm-other"
+        );
+        let rds = catalog
+            .instance(Service::HuaweiRds, crate::HUAWEI_RDS_INSTANCE_ID)
+            .unwrap();
+        assert_eq!(catalog.backup(rds, 2).size, 1024);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        for config in [
+            SandboxConfig::default().with_backup_count(Service::AliyunRds, "", 1),
+            SandboxConfig::default().with_backup_count(Service::AliyunRds, "a/b", 1),
+            SandboxConfig::default().with_backup_count(Service::AliyunRds, "x", 2_000_000),
+            SandboxConfig::default().with_file_size(Service::AliyunRds, "nope", 0, 1),
+            SandboxConfig::default().with_file_size(Service::AliyunRds, "rm-demo", 137, 1),
+        ] {
+            let error = Catalog::new(&config).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! [`SandboxConfig`]: port, clock, faults, and the shape of the demo data.
+
+use std::fmt;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::{Faults, Service};
+
+/// The most backups one instance can have (see [`SandboxConfig::with_backup_count`]).
+pub const MAX_BACKUPS_PER_INSTANCE: usize = 1_000_000;
+
+/// The settings of a [`Sandbox`](crate::Sandbox), with builder-lite `with_*` setters.
+///
+/// The default: a free port on 127.0.0.1, the system clock, no faults, the
+/// [demo instances](crate::demo_instances) with their default backup counts.
+///
+/// ```
+/// use cloud_sandbox::{Faults, SandboxConfig, Service};
+///
+/// let config = SandboxConfig::default()
+///     // 10,000 backups on the Alibaba Cloud demo instance, for a paging benchmark ...
+///     .with_backup_count(Service::AliyunRds, "rm-demo", 10_000)
+///     // ... a second Huawei RDS instance ...
+///     .with_backup_count(Service::HuaweiRds, "00000000000000000000000000000000in01", 3)
+///     // ... the newest backup of rm-demo as a 4 GiB file (generated, never stored) ...
+///     .with_file_size(Service::AliyunRds, "rm-demo", 0, 4 << 30)
+///     // ... and the first two API calls throttled.
+///     .with_faults(Faults::new().with_throttle(2));
+/// assert_eq!(config.port(), 0);
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    pub(crate) port: u16,
+    pub(crate) clock: Clock,
+    pub(crate) faults: Faults,
+    pub(crate) backup_counts: Vec<(Service, String, usize)>,
+    pub(crate) file_sizes: Vec<(Service, String, usize, u64)>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            clock: Clock::system(),
+            faults: Faults::default(),
+            backup_counts: Vec::new(),
+            file_sizes: Vec::new(),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The default configuration (see the type's docs).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Listens on 127.0.0.1 port `port` instead of a free one; `0` (the default) asks the
+    /// system for a free port. [`Sandbox::start`](crate::Sandbox::start) fails if the port
+    /// is taken.
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The clock the sandbox checks request timestamps against (15 minutes either way) and
+    /// dates download links with, instead of the system clock. For tests: a sandbox whose
+    /// clock says 2024-01-01 accepts requests signed at 2024-01-01 only.
+    ///
+    /// ```
+    /// use cloud_sandbox::SandboxConfig;
+    /// use time::macros::datetime;
+    ///
+    /// let config = SandboxConfig::default().with_clock(|| datetime!(2024-01-01 00:00 UTC));
+    /// # let _ = config;
+    /// ```
+    pub fn with_clock(mut self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock = Clock(Arc::new(now));
+        self
+    }
+
+    /// The faults armed when the sandbox starts; change them later with
+    /// [`Sandbox::faults`](crate::Sandbox::faults) or the control endpoint.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Gives `instance_id` of `service` exactly `count` backups (at most
+    /// [`MAX_BACKUPS_PER_INSTANCE`]): the demo instance's id changes its count, any other id
+    /// adds an instance. Backups are generated on demand from their index, so 10,000 or
+    /// 1,000,000 cost no memory; a listing with a filter walks them all, though.
+    ///
+    /// Backups are a day apart (an hour apart beyond 1,000 backups), the newest first; every
+    /// seventh is a manual one.
+    pub fn with_backup_count(
+        mut self,
+        service: Service,
+        instance_id: impl Into<String>,
+        count: usize,
+    ) -> Self {
+        let instance_id = instance_id.into();
+        self.backup_counts
+            .retain(|(s, id, _)| !(*s == service && *id == instance_id));
+        self.backup_counts.push((service, instance_id, count));
+        self
+    }
+
+    /// Makes the file of one backup `bytes` long: backup number `index` of `instance_id`
+    /// (0 is the newest, the first one listed), instead of its default size (256 KiB to
+    /// 2 MiB). The content is generated as it is sent, so a file of several gigabytes costs
+    /// no memory. The APIs report the new size.
+    ///
+    /// For the Huawei Cloud services, which report sizes in KB, `bytes` is rounded up to a
+    /// multiple of 1024 so that the reported size times 1024 is the file's exact length.
+    ///
+    /// [`Sandbox::start`](crate::Sandbox::start) fails when the instance or the index does not
+    /// exist.
+    pub fn with_file_size(
+        mut self,
+        service: Service,
+        instance_id: impl Into<String>,
+        index: usize,
+        bytes: u64,
+    ) -> Self {
+        let instance_id = instance_id.into();
+        self.file_sizes
+            .retain(|(s, id, i, _)| !(*s == service && *id == instance_id && *i == index));
+        self.file_sizes.push((service, instance_id, index, bytes));
+        self
+    }
+
+    /// The port asked for (`0`: any free port).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The faults armed at start.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("port", &self.port)
+            .field("clock", &self.clock)
+            .field("faults", &self.faults)
+            .field("backup_counts", &self.backup_counts)
+            .field("file_sizes", &self.file_sizes)
+            .finish()
+    }
+}
+
+/// The sandbox's clock: the system clock unless a test injected another.
+#[derive(Clone)]
+pub(crate) struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    pub(crate) fn system() -> Self {
+        Clock(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}

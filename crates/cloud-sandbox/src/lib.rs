@@ -1,0 +1,121 @@
+//! An in-process simulator of the database-backup APIs of Capital Online (MySQL), Alibaba
+//! Cloud (ApsaraDB RDS) and Huawei Cloud (RDS, GaussDB for MySQL), on 127.0.0.1.
+//!
+//! Start a [`Sandbox`], point any client at [`Sandbox::endpoint`] with the
+//! [demo credentials](demo_credentials), and it answers like the real gateways do:
+//!
+//! * **Every signature is verified** with `cloud-signer`, exactly as the gateways compute
+//!   it (Capital Online and Alibaba Cloud RPC HMAC-SHA1 with their own keys, Alibaba Cloud
+//!   `ACS3-HMAC-SHA256` with `x-acs-content-sha256` checked against the body, Huawei Cloud
+//!   `SDK-HMAC-SHA256` over the `Host` header received). A wrong key, a replayed nonce or a
+//!   timestamp more than 15 minutes off gets the provider's own error code and body shape.
+//! * **Paging** follows each API: Alibaba Cloud `PageSize` 30, 50 or 100 only and
+//!   `PageNumber`; Huawei Cloud `offset` and `limit` 1 to 100 with `total_count`; Capital
+//!   Online returns everything at once.
+//! * **The field-type quirks** of the real responses are there: Alibaba Cloud `BackupId` and
+//!   `HostInstanceID` as numbers, `TotalRecordCount` a string on even pages; Capital Online
+//!   times without a zone and `BackupSize` a number; Huawei RDS sizes in KB and `+0800`
+//!   times; GaussDB `size` as `"74464.0"` and `total_count` as a string.
+//! * **Backup files** download from links that look like signed object-storage links,
+//!   with `Range` (206, 416), `Content-Length` and `Accept-Ranges`; their bytes are generated
+//!   from the backup id and the offset ([`content`]), so a file of gigabytes costs nothing.
+//! * **Faults** on demand ([`Faults`]): throttling, 5xx errors, downloads cut mid-body,
+//!   `Range` ignored, from [`SandboxConfig::with_faults`], [`Sandbox::faults`] or
+//!   `POST /_sandbox/faults`.
+//! * **A request log** ([`Sandbox::requests`]) for tests that count calls.
+//!
+//! # Example
+//!
+//! Listing the 137 backups of the Alibaba Cloud demo instance with the `aliyun-rds` client:
+//!
+//! ```
+//! use aliyun_rds::{Client, Config, DescribeBackupsRequest};
+//! use cloud_sandbox::{Sandbox, SandboxConfig, Service, demo_credentials};
+//! use futures::TryStreamExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::default())?;
+//!
+//! let credentials = demo_credentials(Service::AliyunRds).to_credentials();
+//! let client = Client::new(Config::new(credentials).with_endpoint(sandbox.endpoint())?)?;
+//! let backups: Vec<_> = client
+//!     .backups(DescribeBackupsRequest::new(cloud_sandbox::ALIYUN_INSTANCE_ID))
+//!     .try_collect()
+//!     .await?;
+//! assert_eq!(backups.len(), 137);
+//!
+//! // Two pages of 100, both signed, checked and logged.
+//! let calls = sandbox.requests();
+//! assert_eq!(calls.len(), 2);
+//! assert!(calls.iter().all(|call| call.status == 200));
+//!
+//! // Every backup downloads; its bytes are known without storing them.
+//! let url = backups[0].backup_download_url.as_deref().unwrap_or_default();
+//! let file = reqwest::Client::builder().no_proxy().build()?.get(url).send().await?.bytes().await?;
+//! assert_eq!(Some(file.len() as i64), backups[0].backup_size);
+//! let id = backups[0].backup_id.as_deref().unwrap_or_default();
+//! assert_eq!(&file[..], &cloud_sandbox::content(id, 0, file.len())[..]);
+//!
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! For a command line, [`serve`] runs a sandbox until Ctrl-C and prints its endpoint,
+//! credentials and instances; [`serve_until`] does the same inside an async runtime.
+//!
+//! # Crate organization
+//!
+//! * [`Sandbox`] (`src/server.rs`): start, endpoint, request log, shutdown; the server runs on
+//!   its own thread and Tokio runtime. [`serve`] and [`serve_until`] for command lines.
+//! * [`SandboxConfig`] (`src/config.rs`): port, clock, faults, backup counts, file sizes.
+//! * [`Faults`], [`FaultHandle`], [`FaultKind`] (`src/faults.rs`): fault injection.
+//! * [`demo_credentials`], [`demo_instances`] and the `*_ACCESS_KEY_ID`, `*_SECRET`,
+//!   `*_INSTANCE_ID` constants (`src/demo.rs`): the built-in demo account of each provider.
+//! * [`RequestRecord`] (`src/log.rs`): the request log.
+//! * [`content`], [`fill_content`] (`src/content.rs`): the bytes of every backup file.
+//! * [`Service`] (`src/service.rs`): the four services, named like their client crates.
+//! * Private: `catalog` (the backups, generated from their index), `aliyun`,
+//!   `capitalonline`, `huawei` (each provider's checks, errors and responses), `files`
+//!   (signed links, `Range`), `control` (`/_sandbox/...`), `auth` (time window, nonces).
+//!
+//! The integration tests (`tests/it/`) drive the sandbox with the workspace's real clients.
+//! The README lists every error code the sandbox answers, and where each comes from.
+
+mod aliyun;
+mod auth;
+mod capitalonline;
+mod catalog;
+mod config;
+mod content;
+mod control;
+mod demo;
+mod error;
+mod faults;
+mod files;
+mod http;
+mod huawei;
+mod log;
+mod mix;
+mod server;
+mod service;
+mod timefmt;
+
+pub use config::{MAX_BACKUPS_PER_INSTANCE, SandboxConfig};
+pub use content::{content, fill_content};
+pub use demo::{
+    ALIYUN_ACCESS_KEY_ID, ALIYUN_INSTANCE_ID, ALIYUN_SECRET, CAPITALONLINE_ACCESS_KEY_ID,
+    CAPITALONLINE_INSTANCE_ID, CAPITALONLINE_SECRET, DemoCredentials, DemoInstance,
+    HUAWEI_ACCESS_KEY_ID, HUAWEI_GAUSSDB_INSTANCE_ID, HUAWEI_PROJECT_ID, HUAWEI_RDS_INSTANCE_ID,
+    HUAWEI_SECRET, demo_credentials, demo_instances,
+};
+pub use faults::{FaultHandle, FaultKind, Faults};
+pub use log::{REQUEST_LOG_CAPACITY, RequestKind, RequestRecord};
+pub use server::{BackupFile, Sandbox, serve, serve_until};
+pub use service::{ParseServiceError, Service};
+
+/// The README's examples run as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
