@@ -1,7 +1,8 @@
 //! Alibaba Cloud ApsaraDB RDS: `DescribeBackups` through the [`aliyun_rds`] client. Feature
 //! `aliyun-rds`.
 //!
-//! Credentials: the `aliyun-rds` crate's environment chain ([`aliyun_rds::Config::from_env`]).
+//! Credentials: [`Options::credentials`], else the `aliyun-rds` crate's environment chain
+//! ([`aliyun_rds::Config::from_env`]).
 //! Region ([`Options::region`]): a region id such as `cn-hangzhou`. Download links come from
 //! `DescribeBackups` filtered by `BackupId` (`BackupDownloadURL`,
 //! `BackupIntranetDownloadURL`).
@@ -20,9 +21,14 @@ const PROVIDER: Provider = Provider::AliyunRds;
 /// The page size asked for: the largest `DescribeBackups` allows.
 pub const PAGE_SIZE: i64 = 100;
 
-/// A client with the credentials of the environment and `options`' region or endpoint.
+/// A client with `options`' credentials (else the environment's chain) and region or
+/// endpoint.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    Client::new(config(Config::from_env()?, options)?)
+    let base = match &options.credentials {
+        Some(credentials) => Config::new(credentials.clone()),
+        None => Config::from_env()?,
+    };
+    Client::new(config(base, options)?)
 }
 
 /// Applies `options` to `config`: the region, then the endpoint override.
@@ -36,7 +42,7 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
     Ok(config)
 }
 
-/// Every backup of `instance_id` (credentials from the environment).
+/// Every backup of `instance_id` (credentials from `options`, else the environment).
 pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
     list_backups_with(&client(options)?, instance_id).await
 }
@@ -56,8 +62,8 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
         .await
 }
 
-/// The download link of backup `backup_id` of `instance_id` (credentials from the
-/// environment).
+/// The download link of backup `backup_id` of `instance_id` (credentials from `options`,
+/// else the environment).
 pub async fn download_links(
     options: &Options,
     instance_id: &str,

@@ -1,7 +1,7 @@
 //! Capital Online (首云) MySQL: `DescribeBackups` and `DownloadBackup` through the
 //! [`capitalonline_mysql`] client. Feature `capitalonline-mysql`.
 //!
-//! Credentials: `CDS_SECRET_ID` and `CDS_SECRET_KEY`. Region ([`Options::region`]): `cn`
+//! Credentials: [`Options::credentials`], else `CDS_SECRET_ID` and `CDS_SECRET_KEY`. Region ([`Options::region`]): `cn`
 //! (mainland China, the default), `asia` or `us`, the three endpoints of the Capital Online
 //! OpenAPI. Times are sent without a zone and are China Standard Time (UTC+08:00).
 
@@ -22,9 +22,13 @@ pub const REGIONS: &[(&str, &str)] = &[
     ("us", capitalonline_mysql::US_ENDPOINT),
 ];
 
-/// A client with the credentials of the environment and `options`' region or endpoint.
+/// A client with `options`' credentials (else the environment's) and region or endpoint.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    Client::new(config(Config::from_env()?, options)?)
+    let base = match &options.credentials {
+        Some(credentials) => Config::new(credentials.clone()),
+        None => Config::from_env()?,
+    };
+    Client::new(config(base, options)?)
 }
 
 /// Applies `options` to `config`: the region's endpoint, then the endpoint override.
@@ -46,7 +50,7 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
     Ok(config)
 }
 
-/// Every backup of `instance_id` (credentials from the environment).
+/// Every backup of `instance_id` (credentials from `options`, else the environment).
 pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
     list_backups_with(&client(options)?, instance_id).await
 }
@@ -64,8 +68,8 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
         .collect())
 }
 
-/// The download link of backup `backup_id` of `instance_id` (credentials from the
-/// environment).
+/// The download link of backup `backup_id` of `instance_id` (credentials from `options`,
+/// else the environment).
 pub async fn download_links(
     options: &Options,
     instance_id: &str,

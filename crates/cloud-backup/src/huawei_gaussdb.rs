@@ -31,13 +31,18 @@ pub use crate::common::huawei_config as config;
 
 const PROVIDER: Provider = Provider::HuaweiCloudGaussDb;
 
-/// A client with the credentials of the environment and `options`' region, endpoint and
-/// project id.
+/// A client with `options`' credentials (else the environment's chain), region, endpoint and
+/// project id. With credentials in `options`, nothing is read from the environment: the
+/// project id and the region (or endpoint) must be in `options` too.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    Client::new(config(Config::from_env()?, options)?)
+    let base = match &options.credentials {
+        Some(credentials) => Config::new(credentials.clone(), ""),
+        None => Config::from_env()?,
+    };
+    Client::new(config(base, options)?)
 }
 
-/// Every full backup of `instance_id` (credentials from the environment).
+/// Every full backup of `instance_id` (credentials from `options`, else the environment).
 pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
     list_backups_with(&client(options)?, instance_id).await
 }

@@ -1,7 +1,8 @@
 //! Huawei Cloud RDS: `ListBackups` and `ListBackupFiles` through the [`huaweicloud_rds`]
 //! client. Feature `huaweicloud-rds`.
 //!
-//! Credentials: the Huawei Cloud chain of [`huaweicloud_core::Config::from_env`]:
+//! Credentials: [`Options::credentials`] (then nothing is read from the environment), else the
+//! Huawei Cloud chain of [`huaweicloud_core::Config::from_env`]:
 //! `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (and `HUAWEICLOUD_SDK_SECURITY_TOKEN`), else the
 //! `[basic]` section of `~/.huaweicloud/credentials`. The project id is part of every request
 //! path: [`Options::project_id`], else `HUAWEICLOUD_SDK_PROJECT_ID`, else the file's. Region
@@ -24,13 +25,18 @@ pub use crate::common::huawei_config as config;
 
 const PROVIDER: Provider = Provider::HuaweiCloudRds;
 
-/// A client with the credentials of the environment and `options`' region, endpoint and
-/// project id.
+/// A client with `options`' credentials (else the environment's chain), region, endpoint and
+/// project id. With credentials in `options`, nothing is read from the environment: the
+/// project id and the region (or endpoint) must be in `options` too.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    Client::new(config(Config::from_env()?, options)?)
+    let base = match &options.credentials {
+        Some(credentials) => Config::new(credentials.clone(), ""),
+        None => Config::from_env()?,
+    };
+    Client::new(config(base, options)?)
 }
 
-/// Every backup of `instance_id` (credentials from the environment).
+/// Every backup of `instance_id` (credentials from `options`, else the environment).
 pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
     list_backups_with(&client(options)?, instance_id).await
 }
@@ -48,7 +54,7 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
 }
 
 /// The download links of the files of backup `backup_id` of `instance_id` (credentials from
-/// the environment).
+/// `options`, else the environment).
 pub async fn download_links(
     options: &Options,
     instance_id: &str,

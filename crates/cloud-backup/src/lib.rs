@@ -1,27 +1,28 @@
-//! List database backups and get their download links on several clouds, with one
-//! provider-neutral record shape: the library behind the `cloud-backup` command.
+//! List and download database backups on several clouds, with one provider-neutral record
+//! shape: the library behind the `cloud-backup` command, and an embedded sandbox to try it
+//! without an account.
 //!
 //! ```no_run
-//! use cloud_backup::{Options, Provider};
+//! use cloud_backup::{Client, DownloadOptions, Options, Provider};
 //!
 //! # async fn run() -> Result<(), cloud_http::Error> {
 //! // Credentials come from the environment (CDS_SECRET_ID / CDS_SECRET_KEY for Capital Online,
-//! // the aliyun-rds crate's chain for Alibaba Cloud, HUAWEICLOUD_SDK_AK / _SK for Huawei Cloud).
+//! // the aliyun-rds crate's chain for Alibaba Cloud, HUAWEICLOUD_SDK_AK / _SK for Huawei Cloud),
+//! // or from `Options::with_credentials`.
 //! let options = Options::new().with_region("cn-hangzhou");
-//! let backups = cloud_backup::list_backups(Provider::AliyunRds, &options, "rm-uf6wjk5xxxxxxx").await?;
+//! let client = Client::new(Provider::AliyunRds, &options)?;
+//! let backups = client.list_backups("rm-uf6wjk5xxxxxxx").await?;
 //! for backup in &backups {
 //!     println!("{} {:?} {:?}", backup.backup_id, backup.status, backup.size_bytes);
 //! }
-//! let links = cloud_backup::download_links(
-//!     Provider::AliyunRds,
-//!     &options,
-//!     "rm-uf6wjk5xxxxxxx",
-//!     &backups[0].backup_id,
-//! )
-//! .await?;
-//! println!("{}", links[0].url);
+//! // Streamed, resumed after faults, verified against the sizes announced, then renamed.
+//! let files = client
+//!     .download("rm-uf6wjk5xxxxxxx", &backups[0].backup_id, "backup.tar.gz".as_ref(), &DownloadOptions::new())
+//!     .await?;
+//! println!("{} bytes, sha256 {}", files[0].bytes, files[0].sha256);
 //!
-//! // Huawei Cloud: a region and a project id (or HUAWEICLOUD_SDK_REGION / _PROJECT_ID).
+//! // One call without a client; Huawei Cloud needs a region and a project id (or
+//! // HUAWEICLOUD_SDK_REGION / _PROJECT_ID).
 //! let options = Options::new()
 //!     .with_region("cn-north-4")
 //!     .with_project_id("0483b6b16e954cb88930a360d2c4e663");
@@ -44,16 +45,37 @@
 //! | `huaweicloud-rds` | `huaweicloud-rds` | [`huaweicloud_rds`](https://docs.rs/huaweicloud-rds) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (+ `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or `~/.huaweicloud/credentials`; project id and region too |
 //! | `huaweicloud-gaussdb` | `huaweicloud-gaussdb` | [`huaweicloud_gaussdb`](https://docs.rs/huaweicloud-gaussdb) | as `huaweicloud-rds` |
 //!
-//! Each provider lives in its own module behind its feature ([`capitalonline`], [`aliyun`],
-//! [`huawei_rds`], [`huawei_gaussdb`]), with the same functions: `client(&Options)`,
-//! `list_backups`, `download_links`, and `*_with` variants taking a client you built yourself
-//! (credentials in code, another HTTP configuration). The top-level [`list_backups`] and
-//! [`download_links`] dispatch on a [`Provider`]; a provider whose feature is off is a
-//! configuration error. GaussDB for MySQL has no download-link API: its `download_links`
-//! is an error that says so and names the alternatives.
+//! The other features, default on: `sandbox` (the embedded simulator, [`sandbox`]) and `cli`
+//! (the `cloud-backup` binary, a thin layer over this library).
 //!
-//! The `cli` feature (default on) builds the `cloud-backup` binary, a thin layer over these
-//! functions.
+//! # One interface for every service
+//!
+//! * [`Client`]: one provider's client (built from [`Options`], or converted from a provider
+//!   crate's client you configured yourself), for several calls: `list_backups`,
+//!   `download_links`, `download`.
+//! * The free functions [`list_backups`], [`download_links`] and [`download`] do the same
+//!   for one call each, dispatching on a [`Provider`]; [`download_files`] downloads links you
+//!   already have.
+//! * Each provider also has its own module behind its feature ([`capitalonline`], [`aliyun`],
+//!   [`huawei_rds`], [`huawei_gaussdb`]), with `client(&Options)`, `list_backups`,
+//!   `download_links`, and `*_with` variants taking a provider client.
+//!
+//! A provider whose feature is off is a configuration error. GaussDB for MySQL has no
+//! download-link API: its `download_links` (and so `download`) is an error that says so and
+//! names the alternatives.
+//!
+//! # Downloads
+//!
+//! [`download`] and [`Client::download`] fetch a backup's link(s) from the provider's API, then
+//! stream each file with [`cloud_http::download`]: constant memory, `Range` resume after
+//! faults, a restart when the server ignores ranges, bounded retries, `<dest>.part` renamed to
+//! `<dest>` only when the byte count matches `Content-Length` / `Content-Range` and the size
+//! the API reported. Capital Online and Alibaba Cloud report bytes (checked exactly); Huawei
+//! Cloud RDS reports kB, rounded, so there the finished file must be less than 1 KiB away
+//! from `kB × 1024`, or it is removed and the download fails. See [`download_files`] for where
+//! files go (one file, or a directory for several) and [`DownloadOptions`] for overwriting,
+//! retries and progress. Each file written is a [`DownloadedFile`]: path, bytes, SHA-256, and
+//! the host it came from (never the signed link).
 //!
 //! # What the records hold
 //!
@@ -72,22 +94,34 @@
 //! up on two pages is kept once. The paging is the client crates' own (their `*_records`
 //! streams), the same code as their typed streams.
 //!
+//! # The sandbox
+//!
+//! With the `sandbox` feature, [`sandbox`] re-exports [`cloud_sandbox`]'s `Sandbox` (the four
+//! services simulated on 127.0.0.1: signatures checked, paging, quirks, downloadable files,
+//! faults) and points this crate at it: [`sandbox::client`] and [`sandbox::options`] use the
+//! demo credentials and the sandbox's endpoint, reading nothing from the environment.
+//!
 //! # Errors
 //!
 //! Every function returns [`cloud_http::Error`], with the provider's code, message and request
 //! id for service errors. Missing credentials are a configuration error naming the
-//! environment variables; secrets never appear in errors.
+//! environment variables; secrets never appear in errors, nor does a signed link's query
+//! string.
 //!
 //! # Crate organization
 //!
 //! * [`model`]: [`Backup`], [`DownloadLink`], time and size normalization.
-//! * [`Provider`] (`src/provider.rs`) and [`Options`] (here).
+//! * [`Provider`] (`src/provider.rs`) and [`Options`] (here); [`Client`] (`src/client.rs`).
+//! * `src/transfer.rs`: downloads ([`download_files`], [`DownloadOptions`],
+//!   [`DownloadedFile`]): destinations, file names, size checks.
 //! * [`capitalonline`], [`aliyun`], [`huawei_rds`], [`huawei_gaussdb`]: one module per
 //!   provider, each behind its feature; `src/common.rs`: what they share (e.g. applying
 //!   [`Options`] to a Huawei Cloud configuration).
+//! * [`sandbox`]: the embedded sandbox (feature `sandbox`).
 //! * `src/main.rs`, `src/cli.rs`: the `cloud-backup` binary (feature `cli`).
 //!
-//! The tests in `tests/it/` run the binary against wiremock on 127.0.0.1 only.
+//! The tests in `tests/it/` run the binary (and the library, where a test needs it) against
+//! wiremock and `cloud_sandbox::Sandbox` on 127.0.0.1 only.
 
 pub mod model;
 mod provider;
@@ -96,6 +130,7 @@ mod provider;
 pub mod aliyun;
 #[cfg(feature = "capitalonline-mysql")]
 pub mod capitalonline;
+mod client;
 #[cfg(any(
     feature = "capitalonline-mysql",
     feature = "aliyun-rds",
@@ -107,20 +142,32 @@ mod common;
 pub mod huawei_gaussdb;
 #[cfg(feature = "huaweicloud-rds")]
 pub mod huawei_rds;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+mod transfer;
 
-pub use cloud_http::Error;
+use std::path::Path;
+
+pub use client::Client;
+pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
+pub use cloud_signer::Credentials;
 pub use model::{Backup, DownloadLink};
 pub use provider::{ParseProviderError, Provider};
+pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 
-/// Where to send requests: the provider's region, an endpoint override, and for Huawei Cloud
-/// the project id. Credentials are not here: they come from the environment (or from a client
-/// built with them, see the provider modules' `*_with` functions).
+/// Where to send requests and as whom: the provider's region, an endpoint override, for Huawei
+/// Cloud the project id, and optionally the credentials (by default they come from the
+/// provider's environment chain).
 ///
 /// ```
-/// use cloud_backup::Options;
+/// use cloud_backup::{Credentials, Options};
 ///
 /// let options = Options::new().with_region("cn-hangzhou").with_endpoint("https://rds.aliyuncs.com");
 /// assert_eq!(options.region.as_deref(), Some("cn-hangzhou"));
+///
+/// // Credentials in code instead of the environment (Debug never shows the secret).
+/// let options = options.with_credentials(Credentials::new("LTAI5tExample", "my-secret"));
+/// assert!(!format!("{options:?}").contains("my-secret"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -134,10 +181,15 @@ pub struct Options {
     /// `HUAWEICLOUD_SDK_PROJECT_ID` and the credentials file's. The other providers have no
     /// project and ignore it.
     pub project_id: Option<String>,
+    /// The access key pair (and security token) to sign with. `None` (the default): the
+    /// provider's environment chain (see [`Provider`]). When set, the environment is not read
+    /// at all, so for Huawei Cloud set the project id and the region (or endpoint) here too.
+    pub credentials: Option<Credentials>,
 }
 
 impl Options {
-    /// No region, no endpoint override: the providers' defaults.
+    /// No region, no endpoint override, credentials from the environment: the providers'
+    /// defaults.
     pub fn new() -> Self {
         Self::default()
     }
@@ -160,6 +212,13 @@ impl Options {
     #[must_use]
     pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets the credentials, instead of the environment's.
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
         self
     }
 }
@@ -223,8 +282,43 @@ pub async fn download_links(
     }
 }
 
+/// Downloads backup `backup_id` of `instance_id` on `provider` to `out`: the backup's download
+/// links ([`download_links`]: Capital Online `DownloadBackup`, Alibaba Cloud
+/// `BackupDownloadURL`, Huawei Cloud RDS `ListBackupFiles`; GaussDB for MySQL has none), then
+/// each file, streamed, resumed after faults and verified; see [`download_files`] for where
+/// the files go and what is checked. Returns one [`DownloadedFile`] per file.
+///
+/// ```no_run
+/// use cloud_backup::{DownloadOptions, Options, Provider};
+///
+/// # async fn run() -> Result<(), cloud_backup::Error> {
+/// let files = cloud_backup::download(
+///     Provider::CapitalOnlineMysql,
+///     &Options::new(),
+///     "0f3c5b4e-1234-4abc-9def-0123456789ab",
+///     "b-20240101",
+///     "backup.tar.gz".as_ref(),
+///     &DownloadOptions::new(),
+/// )
+/// .await?;
+/// println!("{} bytes, sha256 {}", files[0].bytes, files[0].sha256);
+/// # Ok(())
+/// # }
+/// ```
+pub async fn download(
+    provider: Provider,
+    options: &Options,
+    instance_id: &str,
+    backup_id: &str,
+    out: &Path,
+    download: &DownloadOptions,
+) -> Result<Vec<DownloadedFile>, Error> {
+    let links = download_links(provider, options, instance_id, backup_id).await?;
+    download_files(&links, out, download).await
+}
+
 /// The error for a provider whose cargo feature is off.
-fn not_built(provider: Provider) -> Error {
+pub(crate) fn not_built(provider: Provider) -> Error {
     Error::config(format!(
         "this build of cloud-backup does not include {provider}: enable the cargo feature \
          `{provider}`"

@@ -134,7 +134,9 @@ pub struct DownloadLink {
     pub intranet_url: Option<String>,
     /// The file name, where the API gives one.
     pub name: Option<String>,
-    /// The file size in bytes, where the API gives one.
+    /// The file size in bytes, where the API gives one. Huawei Cloud RDS reports kB, so its
+    /// value is that times 1024, within 1 KiB of the file's real size (a download checks it
+    /// that way; the others' exactly).
     pub size_bytes: Option<u64>,
     /// When the link stops working (RFC 3339), where the API says.
     pub expires_at: Option<String>,

@@ -1,5 +1,7 @@
-//! The `cloud-backup` binary against wiremock on 127.0.0.1: the JSON contract of `list` and
-//! `download-url`, paging, the one-line errors, credentials from the environment only.
+//! The `cloud-backup` binary (and, where a test needs it, the library) against wiremock and
+//! against a `cloud_sandbox::Sandbox`, on 127.0.0.1 only: the JSON contract of `list`,
+//! `download-url` and `download`, paging, downloads cut, resumed and restarted, the one-line
+//! errors, credentials from the environment only, `all list`, and the embedded sandbox.
 
 mod support;
 
@@ -13,3 +15,29 @@ mod capitalonline;
 mod huawei_gaussdb;
 #[cfg(feature = "huaweicloud-rds")]
 mod huawei_rds;
+
+// The tests that cross providers need all four.
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod all;
+#[cfg(all(feature = "aliyun-rds", feature = "huaweicloud-rds"))]
+mod download;
+#[cfg(all(
+    feature = "sandbox",
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod embedded;
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod sandbox;

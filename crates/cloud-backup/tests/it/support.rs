@@ -56,14 +56,7 @@ impl Run {
 /// Runs `cloud-backup ARGS` with only the variables `env` (no proxy settings, no home
 /// directory with real credentials), and checks that the secret shows nowhere.
 pub(crate) async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cloud-backup"))
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent/cloud-backup-tests")
-        .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-        .envs(env.iter().copied())
-        .kill_on_drop(true)
-        .output();
+    let child = command(env).args(args).kill_on_drop(true).output();
     let output = tokio::time::timeout(Duration::from_secs(120), child)
         .await
         .expect("cloud-backup did not finish within 120 s")
@@ -76,6 +69,55 @@ pub(crate) async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     assert!(!run.stdout.contains(SECRET), "secret on stdout: {run:?}");
     assert!(!run.stderr.contains(SECRET), "secret on stderr: {run:?}");
     run
+}
+
+/// `cloud-backup` with only the variables `env` (no proxy settings, no home directory with
+/// real credentials), and download retries that wait a millisecond instead of a second.
+pub(crate) fn command(env: &[(&str, &str)]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cloud-backup"));
+    command
+        .env_clear()
+        .env("HOME", "/nonexistent/cloud-backup-tests")
+        .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+        .env("CLOUD_BACKUP_RETRY_BASE_MS", "1")
+        .envs(env.iter().copied());
+    command
+}
+
+/// A fresh, empty directory for one test's files, under cargo's scratch directory for
+/// integration tests.
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cloud-backup-it")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// The names of the entries of `dir`, sorted.
+pub(crate) fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("a directory")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Lowercase hex SHA-256.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Asserts that `value` is an RFC 3339 time with an explicit offset ending in `suffix`.

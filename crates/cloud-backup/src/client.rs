@@ -1,0 +1,215 @@
+//! [`Client`]: one provider's client behind one interface, for several calls.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::transfer::{download_files_with, http_client};
+use crate::{
+    Backup, DownloadLink, DownloadOptions, DownloadedFile, Error, Options, Provider, not_built,
+};
+
+/// One provider's client behind the same three calls for every service: list the backups of
+/// an instance, get the download links of a backup, download it.
+///
+/// Build it once with [`Client::new`] (credentials from [`Options::credentials`], else the
+/// environment) or from a provider crate's client you configured yourself (`From`), then make
+/// as many calls as needed; it keeps the provider client's connection pool. The free
+/// functions [`list_backups`](crate::list_backups), [`download_links`](crate::download_links)
+/// and [`download`](crate::download) do the same for one call each.
+///
+/// ```no_run
+/// use cloud_backup::{Client, DownloadOptions, Options, Provider};
+///
+/// # async fn run() -> Result<(), cloud_backup::Error> {
+/// let client = Client::new(Provider::AliyunRds, &Options::new().with_region("cn-hangzhou"))?;
+/// let backups = client.list_backups("rm-uf6wjk5xxxxxxx").await?;
+/// if let Some(newest) = backups.first() {
+///     let files = client
+///         .download("rm-uf6wjk5xxxxxxx", &newest.backup_id, "backups/".as_ref(), &DownloadOptions::new())
+///         .await?;
+///     println!("{} {} bytes sha256 {}", files[0].path.display(), files[0].bytes, files[0].sha256);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A provider whose cargo feature is off cannot be built: [`Client::new`] fails with a
+/// configuration error naming the feature.
+pub struct Client {
+    inner: Inner,
+}
+
+/// The provider clients this build includes.
+enum Inner {
+    #[cfg(feature = "capitalonline-mysql")]
+    CapitalOnline(capitalonline_mysql::Client),
+    #[cfg(feature = "aliyun-rds")]
+    Aliyun(aliyun_rds::Client),
+    #[cfg(feature = "huaweicloud-rds")]
+    HuaweiRds(huaweicloud_rds::Client),
+    #[cfg(feature = "huaweicloud-gaussdb")]
+    GaussDb(huaweicloud_gaussdb::Client),
+}
+
+impl Client {
+    /// A client of `provider` with `options`: its credentials ([`Options::credentials`], else
+    /// the provider's environment chain), region, endpoint and (Huawei Cloud) project id.
+    ///
+    /// Fails with a [`Config`](cloud_http::ErrorKind::Config) error when the credentials (or,
+    /// for Huawei Cloud, the project id or region) are missing, or when the provider's cargo
+    /// feature is off. Nothing is sent.
+    #[cfg_attr(
+        not(any(
+            feature = "capitalonline-mysql",
+            feature = "aliyun-rds",
+            feature = "huaweicloud-rds",
+            feature = "huaweicloud-gaussdb"
+        )),
+        allow(unreachable_code, unused_variables)
+    )]
+    pub fn new(provider: Provider, options: &Options) -> Result<Self, Error> {
+        let inner = match provider {
+            #[cfg(feature = "capitalonline-mysql")]
+            Provider::CapitalOnlineMysql => {
+                Inner::CapitalOnline(crate::capitalonline::client(options)?)
+            }
+            #[cfg(feature = "aliyun-rds")]
+            Provider::AliyunRds => Inner::Aliyun(crate::aliyun::client(options)?),
+            #[cfg(feature = "huaweicloud-rds")]
+            Provider::HuaweiCloudRds => Inner::HuaweiRds(crate::huawei_rds::client(options)?),
+            #[cfg(feature = "huaweicloud-gaussdb")]
+            Provider::HuaweiCloudGaussDb => Inner::GaussDb(crate::huawei_gaussdb::client(options)?),
+            #[allow(unreachable_patterns)]
+            other => {
+                let _ = options;
+                return Err(not_built(other));
+            }
+        };
+        Ok(Self { inner })
+    }
+
+    /// The service this client talks to.
+    pub fn provider(&self) -> Provider {
+        match self.inner {
+            #[cfg(feature = "capitalonline-mysql")]
+            Inner::CapitalOnline(_) => Provider::CapitalOnlineMysql,
+            #[cfg(feature = "aliyun-rds")]
+            Inner::Aliyun(_) => Provider::AliyunRds,
+            #[cfg(feature = "huaweicloud-rds")]
+            Inner::HuaweiRds(_) => Provider::HuaweiCloudRds,
+            #[cfg(feature = "huaweicloud-gaussdb")]
+            Inner::GaussDb(_) => Provider::HuaweiCloudGaussDb,
+        }
+    }
+
+    /// Every backup of `instance_id`, all pages, each backup once (see
+    /// [`list_backups`](crate::list_backups)).
+    pub async fn list_backups(&self, instance_id: &str) -> Result<Vec<Backup>, Error> {
+        let _ = instance_id;
+        match self.inner {
+            #[cfg(feature = "capitalonline-mysql")]
+            Inner::CapitalOnline(ref client) => {
+                crate::capitalonline::list_backups_with(client, instance_id).await
+            }
+            #[cfg(feature = "aliyun-rds")]
+            Inner::Aliyun(ref client) => {
+                crate::aliyun::list_backups_with(client, instance_id).await
+            }
+            #[cfg(feature = "huaweicloud-rds")]
+            Inner::HuaweiRds(ref client) => {
+                crate::huawei_rds::list_backups_with(client, instance_id).await
+            }
+            #[cfg(feature = "huaweicloud-gaussdb")]
+            Inner::GaussDb(ref client) => {
+                crate::huawei_gaussdb::list_backups_with(client, instance_id).await
+            }
+        }
+    }
+
+    /// The download links of backup `backup_id` of `instance_id`, one per file (see
+    /// [`download_links`](crate::download_links)); always an error for GaussDB for MySQL,
+    /// which has no download-link API.
+    pub async fn download_links(
+        &self,
+        instance_id: &str,
+        backup_id: &str,
+    ) -> Result<Vec<DownloadLink>, Error> {
+        let _ = (instance_id, backup_id);
+        match self.inner {
+            #[cfg(feature = "capitalonline-mysql")]
+            Inner::CapitalOnline(ref client) => {
+                crate::capitalonline::download_links_with(client, instance_id, backup_id).await
+            }
+            #[cfg(feature = "aliyun-rds")]
+            Inner::Aliyun(ref client) => {
+                crate::aliyun::download_links_with(client, instance_id, backup_id).await
+            }
+            #[cfg(feature = "huaweicloud-rds")]
+            Inner::HuaweiRds(ref client) => {
+                crate::huawei_rds::download_links_with(client, instance_id, backup_id).await
+            }
+            #[cfg(feature = "huaweicloud-gaussdb")]
+            Inner::GaussDb(_) => {
+                crate::huawei_gaussdb::download_links(&Options::new(), instance_id, backup_id).await
+            }
+        }
+    }
+
+    /// Downloads backup `backup_id` of `instance_id` to `out`: its download links, then each
+    /// file, verified (see [`download_files`](crate::download_files) for where files go and
+    /// what is checked).
+    pub async fn download(
+        &self,
+        instance_id: &str,
+        backup_id: &str,
+        out: &Path,
+        options: &DownloadOptions,
+    ) -> Result<Vec<DownloadedFile>, Error> {
+        let links = self.download_links(instance_id, backup_id).await?;
+        download_files_with(&http_client()?, &links, out, options).await
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("provider", &self.provider())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "capitalonline-mysql")]
+impl From<capitalonline_mysql::Client> for Client {
+    fn from(client: capitalonline_mysql::Client) -> Self {
+        Self {
+            inner: Inner::CapitalOnline(client),
+        }
+    }
+}
+
+#[cfg(feature = "aliyun-rds")]
+impl From<aliyun_rds::Client> for Client {
+    fn from(client: aliyun_rds::Client) -> Self {
+        Self {
+            inner: Inner::Aliyun(client),
+        }
+    }
+}
+
+#[cfg(feature = "huaweicloud-rds")]
+impl From<huaweicloud_rds::Client> for Client {
+    fn from(client: huaweicloud_rds::Client) -> Self {
+        Self {
+            inner: Inner::HuaweiRds(client),
+        }
+    }
+}
+
+#[cfg(feature = "huaweicloud-gaussdb")]
+impl From<huaweicloud_gaussdb::Client> for Client {
+    fn from(client: huaweicloud_gaussdb::Client) -> Self {
+        Self {
+            inner: Inner::GaussDb(client),
+        }
+    }
+}

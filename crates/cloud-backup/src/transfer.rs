@@ -1,0 +1,690 @@
+//! Downloading the files of a backup: where each goes, the size checks, and the loop over
+//! [`cloud_http::download`].
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloud_http::{Download, DownloadOutcome, Error, Progress, RetryPolicy};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+use crate::{DownloadLink, Provider};
+
+/// The longest file name written (bytes); a longer one is cut at a character boundary.
+const MAX_NAME_BYTES: usize = 200;
+
+/// Makes the progress observer of one file: called once per file about to be downloaded,
+/// with its link and destination. See [`DownloadOptions::with_progress`].
+pub type ProgressFactory = dyn Fn(&DownloadLink, &Path) -> Arc<dyn Progress> + Send + Sync;
+
+/// How [`download`](crate::download) and [`Client::download`](crate::Client::download) fetch
+/// files: overwriting, retries, the idle timeout and progress. The default refuses to replace
+/// an existing file and uses [`cloud_http::Download`]'s defaults (5 attempts in a row without
+/// progress, backoff from 1 s to 30 s, 60 s idle timeout).
+///
+/// ```
+/// use std::time::Duration;
+/// use cloud_backup::{DownloadOptions, RetryPolicy};
+///
+/// let options = DownloadOptions::new()
+///     .with_overwrite(true)
+///     .with_retry(RetryPolicy::default().with_max_attempts(8))
+///     .with_idle_timeout(Duration::from_secs(30));
+/// assert!(options.overwrite);
+/// ```
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct DownloadOptions {
+    /// Whether an existing file at a destination may be replaced. Default `false`: the
+    /// download is refused before anything is fetched. When `true` the old file is removed
+    /// before its download starts, so that a failed download never leaves it looking like the
+    /// new one.
+    pub overwrite: bool,
+    /// The retry policy of each file ([`cloud_http::Download::retry`]); `None` for its default.
+    pub retry: Option<RetryPolicy>,
+    /// The longest wait for a response or the next piece of a body; `None` for the default
+    /// (60 s).
+    pub idle_timeout: Option<Duration>,
+    /// Makes a progress observer for each file, if any.
+    pub progress: Option<Arc<ProgressFactory>>,
+}
+
+impl DownloadOptions {
+    /// The defaults: no overwriting, the runtime's retries and idle timeout, no progress.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Allows replacing existing files.
+    #[must_use]
+    pub fn with_overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Sets the retry policy of each file.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the idle timeout.
+    #[must_use]
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the progress observer factory: `make(link, destination)` is called before each
+    /// file's download and returns the [`Progress`] that follows it (e.g. one progress bar per
+    /// file).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use cloud_backup::{DownloadOptions, Progress};
+    ///
+    /// #[derive(Default)]
+    /// struct Bytes(AtomicU64);
+    /// impl Progress for Bytes {
+    ///     fn start(&self, already: u64, _total: Option<u64>) { self.0.store(already, Ordering::Relaxed); }
+    ///     fn advance(&self, bytes: u64) { self.0.fetch_add(bytes, Ordering::Relaxed); }
+    /// }
+    ///
+    /// let options = DownloadOptions::new().with_progress(|link, dest| {
+    ///     eprintln!("{} -> {}", link.backup_id, dest.display());
+    ///     Arc::new(Bytes::default())
+    /// });
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn with_progress(
+        mut self,
+        make: impl Fn(&DownloadLink, &Path) -> Arc<dyn Progress> + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Arc::new(make));
+        self
+    }
+}
+
+impl fmt::Debug for DownloadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DownloadOptions")
+            .field("overwrite", &self.overwrite)
+            .field("retry", &self.retry)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// One file written by a download: what `cloud-backup <PROVIDER> download --json` prints, one
+/// element per file (`path`, `bytes`, `sha256`, `url_host`).
+///
+/// The signed link itself is not kept: its query string is a credential.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DownloadedFile {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its SHA-256, lowercase hex.
+    pub sha256: String,
+    /// The host (and port, when the link names one) the file came from, e.g.
+    /// `rdsbak-hz-v3.oss-cn-hangzhou.aliyuncs.com`.
+    pub url_host: String,
+    /// How the download went (attempts, resumes, restarts); `None` when the file was already
+    /// complete from an earlier run and kept (a directory download run again, see
+    /// [`download_files`]).
+    #[serde(skip)]
+    pub outcome: Option<DownloadOutcome>,
+}
+
+/// What the API said about a file's size, and how strictly it can be checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SizeCheck {
+    /// Nothing said.
+    Unknown,
+    /// Exactly this many bytes (Capital Online, Alibaba Cloud).
+    Exact(u64),
+    /// This many kB, rounded one way or another (Huawei Cloud RDS).
+    Kilobytes(u64),
+}
+
+impl SizeCheck {
+    fn of(link: &DownloadLink) -> Self {
+        let Some(size) = link.size_bytes else {
+            return SizeCheck::Unknown;
+        };
+        // Huawei Cloud RDS reports kB; the link's `size_bytes` is that times 1024.
+        match link.provider.parse::<Provider>() {
+            Ok(Provider::HuaweiCloudRds) => SizeCheck::Kilobytes(size / 1024),
+            _ => SizeCheck::Exact(size),
+        }
+    }
+
+    /// Whether a file of `bytes` bytes has the size the API reported.
+    fn accepts(self, bytes: u64) -> bool {
+        match self {
+            SizeCheck::Unknown => true,
+            SizeCheck::Exact(size) => bytes == size,
+            SizeCheck::Kilobytes(kb) => kilobytes_match(bytes, kb),
+        }
+    }
+}
+
+/// Whether `bytes` is consistent with a size of `kb` kB rounded by the API either way:
+/// `floor(bytes / 1024) == kb` or `ceil(bytes / 1024) == kb`, that is, less than 1 KiB away
+/// from `kb × 1024`.
+fn kilobytes_match(bytes: u64, kb: u64) -> bool {
+    let floor = bytes / 1024;
+    let ceil = bytes.div_ceil(1024);
+    floor == kb || ceil == kb
+}
+
+/// One file to fetch.
+#[derive(Debug)]
+struct Planned<'a> {
+    link: &'a DownloadLink,
+    dest: PathBuf,
+    size: SizeCheck,
+    /// Already there, complete, from an earlier run: keep it.
+    keep: bool,
+}
+
+/// Downloads the files of `links` (as [`download_links`](crate::download_links) gives them)
+/// into `out`, one after the other, and returns what was written, in the order of `links`.
+///
+/// **Where files go.** With one link, `out` is the file to write, unless it is an existing
+/// directory (or ends with a path separator), in which case the file goes into it under its
+/// own name. With several links (Huawei Cloud RDS can give several), `out` is a directory,
+/// created if missing, and each file goes into it under its own name. A file's name is the
+/// one the API gives, else the last segment of the link's path, made safe: only the part after
+/// the last `/` or `\`, control characters and `:*?"<>|` replaced with `_`, at most 200 bytes;
+/// a name that is then empty, `.` or `..`, or that a previous file already took, becomes
+/// `<backup_id>-<n>` (`n` counting files from 1).
+///
+/// **Existing files.** A destination that exists is refused, before anything is fetched,
+/// unless [`DownloadOptions::overwrite`]. One exception, so that a directory download cut
+/// short resumes by running it again: with several links, a file already in the directory
+/// whose size is the one the API reports is taken as complete from an earlier run and kept
+/// (its SHA-256 is computed from the disk; [`DownloadedFile::outcome`] is `None`).
+///
+/// **Checks.** Each file is streamed by [`cloud_http::download`]: constant memory, `Range`
+/// resume after faults (and a restart from zero when the server ignores ranges), bounded
+/// retries, written to `<dest>.part` and renamed to `<dest>` only when its length matches the
+/// server's `Content-Length` / `Content-Range` and, where the API reports one in bytes
+/// (Capital Online, Alibaba Cloud), that size. Huawei Cloud RDS reports sizes in kB, rounded:
+/// there the finished file must be less than 1 KiB away from `size × 1024` bytes
+/// (`floor(bytes / 1024)` or `ceil(bytes / 1024)` equals the reported kB), else it is removed
+/// and the download fails with an [`Integrity`](cloud_http::ErrorKind::Integrity) error.
+///
+/// After a failure nothing is at the failed file's destination; its `.part` is kept when it
+/// holds bytes worth resuming from, so that running the same download again resumes it (files
+/// of the same call completed before the failure stay where they are).
+pub async fn download_files(
+    links: &[DownloadLink],
+    out: &Path,
+    options: &DownloadOptions,
+) -> Result<Vec<DownloadedFile>, Error> {
+    let http = http_client()?;
+    download_files_with(&http, links, out, options).await
+}
+
+/// [`download_files`] through `http`.
+pub(crate) async fn download_files_with(
+    http: &reqwest::Client,
+    links: &[DownloadLink],
+    out: &Path,
+    options: &DownloadOptions,
+) -> Result<Vec<DownloadedFile>, Error> {
+    let plan = plan(links, out, options.overwrite).await?;
+    let mut written = Vec::with_capacity(plan.len());
+    for file in plan {
+        written.push(fetch(http, &file, options).await?);
+    }
+    Ok(written)
+}
+
+/// The HTTP client of downloads: no overall timeout (a large file would hit it; the downloads
+/// have an idle timeout instead), rustls, the environment's proxy settings.
+pub(crate) fn http_client() -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("cloud-backup/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::config_with_source("the HTTP client could not be built", e))
+}
+
+/// Where each file goes, and which existing files are kept; fails before any download when a
+/// destination cannot be used.
+async fn plan<'a>(
+    links: &'a [DownloadLink],
+    out: &Path,
+    overwrite: bool,
+) -> Result<Vec<Planned<'a>>, Error> {
+    let Some(first) = links.first() else {
+        return Err(Error::config("there is no file to download"));
+    };
+    let several = links.len() > 1;
+    let into_directory = several || ends_with_separator(out) || is_directory(out).await;
+    if into_directory {
+        if several && !is_directory(out).await && exists(out).await {
+            return Err(Error::config(format!(
+                "backup {} has {} files, so the destination must be a directory, and {} is not one",
+                first.backup_id,
+                links.len(),
+                out.display()
+            )));
+        }
+        tokio::fs::create_dir_all(out).await.map_err(|e| {
+            Error::io(
+                format!("could not create the directory {}", out.display()),
+                e,
+            )
+        })?;
+    }
+    let mut taken: Vec<String> = Vec::new();
+    let mut planned = Vec::with_capacity(links.len());
+    for (i, link) in links.iter().enumerate() {
+        let dest = if into_directory {
+            let is_taken = |name: &str| taken.iter().any(|t| t.eq_ignore_ascii_case(name));
+            let mut name = local_name(link).unwrap_or_default();
+            // The file's number, or a later one if an API name already took that.
+            let mut n = i + 1;
+            while name.is_empty() || is_taken(&name) {
+                name = fallback_name(&link.backup_id, n);
+                n += 1;
+            }
+            taken.push(name.clone());
+            out.join(name)
+        } else {
+            out.to_path_buf()
+        };
+        let size = SizeCheck::of(link);
+        let keep = check_dest(&dest, overwrite, several, size).await?;
+        planned.push(Planned {
+            link,
+            dest,
+            size,
+            keep,
+        });
+    }
+    Ok(planned)
+}
+
+/// Whether `dest` can be written: `Ok(true)` when it holds a complete file to keep (see
+/// [`download_files`]), `Ok(false)` when it can be (over)written.
+async fn check_dest(
+    dest: &Path,
+    overwrite: bool,
+    keep_complete: bool,
+    size: SizeCheck,
+) -> Result<bool, Error> {
+    match tokio::fs::symlink_metadata(dest).await {
+        Ok(meta) if meta.is_dir() => Err(Error::config(format!(
+            "{} is a directory; not writing a file over it",
+            dest.display()
+        ))),
+        Ok(_) if overwrite => Ok(false),
+        Ok(meta) if keep_complete && meta.is_file() && size != SizeCheck::Unknown => {
+            if size.accepts(meta.len()) {
+                Ok(true)
+            } else {
+                Err(already_exists(dest))
+            }
+        }
+        Ok(_) => Err(already_exists(dest)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(
+            format!("could not inspect {}", dest.display()),
+            e,
+        )),
+    }
+}
+
+fn already_exists(dest: &Path) -> Error {
+    Error::config(format!(
+        "{} already exists; not overwriting it (allow it with --force, or \
+         DownloadOptions::with_overwrite)",
+        dest.display()
+    ))
+}
+
+/// Downloads (or keeps) one planned file.
+async fn fetch(
+    http: &reqwest::Client,
+    file: &Planned<'_>,
+    options: &DownloadOptions,
+) -> Result<DownloadedFile, Error> {
+    let url_host = url_host(&file.link.url);
+    if file.keep {
+        let (bytes, sha256) = hash_file(&file.dest).await?;
+        return Ok(DownloadedFile {
+            path: file.dest.clone(),
+            bytes,
+            sha256,
+            url_host,
+            outcome: None,
+        });
+    }
+    let mut download = Download::new(file.link.url.as_str(), file.dest.as_path())
+        .with_overwrite(options.overwrite);
+    if let SizeCheck::Exact(size) = file.size {
+        download = download.with_expected_size(size);
+    }
+    if let Some(retry) = &options.retry {
+        download = download.with_retry(retry.clone());
+    }
+    if let Some(timeout) = options.idle_timeout {
+        download = download.with_idle_timeout(timeout);
+    }
+    if let Some(make) = &options.progress {
+        download.progress = Some(make(file.link, &file.dest));
+    }
+    let outcome = cloud_http::download(http, &download).await?;
+    if let SizeCheck::Kilobytes(kb) = file.size
+        && !kilobytes_match(outcome.bytes, kb)
+    {
+        let removed = match tokio::fs::remove_file(&outcome.path).await {
+            Ok(()) => "it was removed".to_owned(),
+            Err(e) => format!("it could not be removed ({e}): delete it"),
+        };
+        return Err(Error::integrity(format!(
+            "{} has {} bytes, but the API reported {kb} kB for it (Huawei Cloud counts in kB, \
+             so between {} and {} bytes); {removed}",
+            outcome.path.display(),
+            outcome.bytes,
+            (kb * 1024).saturating_sub(1023),
+            kb * 1024 + 1023,
+        )));
+    }
+    Ok(DownloadedFile {
+        path: outcome.path.clone(),
+        bytes: outcome.bytes,
+        sha256: outcome.sha256.clone(),
+        url_host,
+        outcome: Some(outcome),
+    })
+}
+
+/// The size and SHA-256 of a file on disk, read through a fixed buffer.
+async fn hash_file(path: &Path) -> Result<(u64, String), Error> {
+    let fail = |e| Error::io(format!("could not read {}", path.display()), e);
+    let mut file = tokio::fs::File::open(path).await.map_err(fail)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut buffer).await.map_err(fail)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        len += n as u64;
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((len, sha256))
+}
+
+/// The host and port of `url`, never its path or query string; empty when it is not a URL.
+fn url_host(url: &str) -> String {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return String::new();
+    };
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// The file name of `link`: the API's name, else the last segment of the URL's path
+/// (percent-decoded), made safe ([`safe_name`]).
+fn local_name(link: &DownloadLink) -> Option<String> {
+    if let Some(name) = link.name.as_deref().and_then(safe_name) {
+        return Some(name);
+    }
+    let url = reqwest::Url::parse(&link.url).ok()?;
+    let segment = url.path_segments()?.rev().find(|s| !s.is_empty())?;
+    safe_name(&percent_decode(segment))
+}
+
+/// `<backup_id>-<n>`, made safe; `backup-<n>` when even that is not a usable name.
+fn fallback_name(backup_id: &str, n: usize) -> String {
+    safe_name(&format!("{backup_id}-{n}")).unwrap_or_else(|| format!("backup-{n}"))
+}
+
+/// `name` as a plain file name: the part after the last `/` or `\`, control characters and
+/// `:*?"<>|` replaced with `_`, trimmed, at most [`MAX_NAME_BYTES`]; `None` when nothing usable
+/// is left (empty, `.`, `..`, only dots).
+fn safe_name(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let mut safe: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    safe = safe.trim().to_owned();
+    if safe.len() > MAX_NAME_BYTES {
+        let mut end = MAX_NAME_BYTES;
+        while !safe.is_char_boundary(end) {
+            end -= 1;
+        }
+        safe.truncate(end);
+    }
+    if safe.is_empty() || safe.chars().all(|c| c == '.') {
+        return None;
+    }
+    Some(safe)
+}
+
+/// Decodes `%XX` escapes; the text as it is when the result is not UTF-8.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+fn ends_with_separator(path: &Path) -> bool {
+    let text = path.as_os_str().to_string_lossy();
+    text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR)
+}
+
+async fn is_directory(path: &Path) -> bool {
+    tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir())
+}
+
+async fn exists(path: &Path) -> bool {
+    tokio::fs::symlink_metadata(path).await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kilobytes_allow_rounding_either_way() {
+        // 2803 kB: floor, ceil or nearest of the byte count.
+        for bytes in [
+            2803 * 1024 - 1023,
+            2803 * 1024 - 1,
+            2803 * 1024,
+            2803 * 1024 + 1023,
+        ] {
+            assert!(kilobytes_match(bytes, 2803), "{bytes}");
+        }
+        for bytes in [2803 * 1024 - 1024, 2803 * 1024 + 1024, 0, 5] {
+            assert!(!kilobytes_match(bytes, 2803), "{bytes}");
+        }
+        // A file under 1 kB reported as 0 or 1.
+        assert!(kilobytes_match(500, 0));
+        assert!(kilobytes_match(500, 1));
+        assert!(kilobytes_match(0, 0));
+        assert!(!kilobytes_match(0, 1));
+    }
+
+    #[test]
+    fn size_checks_follow_the_provider() {
+        let link = |provider: &str| {
+            DownloadLink::new(provider, "i", "b", "http://h/f").with_size_bytes(10 * 1024)
+        };
+        assert_eq!(
+            SizeCheck::of(&link("aliyun-rds")),
+            SizeCheck::Exact(10 * 1024)
+        );
+        assert_eq!(
+            SizeCheck::of(&link("capitalonline-mysql")),
+            SizeCheck::Exact(10 * 1024)
+        );
+        assert_eq!(
+            SizeCheck::of(&link("huaweicloud-rds")),
+            SizeCheck::Kilobytes(10)
+        );
+        assert_eq!(
+            SizeCheck::of(&DownloadLink::new("aliyun-rds", "i", "b", "u")),
+            SizeCheck::Unknown
+        );
+        assert!(SizeCheck::Unknown.accepts(7));
+        assert!(SizeCheck::Exact(7).accepts(7));
+        assert!(!SizeCheck::Exact(7).accepts(8));
+    }
+
+    #[test]
+    fn names_are_made_safe() {
+        assert_eq!(safe_name("full.qp").as_deref(), Some("full.qp"));
+        assert_eq!(safe_name("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(safe_name("a\\b\\c.bak").as_deref(), Some("c.bak"));
+        assert_eq!(safe_name("db:1?.bak").as_deref(), Some("db_1_.bak"));
+        assert_eq!(safe_name("x\ny").as_deref(), Some("x_y"));
+        for bad in ["", "  ", ".", "..", "...", "dir/", "dir/..", "/"] {
+            assert_eq!(safe_name(bad), None, "{bad:?}");
+        }
+        let long = "é".repeat(150);
+        let cut = safe_name(&long).unwrap();
+        assert!(cut.len() <= MAX_NAME_BYTES && cut.chars().all(|c| c == 'é'));
+        assert_eq!(fallback_name("b-1", 2), "b-1-2");
+        assert_eq!(fallback_name("", 3), "-3");
+        assert_eq!(fallback_name("a/..", 1), "..-1");
+    }
+
+    #[tokio::test]
+    async fn several_files_get_unique_names_in_a_new_directory() {
+        let dir = std::env::temp_dir().join(format!("cloud-backup-plan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = dir.join("new");
+        let link = |name: Option<&str>| {
+            let link = DownloadLink::new("huaweicloud-rds", "i", "b", "https://h/");
+            match name {
+                Some(name) => link.with_name(name),
+                None => link,
+            }
+        };
+        // The API's "b-2", a file without a name (its number, 2, is taken: 3), and "B-2" again
+        // (taken, whatever the case; 3 too: 4).
+        let links = [link(Some("b-2")), link(None), link(Some("B-2"))];
+        let plan = plan(&links, &out, false).await.unwrap();
+        let names: Vec<_> = plan
+            .iter()
+            .map(|p| {
+                p.dest
+                    .strip_prefix(&out)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(names, ["b-2", "b-3", "b-4"]);
+        assert!(out.is_dir(), "created");
+        assert!(plan.iter().all(|p| !p.keep));
+
+        // One link: `out` is the file, unless it is a directory.
+        let one = [DownloadLink::new(
+            "aliyun-rds",
+            "i",
+            "b",
+            "https://h/f/x.tar.gz",
+        )];
+        let plan_one = super::plan(&one, &dir.join("file"), false).await.unwrap();
+        assert_eq!(plan_one[0].dest, dir.join("file"));
+        let plan_dir = super::plan(&one, &out, false).await.unwrap();
+        assert_eq!(plan_dir[0].dest, out.join("x.tar.gz"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn names_come_from_the_api_else_from_the_url() {
+        let link = DownloadLink::new(
+            "aliyun-rds",
+            "rm-1",
+            "321020562",
+            "https://bucket.oss-cn-hangzhou.aliyuncs.com/dir/hins1_data%2020.tar.gz?Signature=a%2Fb",
+        );
+        assert_eq!(local_name(&link).as_deref(), Some("hins1_data 20.tar.gz"));
+        assert_eq!(
+            local_name(&link.clone().with_name("../x.qp")).as_deref(),
+            Some("x.qp")
+        );
+        let bare = DownloadLink::new("aliyun-rds", "rm-1", "321020562", "https://h/");
+        assert_eq!(local_name(&bare), None);
+        let dots = DownloadLink::new("aliyun-rds", "rm-1", "b", "https://h/a/%2E%2E");
+        assert_eq!(local_name(&dots), None);
+        assert_eq!(percent_decode("a%zz%4"), "a%zz%4");
+        assert_eq!(percent_decode("%ff"), "%ff");
+    }
+
+    #[test]
+    fn hosts_never_show_the_query() {
+        assert_eq!(
+            url_host("https://b.oss-cn-hangzhou.aliyuncs.com/x?Signature=s&OSSAccessKeyId=k"),
+            "b.oss-cn-hangzhou.aliyuncs.com"
+        );
+        assert_eq!(url_host("http://127.0.0.1:8080/files/x"), "127.0.0.1:8080");
+        assert_eq!(url_host("not a url"), "");
+    }
+
+    #[test]
+    fn options_debug_shows_no_closure() {
+        let options = DownloadOptions::new().with_progress(|_, _| {
+            struct Nothing;
+            impl Progress for Nothing {
+                fn start(&self, _: u64, _: Option<u64>) {}
+                fn advance(&self, _: u64) {}
+            }
+            Arc::new(Nothing)
+        });
+        assert!(format!("{options:?}").contains("progress: true"));
+    }
+}
