@@ -253,9 +253,10 @@ pub(crate) async fn download_files_with(
 }
 
 /// The HTTP client of downloads: no overall timeout (a large file would hit it; the downloads
-/// have an idle timeout instead), rustls, the environment's proxy settings.
+/// have an idle timeout instead), rustls, the environment's proxy settings (never for the
+/// loopback addresses).
 pub(crate) fn http_client() -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+    cloud_http::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("cloud-backup/", env!("CARGO_PKG_VERSION")))
         .build()

@@ -167,6 +167,9 @@
 //! * [`Record`]: one item of a response, decoded and as received (`src/record.rs`).
 //! * [`lenient`]: serde helpers that accept numbers as strings and the reverse, `"74464.0"`,
 //!   missing and `null` fields.
+//! * [`client_builder`]: the reqwest builder every client starts from: the environment's
+//!   proxies (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), never used for the loopback
+//!   addresses, so local tests and the sandbox work behind a proxy (`src/proxy.rs`).
 //! * Private: `retry` (jitter randomness, `Retry-After` / `x-acs-retry-after` parsing),
 //!   `redact` (removing signatures from text).
 //!
@@ -182,6 +185,7 @@ mod error;
 pub mod lenient;
 mod paginate;
 mod protocol;
+mod proxy;
 mod record;
 mod redact;
 mod response;
@@ -193,6 +197,7 @@ pub use download::{Download, DownloadOutcome, Progress, download};
 pub use error::{Error, ErrorKind, ServiceError};
 pub use paginate::{Page, PageCursor, paginate};
 pub use protocol::{AlibabaProtocol, CapitalOnlineProtocol, HuaweiProtocol, ServiceProtocol};
+pub use proxy::client_builder;
 pub use record::Record;
 pub use response::{REQUEST_ID_HEADERS, RawResponse};
 pub use transport::{AttemptContext, Transport};

@@ -83,7 +83,7 @@ impl Transport {
         protocol: impl ServiceProtocol + 'static,
     ) -> Result<Self, Error> {
         validate(&config)?;
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::client_builder()
             .connect_timeout(config.connect_timeout)
             .user_agent(config.user_agent.clone());
         for (domain, address) in &config.resolve {
