@@ -1,0 +1,71 @@
+//! Decoding benchmarks (issue 6): a 100-item page of Capital Online `DescribeBackups` decoded into our generated
+//! [`DescribeBackupsResponse`], next to `serde_json::Value` as the floor.
+//!
+//! ```sh
+//! cargo bench -p capitalonline-mysql --bench decode
+//! ```
+//!
+//! The page is built from the fixture's verbatim example (DescribeBackups.seed-000.json): its first item is
+//! repeated 100 times with its `BackupId` varied, and the count fields set to 100.
+//! `typed` is what the client does with a body (serde_path_to_error over serde_json, with the
+//! lenient field decoders); `typed_plain` is the same without serde_path_to_error; `value`
+//! decodes into `serde_json::Value`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::Value;
+
+use capitalonline_mysql::DescribeBackupsResponse;
+
+const FIXTURE: &str =
+    include_str!("../../../fixtures/capitalonline-mysql/examples/DescribeBackups.seed-000.json");
+
+/// The fixture with its item list replaced by 100 varied copies of its first item.
+fn page() -> Vec<u8> {
+    let mut body: Value = serde_json::from_str(FIXTURE).expect("the fixture is JSON");
+    let items = body.pointer_mut("/Data").expect("the item list");
+    let first = items.get(0).cloned().expect("one item");
+    let copies: Vec<Value> = (0..100)
+        .map(|i| {
+            let mut item = first.clone();
+            let id = &mut item["BackupId"];
+            let varied = match &*id {
+                Value::Number(n) => Value::from(n.as_i64().unwrap_or(0) + i),
+                other => Value::from(format!("{}-{i:03}", other.as_str().unwrap_or("id"))),
+            };
+            *id = varied;
+            item
+        })
+        .collect();
+    *items = Value::Array(copies);
+    serde_json::to_vec_pretty(&body).expect("serializable")
+}
+
+fn decode(c: &mut Criterion) {
+    let body = page();
+    let decoded: DescribeBackupsResponse = serde_json::from_slice(&body).expect("the page decodes");
+    assert_eq!(decoded.data.len(), 100);
+
+    let mut group = c.benchmark_group("decode/capitalonline-mysql");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("typed", |b| {
+        b.iter(|| {
+            let mut de = serde_json::Deserializer::from_slice(black_box(&body));
+            serde_path_to_error::deserialize::<_, DescribeBackupsResponse>(&mut de)
+                .expect("decodes")
+        })
+    });
+    group.bench_function("typed_plain", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<DescribeBackupsResponse>(black_box(&body)).expect("decodes")
+        })
+    });
+    group.bench_function("value", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(black_box(&body)).expect("decodes"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);

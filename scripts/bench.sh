@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks (issue 6): listing 10,000 backups and downloading a 100 MiB and a
+# 1 GiB file from the sandbox on 127.0.0.1, ours against the official Python SDKs, plain
+# reqwest + serde_json, and curl. Prints a Markdown table of medians and ratios.
+#
+#   scripts/bench.sh                      # 5 listing runs, 3 download runs
+#   LIST_RUNS=3 DOWNLOAD_RUNS=1 scripts/bench.sh
+#
+# Needs: cargo, python3 (with venv), curl, openssl, sync (coreutils), /usr/bin/time (GNU time; `apt-get install time`).
+# The official SDKs go into a venv under target/bench/venv (never committed); pip needs PyPI.
+# Our binaries are built in release mode. The criterion benches are separate:
+#   cargo bench -p cloud-signer; cargo bench -p aliyun-rds --bench decode; ...
+set -euo pipefail
+
+LIST_RUNS=${LIST_RUNS:-5}
+DOWNLOAD_RUNS=${DOWNLOAD_RUNS:-3}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK="$ROOT/target/bench"
+VENV="$WORK/venv"
+mkdir -p "$WORK"
+cd "$ROOT"
+
+for tool in cargo python3 curl openssl sync /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench.sh: $tool is missing" >&2; exit 1; }
+done
+/usr/bin/time -f %M true 2>/dev/null || { echo "bench.sh: /usr/bin/time is not GNU time" >&2; exit 1; }
+
+echo "== official SDKs (venv $VENV)"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check alibabacloud-rds20140815 huaweicloudsdkrds
+echo "installed:"
+"$VENV/bin/pip" list --disable-pip-version-check 2>/dev/null \
+    | grep -Ei '^((alibabacloud|huaweicloud)[-a-z0-9]*|requests|urllib3) ' | sed 's/^/  /'
+echo "  $("$VENV/bin/python" --version)"
+
+echo "== building (release)"
+CLI="$ROOT/target/release/cloud-backup"
+if ! cargo build --release -p cloud-backup --bin cloud-backup >"$WORK/build-cli.log" 2>&1; then
+    echo "  cloud-backup did not build (see $WORK/build-cli.log): its download is skipped"
+    rm -f "$CLI"
+fi
+E2E=$(cargo bench -p cloud-sandbox --bench e2e --no-run --message-format=json 2>/dev/null \
+    | python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "e2e" and m.get("executable"):
+        print(m["executable"])')
+[ -x "$E2E" ] || { echo "bench.sh: could not build the e2e helper" >&2; exit 1; }
+HAVE_CLI_DOWNLOAD=0
+if [ -x "$CLI" ] && "$CLI" aliyun-rds download --help >/dev/null 2>&1; then HAVE_CLI_DOWNLOAD=1; fi
+
+echo "== starting the sandbox"
+INFO="$WORK/info.json"
+rm -f "$INFO"
+"$E2E" serve --info "$INFO" --max-seconds 3600 >"$WORK/sandbox.log" 2>&1 &
+SANDBOX_PID=$!
+trap 'kill "$SANDBOX_PID" 2>/dev/null || true; rm -rf "$WORK/dl"' EXIT
+for _ in $(seq 1 100); do [ -s "$INFO" ] && break; sleep 0.1; done
+[ -s "$INFO" ] || { echo "bench.sh: the sandbox did not start" >&2; cat "$WORK/sandbox.log" >&2; exit 1; }
+ENDPOINT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$INFO")
+echo "sandbox at $ENDPOINT"
+
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+# measure KIND CASE IMPL RUN BYTES -- COMMAND...: runs COMMAND under GNU time, appends
+# KIND CASE IMPL RUN inner_ms wall_s maxrss_kb bytes to the results.
+measure() {
+    local kind=$1 case=$2 impl=$3 run=$4 bytes=$5
+    shift 6
+    local out="$WORK/out.txt" tm="$WORK/time.txt"
+    if ! /usr/bin/time -f '%e %M' -o "$tm" "$@" >"$out" 2>"$WORK/err.txt"; then
+        echo "bench.sh: $kind $case $impl failed:" >&2
+        tail -5 "$WORK/err.txt" "$out" >&2
+        exit 1
+    fi
+    local inner
+    inner=$(sed -n 's/^RESULT .*elapsed_ms=\([0-9.]*\).*/\1/p' "$out")
+    read -r wall rss <"$tm"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$case" "$impl" "$run" "${inner:--}" "$wall" "$rss" "$bytes" >>"$RESULTS"
+    printf '  %-8s %-7s %-9s run %s: %8s ms inside, %6s s wall, %7s KiB max RSS\n' "$kind" "$case" "$impl" "$run" "${inner:--}" "$wall" "$rss"
+}
+
+echo "== listing 10,000 backups ($LIST_RUNS runs, pages of 100)"
+for run in $(seq 1 "$LIST_RUNS"); do
+    for provider in aliyun huawei; do
+        measure list "$provider" ours "$run" 0 -- "$E2E" list-ours "$provider" "$ENDPOINT"
+        measure list "$provider" official "$run" 0 -- "$VENV/bin/python" scripts/bench_official.py "$provider" "$INFO"
+        measure list "$provider" floor "$run" 0 -- "$E2E" list-floor "$provider" "$ENDPOINT"
+    done
+done
+
+echo "== downloads ($DOWNLOAD_RUNS runs)"
+mkdir -p "$WORK/dl"
+export ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
+read -r ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET < <(python3 -c \
+    'import json,sys; print(*json.load(open(sys.argv[1]))["aliyun_credentials"])' "$INFO")
+INSTANCE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["aliyun_instance"])' "$INFO")
+for run in $(seq 1 "$DOWNLOAD_RUNS"); do
+    for index in 1 0; do
+        read -r id size url < <(python3 -c 'import json,sys
+f = json.load(open(sys.argv[1]))["files"][int(sys.argv[2])]
+print(f["backup_id"], f["size"], f["url"])' "$INFO" "$index")
+        label=$([ "$size" -ge $((1 << 30)) ] && echo 1GiB || echo 100MiB)
+        if [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then
+            rm -rf "$WORK/dl/ours"
+            measure download "$label" cli "$run" "$size" -- "$CLI" aliyun-rds download \
+                --endpoint "$ENDPOINT" --instance "$INSTANCE" --backup "$id" --out "$WORK/dl/ours"
+            got=$(du -sb "$WORK/dl/ours" | cut -f1)
+            [ "$got" = "$size" ] || { echo "bench.sh: cloud-backup wrote $got bytes, expected $size" >&2; exit 1; }
+            rm -rf "$WORK/dl/ours"
+        fi
+        rm -f "$WORK/dl/lib"
+        measure download "$label" library "$run" "$size" -- "$E2E" download-lib "$url" "$WORK/dl/lib" "$size"
+        rm -f "$WORK/dl/lib"
+        measure download "$label" curl "$run" "$size" -- curl --silent --show-error --fail --noproxy '*' -o "$WORK/dl/curl" "$url"
+        got=$(stat -c %s "$WORK/dl/curl")
+        [ "$got" = "$size" ] || { echo "bench.sh: curl wrote $got bytes, expected $size" >&2; exit 1; }
+        rm -f "$WORK/dl/curl"
+        # Ours also hashes the file (SHA-256, DownloadOutcome::sha256) and fsyncs it before the
+        # rename: the floor doing the same work is curl into tee and openssl, then sync.
+        measure download "$label" curl+sha "$run" "$size" -- sh -c \
+            'curl --silent --show-error --fail --noproxy "*" "$1" | tee "$2" | openssl dgst -sha256 >/dev/null && sync "$2"' \
+            sh "$url" "$WORK/dl/curl"
+        got=$(stat -c %s "$WORK/dl/curl")
+        [ "$got" = "$size" ] || { echo "bench.sh: curl | tee | openssl wrote $got bytes, expected $size" >&2; exit 1; }
+        rm -f "$WORK/dl/curl"
+    done
+done
+[ "$HAVE_CLI_DOWNLOAD" = 1 ] || echo "  (cloud-backup has no download command yet: only the library path was measured)"
+
+echo
+echo "== results ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -sr))"
+python3 scripts/bench_report.py "$RESULTS"

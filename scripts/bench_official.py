@@ -1,0 +1,88 @@
+"""List every backup of the benchmark instance through a provider's official Python SDK.
+
+Run by scripts/bench.sh inside its venv:
+
+    python bench_official.py aliyun|huawei INFO_JSON
+
+INFO_JSON is the file `e2e serve` wrote (endpoint, instances, demo credentials). Pages of
+100 (Alibaba Cloud PageSize, Huawei Cloud limit) are fetched one after the other until the
+reported total; prints `RESULT items=<n> elapsed_ms=<ms>` (from the first request to the last
+page decoded; the interpreter's start-up and imports are measured outside, by the script).
+"""
+
+import json
+import sys
+import time
+
+PAGE = 100
+
+
+def aliyun(info):
+    from alibabacloud_rds20140815 import models
+    from alibabacloud_rds20140815.client import Client
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    key, secret = info["aliyun_credentials"]
+    host = info["endpoint"].removeprefix("http://")
+    config = open_api_models.Config(
+        access_key_id=key,
+        access_key_secret=secret,
+        endpoint=host,
+        protocol="http",
+        region_id="cn-hangzhou",
+    )
+    client = Client(config)
+    start = time.perf_counter()
+    items, page, total = 0, 1, None
+    while total is None or items < total:
+        request = models.DescribeBackupsRequest(
+            dbinstance_id=info["aliyun_instance"], page_size=PAGE, page_number=page
+        )
+        body = client.describe_backups(request).body
+        total = int(body.total_record_count)
+        got = len(body.items.backup or [])
+        if got == 0:
+            break
+        items += got
+        page += 1
+    return items, time.perf_counter() - start
+
+
+def huawei(info):
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkrds.v3 import ListBackupsRequest, RdsClient
+
+    ak, sk, project_id = info["huawei_credentials"]
+    client = (
+        RdsClient.new_builder()
+        .with_credentials(BasicCredentials(ak, sk, project_id))
+        .with_endpoints([info["endpoint"]])
+        .build()
+    )
+    start = time.perf_counter()
+    items, total = 0, None
+    while total is None or items < total:
+        request = ListBackupsRequest(
+            instance_id=info["huawei_instance"], limit=PAGE, offset=items
+        )
+        response = client.list_backups(request)
+        total = int(response.total_count)
+        got = len(response.backups or [])
+        if got == 0:
+            break
+        items += got
+    return items, time.perf_counter() - start
+
+
+def main():
+    provider, info_path = sys.argv[1], sys.argv[2]
+    with open(info_path) as f:
+        info = json.load(f)
+    items, elapsed = {"aliyun": aliyun, "huawei": huawei}[provider](info)
+    print(f"RESULT items={items} elapsed_ms={elapsed * 1e3:.1f}")
+    if items != 10_000:
+        sys.exit(f"listed {items} backups, expected 10000")
+
+
+if __name__ == "__main__":
+    main()

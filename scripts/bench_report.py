@@ -1,0 +1,97 @@
+"""Summarize scripts/bench.sh's results.tsv as Markdown tables: medians over the runs, and
+ratios taken within each run (ours / official, ours / floor) then the median of those."""
+
+import statistics
+import sys
+from collections import defaultdict
+
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+# kind case impl run inner_ms wall_s maxrss_kb bytes
+data = defaultdict(dict)
+for kind, case, impl, run, inner, wall, rss, size in rows:
+    data[(kind, case, impl)][run] = (
+        None if inner == "-" else float(inner),
+        float(wall),
+        int(rss) / 1024,
+        int(size),
+    )
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=1):
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def ratio(kind, case, impl, base, field):
+    """Median over runs of impl/base for one field, within each run."""
+    a, b = data.get((kind, case, impl), {}), data.get((kind, case, base), {})
+    ratios = [
+        a[r][field] / b[r][field]
+        for r in a
+        if r in b and a[r][field] is not None and b[r][field]
+    ]
+    return med(ratios)
+
+
+def cases(kind):
+    seen = []
+    for k, case, _ in data:
+        if k == kind and case not in seen:
+            seen.append(case)
+    return seen
+
+
+names = {"aliyun": "Alibaba Cloud RDS DescribeBackups", "huawei": "Huawei Cloud RDS ListBackups"}
+impls = {"ours": "ours (Rust client)", "official": "official Python SDK", "floor": "floor (reqwest + serde_json::Value, pre-signed)"}
+runs = len({r for d in data.values() for r in d})
+print(f"### Listing 10,000 backups (pages of 100), medians of {max(len(d) for k, d in data.items() if k[0] == 'list') if any(k[0] == 'list' for k in data) else 0} runs\n")
+print("| API | client | listing (ms) | process wall (s) | max RSS (MiB) | ours / this: listing | ours / this: wall | ours / this: RSS |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+for case in cases("list"):
+    for impl in ("ours", "official", "floor"):
+        d = data.get(("list", case, impl))
+        if not d:
+            continue
+        inner = med(v[0] for v in d.values())
+        wall = med(v[1] for v in d.values())
+        rss = med(v[2] for v in d.values())
+        if impl == "ours":
+            r = ("", "", "")
+        else:
+            r = tuple(fmt(ratio("list", case, "ours", impl, f), 2) for f in (0, 1, 2))
+        print(f"| {names.get(case, case)} | {impls[impl]} | {fmt(inner)} | {fmt(wall, 2)} | {fmt(rss)} | {r[0]} | {r[1]} | {r[2]} |")
+
+if cases("download"):
+    n = max(len(d) for k, d in data.items() if k[0] == "download")
+    print(f"\n### Downloading one file, medians of {n} runs\n")
+    print("| file | tool | wall (s) | throughput (MiB/s) | max RSS (MiB) | this / curl: time | this / curl: RSS | this / (curl + SHA-256 + fsync): time |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    tools = {"cli": "`cloud-backup download`", "library": "`cloud_http::download`", "curl": "`curl -o`",
+             "curl+sha": "`curl \\| tee \\| openssl dgst -sha256; sync`"}
+    for case in cases("download"):
+        for impl in ("cli", "library", "curl", "curl+sha"):
+            d = data.get(("download", case, impl))
+            if not d:
+                continue
+            wall = med(v[1] for v in d.values())
+            rss = med(v[2] for v in d.values())
+            size = next(iter(d.values()))[3]
+            inner = med(v[0] for v in d.values())
+            # Throughput from the process's wall time (curl reports no inner time).
+            mibs = size / (1 << 20) / wall if wall else None
+            r = ("", "", "") if impl.startswith("curl") else (
+                fmt(ratio("download", case, impl, "curl", 1), 2),
+                fmt(ratio("download", case, impl, "curl", 2), 2),
+                fmt(ratio("download", case, impl, "curl+sha", 1), 2),
+            )
+            print(f"| {case} | {tools[impl]} | {fmt(wall, 2)} | {fmt(mibs, 0)} | {fmt(rss)} | {r[0]} | {r[1]} | {r[2]} |")
+    # Flat memory: RSS at 1 GiB over RSS at 100 MiB, per tool.
+    print("\nMemory as the file grows (max RSS at 1 GiB / at 100 MiB): " + ", ".join(
+        f"{impl} {fmt(med(v[2] for v in data[('download', '1GiB', impl)].values()) / med(v[2] for v in data[('download', '100MiB', impl)].values()), 2)}"
+        for impl in ("cli", "library", "curl", "curl+sha")
+        if ("download", "1GiB", impl) in data and ("download", "100MiB", impl) in data
+    ))
