@@ -100,14 +100,15 @@
 //! Checking the date window, the nonce and that `x-acs-content-sha256` is among the signed
 //! headers is the server's job.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use time::OffsetDateTime;
 
 use crate::Credentials;
-use crate::common::{RedactedPairs, auth_fields, get_header, set_header, stage_type};
+use crate::common::{RedactedPairs, auth_fields, get_header, lowercase, set_header, stage_type};
 use crate::crypto;
-use crate::encoding::{encode_pairs, percent_encode, py_strip};
+use crate::encoding::{encode_pairs, percent_encode_into, py_strip};
 
 /// The algorithm name, first word of the `Authorization` header and of the string to sign.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -273,11 +274,12 @@ impl Acs3Signature {
     }
 }
 
-/// Computes the stages for `request`, signing the headers named in `signed` (lower-case, in
-/// that order) with payload hash `payload_hash`.
-fn compute(
+/// Computes the stages for `request` (with headers `headers`), signing the headers named in
+/// `signed` (lower-case, in that order) with payload hash `payload_hash`.
+fn compute<S: AsRef<str>>(
     request: &Acs3Request,
-    signed: &[String],
+    headers: &[(String, String)],
+    signed: &[S],
     payload_hash: &str,
     secret: &str,
     sensitive: bool,
@@ -290,30 +292,56 @@ fn compute(
 
     let mut query: Vec<&(String, String)> = request.query.iter().collect();
     query.sort_by(|a, b| a.0.cmp(&b.0));
-    let canonical_query = query
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
 
-    let mut canonical_headers = String::new();
-    for name in signed {
-        let value = get_header(&request.headers, name).unwrap_or_default();
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(py_strip(value));
-        canonical_headers.push('\n');
+    let capacity = request.method.len()
+        + canonical_uri.len()
+        + query
+            .iter()
+            .map(|(k, v)| k.len() + 3 * v.len() + 2)
+            .sum::<usize>()
+        + headers
+            .iter()
+            .map(|(k, v)| 2 * k.len() + v.len() + 3)
+            .sum::<usize>()
+        + payload_hash.len()
+        + 8;
+    let mut canonical_request = String::with_capacity(capacity);
+    canonical_request.push_str(&request.method);
+    canonical_request.make_ascii_uppercase();
+    canonical_request.push('\n');
+    canonical_request.push_str(canonical_uri);
+    canonical_request.push('\n');
+    for (i, (k, v)) in query.iter().enumerate() {
+        if i > 0 {
+            canonical_request.push('&');
+        }
+        canonical_request.push_str(k);
+        canonical_request.push('=');
+        percent_encode_into(&mut canonical_request, v);
     }
+    canonical_request.push('\n');
+    for name in signed {
+        let name = name.as_ref();
+        let value = get_header(headers, name).unwrap_or_default();
+        canonical_request.push_str(name);
+        canonical_request.push(':');
+        canonical_request.push_str(py_strip(value));
+        canonical_request.push('\n');
+    }
+    canonical_request.push('\n');
+    for (i, name) in signed.iter().enumerate() {
+        if i > 0 {
+            canonical_request.push(';');
+        }
+        canonical_request.push_str(name.as_ref());
+    }
+    canonical_request.push('\n');
+    canonical_request.push_str(payload_hash);
 
-    let canonical_request = format!(
-        "{}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{}\n{payload_hash}",
-        request.method.to_ascii_uppercase(),
-        signed.join(";"),
-    );
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{}",
-        crypto::sha256_hex(canonical_request.as_bytes())
-    );
+    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + 1 + 64);
+    string_to_sign.push_str(ALGORITHM);
+    string_to_sign.push('\n');
+    crypto::push_sha256_hex(&mut string_to_sign, canonical_request.as_bytes());
     let signature = crypto::hmac_sha256_hex(secret.as_bytes(), string_to_sign.as_bytes());
     Acs3Signature {
         canonical_request: CanonicalRequest::new(canonical_request, sensitive),
@@ -342,6 +370,7 @@ pub fn compute_signature(
     let sensitive = signed.iter().any(|name| name == SECURITY_TOKEN_HEADER);
     compute(
         request,
+        &request.headers,
         &signed,
         &crypto::sha256_hex(&request.body),
         secret,
@@ -367,9 +396,10 @@ pub fn sign(
     nonce: &str,
 ) -> SignedAcs3 {
     let payload_hash = crypto::sha256_hex(&request.body);
-    let mut request = request.clone();
-    let mut add =
-        |name: &str, value: String| set_header(&mut request.headers, name.to_owned(), value);
+    // Only the headers change: copy them, not the whole request (body included).
+    let mut headers = Vec::with_capacity(request.headers.len() + 6);
+    headers.extend_from_slice(&request.headers);
+    let mut add = |name: &str, value: String| set_header(&mut headers, name.to_owned(), value);
     add("x-acs-date", format_date(date));
     add("x-acs-signature-nonce", nonce.to_owned());
     add("x-acs-content-sha256", payload_hash.clone());
@@ -379,16 +409,16 @@ pub fn sign(
         add(SECURITY_TOKEN_HEADER, token.to_owned());
     }
 
-    let mut signed: Vec<String> = request
-        .headers
+    let mut signed: Vec<Cow<'_, str>> = headers
         .iter()
-        .map(|(name, _)| name.to_lowercase())
+        .map(|(name, _)| lowercase(name))
         .filter(|name| is_signed(name))
         .collect();
-    signed.sort();
+    signed.sort_unstable();
     signed.dedup();
     let signature = compute(
-        &request,
+        request,
+        &headers,
         &signed,
         &payload_hash,
         credentials.secret(),
@@ -396,19 +426,31 @@ pub fn sign(
     );
 
     let signed_headers = signed.join(";");
-    let authorization = format!(
-        "{ALGORITHM} Credential={},SignedHeaders={signed_headers},Signature={}",
-        credentials.access_key_id(),
-        signature.signature
+    let access_key_id = credentials.access_key_id();
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len()
+            + access_key_id.len()
+            + signed_headers.len()
+            + signature.signature.len()
+            + 40,
     );
-    let mut headers: Vec<(String, String)> = request
-        .headers
-        .iter()
-        .filter(|(name, _)| name != "host")
-        .map(|(name, value)| (name.clone(), py_strip(value).to_owned()))
-        .collect();
+    authorization.push_str(ALGORITHM);
+    authorization.push_str(" Credential=");
+    authorization.push_str(access_key_id);
+    authorization.push_str(",SignedHeaders=");
+    authorization.push_str(&signed_headers);
+    authorization.push_str(",Signature=");
+    authorization.push_str(&signature.signature);
+
+    headers.retain(|(name, _)| name != "host");
+    for (_, value) in &mut headers {
+        let trimmed = py_strip(value);
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+    }
     headers.push(("Authorization".to_owned(), authorization.clone()));
-    let mut query = request.query;
+    let mut query = request.query.clone();
     query.sort_by(|a, b| a.0.cmp(&b.0));
     SignedAcs3 {
         signature,

@@ -92,8 +92,7 @@ pub(crate) fn auth_fields<'a>(header: &'a str, scheme: &str) -> Option<Vec<(&'a 
 /// Sets header `name` to `value`, replacing (in place) a header whose name is the same
 /// ignoring case; the stored name is the new one.
 pub(crate) fn set_header(headers: &mut Vec<(String, String)>, name: String, value: String) {
-    let lower = name.to_lowercase();
-    match headers.iter_mut().find(|(n, _)| n.to_lowercase() == lower) {
+    match headers.iter_mut().find(|(n, _)| names_eq(n, &name)) {
         Some(pair) => *pair = (name, value),
         None => headers.push((name, value)),
     }
@@ -101,11 +100,33 @@ pub(crate) fn set_header(headers: &mut Vec<(String, String)>, name: String, valu
 
 /// The value of header `name` (compared ignoring case), if present.
 pub(crate) fn get_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    let lower = name.to_lowercase();
     headers
         .iter()
-        .find(|(n, _)| n.to_lowercase() == lower)
+        .find(|(n, _)| names_eq(n, name))
         .map(|(_, v)| v.as_str())
+}
+
+/// `a.to_lowercase() == b.to_lowercase()`, without allocating when both are ASCII (the usual
+/// case; for ASCII the two comparisons agree, while a non-ASCII character such as the Kelvin
+/// sign can lower-case to ASCII, so anything else takes the full Unicode path).
+pub(crate) fn names_eq(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+/// `name.to_lowercase()`, borrowed when that changes nothing (ASCII without upper case).
+pub(crate) fn lowercase(name: &str) -> std::borrow::Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(name.to_lowercase())
+    }
 }
 
 #[cfg(test)]
@@ -121,5 +142,31 @@ mod tests {
         assert_eq!(auth_fields("Y a=1", "X"), None);
         assert_eq!(auth_fields("X a", "X"), None);
         assert_eq!(auth_fields("", "X"), None);
+    }
+
+    #[test]
+    fn name_comparison_matches_to_lowercase() {
+        let names = [
+            "host",
+            "Host",
+            "HOST",
+            "x-acs-date",
+            "\u{212a}ey",
+            "key",
+            "İ",
+            "i",
+            "ß",
+            "",
+        ];
+        for a in names {
+            assert_eq!(lowercase(a), a.to_lowercase());
+            for b in names {
+                assert_eq!(
+                    names_eq(a, b),
+                    a.to_lowercase() == b.to_lowercase(),
+                    "{a} {b}"
+                );
+            }
+        }
     }
 }

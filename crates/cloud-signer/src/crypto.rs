@@ -9,13 +9,24 @@ use sha2::{Digest, Sha256};
 
 /// Lower-case hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends the lower-case hex of `bytes` to `out`.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
-    out
+}
+
+/// Appends the lower-case hex SHA-256 of `data` to `out`.
+pub(crate) fn push_sha256_hex(out: &mut String, data: &[u8]) {
+    push_hex(out, &Sha256::digest(data));
 }
 
 /// Lower-case hex SHA-256 of `data`.
@@ -24,13 +35,13 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// HMAC over `data` with `key`.
-fn hmac<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+fn hmac<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> hmac::digest::Output<M> {
     // HMAC accepts keys of any length, so `new_from_slice` never fails; the fallback only
     // keeps this function free of panics without an `unwrap`.
     let mut mac = <M as KeyInit>::new_from_slice(key)
         .unwrap_or_else(|_| <M as KeyInit>::new(&Default::default()));
     mac.update(data);
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes()
 }
 
 /// Lower-case hex HMAC-SHA256.

@@ -6,9 +6,13 @@
 //! This is what Python's `urllib.parse.quote(s, safe="~")` produces, which is how the official
 //! Alibaba Cloud, Capital Online and Huawei Cloud SDKs encode.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
+#[cfg(test)]
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// Every ASCII byte except the RFC 3986 unreserved characters.
+/// Every ASCII byte except the RFC 3986 unreserved characters (the reference encoder's set,
+/// tests only).
+#[cfg(test)]
 const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -26,6 +30,44 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
 /// assert_eq!(percent_encode("中"), "%E4%B8%AD");
 /// ```
 pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    percent_encode_into(&mut out, s);
+    out
+}
+
+/// Whether `b` is an RFC 3986 unreserved byte (`A-Z a-z 0-9 - _ . ~`).
+const fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// [`percent_encode`] appending to `out` instead of allocating.
+pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_unreserved(b) {
+            continue;
+        }
+        // A non-empty `start..i` holds only unreserved ASCII bytes, so it is a valid `str`
+        // slice (an empty one may start inside a multi-byte character: skip it).
+        if start < i {
+            out.push_str(&s[start..i]);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        start = i + 1;
+    }
+    // As above: the rest is empty or starts with an unreserved ASCII byte.
+    if start < bytes.len() {
+        out.push_str(&s[start..]);
+    }
+}
+
+/// Whether [`percent_encode_into`] agrees with the `percent_encoding` crate (tests only).
+#[cfg(test)]
+fn reference_encode(s: &str) -> String {
     utf8_percent_encode(s, RFC3986).to_string()
 }
 
@@ -41,15 +83,24 @@ pub(crate) fn percent_decode_lossy(s: &str) -> String {
 /// `k=v` pairs, each side percent-encoded, joined by `&`.
 pub(crate) fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::new();
-    for (name, value) in pairs {
-        if !out.is_empty() {
+    encode_pairs_into(&mut out, pairs);
+    out
+}
+
+/// [`encode_pairs`] appending to `out` (which need not be empty: a `&` is written between
+/// pairs only).
+pub(crate) fn encode_pairs_into<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (i, (name, value)) in pairs.into_iter().enumerate() {
+        if i > 0 {
             out.push('&');
         }
-        out.push_str(&percent_encode(name));
+        percent_encode_into(out, name);
         out.push('=');
-        out.push_str(&percent_encode(value));
+        percent_encode_into(out, value);
     }
-    out
 }
 
 /// Python's `str.strip()`: trims the characters Python calls whitespace, which are Unicode
@@ -73,6 +124,28 @@ mod tests {
         assert_eq!(percent_encode("\u{7f}\u{0}"), "%7F%00");
         assert_eq!(percent_encode("é一"), "%C3%A9%E4%B8%80");
         assert_eq!(percent_encode(""), "");
+    }
+
+    #[test]
+    fn hand_written_encoder_matches_the_crate() {
+        let samples = [
+            "",
+            "a",
+            "%",
+            "abc def",
+            "中文/路径?x=1&y=2",
+            "\u{10ffff}\u{0}\u{7f}\u{80}",
+            "~-_.AZaz09",
+            "2016-02-23T12:46:24Z",
+        ];
+        for s in samples {
+            assert_eq!(percent_encode(s), reference_encode(s), "{s:?}");
+        }
+        let all: String = (0u32..0x800).filter_map(char::from_u32).collect();
+        assert_eq!(percent_encode(&all), reference_encode(&all));
+        let mut out = String::from("x");
+        encode_pairs_into(&mut out, [("a b", "c"), ("d", "")]);
+        assert_eq!(out, "xa%20b=c&d=");
     }
 
     #[test]

@@ -78,14 +78,15 @@
 //!
 //! Checking the date window and which headers must be signed is the server's job.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use time::OffsetDateTime;
 
 use crate::Credentials;
-use crate::common::{RedactedPairs, auth_fields, get_header, set_header, stage_type};
+use crate::common::{RedactedPairs, auth_fields, get_header, lowercase, set_header, stage_type};
 use crate::crypto;
-use crate::encoding::{encode_pairs, percent_decode_lossy, percent_encode, py_strip};
+use crate::encoding::{encode_pairs_into, percent_decode_lossy, percent_encode_into, py_strip};
 
 /// The algorithm name, first word of the `Authorization` header and of the string to sign.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -247,25 +248,52 @@ impl fmt::Debug for HuaweiRequest {
 }
 
 /// The canonical URI: `unquote(path)`, split on `/`, each segment encoded, rejoined, and a
-/// trailing `/` added if missing (an empty path gives `/`).
-fn canonical_uri(path: &str) -> String {
+/// trailing `/` added if missing (an empty path gives `/`); appended to `out`.
+fn push_canonical_uri(out: &mut String, path: &str) {
+    let start = out.len();
     let decoded = percent_decode_lossy(path);
-    let mut uri = decoded
-        .split('/')
-        .map(percent_encode)
-        .collect::<Vec<_>>()
-        .join("/");
-    if !uri.ends_with('/') {
-        uri.push('/');
+    for (i, segment) in decoded.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        percent_encode_into(out, segment);
     }
-    uri
+    if !out[start..].ends_with('/') {
+        out.push('/');
+    }
 }
 
-/// The canonical query: pairs sorted by name then value, both encoded, joined by `&`.
-fn canonical_query(query: &[(String, String)]) -> String {
+/// The canonical URI as a new string.
+#[cfg(test)]
+fn canonical_uri(path: &str) -> String {
+    let mut out = String::new();
+    push_canonical_uri(&mut out, path);
+    out
+}
+
+/// The query pairs sorted by name then value.
+fn sorted_query(query: &[(String, String)]) -> Vec<&(String, String)> {
     let mut sorted: Vec<&(String, String)> = query.iter().collect();
     sorted.sort();
-    encode_pairs(sorted.into_iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    sorted
+}
+
+/// The canonical query: pairs sorted by name then value, both encoded, joined by `&`;
+/// appended to `out`.
+fn push_canonical_query(out: &mut String, query: &[(String, String)]) {
+    encode_pairs_into(
+        out,
+        sorted_query(query)
+            .into_iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+}
+
+/// The canonical query as a new string.
+fn canonical_query(query: &[(String, String)]) -> String {
+    let mut out = String::new();
+    push_canonical_query(&mut out, query);
+    out
 }
 
 /// The stages of one signature computation.
@@ -302,45 +330,74 @@ impl HuaweiSignature {
 
 /// Computes the stages for `request`, whose `headers` must already hold every header
 /// (`Host` included, `X-Sdk-Date` set), signing the lower-case names in `signed` in order.
-fn compute(
+fn compute<S: AsRef<str>>(
     request: &HuaweiRequest,
     headers: &[(String, String)],
-    signed: &[String],
+    signed: &[S],
     secret: &str,
     sensitive: bool,
 ) -> HuaweiSignature {
-    let mut canonical_headers = String::new();
-    for name in signed {
-        let value = get_header(headers, name).unwrap_or_default();
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(py_strip(value));
-        canonical_headers.push('\n');
-    }
-
+    let computed_hash;
     let payload_hash = if request.body.is_empty() {
-        EMPTY_SHA256.to_owned()
+        EMPTY_SHA256
     } else {
         match get_header(headers, CONTENT_SHA256_HEADER).map(py_strip) {
-            Some(value) if !value.is_empty() => value.to_owned(),
-            _ => crypto::sha256_hex(&request.body),
+            Some(value) if !value.is_empty() => value,
+            _ => {
+                computed_hash = crypto::sha256_hex(&request.body);
+                computed_hash.as_str()
+            }
         }
     };
 
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{canonical_headers}\n{}\n{payload_hash}",
-        request.method.to_ascii_uppercase(),
-        canonical_uri(&request.path),
-        canonical_query(&request.query),
-        signed.join(";"),
-    );
+    let capacity = request.method.len()
+        + 3 * request.path.len()
+        + request
+            .query
+            .iter()
+            .map(|(k, v)| 3 * (k.len() + v.len()) + 2)
+            .sum::<usize>()
+        + headers
+            .iter()
+            .map(|(k, v)| 2 * k.len() + v.len() + 3)
+            .sum::<usize>()
+        + payload_hash.len()
+        + 8;
+    let mut canonical_request = String::with_capacity(capacity);
+    canonical_request.push_str(&request.method);
+    canonical_request.make_ascii_uppercase();
+    canonical_request.push('\n');
+    push_canonical_uri(&mut canonical_request, &request.path);
+    canonical_request.push('\n');
+    push_canonical_query(&mut canonical_request, &request.query);
+    canonical_request.push('\n');
+    for name in signed {
+        let name = name.as_ref();
+        let value = get_header(headers, name).unwrap_or_default();
+        canonical_request.push_str(name);
+        canonical_request.push(':');
+        canonical_request.push_str(py_strip(value));
+        canonical_request.push('\n');
+    }
+    canonical_request.push('\n');
+    for (i, name) in signed.iter().enumerate() {
+        if i > 0 {
+            canonical_request.push(';');
+        }
+        canonical_request.push_str(name.as_ref());
+    }
+    canonical_request.push('\n');
+    canonical_request.push_str(payload_hash);
+
     let date = get_header(headers, DATE_HEADER)
         .map(py_strip)
         .unwrap_or_default();
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{date}\n{}",
-        crypto::sha256_hex(canonical_request.as_bytes())
-    );
+    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + date.len() + 2 + 64);
+    string_to_sign.push_str(ALGORITHM);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(date);
+    string_to_sign.push('\n');
+    crypto::push_sha256_hex(&mut string_to_sign, canonical_request.as_bytes());
     let signature = crypto::hmac_sha256_hex(secret.as_bytes(), string_to_sign.as_bytes());
     HuaweiSignature {
         canonical_request: CanonicalRequest::new(canonical_request, sensitive),
@@ -402,48 +459,48 @@ pub fn sign(
     credentials: &Credentials,
     date: OffsetDateTime,
 ) -> SignedHuawei {
-    let mut request = request.clone();
+    // Only the headers change: copy them, not the whole request (body included).
+    let mut headers = Vec::with_capacity(request.headers.len() + 6);
+    headers.extend_from_slice(&request.headers);
     let token = credentials.security_token();
-    if let Some(project_id) = request.project_id.clone() {
+    if let Some(project_id) = &request.project_id {
         set_header(
-            &mut request.headers,
+            &mut headers,
             PROJECT_ID_HEADER.to_owned(),
-            project_id,
+            project_id.clone(),
         );
     }
     if let Some(token) = token {
         set_header(
-            &mut request.headers,
+            &mut headers,
             SECURITY_TOKEN_HEADER.to_owned(),
             token.to_owned(),
         );
     }
-    let unsigned_payload = get_header(&request.headers, "Content-Type").is_some_and(|ct| {
+    let unsigned_payload = get_header(&headers, "Content-Type").is_some_and(|ct| {
         !ct.is_empty() && !ct.starts_with("application/json") && !ct.starts_with("application/bson")
     });
     if unsigned_payload {
         set_header(
-            &mut request.headers,
+            &mut headers,
             CONTENT_SHA256_HEADER.to_owned(),
             UNSIGNED_PAYLOAD.to_owned(),
         );
     }
-    set_header(
-        &mut request.headers,
-        DATE_HEADER.to_owned(),
-        format_date(date),
-    );
+    set_header(&mut headers, DATE_HEADER.to_owned(), format_date(date));
 
-    let headers = headers_with_host(&request);
-    let mut signed: Vec<String> = headers
+    // What `headers_with_host` gives: the project id is already set, so only `Host` is added
+    // (at the end); it is taken off again before the headers are returned.
+    headers.push(("Host".to_owned(), request.host.clone()));
+    let mut signed: Vec<Cow<'_, str>> = headers
         .iter()
         .filter(|(name, _)| !name.contains('_'))
-        .map(|(name, _)| name.to_lowercase())
+        .map(|(name, _)| lowercase(name))
         .collect();
-    signed.sort();
+    signed.sort_unstable();
     signed.dedup();
     let signature = compute(
-        &request,
+        request,
         &headers,
         &signed,
         credentials.secret(),
@@ -451,23 +508,36 @@ pub fn sign(
     );
 
     let signed_headers = signed.join(";");
-    let authorization = format!(
-        "{ALGORITHM} Access={}, SignedHeaders={signed_headers}, Signature={}",
-        credentials.access_key_id(),
-        signature.signature
+    let access_key_id = credentials.access_key_id();
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len()
+            + access_key_id.len()
+            + signed_headers.len()
+            + signature.signature.len()
+            + 40,
     );
-    let mut send: Vec<(String, String)> = request
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), py_strip(value).to_owned()))
-        .collect();
-    send.push(("Authorization".to_owned(), authorization.clone()));
+    authorization.push_str(ALGORITHM);
+    authorization.push_str(" Access=");
+    authorization.push_str(access_key_id);
+    authorization.push_str(", SignedHeaders=");
+    authorization.push_str(&signed_headers);
+    authorization.push_str(", Signature=");
+    authorization.push_str(&signature.signature);
+
+    headers.pop();
+    for (_, value) in &mut headers {
+        let trimmed = py_strip(value);
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+    }
+    headers.push(("Authorization".to_owned(), authorization.clone()));
     SignedHuawei {
         signature,
         authorization,
         signed_headers,
-        headers: send,
-        path: request.path,
+        headers,
+        path: request.path.clone(),
         query_string: canonical_query(&request.query),
     }
 }

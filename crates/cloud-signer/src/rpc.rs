@@ -89,7 +89,7 @@ use time::OffsetDateTime;
 use crate::Credentials;
 use crate::common::{RedactedPairs, stage_type};
 use crate::crypto;
-use crate::encoding::{encode_pairs, percent_encode};
+use crate::encoding::{encode_pairs, encode_pairs_into, percent_encode_into};
 
 /// The `Version` Capital Online's APIs (MySQL included) expect: `2019-08-08`. The caller
 /// passes it like any other parameter.
@@ -274,21 +274,42 @@ where
     I::Item: Param,
 {
     let params: Vec<I::Item> = params.into_iter().collect();
-    let mut sorted: Vec<(&str, &str)> = params
-        .iter()
-        .map(|p| (p.name(), p.value()))
-        .filter(|(k, _)| *k != SIGNATURE_PARAM)
-        .collect();
+    compute(
+        flavor,
+        method,
+        params.iter().map(|p| (p.name(), p.value())).collect(),
+        secret,
+    )
+}
+
+/// [`compute_signature`] on borrowed `(name, value)` pairs (in received order).
+fn compute(
+    flavor: RpcFlavor,
+    method: &str,
+    mut sorted: Vec<(&str, &str)>,
+    secret: &str,
+) -> RpcSignature {
+    sorted.retain(|(k, _)| *k != SIGNATURE_PARAM);
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let sensitive = sorted.iter().any(|(k, _)| *k == SECURITY_TOKEN_PARAM);
 
-    let canonical_query = encode_pairs(sorted);
-    let string_to_sign = format!(
-        "{}&{}&{}",
-        method.to_ascii_uppercase(),
-        percent_encode("/"),
-        percent_encode(&canonical_query)
+    let mut canonical_query = String::with_capacity(
+        sorted
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>()
+            * 5
+            / 4,
     );
+    encode_pairs_into(&mut canonical_query, sorted);
+    let mut string_to_sign =
+        String::with_capacity(method.len() + 5 + canonical_query.len() * 3 / 2);
+    string_to_sign.push_str(method);
+    string_to_sign.make_ascii_uppercase();
+    string_to_sign.push('&');
+    percent_encode_into(&mut string_to_sign, "/");
+    string_to_sign.push('&');
+    percent_encode_into(&mut string_to_sign, &canonical_query);
     let signature = crypto::hmac_sha1_base64(&flavor.key(secret), string_to_sign.as_bytes());
     RpcSignature {
         canonical_query: CanonicalQuery::new(canonical_query, sensitive),
@@ -354,8 +375,14 @@ pub fn sign(
     timestamp: OffsetDateTime,
     nonce: &str,
 ) -> SignedRpc {
-    let mut params = request.params.clone();
-    params.retain(|(name, _)| name != SIGNATURE_PARAM);
+    let mut params = Vec::with_capacity(request.params.len() + 7);
+    params.extend(
+        request
+            .params
+            .iter()
+            .filter(|(name, _)| name != SIGNATURE_PARAM)
+            .cloned(),
+    );
     let common = [
         ("AccessKeyId", credentials.access_key_id()),
         ("SignatureMethod", SIGNATURE_METHOD),
@@ -381,12 +408,17 @@ pub fn sign(
 
     let mut form_params = request.form_params.clone();
     form_params.retain(|(name, _)| name != SIGNATURE_PARAM);
-    let mut signed = params.clone();
+    // The signed set: the query parameters with the form ones set over them (borrowed).
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(params.len() + form_params.len());
+    signed.extend(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     for (name, value) in &form_params {
-        set(&mut signed, name.clone(), value.clone());
+        match signed.iter_mut().find(|(n, _)| *n == name) {
+            Some(pair) => pair.1 = value,
+            None => signed.push((name, value)),
+        }
     }
 
-    let signature = compute_signature(flavor, &request.method, signed, credentials.secret());
+    let signature = compute(flavor, &request.method, signed, credentials.secret());
     params.push((SIGNATURE_PARAM.to_owned(), signature.signature.clone()));
     SignedRpc {
         signature,
