@@ -10,74 +10,39 @@ fn in_offset(dt: OffsetDateTime, offset: UtcOffset) -> OffsetDateTime {
     dt.checked_to_offset(offset).unwrap_or(dt)
 }
 
-/// `2026-11-20T18:03:12Z` (UTC): Alibaba Cloud.
+/// `dt` in CST as `(year, month, day, hour, minute, second)`.
+fn cst_fields(dt: OffsetDateTime) -> (i32, u8, u8, u8, u8, u8) {
+    let dt = in_offset(dt, CST);
+    let (h, m, s) = dt.to_hms();
+    (dt.year(), u8::from(dt.month()), dt.day(), h, m, s)
+}
+
+/// `2026-11-20T18:03:12Z` (UTC): Alibaba Cloud. The signer's own `Timestamp` format.
 pub(crate) fn utc_iso(dt: OffsetDateTime) -> String {
-    let dt = in_offset(dt, UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    cloud_signer::rpc::format_timestamp(dt)
 }
 
 /// `2026-11-21 02:03:12` in CST, without a zone: Capital Online and the GaussDB `created`.
 pub(crate) fn cst_plain(dt: OffsetDateTime) -> String {
-    let dt = in_offset(dt, CST);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let (y, mo, d, h, mi, s) = cst_fields(dt);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
 }
 
 /// `2026-11-21T02:03:12+0800`: Huawei Cloud RDS.
 pub(crate) fn cst_huawei(dt: OffsetDateTime) -> String {
-    let dt = in_offset(dt, CST);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0800",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let (y, mo, d, h, mi, s) = cst_fields(dt);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+0800")
 }
 
 /// `20261121020312` in CST: the stamp in Alibaba Cloud backup file names.
 pub(crate) fn cst_compact(dt: OffsetDateTime) -> String {
-    let dt = in_offset(dt, CST);
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let (y, mo, d, h, mi, s) = cst_fields(dt);
+    format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
 }
 
-/// `20240101T000000Z`: the Huawei `X-Sdk-Date` format, for error messages.
+/// `20240101T000000Z`: the Huawei `X-Sdk-Date` format (the signer's own), for error messages.
 pub(crate) fn sdk_date(dt: OffsetDateTime) -> String {
-    let dt = in_offset(dt, UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    cloud_signer::huawei::format_date(dt)
 }
 
 /// An HTTP date (`Sat, 21 Nov 2026 02:03:12 GMT`), for `Last-Modified`.
