@@ -89,6 +89,55 @@ pub(crate) fn auth_fields<'a>(header: &'a str, scheme: &str) -> Option<Vec<(&'a 
         .collect()
 }
 
+/// The parts of an `Authorization` header in the `<SCHEME> <Key>=.., SignedHeaders=..,
+/// Signature=..` form shared by Alibaba Cloud's ACS3-HMAC-SHA256 and Huawei Cloud's
+/// SDK-HMAC-SHA256 (see `acs3::parse_authorization` and `huawei::parse_authorization`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParsedAuthorization {
+    access_key_id: String,
+    signed_headers: String,
+    signature: String,
+}
+
+impl ParsedAuthorization {
+    /// The access key id: the `Credential` field (ACS3) or the `Access` field (Huawei).
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The `SignedHeaders` field (`a;b;c`).
+    pub fn signed_headers(&self) -> &str {
+        &self.signed_headers
+    }
+
+    /// The `Signature` field.
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+}
+
+/// Parses `<scheme> <key_field>=..,SignedHeaders=..,Signature=..` (fields in any order, spaces
+/// around them allowed); `None` if the scheme differs or a field is missing.
+pub(crate) fn parse_authorization(
+    header: &str,
+    scheme: &str,
+    key_field: &str,
+) -> Option<ParsedAuthorization> {
+    let fields = auth_fields(header, scheme)?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    Some(ParsedAuthorization {
+        access_key_id: field(key_field)?,
+        signed_headers: field("SignedHeaders")?,
+        signature: field("Signature")?,
+    })
+}
+
 /// Sets header `name` to `value`, replacing (in place) a header whose name is the same
 /// ignoring case; the stored name is the new one.
 pub(crate) fn set_header(headers: &mut Vec<(String, String)>, name: String, value: String) {

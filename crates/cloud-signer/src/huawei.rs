@@ -84,7 +84,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 use crate::Credentials;
-use crate::common::{RedactedPairs, auth_fields, get_header, lowercase, set_header, stage_type};
+use crate::common::{RedactedPairs, get_header, lowercase, set_header, stage_type};
 use crate::crypto;
 use crate::encoding::{encode_pairs_into, percent_decode_lossy, percent_encode_into, py_strip};
 
@@ -633,47 +633,12 @@ impl fmt::Debug for SignedHuawei {
     }
 }
 
-/// The parts of an `SDK-HMAC-SHA256` `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ParsedAuthorization {
-    access_key_id: String,
-    signed_headers: String,
-    signature: String,
-}
-
-impl ParsedAuthorization {
-    /// The `Access` field: the access key id.
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
-    }
-
-    /// The `SignedHeaders` field (`a;b;c`).
-    pub fn signed_headers(&self) -> &str {
-        &self.signed_headers
-    }
-
-    /// The `Signature` field.
-    pub fn signature(&self) -> &str {
-        &self.signature
-    }
-}
+pub use crate::common::ParsedAuthorization;
 
 /// Parses `SDK-HMAC-SHA256 Access=.., SignedHeaders=.., Signature=..` (fields in any order);
 /// `None` if the scheme differs or a field is missing.
 pub fn parse_authorization(header: &str) -> Option<ParsedAuthorization> {
-    let fields = auth_fields(header, ALGORITHM)?;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
-    };
-    Some(ParsedAuthorization {
-        access_key_id: field("Access")?,
-        signed_headers: field("SignedHeaders")?,
-        signature: field("Signature")?,
-    })
+    crate::common::parse_authorization(header, ALGORITHM, "Access")
 }
 
 #[cfg(test)]
