@@ -92,6 +92,19 @@ pub fn huawei_config(
     Ok(config)
 }
 
+/// The Huawei configuration of `options`: its credentials (else the environment's chain),
+/// then its region, endpoint and project id ([`huawei_config`]). Both Huawei services use it.
+#[cfg(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb"))]
+pub(crate) fn huawei_options_config(
+    options: &crate::Options,
+) -> Result<huaweicloud_core::Config, Error> {
+    let base = match &options.credentials {
+        Some(credentials) => huaweicloud_core::Config::new(credentials.clone(), ""),
+        None => huaweicloud_core::Config::from_env()?,
+    };
+    huawei_config(base, options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

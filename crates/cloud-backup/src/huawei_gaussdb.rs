@@ -21,7 +21,7 @@
 //! GaussDB for MySQL has no API for backup download links: [`download_links`] says so.
 
 use futures::TryStreamExt;
-use huaweicloud_gaussdb::{BackupV3, Client, Config, Record, ShowInstanceBackupsRequest};
+use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
 use crate::common::non_empty;
 use crate::model::rfc3339;
@@ -35,11 +35,7 @@ const PROVIDER: Provider = Provider::HuaweiCloudGaussDb;
 /// project id. With credentials in `options`, nothing is read from the environment: the
 /// project id and the region (or endpoint) must be in `options` too.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    let base = match &options.credentials {
-        Some(credentials) => Config::new(credentials.clone(), ""),
-        None => Config::from_env()?,
-    };
-    Client::new(config(base, options)?)
+    Client::new(crate::common::huawei_options_config(options)?)
 }
 
 /// Every full backup of `instance_id` (credentials from `options`, else the environment).

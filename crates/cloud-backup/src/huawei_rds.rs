@@ -15,7 +15,7 @@
 //! (`ShowBackupDownloadLink` in the official SDK), one per file of the backup.
 
 use futures::TryStreamExt;
-use huaweicloud_rds::{Client, Config, ListBackupFilesResponse, ListBackupsRequest, Record};
+use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Record};
 
 use crate::common::{non_empty, unavailable};
 use crate::model::rfc3339;
@@ -29,11 +29,7 @@ const PROVIDER: Provider = Provider::HuaweiCloudRds;
 /// project id. With credentials in `options`, nothing is read from the environment: the
 /// project id and the region (or endpoint) must be in `options` too.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    let base = match &options.credentials {
-        Some(credentials) => Config::new(credentials.clone(), ""),
-        None => Config::from_env()?,
-    };
-    Client::new(config(base, options)?)
+    Client::new(crate::common::huawei_options_config(options)?)
 }
 
 /// Every backup of `instance_id` (credentials from `options`, else the environment).
