@@ -208,6 +208,11 @@ impl BodyShape {
         if trimmed.is_empty() {
             return BodyShape::Empty;
         }
+        // Every HTML form below starts with `<`: a JSON body (every successful response) is
+        // told apart without copying anything.
+        if !trimmed.starts_with(b"<") {
+            return BodyShape::Other;
+        }
         // Only the head of the body is examined: titles live there.
         let head = &trimmed[..trimmed.len().min(4096)];
         let head = String::from_utf8_lossy(head).to_ascii_lowercase();
