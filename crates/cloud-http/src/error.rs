@@ -25,9 +25,10 @@ pub enum ErrorKind {
     Decode,
     /// The request could not be built: a bad endpoint, an invalid header, an invalid setting.
     Config,
-    /// A download's size does not check out: the server sent more or fewer bytes than it
-    /// announced, its size disagrees with the size the API reported, or the file on the server
-    /// changed during the download. Never retried.
+    /// A download does not check out: the server sent more or fewer bytes than it announced,
+    /// its size disagrees with the size the API reported, a checksum (CRC-64, MD5, SHA-256) the
+    /// server or the API gave does not match the bytes received, or the file on the server kept
+    /// changing during the download. Never retried.
     Integrity,
     /// A local file could not be read or written: permission denied, disk full, a missing
     /// directory.
@@ -429,7 +430,7 @@ impl Error {
         self.inner.kind == ErrorKind::Timeout
     }
 
-    /// A download's size did not check out ([`ErrorKind::Integrity`]).
+    /// A download's size or checksum did not check out ([`ErrorKind::Integrity`]).
     pub fn is_integrity(&self) -> bool {
         self.inner.kind == ErrorKind::Integrity
     }

@@ -193,7 +193,10 @@ mod retry;
 mod transport;
 
 pub use config::{Clock, HttpConfig, NonceSource, RetryPolicy};
-pub use download::{Download, DownloadOutcome, Progress, download};
+pub use download::{
+    Check, ChecksumKind, Download, DownloadOutcome, ExpectedChecksum, OSS_CRC64_HEADER, Progress,
+    RefreshLink, checks_summary, download,
+};
 pub use error::{Error, ErrorKind, ServiceError};
 pub use paginate::{Page, PageCursor, paginate};
 pub use protocol::{AlibabaProtocol, CapitalOnlineProtocol, HuaweiProtocol, ServiceProtocol};

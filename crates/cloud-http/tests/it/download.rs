@@ -268,9 +268,33 @@ impl Dest {
         PathBuf::from(part)
     }
 
+    fn record(&self) -> PathBuf {
+        let mut record = self.part().into_os_string();
+        record.push(".resume");
+        PathBuf::from(record)
+    }
+
     fn clean(&self) {
         let _ = std::fs::remove_file(&self.path);
         let _ = std::fs::remove_file(self.part());
+        let _ = std::fs::remove_file(self.record());
+    }
+
+    /// Leaves what an interrupted run of a download of `url` leaves: `bytes` in the `.part`,
+    /// and a resume record naming the object (the format documented in cloud-http's
+    /// `download::record` module).
+    fn plant(&self, bytes: &[u8], url: &str, total: Option<usize>) {
+        std::fs::write(self.part(), bytes).expect("the .part written");
+        let shown = url.split('?').next().unwrap_or(url);
+        let record = serde_json::json!({
+            "format": "cloud-http/resume-1",
+            "identity": {},
+            "url": shown,
+            "etag": ETAG,
+            "total": total,
+            "ranges": [{"start": 0, "end": total, "next": null}],
+        });
+        std::fs::write(self.record(), record.to_string()).expect("the record written");
     }
 }
 
@@ -470,7 +494,7 @@ async fn a_part_left_by_an_earlier_run_is_resumed_and_only_the_rest_fetched() {
     })
     .await;
     let dest = Dest::new("earlier.bin");
-    std::fs::write(dest.part(), &body[..kept]).unwrap();
+    dest.plant(&body[..kept], &server.url("/f"), Some(body.len()));
     let recorder = Arc::new(Recorder::default());
     let outcome = download(
         &client(),
@@ -489,8 +513,8 @@ async fn a_part_left_by_an_earlier_run_is_resumed_and_only_the_rest_fetched() {
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].range.as_deref(), Some("bytes=80000-"));
-    // An earlier run's ETag is unknown: no If-Range.
-    assert_eq!(seen[0].if_range, None);
+    // The recorded ETag makes sure the rest belongs to the same object.
+    assert_eq!(seen[0].if_range.as_deref(), Some(ETAG));
     assert_eq!(
         recorder.events().first(),
         Some(&Event::Start(kept as u64, Some(body.len() as u64)))
@@ -516,11 +540,17 @@ async fn an_interrupted_run_is_resumed_by_running_it_again() {
     assert!(error.to_string().contains("kept in"), "{error}");
     assert_nothing_at_dest(&dest);
     assert_eq!(std::fs::read(dest.part()).unwrap(), body[..cut]);
+    assert!(
+        dest.record().exists(),
+        "the resume record is kept beside the .part"
+    );
 
     let outcome = download(&client(), &once).await.unwrap();
     assert_complete(&outcome, &dest, &body);
     assert_eq!(outcome.resumed_from, cut as u64);
     assert_eq!(server.seen()[1].range.as_deref(), Some("bytes=60000-"));
+    assert_eq!(server.seen()[1].if_range.as_deref(), Some(ETAG));
+    assert!(!dest.record().exists(), "the record goes with the .part");
 }
 
 #[tokio::test]
@@ -626,7 +656,7 @@ async fn a_416_on_a_complete_part_finishes() {
     })
     .await;
     let dest = Dest::new("complete.bin");
-    std::fs::write(dest.part(), &*body).unwrap();
+    dest.plant(&body, &server.url("/f"), Some(body.len()));
     let recorder = Arc::new(Recorder::default());
     let outcome = download(
         &client(),
@@ -658,7 +688,7 @@ async fn a_part_longer_than_the_file_restarts_from_zero() {
     let dest = Dest::new("longer.bin");
     let mut garbage = body.to_vec();
     garbage.extend_from_slice(&[7u8; 1000]);
-    std::fs::write(dest.part(), &garbage).unwrap();
+    dest.plant(&garbage, &server.url("/f"), None);
     let outcome = download(&client(), &fast(server.url("/f"), &dest.path))
         .await
         .unwrap();
@@ -692,7 +722,7 @@ async fn a_complete_body_of_another_size_than_expected_fails_without_a_file() {
     assert!(error.is_integrity());
     assert!(!error.is_retryable());
     let text = error.to_string();
-    assert!(text.contains("expected 10001 bytes"), "{text}");
+    assert!(text.contains("the API reported 10001"), "{text}");
     assert!(text.contains("10000 bytes"), "{text}");
     assert_eq!(server.seen().len(), 1, "an integrity error is not retried");
     assert_nothing_at_dest(&dest);
@@ -771,7 +801,7 @@ async fn a_206_whose_total_disagrees_with_the_expected_size_fails() {
     })
     .await;
     let dest = Dest::new("total.bin");
-    std::fs::write(dest.part(), &body[..kept]).unwrap();
+    dest.plant(&body[..kept], &server.url("/f"), None);
     let error = download(
         &client(),
         &fast(server.url("/f"), &dest.path).with_expected_size(len as u64),
@@ -780,7 +810,7 @@ async fn a_206_whose_total_disagrees_with_the_expected_size_fails() {
     .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Integrity, "{error}");
     let text = error.to_string();
-    assert!(text.contains("expected 30000 bytes"), "{text}");
+    assert!(text.contains("the API reported 30000"), "{text}");
     assert!(text.contains("60000 bytes"), "{text}");
     assert_eq!(server.seen().len(), 1);
     assert_nothing_at_dest(&dest);
@@ -789,12 +819,47 @@ async fn a_206_whose_total_disagrees_with_the_expected_size_fails() {
 }
 
 #[tokio::test]
-async fn a_file_changing_on_the_server_mid_download_fails_and_removes_the_part() {
+async fn a_file_changing_on_the_server_mid_download_starts_again_from_zero() {
     let body = file_body(30_000);
     let third = body.len() / 3;
     let len = body.len();
     let changed = file_body(len + 10);
+    let served = changed.clone();
     let server = FileServer::start(body.clone(), move |n| match n {
+        0 => Reply::File {
+            ranges: true,
+            cut: Some(third),
+        },
+        1 => Reply::Raw(raw(
+            "206 Partial Content",
+            &[(
+                "Content-Range",
+                format!("bytes {third}-{}/{}", len + 9, len + 10),
+            )],
+            &served[third..],
+        )),
+        _ => Reply::Raw(raw("200 OK", &[], &served)),
+    })
+    .await;
+    let dest = Dest::new("changed.bin");
+    let outcome = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap();
+    // The bytes of the old file are never mixed with the new one's.
+    assert_complete(&outcome, &dest, &changed);
+    assert_eq!(outcome.restarts, 1);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[2].range, None);
+}
+
+#[tokio::test]
+async fn a_file_that_keeps_changing_fails_and_removes_the_part() {
+    let body = file_body(30_000);
+    let third = body.len() / 3;
+    let len = body.len();
+    let changed = file_body(len + 10);
+    let server = FileServer::start(body.clone(), move |n| match n % 2 {
         0 => Reply::File {
             ranges: true,
             cut: Some(third),
@@ -809,16 +874,17 @@ async fn a_file_changing_on_the_server_mid_download_fails_and_removes_the_part()
         )),
     })
     .await;
-    let dest = Dest::new("changed.bin");
+    let dest = Dest::new("changing.bin");
     let error = download(&client(), &fast(server.url("/f"), &dest.path))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Integrity, "{error}");
     let text = error.to_string();
-    assert!(text.contains("changed on the server"), "{text}");
+    assert!(text.contains("kept changing on the server"), "{text}");
     assert!(text.contains("30000") && text.contains("30010"), "{text}");
     assert_nothing_at_dest(&dest);
     assert!(!dest.part().exists());
+    assert!(!dest.record().exists());
 }
 
 #[tokio::test]
@@ -834,7 +900,7 @@ async fn a_206_from_another_offset_is_refused() {
     })
     .await;
     let dest = Dest::new("offset.bin");
-    std::fs::write(dest.part(), &body[..8_000]).unwrap();
+    dest.plant(&body[..8_000], &server.url("/f"), None);
     let error = download(&client(), &fast(server.url("/f"), &dest.path))
         .await
         .unwrap_err();
@@ -908,8 +974,8 @@ async fn an_expired_link_keeps_the_part_for_a_new_link() {
         .mount(&server)
         .await;
     let dest = Dest::new("403.bin");
-    std::fs::write(dest.part(), b"first bytes").unwrap();
     let url = format!("{}/b.tar.gz{SIGNED_QUERY}", server.uri());
+    dest.plant(b"first bytes", &url, None);
     let error = download(&client(), &fast(url, &dest.path))
         .await
         .unwrap_err();
@@ -1016,19 +1082,63 @@ async fn an_existing_destination_is_refused_without_overwrite() {
 }
 
 #[tokio::test]
-async fn an_overwritten_destination_is_gone_after_a_failure() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
+async fn a_good_old_file_survives_a_failed_overwrite() {
+    // Defect: overwriting removed the old file before the first request, so a failed or killed
+    // re-download left neither copy.
+    let body = file_body(40_000);
+    let server = FileServer::start(body.clone(), |n| match n {
+        0 => Reply::File {
+            ranges: true,
+            cut: Some(10_000),
+        },
+        _ => Reply::Raw(raw("503 Service Unavailable", &[], b"")),
+    })
+    .await;
     let dest = Dest::new("overwrite-fails.bin");
-    std::fs::write(&dest.path, b"old").unwrap();
-    let url = format!("{}/f", server.uri());
-    download(&client(), &fast(url, &dest.path).with_overwrite(true))
-        .await
-        .unwrap_err();
-    assert_nothing_at_dest(&dest);
+    std::fs::write(&dest.path, b"the good old copy").unwrap();
+    let error = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path)
+            .with_overwrite(true)
+            .with_max_attempts(2),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error}");
+    assert_eq!(std::fs::read(&dest.path).unwrap(), b"the good old copy");
+    // ...and a corrupted replacement does not touch it either.
+    let corrupt = FileServer::start(body.clone(), |_| {
+        Reply::Raw(raw(
+            "200 OK",
+            &[("x-oss-hash-crc64ecma", "12345".to_owned())],
+            &file_body(40_000),
+        ))
+    })
+    .await;
+    let dest2 = Dest::new("overwrite-corrupt.bin");
+    std::fs::write(&dest2.path, b"the good old copy").unwrap();
+    let error = download(
+        &client(),
+        &fast(corrupt.url("/f"), &dest2.path).with_overwrite(true),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.is_integrity(), "{error}");
+    assert_eq!(std::fs::read(&dest2.path).unwrap(), b"the good old copy");
+    assert!(!dest2.part().exists());
+    // The replacement lands in one rename once it is verified.
+    let good = FileServer::start(body.clone(), |_| Reply::File {
+        ranges: true,
+        cut: None,
+    })
+    .await;
+    let outcome = download(
+        &client(),
+        &fast(good.url("/f"), &dest.path).with_overwrite(true),
+    )
+    .await
+    .unwrap();
+    assert_complete(&outcome, &dest, &body);
 }
 
 #[tokio::test]
@@ -1140,4 +1250,461 @@ fn the_download_future_is_send() {
     let request = Download::new("http://127.0.0.1:9/f", "f");
     let future = download(&client, &request);
     check(&future);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 9: resume only the same object, checksums, expired links, paths that are not files.
+
+fn crc64_of(bytes: &[u8]) -> u64 {
+    let mut digest = crc64fast::Digest::new();
+    digest.write(bytes);
+    digest.sum64()
+}
+
+fn md5_hex_of(bytes: &[u8]) -> String {
+    use md5::Digest as _;
+    md5::Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn checks_line(outcome: &DownloadOutcome) -> String {
+    cloud_http::checks_summary(&outcome.checks)
+}
+
+#[tokio::test]
+async fn a_part_without_a_record_is_never_trusted() {
+    // Defect: a leftover .part holding another backup's bytes, or zeros, was resumed blindly
+    // and the corrupted result reported as a success.
+    let body = file_body(200_000);
+    let server = FileServer::start(body.clone(), |_| Reply::File {
+        ranges: true,
+        cut: None,
+    })
+    .await;
+    for (name, planted) in [
+        ("zeros.bin", vec![0u8; 100_000]),
+        ("other.bin", file_body(500_000)[..150_000].to_vec()),
+    ] {
+        let dest = Dest::new(name);
+        std::fs::write(dest.part(), &planted).unwrap();
+        let outcome = download(&client(), &fast(server.url("/f"), &dest.path))
+            .await
+            .unwrap();
+        assert_complete(&outcome, &dest, &body);
+        assert_eq!(outcome.resumed_from, 0);
+        assert_eq!(outcome.restarts, 1, "the unprovable .part was discarded");
+    }
+    assert!(server.seen().iter().all(|s| s.range.is_none()));
+}
+
+#[tokio::test]
+async fn a_record_of_another_file_or_location_is_not_resumed() {
+    let body = file_body(50_000);
+    let server = FileServer::start(body.clone(), |_| Reply::File {
+        ranges: true,
+        cut: None,
+    })
+    .await;
+    let dest = Dest::new("other-location.bin");
+    dest.plant(
+        &body[..20_000],
+        &server.url("/another-object"),
+        Some(body.len()),
+    );
+    let outcome = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(server.seen()[0].range, None);
+
+    let dest = Dest::new("other-identity.bin");
+    dest.plant(&body[..20_000], &server.url("/f"), Some(body.len()));
+    let outcome = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_identity("backup_id", "42"),
+    )
+    .await
+    .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(outcome.resumed_from, 0);
+}
+
+#[tokio::test]
+async fn the_server_crc64_is_checked_and_reported() {
+    let body = file_body(120_000);
+    let crc = crc64_of(&body);
+    let served = body.clone();
+    let server = FileServer::start(body.clone(), move |_| {
+        Reply::Raw(raw(
+            "200 OK",
+            &[("x-oss-hash-crc64ecma", crc.to_string())],
+            &served,
+        ))
+    })
+    .await;
+    let dest = Dest::new("crc-ok.bin");
+    let outcome = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path)
+            .with_expected_size(body.len() as u64)
+            .with_checksum(cloud_http::ExpectedChecksum::crc64(
+                crc,
+                "DescribeBackups Checksum",
+            )),
+    )
+    .await
+    .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(outcome.crc64, crc);
+    assert_eq!(
+        checks_line(&outcome),
+        "size (server, API), crc64 (x-oss-hash-crc64ecma, DescribeBackups Checksum), sha256 \
+         (computed)"
+    );
+}
+
+#[tokio::test]
+async fn a_crc64_mismatch_is_an_integrity_error_that_leaves_nothing() {
+    let body = file_body(60_000);
+    let mut flipped = body.to_vec();
+    flipped[30_000] ^= 0xFF;
+    let crc = crc64_of(&body);
+    let server = FileServer::start(body.clone(), move |_| {
+        Reply::Raw(raw(
+            "200 OK",
+            &[("x-oss-hash-crc64ecma", crc.to_string())],
+            &flipped,
+        ))
+    })
+    .await;
+    let dest = Dest::new("crc-bad.bin");
+    let error = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap_err();
+    assert!(error.is_integrity(), "{error}");
+    assert!(!error.is_retryable());
+    let text = error.to_string();
+    assert!(text.contains("crc64 mismatch"), "{text}");
+    assert!(text.contains(&crc.to_string()), "{text}");
+    assert!(text.contains("x-oss-hash-crc64ecma"), "{text}");
+    assert!(text.contains("was removed"), "{text}");
+    assert_eq!(server.seen().len(), 1, "never retried");
+    assert_nothing_at_dest(&dest);
+    assert!(!dest.part().exists() && !dest.record().exists());
+}
+
+#[tokio::test]
+async fn a_crc64_is_checked_across_a_resume() {
+    // The header is the whole object's CRC on ranged responses too, and the kept bytes are
+    // hashed before the rest is appended: no second read of the file.
+    let body = file_body(90_000);
+    let crc = crc64_of(&body).to_string();
+    let third = 30_000;
+    let served = body.clone();
+    let server = FileServer::start(body.clone(), move |n| {
+        let header = ("x-oss-hash-crc64ecma", crc.clone());
+        let etag = ("ETag", ETAG.to_owned());
+        if n == 0 {
+            let mut response = raw_head(
+                "200 OK",
+                &[header, etag, ("Content-Length", served.len().to_string())],
+            );
+            response.extend_from_slice(&served[..third]);
+            Reply::Raw(response)
+        } else {
+            Reply::Raw(raw(
+                "206 Partial Content",
+                &[
+                    header,
+                    etag,
+                    (
+                        "Content-Range",
+                        format!("bytes {third}-{}/{}", served.len() - 1, served.len()),
+                    ),
+                ],
+                &served[third..],
+            ))
+        }
+    })
+    .await;
+    let dest = Dest::new("crc-resume.bin");
+    let once = fast(server.url("/f"), &dest.path).with_max_attempts(1);
+    download(&client(), &once).await.unwrap_err();
+    let record = std::fs::read_to_string(dest.record()).unwrap();
+    assert!(record.contains("x-oss-hash-crc64ecma"), "{record}");
+    let outcome = download(&client(), &once).await.unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(outcome.resumed_from, third as u64);
+    assert!(
+        checks_line(&outcome).contains("crc64 (x-oss-hash-crc64ecma)"),
+        "{}",
+        checks_line(&outcome)
+    );
+}
+
+#[tokio::test]
+async fn md5_etags_and_content_md5_are_checked() {
+    let body = file_body(50_000);
+    let md5 = md5_hex_of(&body);
+    let etag = format!("\"{md5}\"");
+    let served = body.clone();
+    let good_etag = etag.clone();
+    let server = FileServer::start(body.clone(), move |_| {
+        Reply::Raw(raw("200 OK", &[("ETag", good_etag.clone())], &served))
+    })
+    .await;
+    let dest = Dest::new("md5-ok.bin");
+    let outcome = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_etag_md5(true),
+    )
+    .await
+    .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(
+        checks_line(&outcome),
+        "size (server), md5 (ETag), sha256 (computed)"
+    );
+
+    // The same ETag is not taken for an MD5 unless asked (OSS appendable objects).
+    let dest = Dest::new("md5-not-asked.bin");
+    let outcome = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap();
+    assert!(!checks_line(&outcome).contains("md5"));
+
+    // A wrong Content-MD5 fails, whatever the ETag option.
+    let served = body.clone();
+    let bad = FileServer::start(body.clone(), move |_| {
+        Reply::Raw(raw(
+            "200 OK",
+            &[("Content-MD5", "AAAAAAAAAAAAAAAAAAAAAA==".to_owned())],
+            &served,
+        ))
+    })
+    .await;
+    let dest = Dest::new("md5-bad.bin");
+    let error = download(&client(), &fast(bad.url("/f"), &dest.path))
+        .await
+        .unwrap_err();
+    assert!(error.is_integrity(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("Content-MD5 says 00000000000000000000000000000000"),
+        "{error}"
+    );
+    assert_nothing_at_dest(&dest);
+}
+
+#[tokio::test]
+async fn an_advisory_checksum_mismatch_keeps_the_file_and_says_so() {
+    let body = file_body(20_000);
+    let server = FileServer::start(body.clone(), |_| Reply::File {
+        ranges: true,
+        cut: None,
+    })
+    .await;
+    let dest = Dest::new("advisory.bin");
+    let outcome = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_checksum(
+            cloud_http::ExpectedChecksum::crc64(7, "DescribeBackups Checksum").with_advisory(true),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(outcome.notes.len(), 1);
+    assert!(outcome.notes[0].contains("advisory"), "{:?}", outcome.notes);
+    assert!(!checks_line(&outcome).contains("crc64"));
+}
+
+#[tokio::test]
+async fn a_size_mismatch_with_the_api_costs_no_transfer() {
+    let body = file_body(2_000_000);
+    let server = FileServer::start(body.clone(), |_| Reply::File {
+        ranges: true,
+        cut: None,
+    })
+    .await;
+    let dest = Dest::new("size-before-body.bin");
+    let error = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_size_between(1_000_000, 1_001_023),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.is_integrity(), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("announces a file of 2000000 bytes"), "{text}");
+    assert!(text.contains("between 1000000 and 1001023"), "{text}");
+    assert!(text.contains("nothing was transferred"), "{text}");
+    assert_nothing_at_dest(&dest);
+    assert!(!dest.part().exists());
+    // Within the bounds it is fine, and reported.
+    let outcome = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_size_between(1_999_000, 2_000_023),
+    )
+    .await
+    .unwrap();
+    assert!(checks_line(&outcome).starts_with("size (server, API)"));
+}
+
+#[tokio::test]
+async fn a_link_that_expires_mid_transfer_is_renewed_and_the_download_resumes() {
+    let body = file_body(150_000);
+    let third = 50_000;
+    let server = FileServer::start(body.clone(), move |n| match n {
+        0 => Reply::File {
+            ranges: true,
+            cut: Some(third),
+        },
+        1 => Reply::Raw(raw(
+            "403 Forbidden",
+            &[],
+            b"<Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>",
+        )),
+        _ => Reply::File {
+            ranges: true,
+            cut: None,
+        },
+    })
+    .await;
+    let dest = Dest::new("expiring.bin");
+    let renewed = server.url("/f?Expires=4102444800&Signature=renewed");
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let recorder = Arc::new(Recorder::default());
+    let outcome = download(
+        &client(),
+        &fast(
+            server.url("/f?Expires=4102444800&Signature=first"),
+            &dest.path,
+        )
+        .with_progress(recorder.clone())
+        .with_refresh(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let url = renewed.clone();
+            async move { Ok::<_, Error>(url) }
+        }),
+    )
+    .await
+    .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert_eq!(outcome.refreshes, 1);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[2].target, "/f?Expires=4102444800&Signature=renewed");
+    assert_eq!(seen[2].range.as_deref(), Some("bytes=50000-"));
+    assert_eq!(recorder.position(), body.len() as u64);
+}
+
+#[tokio::test]
+async fn new_links_are_bounded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(
+            "<Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>",
+        ))
+        .mount(&server)
+        .await;
+    let dest = Dest::new("always-expired.bin");
+    let url = format!("{}/f?Expires=1&Signature=s", server.uri());
+    let again = url.clone();
+    let error = download(
+        &client(),
+        &fast(url, &dest.path)
+            .with_max_refreshes(2)
+            .with_refresh(move || {
+                let url = again.clone();
+                async move { Ok::<_, Error>(url) }
+            }),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.is_auth(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("expired again after 2 new links"),
+        "{error}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_nothing_at_dest(&dest);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn symlinks_and_devices_are_never_written_through() {
+    let body = file_body(10_000);
+    let server = FileServer::start(body.clone(), |_| Reply::File {
+        ranges: true,
+        cut: None,
+    })
+    .await;
+    let victim = Dest::new("victim.bin");
+    std::fs::write(&victim.path, b"precious").unwrap();
+
+    // A symlink planted at the .part.
+    let dest = Dest::new("link-part.bin");
+    std::os::unix::fs::symlink(&victim.path, dest.part()).unwrap();
+    let error = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config, "{error}");
+    assert!(error.to_string().contains("symbolic link"), "{error}");
+    assert_eq!(std::fs::read(&victim.path).unwrap(), b"precious");
+    std::fs::remove_file(dest.part()).unwrap();
+
+    // A symlink planted at the resume record.
+    let dest = Dest::new("link-record.bin");
+    std::os::unix::fs::symlink(&victim.path, dest.record()).unwrap();
+    let error = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("symbolic link"), "{error}");
+    assert_eq!(std::fs::read(&victim.path).unwrap(), b"precious");
+    std::fs::remove_file(dest.record()).unwrap();
+
+    // A symlink at the destination, even with overwriting allowed.
+    let dest = Dest::new("link-dest.bin");
+    std::os::unix::fs::symlink(&victim.path, &dest.path).unwrap();
+    let error = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_overwrite(true),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.to_string().contains("symbolic link"), "{error}");
+    assert_eq!(std::fs::read(&victim.path).unwrap(), b"precious");
+    assert!(
+        std::fs::symlink_metadata(&dest.path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    std::fs::remove_file(&dest.path).unwrap();
+
+    // A FIFO (a device would be the same) at the destination.
+    let dest = Dest::new("fifo.bin");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&dest.path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let error = download(
+        &client(),
+        &fast(server.url("/f"), &dest.path).with_overwrite(true),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.to_string().contains("not a regular file"), "{error}");
+    assert!(!std::fs::symlink_metadata(&dest.path).unwrap().is_file());
+    std::fs::remove_file(&dest.path).unwrap();
+    assert!(server.seen().is_empty(), "refused before any request");
 }

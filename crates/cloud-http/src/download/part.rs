@@ -1,0 +1,226 @@
+//! The local files of a download: the `.part` being written (with the hashers fed as it
+//! grows), and the rules for touching any path: never through a symlink, never a device.
+
+use std::io::{self, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use tokio::fs::{File, OpenOptions};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
+
+use super::checks::{Digests, Hashers};
+use crate::error::Error;
+
+/// The buffer between the network and the `.part` file.
+const WRITE_BUFFER: usize = 256 * 1024;
+/// The buffer used to hash an existing `.part` file.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// What is at a path, as far as a download cares.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Found {
+    Nothing,
+    RegularFile,
+}
+
+/// What is at `path` without following a symlink: nothing, or a regular file. Anything else (a
+/// symlink, a directory, a device, a FIFO, a socket) is refused with an error naming `what`:
+/// a download never writes through a link or over something that is not a plain file.
+pub(super) async fn inspect(path: &Path, what: &str) -> Result<Found, Error> {
+    match tokio::fs::symlink_metadata(path).await {
+        Ok(meta) if meta.is_file() => Ok(Found::RegularFile),
+        Ok(meta) => {
+            let kind = if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file (a device, FIFO or socket)"
+            };
+            Err(Error::config(format!(
+                "{what} {} is {kind}; a download only ever writes regular files and never \
+                 follows links: move it away or choose another path",
+                path.display()
+            )))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Found::Nothing),
+        Err(e) => Err(Error::io(
+            format!("could not inspect {}", path.display()),
+            e,
+        )),
+    }
+}
+
+/// Opens `path` for reading and writing, creating it, never following a symlink at its last
+/// component (`O_NOFOLLOW`), and checks that what was opened is a regular file.
+pub(super) async fn open_regular(path: &Path, truncate: bool) -> Result<File, Error> {
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(truncate);
+    #[cfg(unix)]
+    options.custom_flags(libc::O_NOFOLLOW);
+    let file = options.open(path).await.map_err(|e| {
+        if e.raw_os_error() == Some(eloop()) {
+            Error::config(format!(
+                "{} is a symbolic link; a download never follows links",
+                path.display()
+            ))
+        } else {
+            Error::io(format!("could not open {}", path.display()), e)
+        }
+    })?;
+    let meta = file
+        .metadata()
+        .await
+        .map_err(|e| Error::io(format!("could not inspect {}", path.display()), e))?;
+    if !meta.is_file() {
+        return Err(Error::config(format!(
+            "{} is not a regular file; a download only ever writes regular files",
+            path.display()
+        )));
+    }
+    Ok(file)
+}
+
+/// The error number of "too many levels of symbolic links", what `O_NOFOLLOW` fails with.
+fn eloop() -> i32 {
+    #[cfg(unix)]
+    return libc::ELOOP;
+    #[cfg(not(unix))]
+    return -1;
+}
+
+/// Removes `path` if it is there; a failure is only logged (the caller is already failing or
+/// finished).
+pub(super) async fn remove_quietly(path: &Path) {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::warn!(error = %e, path = %path.display(), "could not remove a file");
+        }
+    }
+}
+
+/// Fsyncs the directory holding `path`, so a rename survives a crash (Unix only; elsewhere
+/// directories cannot be opened for this and the rename is left to the file system).
+pub(super) async fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    {
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if let Ok(dir) = File::open(parent).await {
+            let _ = dir.sync_all().await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// The partial file: a buffered writer at its end, and the hashes and length of what it holds.
+pub(super) struct Part {
+    pub(super) path: PathBuf,
+    file: BufWriter<File>,
+    hashers: Hashers,
+    pub(super) len: u64,
+}
+
+impl Part {
+    /// Opens (or creates) the `.part` file. With `keep`, what it holds is read through a fixed
+    /// buffer into the hashers and the write position left at its end; without, it is emptied.
+    /// Also returns how many bytes were discarded.
+    pub(super) async fn open(path: PathBuf, keep: bool, md5: bool) -> Result<(Self, u64), Error> {
+        let mut file = open_regular(&path, false).await?;
+        let mut hashers = Hashers::new(md5);
+        let mut len = 0u64;
+        let mut discarded = 0;
+        let read_error = |e| Error::io(format!("could not read {}", path.display()), e);
+        if keep {
+            let mut buffer = vec![0u8; READ_BUFFER];
+            loop {
+                let n = file.read(&mut buffer).await.map_err(read_error)?;
+                if n == 0 {
+                    break;
+                }
+                hashers.update(&buffer[..n]);
+                len += n as u64;
+            }
+        } else {
+            discarded = file.metadata().await.map_err(read_error)?.len();
+            if discarded > 0 {
+                file.set_len(0)
+                    .await
+                    .map_err(|e| Error::io(format!("could not truncate {}", path.display()), e))?;
+            }
+        }
+        let part = Self {
+            path,
+            file: BufWriter::with_capacity(WRITE_BUFFER, file),
+            hashers,
+            len,
+        };
+        Ok((part, discarded))
+    }
+
+    fn io_error(&self, what: &str, error: io::Error) -> Error {
+        Error::io(format!("could not {what} {}", self.path.display()), error)
+    }
+
+    pub(super) async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+        if let Err(e) = self.file.write_all(data).await {
+            return Err(self.io_error("write", e));
+        }
+        self.hashers.update(data);
+        self.len += data.len() as u64;
+        Ok(())
+    }
+
+    /// Hands the buffered bytes to the file, so that the file holds exactly `len` bytes.
+    pub(super) async fn flush(&mut self) -> Result<(), Error> {
+        match self.file.flush().await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.io_error("write", e)),
+        }
+    }
+
+    /// Whether an MD5 is being computed.
+    pub(super) fn has_md5(&self) -> bool {
+        self.hashers.has_md5()
+    }
+
+    /// Computes an MD5 from now on; only possible while the file is empty.
+    pub(super) fn start_md5(&mut self) {
+        if self.len == 0 && !self.hashers.has_md5() {
+            self.hashers = Hashers::new(true);
+        }
+    }
+
+    /// Empties the file: the download starts again from zero.
+    pub(super) async fn truncate(&mut self) -> Result<(), Error> {
+        self.flush().await?;
+        let file = self.file.get_mut();
+        let result = match file.set_len(0).await {
+            Ok(()) => file.seek(SeekFrom::Start(0)).await.map(drop),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            return Err(self.io_error("truncate", e));
+        }
+        self.hashers = Hashers::new(self.hashers.has_md5());
+        self.len = 0;
+        Ok(())
+    }
+
+    /// Flushes and fsyncs the file and returns its checksums (the hashers start afresh).
+    pub(super) async fn finish(&mut self) -> Result<Digests, Error> {
+        self.flush().await?;
+        if let Err(e) = self.file.get_ref().sync_all().await {
+            return Err(self.io_error("sync", e));
+        }
+        Ok(std::mem::replace(&mut self.hashers, Hashers::new(false)).finish())
+    }
+}
