@@ -54,19 +54,39 @@ fn signature_mismatch(string_to_sign: &str) -> ApiError {
     )
 }
 
-/// Answers an RDS request.
-pub(crate) fn handle(state: &State, req: &Received) -> Reply {
-    let signing = if req.headers.contains_key("x-acs-action")
+/// How `req` is signed: V3 with an `x-acs-action` header or an `ACS3-HMAC-SHA256`
+/// `Authorization`, else V2.
+fn signing(req: &Received) -> Signing {
+    if req.headers.contains_key("x-acs-action")
         || http::header(&req.headers, "authorization")
             .is_some_and(|a| a.starts_with(acs3::ALGORITHM))
     {
         Signing::V3
     } else {
         Signing::V2
-    };
-    // Every parameter: the query, then a form body's.
+    }
+}
+
+/// Every parameter of `req`: the query, then a form body's.
+fn params(req: &Received) -> Vec<(String, String)> {
     let mut params = req.query.clone();
     params.extend(req.form_params());
+    params
+}
+
+/// The action `req` asks for (`x-acs-action` for V3, `Action` for V2), before any check.
+pub(crate) fn action(req: &Received) -> Option<String> {
+    let action = match signing(req) {
+        Signing::V3 => http::header(&req.headers, "x-acs-action").map(str::to_owned),
+        Signing::V2 => http::pair(&params(req), "Action").map(str::to_owned),
+    };
+    action.filter(|a| !a.is_empty())
+}
+
+/// Answers an RDS request.
+pub(crate) fn handle(state: &State, req: &Received) -> Reply {
+    let signing = signing(req);
+    let params = params(req);
     let format = match (signing, http::pair(&params, "Format")) {
         (Signing::V2, Some(f)) if f.eq_ignore_ascii_case("json") => Format::Json,
         (Signing::V2, _) => Format::Xml,
@@ -435,9 +455,12 @@ fn describe_backups(state: &State, params: &[(String, String)]) -> ApiResult<Val
         (total, page)
     };
 
+    // The checksum costs a pass over the file: sent for a lookup by BackupId (how clients get
+    // one backup's link), empty in other listings.
+    let with_checksum = filter.backup_id.is_some();
     let items: Vec<Value> = page
         .iter()
-        .map(|b| backup_json(state, instance, b))
+        .map(|b| backup_json(state, instance, b, with_checksum))
         .collect();
     // The examples send counts as numbers and the SDK models them as strings; the sandbox
     // sends TotalRecordCount as a string on even pages, a number on odd ones.
@@ -525,8 +548,13 @@ impl Filter {
 
 /// One backup set as `DescribeBackups` sends it: `BackupId` and `HostInstanceID` as numbers
 /// (documented as strings), `BackupSize` a number, `Encryption` an object, `StorageClass` a
-/// number.
-fn backup_json(state: &State, instance: &Instance, backup: &Backup<'_>) -> Value {
+/// number, `Checksum` the file's CRC-64/XZ in decimal when `with_checksum` (else empty).
+fn backup_json(
+    state: &State,
+    instance: &Instance,
+    backup: &Backup<'_>,
+    with_checksum: bool,
+) -> Value {
     let url = files::link(state, backup);
     let mut item = Map::new();
     let id: u64 = backup.id.parse().unwrap_or_default();
@@ -555,6 +583,12 @@ fn backup_json(state: &State, instance: &Instance, backup: &Backup<'_>) -> Value
     put("BackupDownloadURL", json!(url));
     put("BackupIntranetDownloadURL", json!(url));
     put("BackupSize", json!(backup.size));
+    let checksum = if with_checksum {
+        files::crc64_text(state, backup)
+    } else {
+        String::new()
+    };
+    put("Checksum", json!(checksum));
     put(
         "StoreStatus",
         json!(if backup.manual { "Enabled" } else { "Disabled" }),

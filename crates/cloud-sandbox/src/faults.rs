@@ -1,4 +1,17 @@
 //! Fault injection: [`Faults`] (what to break) and [`FaultHandle`] (change it while running).
+//!
+//! * `throttle`, `server_errors`: the next authenticated API calls get the provider's
+//!   throttling error, then its 5xx error.
+//! * `hang`: the next API requests, authenticated or not, are read and never answered.
+//! * `drop_downloads`, `drop_after_bytes`: the next file `GET`s are cut after so many body
+//!   bytes.
+//! * `corrupt_downloads`, `corrupt_offset`: the next file `GET`s whose body covers the offset
+//!   have that byte flipped.
+//! * `ignore_range`: every ranged file `GET` gets 200 and the whole file, until switched off.
+//! * `link_uses`: while set, a download link answers so many `GET`s and `HEAD`s, then is
+//!   expired.
+//! * `link_ttl_secs`: a download link made while it is set expires so many seconds later.
+//! * `service`: only that service's requests are hit.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -6,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Service;
 
-/// The faults to inject: counters that the next matching requests use up, and one switch.
+/// The faults to inject: counters that the next matching requests use up, and switches.
 ///
 /// API faults hit requests that passed authentication (like the gateways' per-user flow
 /// control), throttling first: with `throttle: 2, server_errors: 1` the next two API calls
@@ -17,9 +30,26 @@ use crate::Service;
 /// | throttle | HTTP 429, `Throttling` | HTTP 400, `Throttling.User` | HTTP 429, `APIG.0308` |
 /// | server error | HTTP 500, `InternalError` | HTTP 503, `ServiceUnavailable` | HTTP 500, `DBS.108000` |
 ///
+/// A [hung](Self::hang) API request is counted when it arrives, before authentication: the
+/// sandbox reads it and never answers (the client sees no response until its own timeout).
+/// It is in the request log at once, with status 0 and [`FaultKind::Hung`]; its connection
+/// stays open until the client gives up or the sandbox stops.
+///
 /// Download faults hit `GET`s of backup files: a dropped download sends the response head and
-/// `drop_after_bytes` bytes of the body, then closes the connection; `ignore_range` answers
-/// every ranged request with the whole file (HTTP 200), as some servers do.
+/// `drop_after_bytes` bytes of the body, then closes the connection; a corrupted download
+/// sends every byte, with the one at file offset `corrupt_offset` flipped (XOR `0xFF`), and
+/// the same headers (the `ETag` and `x-oss-hash-crc64ecma` still describe the true file), so
+/// only a client that checks the checksum notices; `ignore_range` answers every ranged request
+/// with the whole file (HTTP 200), as some servers do. A corrupted download is used up only
+/// by a response whose body includes that offset (counting the bytes a dropped download
+/// actually sends); others pass untouched.
+///
+/// Link faults change download links: with [`link_uses`](Self::link_uses) each link answers
+/// that many `GET`s and `HEAD`s, and later requests with the same link get what an expired
+/// link gets (403 `AccessDenied`, `Request has expired.`); a link obtained afresh from an
+/// API works again. With [`link_ttl_secs`](Self::link_ttl_secs), links made while it is set
+/// expire that many seconds after they were made, instead of after the service's lifetime
+/// (an hour; five minutes for Huawei Cloud).
 ///
 /// With [`service`](Self::service) set, only that service's requests are hit.
 ///
@@ -39,6 +69,19 @@ use crate::Service;
 ///         .with_dropped_downloads(1, 65536)
 ///         .with_service(Service::AliyunRds)
 /// );
+///
+/// let faults: Faults = serde_json::from_str(
+///     r#"{"corrupt_downloads": 1, "corrupt_offset": 1000, "hang": 1,
+///         "link_uses": 1, "link_ttl_secs": 60}"#,
+/// ).unwrap();
+/// assert_eq!(
+///     faults,
+///     Faults::new()
+///         .with_corrupted_downloads(1, 1000)
+///         .with_hang(1)
+///         .with_link_uses(1)
+///         .with_link_ttl(60)
+/// );
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -54,6 +97,19 @@ pub struct Faults {
     pub drop_after_bytes: u64,
     /// Whether downloads ignore `Range` (answer 200 with the whole file) until switched off.
     pub ignore_range: bool,
+    /// How many of the next downloads whose body covers
+    /// [`corrupt_offset`](Self::corrupt_offset) have that byte flipped.
+    pub corrupt_downloads: u32,
+    /// The file offset of the byte a corrupted download flips (XOR `0xFF`).
+    pub corrupt_offset: u64,
+    /// How many of the next API requests are accepted and never answered.
+    pub hang: u32,
+    /// While set, how many `GET`s and `HEAD`s each download link answers before it is
+    /// expired (`None`: any number, until its `Expires`).
+    pub link_uses: Option<u32>,
+    /// While set, the lifetime in seconds of the download links made (`None`: the service's,
+    /// an hour; five minutes for Huawei Cloud).
+    pub link_ttl_secs: Option<u64>,
     /// Only hit this service's requests (`None`: every service's).
     pub service: Option<Service>,
 }
@@ -89,6 +145,32 @@ impl Faults {
         self
     }
 
+    /// Flips the byte at file offset `offset` in the next `count` downloads whose body
+    /// covers it.
+    pub fn with_corrupted_downloads(mut self, count: u32, offset: u64) -> Self {
+        self.corrupt_downloads = count;
+        self.corrupt_offset = offset;
+        self
+    }
+
+    /// Accepts the next `count` API requests and never answers them.
+    pub fn with_hang(mut self, count: u32) -> Self {
+        self.hang = count;
+        self
+    }
+
+    /// Lets each download link answer `uses` `GET`s and `HEAD`s, then treats it as expired.
+    pub fn with_link_uses(mut self, uses: u32) -> Self {
+        self.link_uses = Some(uses);
+        self
+    }
+
+    /// Makes the download links made from now on expire `secs` seconds after they were made.
+    pub fn with_link_ttl(mut self, secs: u64) -> Self {
+        self.link_ttl_secs = Some(secs);
+        self
+    }
+
     /// Only hits `service`'s requests.
     pub fn with_service(mut self, service: Service) -> Self {
         self.service = Some(service);
@@ -101,6 +183,10 @@ impl Faults {
             && self.server_errors == 0
             && self.drop_downloads == 0
             && !self.ignore_range
+            && self.corrupt_downloads == 0
+            && self.hang == 0
+            && self.link_uses.is_none()
+            && self.link_ttl_secs.is_none()
     }
 
     fn applies_to(&self, service: Service) -> bool {
@@ -121,6 +207,13 @@ pub enum FaultKind {
     DroppedDownload,
     /// `Range` was ignored.
     IgnoredRange,
+    /// One byte of the body was flipped.
+    CorruptedDownload,
+    /// The API request was never answered (recorded when it arrived, with status 0).
+    Hung,
+    /// The download link had been used as many times as
+    /// [`Faults::link_uses`] allows: answered 403 as an expired link.
+    LinkUsedUp,
 }
 
 /// The live faults of a running [`Sandbox`](crate::Sandbox), shared with it: what is set here
@@ -188,6 +281,78 @@ impl FaultHandle {
         self.lock().ignore_range = ignore;
     }
 
+    /// Flips the byte at file offset `offset` in the next `count` downloads whose body covers
+    /// it (replacing that counter and offset).
+    pub fn corrupt_next_downloads(&self, count: u32, offset: u64) {
+        let mut faults = self.lock();
+        faults.corrupt_downloads = count;
+        faults.corrupt_offset = offset;
+    }
+
+    /// Accepts the next `count` API requests and never answers them (replacing that counter).
+    pub fn hang_next(&self, count: u32) {
+        self.lock().hang = count;
+    }
+
+    /// Lets each download link answer `uses` `GET`s and `HEAD`s before it is expired, or any
+    /// number (`None`).
+    pub fn limit_link_uses(&self, uses: Option<u32>) {
+        self.lock().link_uses = uses;
+    }
+
+    /// Makes the links made from now on expire `secs` seconds after they were made, or after
+    /// the service's lifetime (`None`).
+    pub fn limit_link_ttl(&self, secs: Option<u64>) {
+        self.lock().link_ttl_secs = secs;
+    }
+
+    /// Whether a hung request is armed (for any service).
+    pub(crate) fn hang_armed(&self) -> bool {
+        self.lock().hang > 0
+    }
+
+    /// Uses up one hung request for an API request of `service` (`None`: not known), if one
+    /// is armed for it.
+    pub(crate) fn take_hang(&self, service: Option<Service>) -> bool {
+        let mut faults = self.lock();
+        let applies = faults.service.is_none_or(|only| Some(only) == service);
+        if applies && faults.hang > 0 {
+            faults.hang -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// For one download of `service` whose body is bytes `start..end` of the file: the
+    /// offset to flip, using up one corrupted download, if one is armed and the offset is in
+    /// the body.
+    pub(crate) fn take_corruption(&self, service: Service, start: u64, end: u64) -> Option<u64> {
+        let mut faults = self.lock();
+        let offset = faults.corrupt_offset;
+        if faults.applies_to(service)
+            && faults.corrupt_downloads > 0
+            && (start..end).contains(&offset)
+        {
+            faults.corrupt_downloads -= 1;
+            Some(offset)
+        } else {
+            None
+        }
+    }
+
+    /// How many uses each link of `service` has, if that is limited.
+    pub(crate) fn link_uses(&self, service: Service) -> Option<u32> {
+        let faults = self.lock();
+        faults.link_uses.filter(|_| faults.applies_to(service))
+    }
+
+    /// The lifetime of a link of `service` made now, in seconds, if a fault sets it.
+    pub(crate) fn link_ttl(&self, service: Service) -> Option<u64> {
+        let faults = self.lock();
+        faults.link_ttl_secs.filter(|_| faults.applies_to(service))
+    }
+
     /// Uses up the fault for one authenticated API call of `service`, if one is armed.
     pub(crate) fn take_api_fault(&self, service: Service) -> Option<FaultKind> {
         let mut faults = self.lock();
@@ -223,5 +388,120 @@ impl FaultHandle {
             faults.drop_after_bytes
         });
         (drop_after, faults.ignore_range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_counts_for_is_empty() {
+        assert!(Faults::new().is_empty());
+        assert!(Faults::new().with_service(Service::AliyunRds).is_empty());
+        for faults in [
+            Faults::new().with_throttle(1),
+            Faults::new().with_corrupted_downloads(1, 0),
+            Faults::new().with_hang(1),
+            Faults::new().with_link_uses(0),
+            Faults::new().with_link_ttl(0),
+        ] {
+            assert!(!faults.is_empty(), "{faults:?}");
+        }
+        // An offset without a count corrupts nothing.
+        let mut offset_only = Faults::new();
+        offset_only.corrupt_offset = 5;
+        assert!(offset_only.is_empty());
+    }
+
+    #[test]
+    fn a_corruption_is_used_up_only_by_a_body_covering_its_offset() {
+        let handle = FaultHandle::new(Faults::new().with_corrupted_downloads(2, 100));
+        assert_eq!(handle.take_corruption(Service::AliyunRds, 0, 100), None);
+        assert_eq!(handle.take_corruption(Service::AliyunRds, 101, 200), None);
+        assert_eq!(handle.get().corrupt_downloads, 2);
+        assert_eq!(
+            handle.take_corruption(Service::AliyunRds, 100, 101),
+            Some(100)
+        );
+        assert_eq!(
+            handle.take_corruption(Service::HuaweiRds, 0, 1000),
+            Some(100)
+        );
+        assert_eq!(handle.take_corruption(Service::HuaweiRds, 0, 1000), None);
+        assert_eq!(handle.get().corrupt_downloads, 0);
+
+        handle.set(
+            Faults::new()
+                .with_corrupted_downloads(1, 0)
+                .with_service(Service::HuaweiRds),
+        );
+        assert_eq!(handle.take_corruption(Service::AliyunRds, 0, 10), None);
+        assert_eq!(handle.take_corruption(Service::HuaweiRds, 0, 10), Some(0));
+    }
+
+    #[test]
+    fn hangs_follow_the_service_filter() {
+        let handle = FaultHandle::new(Faults::new().with_hang(2));
+        assert!(handle.take_hang(None));
+        assert!(handle.take_hang(Some(Service::AliyunRds)));
+        assert!(!handle.take_hang(Some(Service::AliyunRds)));
+
+        handle.set(
+            Faults::new()
+                .with_hang(1)
+                .with_service(Service::HuaweiGaussdb),
+        );
+        assert!(!handle.take_hang(None), "an unknown service is not the one");
+        assert!(!handle.take_hang(Some(Service::HuaweiRds)));
+        assert!(handle.take_hang(Some(Service::HuaweiGaussdb)));
+        assert_eq!(handle.get().hang, 0);
+    }
+
+    #[test]
+    fn link_settings_stay_until_changed() {
+        let handle = FaultHandle::new(Faults::new());
+        handle.limit_link_uses(Some(3));
+        handle.limit_link_ttl(Some(60));
+        assert_eq!(handle.link_uses(Service::CapitalOnlineMysql), Some(3));
+        assert_eq!(handle.link_ttl(Service::HuaweiRds), Some(60));
+        assert_eq!(handle.link_uses(Service::CapitalOnlineMysql), Some(3));
+        handle.limit_link_uses(None);
+        assert_eq!(handle.link_uses(Service::AliyunRds), None);
+
+        handle.set(
+            Faults::new()
+                .with_link_ttl(5)
+                .with_service(Service::AliyunRds),
+        );
+        assert_eq!(handle.link_ttl(Service::AliyunRds), Some(5));
+        assert_eq!(handle.link_ttl(Service::HuaweiRds), None);
+    }
+
+    #[test]
+    fn the_json_has_the_field_names() {
+        let faults = Faults::new()
+            .with_corrupted_downloads(1, 7)
+            .with_hang(2)
+            .with_link_uses(3)
+            .with_link_ttl(4);
+        let json = serde_json::to_value(&faults).unwrap();
+        assert_eq!(json["corrupt_downloads"], 1);
+        assert_eq!(json["corrupt_offset"], 7);
+        assert_eq!(json["hang"], 2);
+        assert_eq!(json["link_uses"], 3);
+        assert_eq!(json["link_ttl_secs"], 4);
+        assert_eq!(serde_json::from_value::<Faults>(json).unwrap(), faults);
+        let unset = serde_json::to_value(Faults::new()).unwrap();
+        assert!(unset["link_uses"].is_null() && unset["link_ttl_secs"].is_null());
+        assert_eq!(
+            serde_json::to_value(FaultKind::CorruptedDownload).unwrap(),
+            "corrupted_download"
+        );
+        assert_eq!(serde_json::to_value(FaultKind::Hung).unwrap(), "hung");
+        assert_eq!(
+            serde_json::to_value(FaultKind::LinkUsedUp).unwrap(),
+            "link_used_up"
+        );
     }
 }

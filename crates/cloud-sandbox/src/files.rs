@@ -1,31 +1,148 @@
-//! Backup files (private): signed links, and serving them with `Range` support.
+//! Backup files (private): signed links, serving them with `Range` support, their checksums.
 //!
 //! A link looks like an object-storage link signed with query parameters:
 //! `http://127.0.0.1:PORT/files/<service>/<instance>/<backup id>/<file name>?...&Expires=<unix
-//! seconds>&Signature=<Base64>`, with `OSSAccessKeyId` for Alibaba Cloud and `AccessKeyId`
-//! for Huawei Cloud first. The sandbox checks `Expires` against its clock and the signature
-//! against the path and `Expires`, and ignores any other parameter. Errors are XML, as OSS and
-//! OBS send them.
+//! seconds>&Signature=<Base64>&SandboxLinkId=<n>`, with `OSSAccessKeyId` for Alibaba Cloud and
+//! `AccessKeyId` for Huawei Cloud first. The sandbox checks `Expires` against its clock and
+//! the signature against the path, `Expires` and `SandboxLinkId`, and ignores any other
+//! parameter. Errors are XML, as OSS and OBS send them.
+//!
+//! `SandboxLinkId`, last, is the sandbox's own (like the `security-token` OSS appends to
+//! links signed with temporary credentials): a serial number, one per link made, so that two
+//! links to the same file made in the same second differ, and the `link_uses` fault can count
+//! the uses of each. It is signed, so changing or removing it breaks the link. A link without
+//! it (none is made any more) is checked against the path and `Expires` only.
+//!
+//! Checksums (the CRC-64/XZ of Alibaba Cloud files, the MD5 of Huawei Cloud files) are
+//! computed from the generated content on the first request for a file, and kept.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hyper::Method;
 use hyper::header::HeaderMap;
-use time::Duration;
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::catalog::Backup;
 use crate::http::{self, Body, FileBody, Outcome, Reply};
 use crate::log::RequestKind;
 use crate::server::State;
-use crate::{FaultKind, Service, mix, timefmt};
+use crate::{FaultKind, Service, content, mix, timefmt};
 
 /// The access key id shown in Alibaba Cloud links (`OSSAccessKeyId`).
 const OSS_ACCESS_KEY_ID: &str = "SANDBOXOSSACCESSKEY";
 /// The access key id shown in Huawei Cloud links (`AccessKeyId`).
 const OBS_ACCESS_KEY_ID: &str = "SANDBOXOBSACCESSKEY";
+/// The query parameter of a link's serial number.
+const LINK_ID: &str = "SandboxLinkId";
+/// How many entries the checksum cache and the link use counts keep; beyond, they start
+/// afresh (a checksum is computed again, a link's uses are counted from zero).
+const CACHE_CAPACITY: usize = 100_000;
+/// The part size of the multipart-style `ETag` of a Huawei Cloud file too large to hash.
+const ETAG_PART: u64 = 64 << 20;
+
+/// A file's checksum, as its service sends it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checksum {
+    /// Alibaba Cloud: `x-oss-hash-crc64ecma`, `Checksum`.
+    Crc64(u64),
+    /// Huawei Cloud: the `ETag`.
+    Md5([u8; 16]),
+}
+
+/// A file's checksum, once computed: shared by the requests waiting for it.
+type ChecksumCell = Arc<OnceLock<Checksum>>;
+
+/// What the file server keeps between requests: checksums, link serial numbers and uses.
+#[derive(Debug, Default)]
+pub(crate) struct FileState {
+    /// The checksums computed (or being computed), by service and backup id.
+    checksums: Mutex<HashMap<(Service, String), ChecksumCell>>,
+    /// The uses of each link, by path, `Expires` and `Signature`, while `link_uses` is set.
+    link_uses: Mutex<HashMap<String, u32>>,
+    /// The serial number of the last link made.
+    link_serial: AtomicU64,
+}
+
+impl FileState {
+    /// Counts one more use of the link `key`, and returns how many there were.
+    fn use_link(&self, key: String) -> u32 {
+        let mut uses = self
+            .link_uses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if uses.len() >= CACHE_CAPACITY && !uses.contains_key(&key) {
+            uses.clear();
+        }
+        let count = uses.entry(key).or_insert(0);
+        *count = count.saturating_add(1);
+        *count
+    }
+
+    /// The cache cell of `backup`'s checksum.
+    fn checksum_cell(&self, backup: &Backup<'_>) -> ChecksumCell {
+        let mut checksums = self
+            .checksums
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let key = (backup.service(), backup.id.clone());
+        if checksums.len() >= CACHE_CAPACITY && !checksums.contains_key(&key) {
+            checksums.clear();
+        }
+        Arc::clone(checksums.entry(key).or_default())
+    }
+}
+
+/// The checksum `backup`'s service sends for its file (none for Capital Online, nor for a
+/// file larger than the checksum limit): computed on the first call, then kept.
+fn checksum(state: &State, backup: &Backup<'_>) -> Option<Checksum> {
+    let service = backup.service();
+    if service == Service::CapitalOnlineMysql || backup.size > state.checksum_limit {
+        return None;
+    }
+    let cell = state.files.checksum_cell(backup);
+    if let Some(checksum) = cell.get() {
+        return Some(*checksum);
+    }
+    let (seed, size) = (content::seed(&backup.id), backup.size);
+    let compute = || {
+        *cell.get_or_init(|| {
+            if service.is_huawei() {
+                Checksum::Md5(content::md5_seeded(seed, size))
+            } else {
+                Checksum::Crc64(content::crc64_seeded(seed, size))
+            }
+        })
+    };
+    Some(blocking(compute))
+}
+
+/// Runs `f`, which may take a while, without holding up the other tasks of the runtime's
+/// worker (when running on the sandbox's multi-threaded runtime).
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
+
+/// The CRC-64/XZ of `backup`'s file, in decimal, as `DescribeBackups` sends it as `Checksum`;
+/// empty for a file larger than the checksum limit.
+pub(crate) fn crc64_text(state: &State, backup: &Backup<'_>) -> String {
+    match checksum(state, backup) {
+        Some(Checksum::Crc64(crc)) => crc.to_string(),
+        _ => String::new(),
+    }
+}
 
 /// How long a link is valid: five minutes for Huawei Cloud, an hour for the others.
-pub(crate) fn link_lifetime(service: Service) -> Duration {
+fn link_lifetime(service: Service) -> Duration {
     if service.is_huawei() {
         Duration::minutes(5)
     } else {
@@ -44,10 +161,15 @@ fn path(backup: &Backup<'_>) -> String {
     )
 }
 
-/// The link signature of `path` valid until `expires`: 20 bytes in Base64, as OSS's
-/// HMAC-SHA1 signatures look (with `+`, `/` and `=` to encode in the URL).
-fn signature(path: &str, expires: i64) -> String {
-    let seed = mix::hash_parts(&["cloud-sandbox link", path, &expires.to_string()]);
+/// The link signature of `path` valid until `expires`, with serial number `link_id` (links
+/// without one are older): 20 bytes in Base64, as OSS's HMAC-SHA1 signatures look (with `+`,
+/// `/` and `=` to encode in the URL).
+fn signature(path: &str, expires: i64, link_id: Option<&str>) -> String {
+    let expires = expires.to_string();
+    let seed = match link_id {
+        None => mix::hash_parts(&["cloud-sandbox link", path, &expires]),
+        Some(id) => mix::hash_parts(&["cloud-sandbox link", path, &expires, id]),
+    };
     let mut bytes = Vec::with_capacity(24);
     for n in 0..3 {
         bytes.extend_from_slice(&mix::nth(seed, n).to_le_bytes());
@@ -56,24 +178,41 @@ fn signature(path: &str, expires: i64) -> String {
     STANDARD.encode(bytes)
 }
 
-/// A fresh signed link to `backup`'s file, valid for [`link_lifetime`] from now.
+/// A fresh signed link to `backup`'s file, valid for [`link_lifetime`] from now (or as long
+/// as the `link_ttl_secs` fault says).
 pub(crate) fn link(state: &State, backup: &Backup<'_>) -> String {
-    let expires_at = state.now() + link_lifetime(backup.service());
-    link_until(state, backup, expires_at.unix_timestamp())
+    link_expiring(state, backup).0
 }
 
-/// The link to `backup`'s file valid until `expires` (Unix seconds).
-fn link_until(state: &State, backup: &Backup<'_>, expires: i64) -> String {
+/// A fresh signed link to `backup`'s file, and when it expires.
+pub(crate) fn link_expiring(state: &State, backup: &Backup<'_>) -> (String, OffsetDateTime) {
+    let service = backup.service();
+    let lifetime = match state.faults.link_ttl(service) {
+        Some(secs) => Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)),
+        None => link_lifetime(service),
+    };
+    // A lifetime past year 9999 ends a day before (a valid time in every zone).
+    let latest = PrimitiveDateTime::MAX
+        .assume_utc()
+        .saturating_sub(Duration::days(1));
+    let expires_at = state.now().saturating_add(lifetime).min(latest);
+    let link_id = state.files.link_serial.fetch_add(1, Ordering::Relaxed) + 1;
+    let link = link_until(state, backup, expires_at.unix_timestamp(), link_id);
+    (link, expires_at)
+}
+
+/// The link number `link_id` to `backup`'s file valid until `expires` (Unix seconds).
+fn link_until(state: &State, backup: &Backup<'_>, expires: i64, link_id: u64) -> String {
     let path = path(backup);
-    let signature = http::encode(&signature(&path, expires));
+    let link_id = link_id.to_string();
+    let signature = http::encode(&signature(&path, expires, Some(&link_id)));
+    let signed = format!("Expires={expires}&Signature={signature}&{LINK_ID}={link_id}");
     let query = match backup.service() {
-        Service::AliyunRds => {
-            format!("OSSAccessKeyId={OSS_ACCESS_KEY_ID}&Expires={expires}&Signature={signature}")
-        }
+        Service::AliyunRds => format!("OSSAccessKeyId={OSS_ACCESS_KEY_ID}&{signed}"),
         Service::HuaweiRds | Service::HuaweiGaussdb => {
-            format!("AccessKeyId={OBS_ACCESS_KEY_ID}&Expires={expires}&Signature={signature}")
+            format!("AccessKeyId={OBS_ACCESS_KEY_ID}&{signed}")
         }
-        Service::CapitalOnlineMysql => format!("Expires={expires}&Signature={signature}"),
+        Service::CapitalOnlineMysql => signed,
     };
     format!("{}{path}?{query}", state.endpoint)
 }
@@ -131,10 +270,22 @@ fn parse_range(header: &str, size: u64) -> Range {
     }
 }
 
-/// The entity tag of a backup's file: 32 upper-case hex digits, like an OSS MD5 `ETag`.
-fn etag(backup: &Backup<'_>) -> String {
+/// The entity tag of a backup's file: for Huawei Cloud the MD5 of the file in lower-case hex
+/// (as OBS sends for an object uploaded in one part), or, when that is not computed, 32 hex
+/// digits and the number of 64 MiB parts (as for an object uploaded in parts); for the others
+/// 32 upper-case hex digits, like an OSS `ETag`.
+fn etag(backup: &Backup<'_>, checksum: Option<Checksum>) -> String {
+    if let Some(Checksum::Md5(md5)) = checksum {
+        return format!("\"{}\"", content::hex(&md5));
+    }
     let seed = mix::hash_parts(&["cloud-sandbox etag", &backup.id, &backup.size.to_string()]);
-    format!("\"{:016X}{:016X}\"", mix::nth(seed, 0), mix::nth(seed, 1))
+    let (high, low) = (mix::nth(seed, 0), mix::nth(seed, 1));
+    if backup.service().is_huawei() {
+        let parts = backup.size.div_ceil(ETAG_PART);
+        format!("\"{high:016x}{low:016x}-{parts}\"")
+    } else {
+        format!("\"{high:016X}{low:016X}\"")
+    }
 }
 
 /// An object-storage style XML error.
@@ -250,7 +401,8 @@ pub(crate) fn handle(
             "Request has expired.",
         );
     }
-    if given != signature(&self::path(&backup), expires) {
+    let link_path = self::path(&backup);
+    if given != signature(&link_path, expires, http::pair(query, LINK_ID)) {
         return xml_error(
             state,
             Some(service),
@@ -259,15 +411,32 @@ pub(crate) fn handle(
             "The request signature we calculated does not match the signature you provided.",
         );
     }
+    if let Some(allowed) = state.faults.link_uses(service) {
+        let used = state
+            .files
+            .use_link(format!("{link_path}\u{1f}{expires}\u{1f}{given}"));
+        if used > allowed {
+            let mut reply = xml_error(
+                state,
+                Some(service),
+                403,
+                "AccessDenied",
+                "Request has expired.",
+            );
+            reply.outcome.fault = Some(FaultKind::LinkUsedUp);
+            return reply;
+        }
+    }
 
     let size = backup.size;
-    let etag = etag(&backup);
+    let checksum = checksum(state, &backup);
+    let etag = etag(&backup, checksum);
     let (cut_after, ignore_range) = if *method == Method::GET {
         state.faults.take_download_fault(service)
     } else {
         (None, state.faults.ignores_range(service))
     };
-    let mut fault = cut_after.map(|_| FaultKind::DroppedDownload);
+    let mut ignored_range = false;
     let mut range = match http::header(headers, "range") {
         Some(header) => parse_range(header, size),
         None => Range::Whole,
@@ -278,7 +447,7 @@ pub(crate) fn handle(
             range = Range::Whole;
         } else if ignore_range {
             range = Range::Whole;
-            fault = fault.or(Some(FaultKind::IgnoredRange));
+            ignored_range = true;
         }
     }
 
@@ -315,10 +484,30 @@ pub(crate) fn handle(
         }
     };
     let length = (end - start).to_string();
-    let body = if *method == Method::HEAD {
-        Body::empty()
+    let (body, corrupt_at) = if *method == Method::HEAD {
+        (Body::empty(), None)
     } else {
-        Body::File(FileBody::new(&backup.id, start, end, cut_after))
+        // The bytes actually sent: a dropped download stops early.
+        let sent_end = cut_after.map_or(end, |cut| end.min(start.saturating_add(cut)));
+        let corrupt_at = state.faults.take_corruption(service, start, sent_end);
+        let body = FileBody::new(&backup.id, start, end)
+            .with_cut_after(cut_after)
+            .with_corrupt_at(corrupt_at);
+        (Body::File(body), corrupt_at)
+    };
+    // One fault in the log: the one that matters most to the client (a cut body, a flipped
+    // byte, a dropped download too short to be cut, an ignored range).
+    let cut = cut_after.is_some_and(|cut| cut < end - start);
+    let fault = if cut {
+        Some(FaultKind::DroppedDownload)
+    } else if corrupt_at.is_some() {
+        Some(FaultKind::CorruptedDownload)
+    } else if cut_after.is_some() {
+        Some(FaultKind::DroppedDownload)
+    } else if ignored_range {
+        Some(FaultKind::IgnoredRange)
+    } else {
+        None
     };
     let mut response = http::response(
         status,
@@ -334,6 +523,9 @@ pub(crate) fn handle(
     }
     if let Some(content_range) = content_range {
         http::set_header(response_headers, "content-range", &content_range);
+    }
+    if let Some(Checksum::Crc64(crc)) = checksum {
+        http::set_header(response_headers, "x-oss-hash-crc64ecma", &crc.to_string());
     }
     Reply {
         response,
@@ -379,10 +571,28 @@ mod tests {
 
     #[test]
     fn signatures_are_base64_of_20_bytes() {
-        let sig = signature("/files/x", 1);
+        let sig = signature("/files/x", 1, None);
         assert_eq!(sig.len(), 28);
         assert!(sig.ends_with('='));
-        assert_ne!(sig, signature("/files/x", 2));
-        assert_ne!(sig, signature("/files/y", 1));
+        assert_ne!(sig, signature("/files/x", 2, None));
+        assert_ne!(sig, signature("/files/y", 1, None));
+        // The serial number is signed.
+        let numbered = signature("/files/x", 1, Some("1"));
+        assert_eq!(numbered.len(), 28);
+        assert_ne!(numbered, sig);
+        assert_ne!(numbered, signature("/files/x", 1, Some("2")));
+    }
+
+    #[test]
+    fn link_uses_are_counted_and_bounded() {
+        let files = FileState::default();
+        assert_eq!(files.use_link("a".to_owned()), 1);
+        assert_eq!(files.use_link("a".to_owned()), 2);
+        assert_eq!(files.use_link("b".to_owned()), 1);
+        for n in 0..CACHE_CAPACITY {
+            files.use_link(n.to_string());
+        }
+        let kept = files.link_uses.lock().unwrap().len();
+        assert!(kept <= CACHE_CAPACITY, "{kept}");
     }
 }

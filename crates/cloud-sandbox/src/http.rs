@@ -76,27 +76,42 @@ impl Body {
 }
 
 /// Bytes `pos..end` of the content stream `seed`, cut (the connection closed) after
-/// `cut_after` bytes when a fault says so.
+/// `cut_after` bytes, and with the byte at offset `corrupt_at` flipped, when faults say so.
 #[derive(Debug)]
 pub(crate) struct FileBody {
     seed: u64,
     pos: u64,
     end: u64,
     cut_after: Option<u64>,
+    corrupt_at: Option<u64>,
     sent: u64,
     cut_delay: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl FileBody {
-    pub(crate) fn new(backup_id: &str, start: u64, end: u64, cut_after: Option<u64>) -> Self {
+    /// Bytes `start..end` of `backup_id`'s file.
+    pub(crate) fn new(backup_id: &str, start: u64, end: u64) -> Self {
         Self {
             seed: content::seed(backup_id),
             pos: start,
             end,
-            cut_after,
+            cut_after: None,
+            corrupt_at: None,
             sent: 0,
             cut_delay: None,
         }
+    }
+
+    /// Cuts the body (closes the connection) after `bytes` bytes.
+    pub(crate) fn with_cut_after(mut self, bytes: Option<u64>) -> Self {
+        self.cut_after = bytes;
+        self
+    }
+
+    /// Flips (XOR `0xFF`) the byte at file offset `offset`, if the body covers it.
+    pub(crate) fn with_corrupt_at(mut self, offset: Option<u64>) -> Self {
+        self.corrupt_at = offset;
+        self
     }
 }
 
@@ -134,6 +149,14 @@ impl hyper::body::Body for Body {
                 }
                 let mut buf = vec![0; usize::try_from(n).unwrap_or(0)];
                 content::fill_seeded(file.seed, file.pos, &mut buf);
+                if let Some(at) = file.corrupt_at
+                    && (file.pos..file.pos + n).contains(&at)
+                    && let Some(byte) = usize::try_from(at - file.pos)
+                        .ok()
+                        .and_then(|i| buf.get_mut(i))
+                {
+                    *byte ^= 0xFF;
+                }
                 file.pos += n;
                 file.sent += n;
                 Poll::Ready(Some(Ok(Frame::data(Bytes::from(buf)))))

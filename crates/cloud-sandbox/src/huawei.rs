@@ -59,8 +59,8 @@ fn instance_not_found() -> ApiError {
     ApiError::new(404, "DBS.200002", "The DB instance does not exist.")
 }
 
-/// Answers a `/v3/...` request.
-pub(crate) fn handle(state: &State, req: &Received) -> Reply {
+/// The operation `req` asks for and the project id of its path, if it is one simulated.
+fn operation(req: &Received) -> Option<(Operation, String)> {
     let segments: Vec<String> = req
         .path
         .trim_start_matches('/')
@@ -68,17 +68,26 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
         .map(http::decode)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let found = match (req.method == Method::GET, segments.as_slice()) {
-        (true, ["v3", project_id, "backups"]) => Some((Operation::ListBackups, *project_id)),
-        (true, ["v3", project_id, "backup-files"]) => {
-            Some((Operation::ListBackupFiles, *project_id))
-        }
-        (true, ["v3", project_id, "instances", instance_id, "backups"]) => Some((
+    let (operation, project_id) = match (req.method == Method::GET, segments.as_slice()) {
+        (true, ["v3", project_id, "backups"]) => (Operation::ListBackups, *project_id),
+        (true, ["v3", project_id, "backup-files"]) => (Operation::ListBackupFiles, *project_id),
+        (true, ["v3", project_id, "instances", instance_id, "backups"]) => (
             Operation::ShowInstanceBackups((*instance_id).to_owned()),
             *project_id,
-        )),
-        _ => None,
+        ),
+        _ => return None,
     };
+    Some((operation, project_id.to_owned()))
+}
+
+/// The service and operation of `req`, from its method and path (before any check).
+pub(crate) fn identify(req: &Received) -> Option<(Service, &'static str)> {
+    operation(req).map(|(operation, _)| (operation.service(), operation.name()))
+}
+
+/// Answers a `/v3/...` request.
+pub(crate) fn handle(state: &State, req: &Received) -> Reply {
+    let found = operation(req);
 
     let mut fault = None;
     let (result, service, operation) = match &found {
@@ -365,12 +374,12 @@ fn list_backup_files(state: &State, req: &Received) -> ApiResult<Value> {
     let Some(backup) = state.catalog.find(Service::HuaweiRds, backup_id) else {
         return Err(parameter_error());
     };
-    let expires = state.now() + files::link_lifetime(Service::HuaweiRds);
+    let (link, expires) = files::link_expiring(state, &backup);
     Ok(json!({
         "files": [{
             "name": backup.file_name,
             "size": backup.size_kb(),
-            "download_link": files::link(state, &backup),
+            "download_link": link,
             "link_expired_time": timefmt::cst_huawei(expires),
         }],
         "bucket": "rdsbucket.sandbox.1",

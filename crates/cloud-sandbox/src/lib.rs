@@ -19,8 +19,12 @@
 //! * **Backup files** download from links that look like signed object-storage links,
 //!   with `Range` (206, 416), `Content-Length` and `Accept-Ranges`; their bytes are generated
 //!   from the backup id and the offset ([`content`]), so a file of gigabytes costs nothing.
-//! * **Faults** on demand ([`Faults`]): throttling, 5xx errors, downloads cut mid-body,
-//!   `Range` ignored, from [`SandboxConfig::with_faults`], [`Sandbox::faults`] or
+//!   They carry the checksums the object stores send: `x-oss-hash-crc64ecma` for Alibaba
+//!   Cloud ([`file_crc64`], also `DescribeBackups`' `Checksum`), an MD5 `ETag` for Huawei
+//!   Cloud ([`file_md5_hex`]).
+//! * **Faults** on demand ([`Faults`]): throttling, 5xx errors, requests never answered,
+//!   downloads cut mid-body or with a byte flipped, `Range` ignored, links that expire after
+//!   a number of uses or seconds, from [`SandboxConfig::with_faults`], [`Sandbox::faults`] or
 //!   `POST /_sandbox/faults`.
 //! * **A request log** ([`Sandbox::requests`]) for tests that count calls.
 //!
@@ -69,16 +73,19 @@
 //!
 //! * [`Sandbox`] (`src/server.rs`): start, endpoint, request log, shutdown; the server runs on
 //!   its own thread and Tokio runtime. [`serve`] and [`serve_until`] for command lines.
-//! * [`SandboxConfig`] (`src/config.rs`): port, clock, faults, backup counts, file sizes.
+//! * [`SandboxConfig`] (`src/config.rs`): port, clock, faults, backup counts, file sizes,
+//!   the checksum limit ([`DEFAULT_CHECKSUM_LIMIT`]).
 //! * [`Faults`], [`FaultHandle`], [`FaultKind`] (`src/faults.rs`): fault injection.
 //! * [`demo_credentials`], [`demo_instances`] and the `*_ACCESS_KEY_ID`, `*_SECRET`,
 //!   `*_INSTANCE_ID` constants (`src/demo.rs`): the built-in demo account of each provider.
 //! * [`RequestRecord`] (`src/log.rs`): the request log.
-//! * [`content`], [`fill_content`] (`src/content.rs`): the bytes of every backup file.
+//! * [`content`], [`fill_content`], [`file_crc64`], [`file_md5_hex`] (`src/content.rs`): the
+//!   bytes of every backup file, and their checksums.
 //! * [`Service`] (`src/service.rs`): the four services, named like their client crates.
 //! * Private: `catalog` (the backups, generated from their index), `aliyun`,
 //!   `capitalonline`, `huawei` (each provider's checks, errors and responses), `files`
-//!   (signed links, `Range`), `control` (`/_sandbox/...`), `auth` (time window, nonces).
+//!   (signed links, `Range`, the checksum cache, link uses), `control` (`/_sandbox/...`),
+//!   `auth` (time window, nonces).
 //!
 //! The integration tests (`tests/it/`) drive the sandbox with the workspace's real clients.
 //! The README lists every error code the sandbox answers, and where each comes from.
@@ -102,8 +109,8 @@ mod server;
 mod service;
 mod timefmt;
 
-pub use config::{MAX_BACKUPS_PER_INSTANCE, SandboxConfig};
-pub use content::{content, fill_content};
+pub use config::{DEFAULT_CHECKSUM_LIMIT, MAX_BACKUPS_PER_INSTANCE, SandboxConfig};
+pub use content::{content, file_crc64, file_md5_hex, fill_content};
 pub use demo::{
     ALIYUN_ACCESS_KEY_ID, ALIYUN_INSTANCE_ID, ALIYUN_SECRET, CAPITALONLINE_ACCESS_KEY_ID,
     CAPITALONLINE_INSTANCE_ID, CAPITALONLINE_SECRET, DemoCredentials, DemoInstance,

@@ -23,11 +23,12 @@ use tokio::sync::oneshot;
 use crate::auth::NonceCache;
 use crate::catalog::Catalog;
 use crate::config::Clock;
+use crate::files::FileState;
 use crate::http::{self, Body, Outcome, Reply};
 use crate::log::{RequestKind, RequestLog};
 use crate::{
-    DemoInstance, FaultHandle, RequestRecord, SandboxConfig, Service, aliyun, capitalonline,
-    control, demo_credentials, files, huawei, mix,
+    DemoInstance, FaultHandle, FaultKind, RequestRecord, SandboxConfig, Service, aliyun,
+    capitalonline, control, demo_credentials, files, huawei, mix,
 };
 
 /// The largest request body the sandbox reads (the APIs send none or small forms).
@@ -41,6 +42,10 @@ pub(crate) struct State {
     pub(crate) faults: FaultHandle,
     pub(crate) log: RequestLog,
     pub(crate) nonces: NonceCache,
+    /// Checksums, link serial numbers and link uses.
+    pub(crate) files: FileState,
+    /// The largest file whose checksums are computed.
+    pub(crate) checksum_limit: u64,
     counter: AtomicU64,
     seed: u64,
 }
@@ -170,6 +175,8 @@ impl Sandbox {
             faults: FaultHandle::new(config.faults),
             log: RequestLog::default(),
             nonces: NonceCache::default(),
+            files: FileState::default(),
+            checksum_limit: config.checksum_limit,
             counter: AtomicU64::new(0),
             seed: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -244,7 +251,8 @@ impl Sandbox {
 
     /// The requests answered so far, oldest first (the last
     /// [`REQUEST_LOG_CAPACITY`](crate::REQUEST_LOG_CAPACITY)), without those to the control
-    /// endpoint. A request is recorded when its response head is ready.
+    /// endpoint. A request is recorded when its response head is ready; a request hung by the
+    /// [`hang`](crate::Faults::hang) fault when it arrives, with status 0.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.state.log.snapshot()
     }
@@ -291,8 +299,9 @@ impl Sandbox {
         banner(&self.state)
     }
 
-    /// Stops the sandbox: no new connection is accepted, open ones are closed, and the port is
-    /// free when this returns. Dropping the sandbox does the same without waiting.
+    /// Stops the sandbox: no new connection is accepted, open ones are closed (requests hung by
+    /// the [`hang`](crate::Faults::hang) fault included), and the port is free when this
+    /// returns. Dropping the sandbox does the same without waiting.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -326,7 +335,8 @@ pub struct BackupFile {
     /// The file's length in bytes.
     pub size: u64,
     /// A signed download link to the file, valid as long as the service's links are (an hour;
-    /// five minutes for Huawei Cloud).
+    /// five minutes for Huawei Cloud), or as the [`link_ttl_secs`](crate::Faults::link_ttl_secs)
+    /// fault says.
     pub download_url: String,
 }
 
@@ -430,6 +440,25 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
                 headers: parts.headers,
                 body,
             };
+            let hang = state.faults.hang_armed().then(|| identify(&api, &received));
+            if let Some((service, operation)) = hang
+                && state.faults.take_hang(service)
+            {
+                // Logged now: it will never have a response.
+                state.log.push(RequestRecord {
+                    method: parts.method.to_string(),
+                    path,
+                    kind: RequestKind::Api,
+                    service,
+                    operation,
+                    status: 0,
+                    error_code: None,
+                    fault: Some(FaultKind::Hung),
+                });
+                // Never answered: the connection stays open until the client gives up or the
+                // runtime stops (which drops this future).
+                return std::future::pending().await;
+            }
             match api {
                 Api::CapitalOnline => capitalonline::handle(state, &received),
                 Api::Aliyun => aliyun::handle(state, &received),
@@ -456,6 +485,21 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
         fault,
     });
     response
+}
+
+/// The service and operation of an API request, as far as they can be told before any check.
+fn identify(api: &Api, received: &Received) -> (Option<Service>, Option<String>) {
+    match api {
+        Api::CapitalOnline => (
+            Some(Service::CapitalOnlineMysql),
+            received.query_param("Action").map(str::to_owned),
+        ),
+        Api::Aliyun => (Some(Service::AliyunRds), aliyun::action(received)),
+        Api::Huawei => match huawei::identify(received) {
+            Some((service, operation)) => (Some(service), Some(operation.to_owned())),
+            None => (None, None),
+        },
+    }
 }
 
 /// The whole request body, or `None` when it is larger than [`MAX_REQUEST_BODY`].

@@ -1,5 +1,7 @@
 //! Fault injection: throttling and 5xx through the clients' retries, cut downloads, ignored
-//! ranges.
+//! ranges, corrupted downloads, hung requests.
+
+use std::time::Duration;
 
 use aliyun_rds::{DescribeBackupsRequest, SignatureVersion};
 use cloud_sandbox::{
@@ -256,4 +258,321 @@ async fn ignoring_range_answers_the_whole_file() {
     assert_eq!(response.status(), 206);
     let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();
     assert_eq!(faults, [Some(FaultKind::IgnoredRange), None]);
+}
+
+#[tokio::test]
+async fn a_corrupted_download_flips_one_byte() {
+    let sandbox = support::sandbox();
+    let file = sandbox
+        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .unwrap();
+    let true_file = cloud_sandbox::content(&file.backup_id, 0, file.size as usize);
+    let crc = cloud_sandbox::file_crc64(&file.backup_id, file.size).to_string();
+    sandbox.faults().corrupt_next_downloads(2, 1000);
+
+    // A range without the offset passes untouched and uses nothing up.
+    let response = http()
+        .get(&file.download_url)
+        .header("range", "bytes=2000-2999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 206);
+    assert_eq!(&response.bytes().await.unwrap()[..], &true_file[2000..3000]);
+    assert_eq!(sandbox.faults().get().corrupt_downloads, 2);
+
+    // A range with it: that byte flipped, at its place in the range.
+    let response = http()
+        .get(&file.download_url)
+        .header("range", "bytes=900-1099")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 206);
+    let body = response.bytes().await.unwrap();
+    let mut expected = true_file[900..1100].to_vec();
+    expected[100] ^= 0xFF;
+    assert_eq!(&body[..], &expected[..]);
+
+    // The whole file: same length, same headers (they describe the true file), one byte off.
+    let response = http().get(&file.download_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.content_length(), Some(file.size));
+    assert_eq!(
+        response.headers()["x-oss-hash-crc64ecma"].to_str().unwrap(),
+        crc
+    );
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body.len(), true_file.len());
+    let differing: Vec<usize> = (0..body.len())
+        .filter(|&i| body[i] != true_file[i])
+        .collect();
+    assert_eq!(differing, [1000]);
+    assert_eq!(body[1000], true_file[1000] ^ 0xFF);
+    let mut digest = crc64fast::Digest::new();
+    digest.write(&body);
+    assert_ne!(
+        digest.sum64().to_string(),
+        crc,
+        "a checksum check catches it"
+    );
+
+    // Used up: the next download is whole and true.
+    assert_eq!(sandbox.faults().get().corrupt_downloads, 0);
+    assert!(sandbox.faults().get().is_empty());
+    assert_eq!(support::download(&file.download_url).await, true_file);
+    let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();
+    assert_eq!(
+        faults,
+        [
+            None,
+            Some(FaultKind::CorruptedDownload),
+            Some(FaultKind::CorruptedDownload),
+            None
+        ]
+    );
+}
+
+#[tokio::test]
+async fn corruption_follows_the_service_and_skips_heads() {
+    let sandbox = Sandbox::start(
+        SandboxConfig::default().with_faults(
+            Faults::new()
+                .with_corrupted_downloads(1, 0)
+                .with_service(Service::HuaweiRds),
+        ),
+    )
+    .unwrap();
+    let aliyun = sandbox
+        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .unwrap();
+    assert_eq!(
+        support::download(&aliyun.download_url).await,
+        cloud_sandbox::content(&aliyun.backup_id, 0, aliyun.size as usize)
+    );
+    let rds = sandbox
+        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .unwrap();
+    assert_eq!(
+        http()
+            .head(&rds.download_url)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(sandbox.faults().get().corrupt_downloads, 1);
+    let body = support::download(&rds.download_url).await;
+    assert_eq!(
+        body[0],
+        cloud_sandbox::content(&rds.backup_id, 0, 1)[0] ^ 0xFF
+    );
+    assert_eq!(
+        body[1..],
+        cloud_sandbox::content(&rds.backup_id, 1, body.len() - 1)[..]
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_download_cut_before_the_offset_keeps_the_corruption() {
+    let sandbox = support::sandbox();
+    let file = sandbox
+        .backup(Service::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
+        .unwrap();
+    sandbox.faults().drop_next_downloads(1, 1000);
+    sandbox.faults().corrupt_next_downloads(1, 5000);
+    let response = http().get(&file.download_url).send().await.unwrap();
+    assert!(response.bytes().await.is_err(), "cut");
+    assert_eq!(
+        sandbox.faults().get().corrupt_downloads,
+        1,
+        "the byte was not sent"
+    );
+    // The resumed download carries it.
+    let response = http()
+        .get(&file.download_url)
+        .header("range", "bytes=1000-")
+        .send()
+        .await
+        .unwrap();
+    let body = response.bytes().await.unwrap();
+    assert_eq!(
+        body[4000],
+        cloud_sandbox::content(&file.backup_id, 5000, 1)[0] ^ 0xFF
+    );
+    let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();
+    assert_eq!(
+        faults,
+        [
+            Some(FaultKind::DroppedDownload),
+            Some(FaultKind::CorruptedDownload)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_hung_request_is_never_answered() {
+    let sandbox = support::sandbox();
+    sandbox.faults().hang_next(1);
+    // Counted before authentication: even a wrong key hangs.
+    let wrong = cloud_signer::Credentials::new(cloud_sandbox::ALIYUN_ACCESS_KEY_ID, "wrong");
+    let request = support::aliyun_v3(
+        &sandbox,
+        &[("DBInstanceId", ALIYUN_INSTANCE_ID)],
+        &wrong,
+        support::now(),
+        "hang-1",
+    );
+    let error = request
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    let hung = sandbox.requests();
+    assert_eq!(hung.len(), 1);
+    assert_eq!(hung[0].status, 0);
+    assert_eq!(hung[0].fault, Some(FaultKind::Hung));
+    assert_eq!(hung[0].kind, RequestKind::Api);
+    assert_eq!(hung[0].service, Some(Service::AliyunRds));
+    assert_eq!(hung[0].operation.as_deref(), Some("DescribeBackups"));
+    assert_eq!(hung[0].error_code, None);
+    assert_eq!(sandbox.faults().get().hang, 0);
+
+    // The next request is answered (here: refused, the key is wrong).
+    let request = support::aliyun_v3(
+        &sandbox,
+        &[("DBInstanceId", ALIYUN_INSTANCE_ID)],
+        &wrong,
+        support::now(),
+        "hang-2",
+    );
+    let (status, _, body) = support::send_json(request).await;
+    assert_eq!(
+        (status, body["Code"].as_str()),
+        (400, Some("SignatureDoesNotMatch"))
+    );
+}
+
+#[tokio::test]
+async fn hangs_follow_the_service() {
+    let sandbox = support::sandbox();
+    sandbox.faults().set(
+        Faults::new()
+            .with_hang(1)
+            .with_service(Service::HuaweiGaussdb),
+    );
+    let credentials = credentials(Service::HuaweiRds);
+    let rds = support::huawei_get(
+        &sandbox,
+        "backups",
+        &[("instance_id", HUAWEI_RDS_INSTANCE_ID)],
+        &credentials,
+        support::now(),
+    );
+    assert_eq!(support::send_json(rds).await.0, 200);
+    let path = format!(
+        "instances/{}/backups",
+        cloud_sandbox::HUAWEI_GAUSSDB_INSTANCE_ID
+    );
+    let gaussdb = support::huawei_get(&sandbox, &path, &[], &credentials, support::now());
+    let error = gaussdb
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    let records: Vec<_> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| (r.service, r.operation, r.status, r.fault))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            (
+                Some(Service::HuaweiRds),
+                Some("ListBackups".to_owned()),
+                200,
+                None
+            ),
+            (
+                Some(Service::HuaweiGaussdb),
+                Some("ShowInstanceBackups".to_owned()),
+                0,
+                Some(FaultKind::Hung)
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn shutdown_completes_with_hung_requests() {
+    let sandbox =
+        Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_hang(2))).unwrap();
+    let url = support::capitalonline_url(
+        &sandbox,
+        &[
+            ("Action", "DescribeBackups"),
+            ("InstanceUuid", CAPITALONLINE_INSTANCE_ID),
+        ],
+        &credentials(Service::CapitalOnlineMysql),
+        support::now(),
+        "hang-shutdown-1",
+    );
+    // One the client gave up on, one still waiting when the sandbox stops.
+    let error = http()
+        .get(&url)
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    let waiting = tokio::spawn(http().get(url).send());
+    while sandbox.requests().len() < 2 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let port = sandbox.port();
+    tokio::time::timeout(Duration::from_secs(10), sandbox.shutdown())
+        .await
+        .expect("shutdown completes despite the hung requests");
+    let answer = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the waiting client is let go")
+        .unwrap();
+    assert!(answer.is_err(), "no response, the connection closed");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn dropping_a_sandbox_with_a_hung_request_returns() {
+    use std::io::{Read, Write};
+
+    let sandbox =
+        Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_hang(1))).unwrap();
+    let mut stream = std::net::TcpStream::connect(sandbox.local_addr()).unwrap();
+    stream
+        .write_all(b"GET /mysql/?Action=DescribeBackups HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+        .unwrap();
+    while sandbox.requests().is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(sandbox);
+    // The server closes the connection without an answer.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    if let Err(error) = stream.read_to_end(&mut answer) {
+        // A reset is a close too; a timeout is not.
+        assert!(
+            !matches!(
+                error.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "{error}"
+        );
+    }
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
 }

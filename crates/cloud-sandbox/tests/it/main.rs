@@ -5,8 +5,10 @@
 
 mod aliyun;
 mod capitalonline;
+mod checksums;
 mod faults;
 mod files;
 mod huawei;
+mod links;
 mod sandbox;
 mod support;
