@@ -236,7 +236,17 @@ impl Transport {
             }
             attempt_span.record("delay_ms", delay.as_millis());
             attempt_span.in_scope(|| {
-                tracing::info!(error = %error, delay_ms = delay.as_millis(), "retrying");
+                // Its own target, so that a command line can show retries alone
+                // (`cloud_http::retry=info`).
+                tracing::info!(
+                    target: "cloud_http::retry",
+                    service = self.service,
+                    operation,
+                    attempt,
+                    error = %error,
+                    delay_ms = delay.as_millis(),
+                    "retrying"
+                );
             });
             tokio::time::sleep(delay).await;
         }

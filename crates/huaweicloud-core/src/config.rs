@@ -206,8 +206,8 @@ impl Config {
         match &self.region {
             Some(region) => service.endpoint_or_error(region),
             None => Err(Error::config(format!(
-                "no region or endpoint for Huawei Cloud {}: call Config::with_region (e.g. \
-                 cn-north-4) or Config::with_endpoint, or set {REGION_ENV}",
+                "no region or endpoint for Huawei Cloud {}: set a region (e.g. cn-north-4) or \
+                 an endpoint in the configuration, or set {REGION_ENV}",
                 service.name()
             ))),
         }
@@ -219,7 +219,7 @@ impl Config {
         self.project_id().ok_or_else(|| {
             Error::config(format!(
                 "no Huawei Cloud project id: it is part of every request path \
-                 (/v3/{{project_id}}/...); call Config::with_project_id, set {PROJECT_ID_ENV}, \
+                 (/v3/{{project_id}}/...); set it in the configuration, set {PROJECT_ID_ENV}, \
                  or add project_id to the [basic] section of ~/.huaweicloud/credentials"
             ))
         })

@@ -223,7 +223,7 @@ impl Service {
             Some(endpoint) => Endpoint::parse(endpoint),
             None => Err(Error::config(format!(
                 "unknown region {region:?} for Huawei Cloud {}: the official SDK's region file \
-                 lists {}; set the endpoint explicitly with Config::with_endpoint (for example \
+                 lists {}; set the endpoint explicitly instead of the region (for example \
                  {})",
                 self.name,
                 self.regions().collect::<Vec<_>>().join(", "),
@@ -380,7 +380,8 @@ mod tests {
         assert_eq!(error.kind(), cloud_http::ErrorKind::Config);
         let text = error.to_string();
         assert!(text.contains("xx-moon-1"), "{text}");
-        assert!(text.contains("with_endpoint"), "{text}");
+        assert!(text.contains("set the endpoint explicitly"), "{text}");
+        assert!(!text.contains("::"), "no Rust API in a message: {text}");
         assert!(text.contains("cn-north-4"), "{text}");
     }
 

@@ -176,10 +176,12 @@ pub struct Check {
 }
 
 impl Check {
-    pub(crate) fn new(check: &str, value: String, sources: Vec<String>) -> Self {
+    /// A check named `check` (`size`, `crc64`, `md5`, `sha256`) that found `value`, equal to
+    /// what `sources` said.
+    pub fn new(check: impl Into<String>, value: impl Into<String>, sources: Vec<String>) -> Self {
         Self {
-            check: check.to_owned(),
-            value,
+            check: check.into(),
+            value: value.into(),
             sources,
         }
     }
@@ -423,8 +425,8 @@ mod tests {
         assert!(ExpectedChecksum::sha256_hex("ab", "x").is_err());
         assert!(ExpectedChecksum::crc64(1, "x").with_advisory(true).advisory);
         let checks = [
-            Check::new("size", "5".into(), vec!["server".into(), "API".into()]),
-            Check::new("sha256", "ab".into(), vec![]),
+            Check::new("size", "5", vec!["server".into(), "API".into()]),
+            Check::new("sha256", "ab", vec![]),
         ];
         assert_eq!(
             checks_summary(&checks),

@@ -124,7 +124,7 @@ async fn region_picks_the_endpoint() {
     );
     let error = Client::new(config.clone().with_region("xx-nowhere-1")).unwrap_err();
     assert!(
-        error.to_string().contains("Config::with_endpoint"),
+        error.to_string().contains("set the endpoint explicitly"),
         "{error}"
     );
     let error = Client::new(config.with_project_id("").with_region("cn-north-4")).unwrap_err();
