@@ -39,7 +39,8 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
     if let Some(endpoint) = &options.endpoint {
         config = config.with_endpoint(endpoint)?;
     }
-    Ok(config)
+    let http = options.http_config(config.http());
+    Ok(config.with_http(http))
 }
 
 /// Every backup of `instance_id` (credentials from `options`, else the environment).
@@ -107,6 +108,10 @@ pub async fn download_links_with(
     let mut link = DownloadLink::new(PROVIDER.name(), instance_id, backup_id, url);
     link.intranet_url = non_empty(backup.backup_intranet_download_url);
     link.size_bytes = bytes(backup.backup_size);
+    // "The checksum ... calculated by using the CRC64 algorithm" (RDS API reference); the
+    // documents' example is masked (`1835830439**********`), so only a decimal u64 is kept.
+    link.crc64 = non_empty(backup.checksum)
+        .filter(|c| c.bytes().all(|b| b.is_ascii_digit()) && c.parse::<u64>().is_ok());
     Ok(vec![link])
 }
 

@@ -47,7 +47,8 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
     if let Some(endpoint) = &options.endpoint {
         config = config.with_endpoint(endpoint)?;
     }
-    Ok(config)
+    let http = options.http_config(config.http());
+    Ok(config.with_http(http))
 }
 
 /// Every backup of `instance_id` (credentials from `options`, else the environment).

@@ -8,6 +8,7 @@
 //! cloud-backup  --sandbox  <PROVIDER> instances    [--json]
 //! cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
 //! cloud-backup sandbox serve [--port <N>]
+//!    every command: [--connect-timeout SECS] [--timeout SECS] [--max-attempts N] [-v]
 //! cloud-backup sandbox instances [--json]
 //!    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb
 //! ```
@@ -19,7 +20,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use clap::builder::NonEmptyStringValueParser;
@@ -30,6 +31,12 @@ use cloud_backup::{
     RetryPolicy,
 };
 use cloud_http::ErrorKind;
+
+/// The exit status of `all list` when a provider the user named was skipped or failed, or
+/// nothing could be listed at all (the partial results are still printed).
+const EXIT_PARTIAL: u8 = 3;
+/// The exit status after Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Set to a number of milliseconds, the first backoff of download retries (instead of 1 s),
 /// doubling up to 32 times that. For tests, which cut downloads on purpose; not in `--help`.
@@ -53,7 +60,29 @@ four services (on 127.0.0.1, in this process) with its demo credentials:
   cloud-backup sandbox instances      (the demo instance of each provider)
   cloud-backup sandbox serve          (run it for other programs: prints endpoint and credentials)
 With --sandbox, the credential variables below are ignored; --sandbox-fault <SPEC> injects
-faults (throttle=N, 5xx=N, drop=N@BYTES, ignore-range; comma-separated or repeated).
+faults, comma-separated or repeated:
+  throttle=N        the next N API calls are throttled (each provider's own error)
+  5xx=N             the next N API calls fail with the provider's 5xx error
+  hang=N            the next N API calls are accepted and never answered
+  drop=N@BYTES      the next N downloads are cut after BYTES bytes
+  corrupt=N@OFFSET  the next N download responses covering byte OFFSET carry it flipped
+                    (same length, same headers)
+  ignore-range      downloads answer every range request with the whole file
+  link-uses=N       each download link works for N requests, then answers 403 \"Request has
+                    expired.\" (a new link from the API works again)
+  link-ttl=SECS     download links expire SECS seconds after the API gave them
+
+Timeouts and retries, for every command:
+  --connect-timeout SECS  the longest wait for a connection (default 10)
+  --timeout SECS          the longest wait per attempt: an API call's whole response, a
+                          download's response headers or next piece of its body (default 60)
+  --max-attempts N        attempts per API call (default 3), failed attempts in a row per
+                          download (default 5); 1 disables retries. Create and delete calls
+                          are never retried blindly.
+  -v, --verbose           each attempt, retry, backoff, resume and new link on stderr (-vv:
+                          more); RUST_LOG (e.g. RUST_LOG=cloud_http=debug) overrides. Without
+                          -v, a one-line note on stderr when an API call is retried, on a
+                          terminal only.
 
 Credentials come from environment variables, never from a flag:
   capitalonline-mysql  CDS_SECRET_ID, CDS_SECRET_KEY
@@ -72,25 +101,47 @@ Credentials come from environment variables, never from a flag:
 huaweicloud-gaussdb has no API for backup download links: download-url and download explain
 and fail.
 
-On failure the exit status is 1 and stderr holds one line:
+Exit status: 0 when everything asked for was done; 1 on failure, with one line on stderr:
   error: <PROVIDER>: <CODE>: <MESSAGE> (HTTP <STATUS>, request id <ID>)
-Usage errors exit with status 2.";
+2 for a usage error; 3 when `all list` skipped or failed a provider named with --instance (or
+listed nothing at all), after printing what it could list; 130 after Ctrl-C.";
 
 const DOWNLOAD_HELP: &str = "\
 Download a backup's file(s): streamed in constant memory to <PATH>.part, resumed with Range
 requests after a dropped connection (started again when the server ignores ranges), retried a
-bounded number of times, and renamed to <PATH> only when its size matches what the server and
-the API announced (Huawei Cloud reports kB: the file must be within 1 KiB of it). A failed
-download exits with status 1 and leaves nothing at <PATH>; the .part is kept, so running the
-same command again resumes it. An existing <PATH> is refused unless --force.
+bounded number of times, and renamed to <PATH> only when complete and verified.
+
+Verified, while the file streams (no second read):
+  size     against the server's Content-Length / Content-Range and the API's size, compared
+           before the body is read (Huawei Cloud reports kB: within 1 KiB of it)
+  crc64    against x-oss-hash-crc64ecma (Alibaba Cloud OSS, CRC-64/XZ), and Alibaba's
+           DescribeBackups Checksum (advisory: its exact algorithm is not documented, so a
+           mismatch is a note, not a failure)
+  md5      against Content-MD5, and a Huawei Cloud OBS ETag that is a plain MD5
+  sha256   computed and printed, for checking the copy later
+A mismatch fails with status 1 naming both values and where the expected one came from; the
+.part is removed (its bytes are wrong) and nothing is at <PATH>.
+
+Resuming: <PATH>.part.resume records which object the partial bytes belong to (provider,
+instance, backup, file, the link without its signature, ETag, size, checksums). The same
+command resumes only when it matches (with If-Range); otherwise it starts from zero. A link
+that expires mid-transfer is replaced through the API (at most 3 times) and the download
+resumes. After Ctrl-C the .part is kept: run the same command again.
+
+An existing <PATH> is refused unless --force; with --force it stays untouched until the new
+copy is complete and verified, then one rename replaces it. A symlink or anything but a
+regular file at <PATH>, <PATH>.part or <PATH>.part.resume is always refused.
 
 One file: --out is the file to write (or an existing directory to write it into, under its own
 name). Several files (Huawei Cloud RDS): --out is a directory, created if missing; each file
 keeps its name, and files already complete there from an earlier run are kept.
 
 A progress bar (bytes, rate, ETA) is drawn on stderr when it is a terminal, unless --quiet.
-On success, one line per file: <PATH>  <BYTES> bytes  sha256 <HEX> (or with --json an array
-of {path, bytes, sha256, url_host}; the signed link is never printed).";
+On success, two lines per file:
+  <PATH>  <BYTES> bytes  sha256 <HEX>
+    verified: size (server, API), crc64 (x-oss-hash-crc64ecma), sha256 (computed)
+(or with --json an array of {path, bytes, sha256, url_host, verified: [{check, value,
+sources}], notes}; the signed link is never printed).";
 
 /// List and download database backups on Capital Online, Alibaba Cloud and Huawei Cloud, or
 /// try it all on an embedded sandbox.
@@ -134,11 +185,43 @@ struct Global {
     #[arg(long, global = true)]
     sandbox: bool,
 
-    /// With --sandbox (or `sandbox serve`): faults to inject, e.g. throttle=2, 5xx=1,
-    /// drop=1@100000 (cut the next download after 100000 bytes), ignore-range.
+    /// With --sandbox (or `sandbox serve`): faults to inject, e.g. throttle=2, 5xx=1, hang=1,
+    /// drop=1@100000, corrupt=1@5000, ignore-range, link-uses=1, link-ttl=60 (see below).
     #[cfg(feature = "sandbox")]
     #[arg(long = "sandbox-fault", global = true, value_name = "SPEC", value_parser = parse_fault_spec)]
     sandbox_fault: Vec<FaultSpec>,
+
+    /// Seconds to wait for a connection (default 10).
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_seconds)]
+    connect_timeout: Option<Duration>,
+
+    /// Seconds to wait per attempt: an API call's whole response, a download's response
+    /// headers or next piece of body (default 60).
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+
+    /// Attempts per API call (default 3) and failed attempts in a row per download (default
+    /// 5); 1 disables retries.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    max_attempts: Option<u32>,
+
+    /// Show each attempt, retry, backoff, resume and new link on stderr (-vv: more detail).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// A number of seconds above zero, such as `5` or `0.5`.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, such as 5 or 0.5, not {text:?}"))?;
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!(
+            "expected a number of seconds above 0 and at most 86400, not {text:?}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,8 +316,9 @@ struct AllArgs {
 enum AllCommand {
     /// List the backups of every provider that has credentials in the environment and an
     /// instance given (with --sandbox: every provider's demo instance unless --instance is
-    /// given). Providers without either are skipped with a note on stderr; the exit status is
-    /// 1 only when a provider that was tried failed.
+    /// given). Providers without either are skipped with a note on stderr. The exit status is
+    /// 3 when a provider named with --instance was skipped (no credentials, not built) or any
+    /// listing failed, or when nothing could be listed; what was listed is printed anyway.
     List {
         /// An instance to list, as <PROVIDER>=<ID>; repeat for several.
         #[arg(long = "instance", value_name = "PROVIDER=ID", value_parser = parse_instance_arg)]
@@ -313,6 +397,14 @@ enum Fault {
     Drop { count: u32, after_bytes: u64 },
     /// `ignore-range`: downloads answer every range request with the whole file.
     IgnoreRange,
+    /// `corrupt=N@OFFSET`: the next N download responses covering byte OFFSET carry it flipped.
+    Corrupt { count: u32, offset: u64 },
+    /// `hang=N`: the next N API calls are accepted and never answered.
+    Hang(u32),
+    /// `link-uses=N`: each download link works for N requests.
+    LinkUses(u32),
+    /// `link-ttl=SECS`: download links expire SECS seconds after they are made.
+    LinkTtl(u64),
 }
 
 #[cfg(feature = "sandbox")]
@@ -333,22 +425,24 @@ fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
             ("throttle", Some(value)) => Fault::Throttle(count(value, "throttle")?),
             ("5xx", Some(value)) => Fault::ServerErrors(count(value, "5xx")?),
             ("drop", Some(value)) => {
-                let (n, after) = value.split_once('@').ok_or_else(|| {
-                    format!("drop takes <COUNT>@<BYTES>, such as drop=1@100000, not {value:?}")
-                })?;
-                let after_bytes = after.trim().parse::<u64>().map_err(|_| {
-                    format!("drop takes <COUNT>@<BYTES>, such as drop=1@100000, not {value:?}")
-                })?;
+                let (n, after_bytes) = count_at(value, "drop", "BYTES", "drop=1@100000")?;
                 Fault::Drop {
-                    count: count(n, "drop")?,
+                    count: n,
                     after_bytes,
                 }
             }
+            ("corrupt", Some(value)) => {
+                let (n, offset) = count_at(value, "corrupt", "OFFSET", "corrupt=1@5000")?;
+                Fault::Corrupt { count: n, offset }
+            }
+            ("hang", Some(value)) => Fault::Hang(count(value, "hang")?),
+            ("link-uses", Some(value)) => Fault::LinkUses(count(value, "link-uses")?),
+            ("link-ttl", Some(value)) => Fault::LinkTtl(u64::from(count(value, "link-ttl")?)),
             ("ignore-range", None) => Fault::IgnoreRange,
             _ => {
                 return Err(format!(
-                    "unknown fault {item:?}; expected throttle=N, 5xx=N, drop=N@BYTES or \
-                     ignore-range"
+                    "unknown fault {item:?}; expected throttle=N, 5xx=N, hang=N, drop=N@BYTES, \
+                     corrupt=N@OFFSET, ignore-range, link-uses=N or link-ttl=SECS"
                 ));
             }
         };
@@ -358,6 +452,16 @@ fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
         return Err("no fault given".to_owned());
     }
     Ok(FaultSpec(faults))
+}
+
+/// `<COUNT>@<NUMBER>` of `drop=` and `corrupt=`.
+#[cfg(feature = "sandbox")]
+fn count_at(value: &str, what: &str, unit: &str, example: &str) -> Result<(u32, u64), String> {
+    let wrong = || format!("{what} takes <COUNT>@<{unit}>, such as {example}, not {value:?}");
+    let (n, at) = value.split_once('@').ok_or_else(wrong)?;
+    let n = n.trim().parse::<u32>().map_err(|_| wrong())?;
+    let at = at.trim().parse::<u64>().map_err(|_| wrong())?;
+    Ok((n, at))
 }
 
 /// The sandbox faults of all the `--sandbox-fault` values, in order.
@@ -370,6 +474,10 @@ fn faults(specs: &[FaultSpec]) -> cloud_backup::sandbox::Faults {
             Fault::ServerErrors(n) => faults.with_server_errors(n),
             Fault::Drop { count, after_bytes } => faults.with_dropped_downloads(count, after_bytes),
             Fault::IgnoreRange => faults.with_ignore_range(true),
+            Fault::Corrupt { count, offset } => faults.with_corrupted_downloads(count, offset),
+            Fault::Hang(n) => faults.with_hang(n),
+            Fault::LinkUses(n) => faults.with_link_uses(n),
+            Fault::LinkTtl(seconds) => faults.with_link_ttl(seconds),
         },
     )
 }
@@ -414,8 +522,11 @@ enum Failure {
     /// The embedded sandbox could not start.
     #[cfg(feature = "sandbox")]
     Sandbox(io::Error),
-    /// The failures were already reported, one line each (`all list`).
-    Reported,
+    /// Some of what `all list` was asked for was skipped or failed (already reported); the
+    /// rest was printed.
+    Partial,
+    /// Ctrl-C; the `.part` of the download under way, if any, is kept.
+    Interrupted(Option<PathBuf>),
 }
 
 impl From<io::Error> for Failure {
@@ -507,6 +618,7 @@ fn parse() -> Cli {
 /// Parses the arguments, runs the command, prints the result or one error line.
 pub(crate) fn main() -> ExitCode {
     let cli = parse();
+    crate::logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -526,8 +638,14 @@ pub(crate) fn main() -> ExitCode {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let current = CurrentPart::default();
     let result = runtime
-        .block_on(run(&cli, &mut out))
+        .block_on(async {
+            tokio::select! {
+                result = run(&cli, &mut out, &current) => result,
+                _ = ctrl_c() => Err(Failure::Interrupted(current.get())),
+            }
+        })
         .and_then(|()| out.flush().map_err(Failure::Output));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -554,7 +672,46 @@ pub(crate) fn main() -> ExitCode {
             );
             ExitCode::FAILURE
         }
-        Err(Failure::Reported) => ExitCode::FAILURE,
+        Err(Failure::Partial) => ExitCode::from(EXIT_PARTIAL),
+        Err(Failure::Interrupted(part)) => {
+            let _ = out.flush();
+            match part {
+                Some(part) => eprintln!(
+                    "interrupted: the bytes downloaded so far are kept in {} (with its resume \
+                     record); run the same command again to resume",
+                    part.display()
+                ),
+                None => eprintln!("interrupted"),
+            }
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
+    }
+}
+
+/// Ctrl-C, or never when no handler can be installed.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The `.part` of the file being downloaded, for the message after Ctrl-C.
+#[derive(Clone, Default)]
+struct CurrentPart(Arc<Mutex<Option<PathBuf>>>);
+
+impl CurrentPart {
+    fn set(&self, dest: &Path) {
+        let mut part = dest.as_os_str().to_owned();
+        part.push(".part");
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(PathBuf::from(part));
+    }
+
+    fn get(&self) -> Option<PathBuf> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .filter(|part| part.exists())
     }
 }
 
@@ -601,19 +758,29 @@ impl<'a> Context<'a> {
             if let Some(project_id) = &global.project_id {
                 options.project_id = Some(project_id.clone());
             }
-            return options;
+            return self.with_limits(options);
         }
         let _ = provider;
         let mut options = Options::new();
         options.region = global.region.clone();
         options.endpoint = global.endpoint.clone();
         options.project_id = global.project_id.clone();
+        self.with_limits(options)
+    }
+
+    /// `options` with --connect-timeout, --timeout and --max-attempts.
+    fn with_limits(&self, mut options: Options) -> Options {
+        let global = self.global;
+        options.connect_timeout = global.connect_timeout;
+        options.timeout = global.timeout;
+        options.max_attempts = global.max_attempts;
         options
     }
 }
 
-/// Runs the command, writing its result to `out`.
-async fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
+/// Runs the command, writing its result to `out`; `current` follows the file being
+/// downloaded.
+async fn run(cli: &Cli, out: &mut impl Write, current: &CurrentPart) -> Result<(), Failure> {
     #[cfg(feature = "sandbox")]
     if let Target::Sandbox(SandboxArgs {
         command: SandboxCommand::Instances { json },
@@ -666,7 +833,12 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
             quiet,
             json,
         } => {
-            let download = download_options(*force, !*quiet && io::stderr().is_terminal());
+            let download = download_options(
+                &cli.global,
+                *force,
+                !*quiet && io::stderr().is_terminal(),
+                current,
+            );
             let files =
                 cloud_backup::download(provider, &options, instance, backup, path, &download)
                     .await
@@ -683,26 +855,53 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The download settings of the command line: `--force`, progress bars, and the test-only
-/// backoff of [`RETRY_BASE_ENV`].
-fn download_options(force: bool, progress: bool) -> DownloadOptions {
+/// The download settings of the command line: `--force`, the timeouts and attempts, progress
+/// bars, the file under way (for Ctrl-C), and the test-only backoff of [`RETRY_BASE_ENV`].
+fn download_options(
+    global: &Global,
+    force: bool,
+    progress: bool,
+    current: &CurrentPart,
+) -> DownloadOptions {
     let mut options = DownloadOptions::new().with_overwrite(force);
+    let attempts = global.max_attempts.unwrap_or(DOWNLOAD_ATTEMPTS);
+    let mut retry = RetryPolicy::default()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_secs(1))
+        .with_max_backoff(Duration::from_secs(30));
     if let Some(base) = std::env::var(RETRY_BASE_ENV)
         .ok()
         .and_then(|ms| ms.trim().parse::<u64>().ok())
     {
         let base = Duration::from_millis(base);
-        options = options.with_retry(
-            RetryPolicy::default()
-                .with_max_attempts(DOWNLOAD_ATTEMPTS)
-                .with_initial_backoff(base)
-                .with_max_backoff(base.saturating_mul(32)),
-        );
+        retry = retry
+            .with_initial_backoff(base)
+            .with_max_backoff(base.saturating_mul(32));
     }
-    if progress {
-        options = options.with_progress(|link, dest| Arc::new(Bar::new(link, dest)));
+    options = options.with_retry(retry);
+    if let Some(timeout) = global.timeout {
+        options = options.with_idle_timeout(timeout);
     }
-    options
+    if let Some(timeout) = global.connect_timeout {
+        options = options.with_connect_timeout(timeout);
+    }
+    let current = current.clone();
+    options.with_progress(move |link, dest| -> Arc<dyn cloud_http::Progress> {
+        current.set(dest);
+        if progress {
+            Arc::new(Bar::new(link, dest))
+        } else {
+            Arc::new(Silent)
+        }
+    })
+}
+
+/// No progress display.
+struct Silent;
+
+impl cloud_http::Progress for Silent {
+    fn start(&self, _already: u64, _total: Option<u64>) {}
+    fn advance(&self, _bytes: u64) {}
 }
 
 /// A progress bar on stderr for one file: `cloud_http::Progress` over `indicatif`.
@@ -771,6 +970,13 @@ impl cloud_http::Progress for Bar {
         ));
     }
 
+    fn refreshing(&self, n: u32) {
+        self.bar.println(format!(
+            "{}: the download link expired; asking the API for a new one ({n})",
+            self.name
+        ));
+    }
+
     fn finish(&self) {
         self.bar.finish();
     }
@@ -806,12 +1012,15 @@ async fn list_all(
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    // Something the user asked for by name did not happen: exit with EXIT_PARTIAL.
+    let mut partial = false;
     for given in instances {
         if !given.provider.is_enabled() {
             eprintln!(
                 "note: skipping {}: this build of cloud-backup does not include it",
                 given.provider
             );
+            partial = true;
         }
     }
     // With --sandbox and no --instance, every provider's demo instance.
@@ -828,11 +1037,16 @@ async fn list_all(
             ids.push(cloud_backup::sandbox::demo_instance_id(provider).to_owned());
         }
         let _ = demo;
+        let named = instances.iter().any(|given| given.provider == provider);
         match Client::new(provider, &context.options(provider)) {
-            Err(error) => eprintln!(
-                "note: skipping {provider}: {}",
-                one_line(&error.to_string())
-            ),
+            Err(error) => {
+                eprintln!(
+                    "{}: skipping {provider}: {}",
+                    if named { "error" } else { "note" },
+                    one_line(&error.to_string())
+                );
+                partial |= named;
+            }
             Ok(_) if ids.is_empty() => eprintln!(
                 "note: skipping {provider}: no instance given (add --instance {provider}=<ID>)"
             ),
@@ -847,25 +1061,32 @@ async fn list_all(
             .map(move |id| async move { (*provider, client.list_backups(id).await) })
     });
     let results = futures::future::join_all(calls).await;
+    let tried = results.len();
     let mut backups = Vec::new();
-    let mut failed = false;
     for (provider, result) in results {
         match result {
             Ok(listed) => backups.extend(listed),
             Err(error) => {
                 eprintln!("{}", error_line(provider, &error));
-                failed = true;
+                partial = true;
             }
         }
+    }
+    if tried == 0 {
+        eprintln!(
+            "error: no provider could be listed: give --instance <PROVIDER>=<ID> for each \
+             provider, with its credentials in the environment (see --help)"
+        );
+        partial = true;
     }
     if json {
         write_json(out, &backups)?;
     } else {
         write_table(out, &backups, true)?;
     }
-    if failed {
+    if partial {
         out.flush()?;
-        return Err(Failure::Reported);
+        return Err(Failure::Partial);
     }
     Ok(())
 }
@@ -966,7 +1187,8 @@ fn write_urls(out: &mut impl Write, links: &[DownloadLink]) -> io::Result<()> {
     Ok(())
 }
 
-/// One line per file: `<path>  <bytes> bytes  sha256 <hex>`.
+/// Per file: `<path>  <bytes> bytes  sha256 <hex>`, then `  verified: <checks>`, then any
+/// advisory note.
 fn write_downloaded(out: &mut impl Write, files: &[DownloadedFile]) -> io::Result<()> {
     for file in files {
         let kept = if file.outcome.is_none() {
@@ -981,6 +1203,14 @@ fn write_downloaded(out: &mut impl Write, files: &[DownloadedFile]) -> io::Resul
             file.bytes,
             file.sha256
         )?;
+        writeln!(
+            out,
+            "  verified: {}",
+            cloud_http::checks_summary(&file.verified)
+        )?;
+        for note in &file.notes {
+            writeln!(out, "  note: {}", one_line(note))?;
+        }
     }
     Ok(())
 }

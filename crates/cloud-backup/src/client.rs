@@ -3,7 +3,9 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::transfer::{download_files_with, http_client};
+use std::sync::Arc;
+
+use crate::transfer::{LinkSource, download_files_with, http_client};
 use crate::{
     Backup, DownloadLink, DownloadOptions, DownloadedFile, Error, Options, Provider, not_built,
 };
@@ -35,11 +37,13 @@ use crate::{
 ///
 /// A provider whose cargo feature is off cannot be built: [`Client::new`] fails with a
 /// configuration error naming the feature.
+#[derive(Clone)]
 pub struct Client {
     inner: Inner,
 }
 
 /// The provider clients this build includes.
+#[derive(Clone)]
 enum Inner {
     #[cfg(feature = "capitalonline-mysql")]
     CapitalOnline(capitalonline_mysql::Client),
@@ -157,7 +161,17 @@ impl Client {
 
     /// Downloads backup `backup_id` of `instance_id` to `out`: its download links, then each
     /// file, verified (see [`download_files`](crate::download_files) for where files go and
-    /// what is checked).
+    /// what is checked). A link that expires during the download is replaced by asking the
+    /// API again (at most 3 times per file), and the download resumes.
+    #[cfg_attr(
+        not(any(
+            feature = "capitalonline-mysql",
+            feature = "aliyun-rds",
+            feature = "huaweicloud-rds",
+            feature = "huaweicloud-gaussdb"
+        )),
+        allow(unreachable_code, unused_variables, unused_assignments)
+    )]
     pub async fn download(
         &self,
         instance_id: &str,
@@ -166,7 +180,15 @@ impl Client {
         options: &DownloadOptions,
     ) -> Result<Vec<DownloadedFile>, Error> {
         let links = self.download_links(instance_id, backup_id).await?;
-        download_files_with(&http_client()?, &links, out, options).await
+        let client = self.clone();
+        let (instance, backup) = (instance_id.to_owned(), backup_id.to_owned());
+        let source: LinkSource = Arc::new(move || {
+            let client = client.clone();
+            let (instance, backup) = (instance.clone(), backup.clone());
+            Box::pin(async move { client.download_links(&instance, &backup).await })
+        });
+        let http = http_client(options)?;
+        download_files_with(&http, &links, out, options, Some(source)).await
     }
 }
 

@@ -89,7 +89,8 @@ pub fn huawei_config(
     if let Some(project_id) = &options.project_id {
         config = config.with_project_id(project_id.as_str());
     }
-    Ok(config)
+    let http = options.http_config(config.http());
+    Ok(config.with_http(http))
 }
 
 /// The Huawei configuration of `options`: its credentials (else the environment's chain),
@@ -102,7 +103,23 @@ pub(crate) fn huawei_options_config(
         Some(credentials) => huaweicloud_core::Config::new(credentials.clone(), ""),
         None => huaweicloud_core::Config::from_env()?,
     };
-    huawei_config(base, options)
+    let config = huawei_config(base, options)?;
+    // Said here in the command line's words (the client crates' messages speak of their
+    // configuration).
+    if config.project_id().is_none() {
+        return Err(Error::config(
+            "no Huawei Cloud project id (it is part of every request path): give --project-id, \
+             set HUAWEICLOUD_SDK_PROJECT_ID, or add project_id to the [basic] section of \
+             ~/.huaweicloud/credentials",
+        ));
+    }
+    if config.region().is_none() && config.endpoint_override().is_none() {
+        return Err(Error::config(
+            "no Huawei Cloud region: give --region (e.g. cn-north-4) or --endpoint, or set \
+             HUAWEICLOUD_SDK_REGION",
+        ));
+    }
+    Ok(config)
 }
 
 #[cfg(test)]

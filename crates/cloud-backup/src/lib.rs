@@ -68,14 +68,17 @@
 //!
 //! [`download`] and [`Client::download`] fetch a backup's link(s) from the provider's API, then
 //! stream each file with [`cloud_http::download`]: constant memory, `Range` resume after
-//! faults, a restart when the server ignores ranges, bounded retries, `<dest>.part` renamed to
-//! `<dest>` only when the byte count matches `Content-Length` / `Content-Range` and the size
-//! the API reported. Capital Online and Alibaba Cloud report bytes (checked exactly); Huawei
-//! Cloud RDS reports kB, rounded, so there the finished file must be less than 1 KiB away
-//! from `kB × 1024`, or it is removed and the download fails. See [`download_files`] for where
-//! files go (one file, or a directory for several) and [`DownloadOptions`] for overwriting,
-//! retries and progress. Each file written is a [`DownloadedFile`]: path, bytes, SHA-256, and
-//! the host it came from (never the signed link).
+//! faults (only of a `.part` whose resume record proves it is the same object), a restart
+//! when the server ignores ranges, bounded retries, a new link from the API when one expires
+//! mid-transfer, and `<dest>.part` renamed over `<dest>` only when verified: the size against
+//! `Content-Length` / `Content-Range` and the API (before the body is read; Huawei Cloud RDS
+//! reports kB, so there within 1 KiB of `kB × 1024`), and every checksum the storage sends
+//! (`x-oss-hash-crc64ecma`, `Content-MD5`, OBS MD5 `ETag`s) plus Alibaba Cloud's `Checksum`
+//! as an advisory check, all computed while streaming. An existing file replaced with
+//! [`DownloadOptions::overwrite`] stays until then. See [`download_files`] for where files go
+//! (one file, or a directory for several) and [`DownloadOptions`] for overwriting, retries,
+//! timeouts and progress. Each file written is a [`DownloadedFile`]: path, bytes, SHA-256,
+//! what was verified, and the host it came from (never the signed link).
 //!
 //! # What the records hold
 //!
@@ -147,6 +150,7 @@ pub mod sandbox;
 mod transfer;
 
 use std::path::Path;
+use std::time::Duration;
 
 pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
@@ -185,6 +189,15 @@ pub struct Options {
     /// provider's environment chain (see [`Provider`]). When set, the environment is not read
     /// at all, so for Huawei Cloud set the project id and the region (or endpoint) here too.
     pub credentials: Option<Credentials>,
+    /// The longest wait for a connection to the provider's API. `None`: the runtime's default
+    /// (10 s).
+    pub connect_timeout: Option<Duration>,
+    /// The longest wait for one attempt of an API call (the whole response). `None`: the
+    /// runtime's default (60 s).
+    pub timeout: Option<Duration>,
+    /// Attempts per API call, the first included (1: no retry). `None`: the runtime's default
+    /// (3). Calls are retried only on connection errors, timeouts, throttling and 5xx.
+    pub max_attempts: Option<u32>,
 }
 
 impl Options {
@@ -220,6 +233,66 @@ impl Options {
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
+    }
+
+    /// Sets the longest wait for a connection.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the longest wait for one attempt of an API call.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the attempts per API call (1: no retry).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// `http` with these options' timeouts and attempts (what every provider client built
+    /// from these options uses). The operation timeout (the whole call, retries included)
+    /// grows to fit the attempts asked for.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cloud_backup::Options;
+    ///
+    /// let options = Options::new().with_timeout(Duration::from_secs(5)).with_max_attempts(2);
+    /// let http = options.http_config(&cloud_http::HttpConfig::default());
+    /// assert_eq!(http.attempt_timeout, Duration::from_secs(5));
+    /// assert_eq!(http.retry.max_attempts, 2);
+    /// ```
+    pub fn http_config(&self, http: &cloud_http::HttpConfig) -> cloud_http::HttpConfig {
+        let mut http = http.clone();
+        if let Some(timeout) = self.connect_timeout {
+            http = http.with_connect_timeout(timeout);
+        }
+        if let Some(timeout) = self.timeout {
+            http = http.with_attempt_timeout(timeout);
+        }
+        if let Some(attempts) = self.max_attempts {
+            let retry = http.retry.clone().with_max_attempts(attempts);
+            http = http.with_retry(retry);
+        }
+        let needed = http
+            .attempt_timeout
+            .saturating_mul(http.retry.max_attempts)
+            .saturating_add(
+                http.retry
+                    .max_backoff
+                    .saturating_mul(http.retry.max_attempts),
+            );
+        if needed > http.operation_timeout {
+            http = http.with_operation_timeout(needed);
+        }
+        http
     }
 }
 
@@ -313,8 +386,9 @@ pub async fn download(
     out: &Path,
     download: &DownloadOptions,
 ) -> Result<Vec<DownloadedFile>, Error> {
-    let links = download_links(provider, options, instance_id, backup_id).await?;
-    download_files(&links, out, download).await
+    Client::new(provider, options)?
+        .download(instance_id, backup_id, out, download)
+        .await
 }
 
 /// The error for a provider whose cargo feature is off.

@@ -2,6 +2,7 @@
 //! Cloud and Huawei Cloud. Run `cloud-backup --help`; the library is the `cloud_backup` crate.
 
 mod cli;
+mod logging;
 
 fn main() -> std::process::ExitCode {
     cli::main()

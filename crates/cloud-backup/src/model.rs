@@ -140,6 +140,12 @@ pub struct DownloadLink {
     pub size_bytes: Option<u64>,
     /// When the link stops working (RFC 3339), where the API says.
     pub expires_at: Option<String>,
+    /// The file's CRC-64 as the API reports it, in decimal, where it does: Alibaba Cloud's
+    /// `Checksum` ("calculated by using the CRC64 algorithm"). A download compares it with the
+    /// CRC-64/XZ of the bytes received, as an advisory check: the documents do not say which
+    /// CRC-64 variant it is, nor of exactly which bytes, so a mismatch is reported, not fatal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc64: Option<String>,
 }
 
 impl DownloadLink {
@@ -159,6 +165,7 @@ impl DownloadLink {
             name: None,
             size_bytes: None,
             expires_at: None,
+            crc64: None,
         }
     }
 
@@ -187,6 +194,13 @@ impl DownloadLink {
     #[must_use]
     pub fn with_expires_at(mut self, at: impl Into<String>) -> Self {
         self.expires_at = Some(at.into());
+        self
+    }
+
+    /// Sets the CRC-64 the API reports (decimal).
+    #[must_use]
+    pub fn with_crc64(mut self, crc64: impl Into<String>) -> Self {
+        self.crc64 = Some(crc64.into());
         self
     }
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_http::{Download, DownloadOutcome, Error, Progress, RetryPolicy};
+use cloud_http::{
+    Check, Download, DownloadOutcome, Error, ExpectedChecksum, Progress, RetryPolicy,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -21,10 +23,17 @@ const MAX_NAME_BYTES: usize = 200;
 /// with its link and destination. See [`DownloadOptions::with_progress`].
 pub type ProgressFactory = dyn Fn(&DownloadLink, &Path) -> Arc<dyn Progress> + Send + Sync;
 
+/// Asks the API again for a backup's download links, to replace one that expired.
+pub(crate) type LinkSource = Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<DownloadLink>, Error>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// How [`download`](crate::download) and [`Client::download`](crate::Client::download) fetch
-/// files: overwriting, retries, the idle timeout and progress. The default refuses to replace
-/// an existing file and uses [`cloud_http::Download`]'s defaults (5 attempts in a row without
-/// progress, backoff from 1 s to 30 s, 60 s idle timeout).
+/// files: overwriting, retries, timeouts and progress. The default refuses to replace an
+/// existing file and uses [`cloud_http::Download`]'s defaults (5 attempts in a row without
+/// progress, backoff from 1 s to 30 s, 60 s idle timeout, 10 s to connect).
 ///
 /// ```
 /// use std::time::Duration;
@@ -40,15 +49,18 @@ pub type ProgressFactory = dyn Fn(&DownloadLink, &Path) -> Arc<dyn Progress> + S
 #[non_exhaustive]
 pub struct DownloadOptions {
     /// Whether an existing file at a destination may be replaced. Default `false`: the
-    /// download is refused before anything is fetched. When `true` the old file is removed
-    /// before its download starts, so that a failed download never leaves it looking like the
-    /// new one.
+    /// download is refused before anything is fetched. When `true` the old file stays where it
+    /// is until the new one is complete and verified, then one rename replaces it: a failed
+    /// download leaves the old file untouched. A symlink or anything but a regular file at a
+    /// destination is refused either way.
     pub overwrite: bool,
     /// The retry policy of each file ([`cloud_http::Download::retry`]); `None` for its default.
     pub retry: Option<RetryPolicy>,
     /// The longest wait for a response or the next piece of a body; `None` for the default
     /// (60 s).
     pub idle_timeout: Option<Duration>,
+    /// The longest wait for a connection to the file's server; `None` for the default (10 s).
+    pub connect_timeout: Option<Duration>,
     /// Makes a progress observer for each file, if any.
     pub progress: Option<Arc<ProgressFactory>>,
 }
@@ -77,6 +89,13 @@ impl DownloadOptions {
     #[must_use]
     pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -118,13 +137,14 @@ impl fmt::Debug for DownloadOptions {
             .field("overwrite", &self.overwrite)
             .field("retry", &self.retry)
             .field("idle_timeout", &self.idle_timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .field("progress", &self.progress.is_some())
             .finish()
     }
 }
 
 /// One file written by a download: what `cloud-backup <PROVIDER> download --json` prints, one
-/// element per file (`path`, `bytes`, `sha256`, `url_host`).
+/// element per file (`path`, `bytes`, `sha256`, `url_host`, `verified`, `notes`).
 ///
 /// The signed link itself is not kept: its query string is a credential.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -139,6 +159,11 @@ pub struct DownloadedFile {
     /// The host (and port, when the link names one) the file came from, e.g.
     /// `rdsbak-hz-v3.oss-cn-hangzhou.aliyuncs.com`.
     pub url_host: String,
+    /// What the file was checked against, e.g. `size (server, API)`, `crc64
+    /// (x-oss-hash-crc64ecma)`, `sha256 (computed)`; see [`cloud_http::checks_summary`].
+    pub verified: Vec<Check>,
+    /// Advisory checks that did not match (the file was kept), for people to read.
+    pub notes: Vec<String>,
     /// How the download went (attempts, resumes, restarts); `None` when the file was already
     /// complete from an earlier run and kept (a directory download run again, see
     /// [`download_files`]).
@@ -183,14 +208,21 @@ impl SizeCheck {
 /// `floor(bytes / 1024) == kb` or `ceil(bytes / 1024) == kb`, that is, less than 1 KiB away
 /// from `kb × 1024`.
 fn kilobytes_match(bytes: u64, kb: u64) -> bool {
-    let floor = bytes / 1024;
-    let ceil = bytes.div_ceil(1024);
-    floor == kb || ceil == kb
+    let (min, max) = kilobyte_bounds(kb);
+    (min..=max).contains(&bytes)
+}
+
+/// The byte counts that `kb` kB can stand for (see [`kilobytes_match`]).
+fn kilobyte_bounds(kb: u64) -> (u64, u64) {
+    let exact = kb.saturating_mul(1024);
+    (exact.saturating_sub(1023), exact.saturating_add(1023))
 }
 
 /// One file to fetch.
 #[derive(Debug)]
 struct Planned<'a> {
+    /// Its place in the links (to find it again among fresh links).
+    index: usize,
     link: &'a DownloadLink,
     dest: PathBuf,
     size: SizeCheck,
@@ -211,53 +243,68 @@ struct Planned<'a> {
 /// `<backup_id>-<n>` (`n` counting files from 1).
 ///
 /// **Existing files.** A destination that exists is refused, before anything is fetched,
-/// unless [`DownloadOptions::overwrite`]. One exception, so that a directory download cut
-/// short resumes by running it again: with several links, a file already in the directory
-/// whose size is the one the API reports is taken as complete from an earlier run and kept
-/// (its SHA-256 is computed from the disk; [`DownloadedFile::outcome`] is `None`).
+/// unless [`DownloadOptions::overwrite`]; a symlink or anything but a regular file is refused
+/// even then. A replaced file stays until its replacement is complete and verified. One
+/// exception, so that a directory download cut short resumes by running it again: with
+/// several links, a file already in the directory whose size is the one the API reports is
+/// taken as complete from an earlier run and kept (its SHA-256 is computed from the disk;
+/// [`DownloadedFile::outcome`] is `None`).
 ///
-/// **Checks.** Each file is streamed by [`cloud_http::download`]: constant memory, `Range`
-/// resume after faults (and a restart from zero when the server ignores ranges), bounded
-/// retries, written to `<dest>.part` and renamed to `<dest>` only when its length matches the
-/// server's `Content-Length` / `Content-Range` and, where the API reports one in bytes
-/// (Capital Online, Alibaba Cloud), that size. Huawei Cloud RDS reports sizes in kB, rounded:
-/// there the finished file must be less than 1 KiB away from `size × 1024` bytes
-/// (`floor(bytes / 1024)` or `ceil(bytes / 1024)` equals the reported kB), else it is removed
-/// and the download fails with an [`Integrity`](cloud_http::ErrorKind::Integrity) error.
+/// **Checks.** Each file is streamed by [`cloud_http::download`]: constant memory, resumed
+/// after faults only when its resume record proves the partial bytes are the same object,
+/// bounded retries, written to `<dest>.part` and renamed to `<dest>` only when verified:
 ///
-/// After a failure nothing is at the failed file's destination; its `.part` is kept when it
-/// holds bytes worth resuming from, so that running the same download again resumes it (files
-/// of the same call completed before the failure stay where they are).
+/// * its size against the server's `Content-Length` / `Content-Range` and the API's size, the
+///   latter compared before the body is read. Capital Online and Alibaba Cloud report bytes
+///   (checked exactly); Huawei Cloud RDS reports kB, rounded either way, so the file must be
+///   less than 1 KiB away from `size × 1024` bytes;
+/// * every checksum the storage sends: `x-oss-hash-crc64ecma` (Alibaba Cloud OSS, CRC-64/XZ),
+///   `Content-MD5`, and for Huawei Cloud (OBS) the `ETag` when it is a plain MD5 (no multipart
+///   `-N` suffix, not encrypted on the server);
+/// * the CRC-64 the API reports ([`DownloadLink::crc64`], Alibaba Cloud's `Checksum`), as an
+///   advisory check (a mismatch is a note in [`DownloadedFile::notes`], not a failure);
+/// * its SHA-256, always computed and reported.
+///
+/// All are computed while the file streams. [`DownloadedFile::verified`] lists what was
+/// checked. A size or checksum mismatch is an [`Integrity`](cloud_http::ErrorKind::Integrity)
+/// error naming both values and where the expected one came from, and the `.part` is removed.
+///
+/// After a failure nothing is at the failed file's destination (or the old file is still
+/// there); its `.part` is kept when it holds bytes worth resuming from, so that running the
+/// same download again resumes it (files of the same call completed before the failure stay
+/// where they are).
 pub async fn download_files(
     links: &[DownloadLink],
     out: &Path,
     options: &DownloadOptions,
 ) -> Result<Vec<DownloadedFile>, Error> {
-    let http = http_client()?;
-    download_files_with(&http, links, out, options).await
+    let http = http_client(options)?;
+    download_files_with(&http, links, out, options, None).await
 }
 
-/// [`download_files`] through `http`.
+/// [`download_files`] through `http`; an expired link is replaced with the matching one from
+/// `source`, when given.
 pub(crate) async fn download_files_with(
     http: &reqwest::Client,
     links: &[DownloadLink],
     out: &Path,
     options: &DownloadOptions,
+    source: Option<LinkSource>,
 ) -> Result<Vec<DownloadedFile>, Error> {
     let plan = plan(links, out, options.overwrite).await?;
     let mut written = Vec::with_capacity(plan.len());
     for file in plan {
-        written.push(fetch(http, &file, options).await?);
+        written.push(fetch(http, &file, options, source.clone()).await?);
     }
     Ok(written)
 }
 
 /// The HTTP client of downloads: no overall timeout (a large file would hit it; the downloads
-/// have an idle timeout instead), rustls, the environment's proxy settings (never for the
-/// loopback addresses).
-pub(crate) fn http_client() -> Result<reqwest::Client, Error> {
+/// have an idle timeout instead), the connect timeout of `options` (10 s by default), rustls,
+/// the environment's proxy settings (never for the loopback addresses).
+pub(crate) fn http_client(options: &DownloadOptions) -> Result<reqwest::Client, Error> {
     cloud_http::client_builder()
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(options.connect_timeout.unwrap_or(Duration::from_secs(10)))
         .user_agent(concat!("cloud-backup/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::config_with_source("the HTTP client could not be built", e))
@@ -295,22 +342,14 @@ async fn plan<'a>(
     let mut planned = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let dest = if into_directory {
-            let is_taken = |name: &str| taken.iter().any(|t| t.eq_ignore_ascii_case(name));
-            let mut name = local_name(link).unwrap_or_default();
-            // The file's number, or a later one if an API name already took that.
-            let mut n = i + 1;
-            while name.is_empty() || is_taken(&name) {
-                name = fallback_name(&link.backup_id, n);
-                n += 1;
-            }
-            taken.push(name.clone());
-            out.join(name)
+            out.join(unique_name(link, i, &mut taken))
         } else {
             out.to_path_buf()
         };
         let size = SizeCheck::of(link);
         let keep = check_dest(&dest, overwrite, several, size).await?;
         planned.push(Planned {
+            index: i,
             link,
             dest,
             size,
@@ -318,6 +357,22 @@ async fn plan<'a>(
         });
     }
     Ok(planned)
+}
+
+/// The file name of link number `i` in a directory, not one of `taken` (whatever the case);
+/// added to `taken`.
+fn unique_name(link: &DownloadLink, i: usize, taken: &mut Vec<String>) -> String {
+    let is_taken =
+        |name: &str, taken: &[String]| taken.iter().any(|t| t.eq_ignore_ascii_case(name));
+    let mut name = local_name(link).unwrap_or_default();
+    // The file's number, or a later one if an API name already took that.
+    let mut n = i + 1;
+    while name.is_empty() || is_taken(&name, taken) {
+        name = fallback_name(&link.backup_id, n);
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
 }
 
 /// Whether `dest` can be written: `Ok(true)` when it holds a complete file to keep (see
@@ -333,8 +388,18 @@ async fn check_dest(
             "{} is a directory; not writing a file over it",
             dest.display()
         ))),
+        Ok(meta) if !meta.is_file() => Err(Error::config(format!(
+            "{} is {}; cloud-backup only writes regular files and never follows links, even \
+             with --force: move it away or choose another --out",
+            dest.display(),
+            if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a regular file (a device, FIFO or socket)"
+            }
+        ))),
         Ok(_) if overwrite => Ok(false),
-        Ok(meta) if keep_complete && meta.is_file() && size != SizeCheck::Unknown => {
+        Ok(meta) if keep_complete && size != SizeCheck::Unknown => {
             if size.accepts(meta.len()) {
                 Ok(true)
             } else {
@@ -352,8 +417,8 @@ async fn check_dest(
 
 fn already_exists(dest: &Path) -> Error {
     Error::config(format!(
-        "{} already exists; not overwriting it (allow it with --force, or \
-         DownloadOptions::with_overwrite)",
+        "{} already exists; not overwriting it (--force replaces it once the new copy is \
+         complete and verified)",
         dest.display()
     ))
 }
@@ -363,6 +428,7 @@ async fn fetch(
     http: &reqwest::Client,
     file: &Planned<'_>,
     options: &DownloadOptions,
+    source: Option<LinkSource>,
 ) -> Result<DownloadedFile, Error> {
     let url_host = url_host(&file.link.url);
     if file.keep {
@@ -370,15 +436,70 @@ async fn fetch(
         return Ok(DownloadedFile {
             path: file.dest.clone(),
             bytes,
+            verified: vec![
+                Check::new("size", bytes.to_string(), vec!["API".to_owned()]),
+                Check::new("sha256", sha256.clone(), Vec::new()),
+            ],
             sha256,
             url_host,
+            notes: Vec::new(),
             outcome: None,
         });
     }
-    let mut download = Download::new(file.link.url.as_str(), file.dest.as_path())
-        .with_overwrite(options.overwrite);
-    if let SizeCheck::Exact(size) = file.size {
-        download = download.with_expected_size(size);
+    let download = plan_download(file, options, source)?;
+    let outcome = cloud_http::download(http, &download).await?;
+    Ok(DownloadedFile {
+        path: outcome.path.clone(),
+        bytes: outcome.bytes,
+        sha256: outcome.sha256.clone(),
+        url_host,
+        verified: outcome.checks.clone(),
+        notes: outcome.notes.clone(),
+        outcome: Some(outcome),
+    })
+}
+
+/// The [`Download`] of one planned file: what it must be, how to retry, and where a new link
+/// comes from.
+fn plan_download(
+    file: &Planned<'_>,
+    options: &DownloadOptions,
+    source: Option<LinkSource>,
+) -> Result<Download, Error> {
+    let link = file.link;
+    let name = file
+        .dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut download = Download::new(link.url.as_str(), file.dest.as_path())
+        .with_overwrite(options.overwrite)
+        .with_identity("provider", link.provider.as_str())
+        .with_identity("instance", link.instance_id.as_str())
+        .with_identity("backup_id", link.backup_id.as_str())
+        .with_identity("file", name);
+    match file.size {
+        SizeCheck::Exact(size) => download = download.with_expected_size(size),
+        SizeCheck::Kilobytes(kb) => {
+            let (min, max) = kilobyte_bounds(kb);
+            download = download.with_size_between(min, max);
+        }
+        SizeCheck::Unknown => {}
+    }
+    if let Some(crc64) = &link.crc64 {
+        let source = match link.provider.parse::<Provider>() {
+            Ok(Provider::AliyunRds) => "DescribeBackups Checksum",
+            _ => "the API's checksum",
+        };
+        download = download
+            .with_checksum(ExpectedChecksum::crc64_text(crc64, source)?.with_advisory(true));
+    }
+    if matches!(
+        link.provider.parse::<Provider>(),
+        Ok(Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb)
+    ) {
+        // OBS: the ETag of a single-part, unencrypted object is its MD5.
+        download = download.with_etag_md5(true);
     }
     if let Some(retry) = &options.retry {
         download = download.with_retry(retry.clone());
@@ -387,32 +508,31 @@ async fn fetch(
         download = download.with_idle_timeout(timeout);
     }
     if let Some(make) = &options.progress {
-        download.progress = Some(make(file.link, &file.dest));
+        download.progress = Some(make(link, &file.dest));
     }
-    let outcome = cloud_http::download(http, &download).await?;
-    if let SizeCheck::Kilobytes(kb) = file.size
-        && !kilobytes_match(outcome.bytes, kb)
-    {
-        let removed = match tokio::fs::remove_file(&outcome.path).await {
-            Ok(()) => "it was removed".to_owned(),
-            Err(e) => format!("it could not be removed ({e}): delete it"),
-        };
-        return Err(Error::integrity(format!(
-            "{} has {} bytes, but the API reported {kb} kB for it (Huawei Cloud counts in kB, \
-             so between {} and {} bytes); {removed}",
-            outcome.path.display(),
-            outcome.bytes,
-            (kb * 1024).saturating_sub(1023),
-            kb * 1024 + 1023,
-        )));
+    if let Some(source) = source {
+        let (index, name) = (file.index, local_name(link));
+        download = download.with_refresh(move || {
+            let source = source.clone();
+            let name = name.clone();
+            async move {
+                let links = source().await?;
+                let fresh = match &name {
+                    Some(name) if links.len() > 1 => {
+                        links.iter().find(|l| local_name(l).as_ref() == Some(name))
+                    }
+                    _ => links.get(index),
+                };
+                fresh.map(|l| l.url.clone()).ok_or_else(|| {
+                    Error::config(
+                        "the API no longer lists this file of the backup, so its expired \
+                         link cannot be replaced",
+                    )
+                })
+            }
+        });
     }
-    Ok(DownloadedFile {
-        path: outcome.path.clone(),
-        bytes: outcome.bytes,
-        sha256: outcome.sha256.clone(),
-        url_host,
-        outcome: Some(outcome),
-    })
+    Ok(download)
 }
 
 /// The size and SHA-256 of a file on disk, read through a fixed buffer.

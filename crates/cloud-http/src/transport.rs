@@ -183,7 +183,6 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            span.record("attempts", attempt);
             let context =
                 AttemptContext::new(attempt, config.clock.now(), config.nonce.next_nonce());
             let request = build(&context)?;
@@ -207,8 +206,12 @@ impl Transport {
                 )
                 .instrument(attempt_span.clone())
                 .await;
+            // Recorded once, when the operation ends (a log line shows each record).
             let (error, asked) = match outcome {
-                Outcome::Done(response) => return Ok(response),
+                Outcome::Done(response) => {
+                    span.record("attempts", attempt);
+                    return Ok(response);
+                }
                 Outcome::Failed {
                     error,
                     server_delay,
@@ -220,6 +223,7 @@ impl Transport {
                 attempt_span.in_scope(|| {
                     tracing::debug!(error = %error, retryable, "giving up");
                 });
+                span.record("attempts", attempt);
                 return Err(error);
             }
             let delay = asked.unwrap_or_else(|| config.retry.backoff(attempt));
@@ -232,6 +236,7 @@ impl Transport {
                         "not retrying: the delay would pass the operation timeout"
                     );
                 });
+                span.record("attempts", attempt);
                 return Err(error);
             }
             attempt_span.record("delay_ms", delay.as_millis());

@@ -7,7 +7,9 @@ use crate::sandbox::{env, instance, start};
 use crate::support::run;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn providers_without_credentials_or_instance_are_skipped() {
+async fn a_named_provider_skipped_for_lack_of_credentials_makes_the_exit_status_3() {
+    // Defect: `all list` exited 0 when a provider the user named was skipped, so a script
+    // could not tell it from success.
     let sandbox = start();
     let endpoint = sandbox.endpoint();
     // Credentials for Capital Online and Alibaba Cloud only; an instance for Alibaba Cloud and
@@ -28,7 +30,8 @@ async fn providers_without_credentials_or_instance_are_skipped() {
     let mut with_json = args.to_vec();
     with_json.push("--json");
     let run_json = run(&with_json, &vars).await;
-    let list = run_json.json();
+    assert_eq!(run_json.status.code(), Some(3), "{run_json:?}");
+    let list: Value = serde_json::from_str(&run_json.stdout).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 137);
     assert!(list.iter().all(|b| b["provider"] == "aliyun-rds"));
@@ -40,7 +43,7 @@ async fn providers_without_credentials_or_instance_are_skipped() {
          capitalonline-mysql=<ID>)"
     );
     assert!(
-        notes[1].starts_with("note: skipping huaweicloud-rds: configuration error:"),
+        notes[1].starts_with("error: skipping huaweicloud-rds: configuration error:"),
         "{}",
         notes[1]
     );
@@ -53,7 +56,7 @@ async fn providers_without_credentials_or_instance_are_skipped() {
 
     // The table names each backup's provider and instance.
     let table = run(&args, &vars).await;
-    assert!(table.status.success(), "{table:?}");
+    assert_eq!(table.status.code(), Some(3), "{table:?}");
     let lines: Vec<&str> = table.stdout.lines().collect();
     assert!(
         lines[0].starts_with("PROVIDER    INSTANCE  BACKUP ID"),
@@ -66,10 +69,15 @@ async fn providers_without_credentials_or_instance_are_skipped() {
         lines[1]
     );
     assert_eq!(lines.last(), Some(&"137 backups"));
+
+    // Everything named was listed: success, whatever was skipped unnamed.
+    let named_ok: Vec<&str> = args[..4].iter().chain(&args[6..]).copied().collect();
+    let fine = run(&named_ok, &vars).await;
+    assert!(fine.status.success(), "{fine:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_configured_provider_that_fails_makes_the_exit_status_1() {
+async fn a_configured_provider_that_fails_makes_the_exit_status_3() {
     let sandbox = start();
     let endpoint = sandbox.endpoint();
     let mut vars = env(Service::AliyunRds);
@@ -96,7 +104,7 @@ async fn a_configured_provider_that_fails_makes_the_exit_status_1() {
         &vars,
     )
     .await;
-    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert_eq!(run.status.code(), Some(3), "{run:?}");
     // What did work is printed all the same.
     let list: Value = serde_json::from_str(&run.stdout).unwrap();
     let list = list.as_array().unwrap();
@@ -119,11 +127,21 @@ async fn a_configured_provider_that_fails_makes_the_exit_status_1() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_configured_is_not_an_error() {
+async fn nothing_configured_lists_nothing_and_exits_3() {
     let run = run(&["all", "list", "--json"], &[]).await;
-    assert_eq!(run.json(), serde_json::json!([]));
-    assert_eq!(run.stderr.lines().count(), 4, "{run:?}");
-    assert!(run.stderr.lines().all(|l| l.starts_with("note: skipping ")));
+    assert_eq!(run.status.code(), Some(3), "{run:?}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        serde_json::json!([])
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{run:?}");
+    assert!(lines[..4].iter().all(|l| l.starts_with("note: skipping ")));
+    assert!(
+        lines[4].starts_with("error: no provider could be listed"),
+        "{}",
+        lines[4]
+    );
     // Options that mean something else to each provider are refused.
     let refused = crate::support::run(&["all", "list", "--region", "cn-hangzhou"], &[]).await;
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");

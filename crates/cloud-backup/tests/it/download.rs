@@ -164,6 +164,11 @@ async fn several_files_go_into_a_directory_under_safe_names() {
                 "bytes": body.len(),
                 "sha256": sha256_hex(body),
                 "url_host": base.trim_start_matches("http://"),
+                "verified": [
+                    {"check": "size", "value": body.len().to_string(), "sources": ["server", "API"]},
+                    {"check": "sha256", "value": sha256_hex(body), "sources": []},
+                ],
+                "notes": [],
             })
         })
         .collect();
@@ -180,11 +185,20 @@ async fn several_files_go_into_a_directory_under_safe_names() {
     // The same command again: the complete files are kept, nothing is fetched.
     let run = rds_download(&server, dir.to_str().unwrap(), &[]).await;
     assert!(run.status.success(), "{run:?}");
-    assert_eq!(run.stdout.lines().count(), 3, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 6, "{run:?}");
     assert!(
         run.stdout
             .lines()
+            .step_by(2)
             .all(|l| l.ends_with("(already complete from an earlier run)")),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .skip(1)
+            .step_by(2)
+            .all(|l| l == "  verified: size (API), sha256 (computed)"),
         "{run:?}"
     );
     assert_eq!(file_requests(&server).await, 3);
@@ -198,7 +212,7 @@ async fn several_files_go_into_a_directory_under_safe_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_that_does_not_match_its_kilobytes_is_removed() {
+async fn a_file_that_does_not_match_its_kilobytes_is_refused_before_its_body() {
     let server = MockServer::start().await;
     let base = server.uri();
     // 5000 bytes is 4.88 kB: reported as 4 or 5 it would pass, as 2 it cannot be this file.
@@ -212,9 +226,9 @@ async fn a_file_that_does_not_match_its_kilobytes_is_removed() {
     let run = rds_download(&server, out.to_str().unwrap(), &[]).await;
     let line = run.error_line("error: huaweicloud-rds: integrity error:");
     assert!(
-        line.contains("has 5000 bytes, but the API reported 2 kB"),
+        line.contains("announces a file of 5000 bytes, but the API reported between 1025 and 3071"),
         "{line}"
     );
-    assert!(line.contains("it was removed"), "{line}");
+    assert!(line.contains("nothing was transferred"), "{line}");
     assert_eq!(entries(&dir), Vec::<String>::new(), "no file, no .part");
 }

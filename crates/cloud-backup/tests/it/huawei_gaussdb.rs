@@ -293,10 +293,14 @@ async fn missing_configuration_names_what_to_set() {
     .await;
     let line = no_project.error_line(&format!("error: {PROVIDER}: configuration error: "));
     assert!(line.contains("HUAWEICLOUD_SDK_PROJECT_ID"), "{line}");
+    // The command line's words, never a Rust API (Config::with_project_id).
+    assert!(line.contains("--project-id"), "{line}");
+    assert!(!line.contains("::"), "{line}");
     let no_region = run(&[PROVIDER, "list", "--instance", INSTANCE], ENV).await;
     let line = no_region.error_line(&format!("error: {PROVIDER}: configuration error: "));
     assert!(line.contains("HUAWEICLOUD_SDK_REGION"), "{line}");
-    assert!(line.contains("GaussDB"), "{line}");
+    assert!(line.contains("--region"), "{line}");
+    assert!(!line.contains("::"), "{line}");
     assert!(
         server
             .received_requests()

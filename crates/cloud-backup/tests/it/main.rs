@@ -41,3 +41,11 @@ mod embedded;
     feature = "huaweicloud-gaussdb"
 ))]
 mod sandbox;
+#[cfg(all(
+    feature = "sandbox",
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod trust;

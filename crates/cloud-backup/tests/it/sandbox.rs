@@ -59,13 +59,18 @@ pub(crate) async fn run_at(sandbox: &Sandbox, service: Service, args: &[&str]) -
 }
 
 /// The newest backup of `service`'s demo instance.
-fn newest(sandbox: &Sandbox, service: Service) -> BackupFile {
+pub(crate) fn newest(sandbox: &Sandbox, service: Service) -> BackupFile {
     let instance = instance(sandbox, service);
     sandbox.backup(service, &instance, 0).expect("a backup")
 }
 
 /// `download --instance .. --backup .. --out OUT --json` of `file`.
-async fn download(sandbox: &Sandbox, file: &BackupFile, out: &Path, more: &[&str]) -> Run {
+pub(crate) async fn download(
+    sandbox: &Sandbox,
+    file: &BackupFile,
+    out: &Path,
+    more: &[&str],
+) -> Run {
     let out = out.to_str().expect("a UTF-8 path");
     let mut args = vec![
         "download",
@@ -155,15 +160,40 @@ async fn every_provider_lists_links_and_downloads() {
         let out = dir.join(format!("{name}.bin"));
         let run = download(&sandbox, &file, &out, &["--json"]).await;
         assert_eq!(run.stderr, "", "{run:?}");
-        let written = run.json();
+        let mut written = run.json();
         let expected = cloud_sandbox::content(&file.backup_id, 0, file.size as usize);
+        // Every check the storage offers ran, and says where its value came from.
+        let verified = written[0]["verified"].take();
+        let checks: Vec<String> = verified
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{} {}", c["check"].as_str().unwrap(), c["sources"]))
+            .collect();
+        let sha256 = sha256_hex(&expected);
+        let wanted: &[&str] = match name {
+            "aliyun-rds" => &[
+                r#"size ["server","API"]"#,
+                r#"crc64 ["x-oss-hash-crc64ecma","DescribeBackups Checksum"]"#,
+                "sha256 []",
+            ],
+            "huaweicloud-rds" => &[r#"size ["server","API"]"#, r#"md5 ["ETag"]"#, "sha256 []"],
+            _ => &[r#"size ["server","API"]"#, "sha256 []"],
+        };
+        assert_eq!(checks, wanted, "{name}");
+        assert_eq!(
+            verified[verified.as_array().unwrap().len() - 1]["value"],
+            sha256
+        );
         assert_eq!(
             written,
             serde_json::json!([{
                 "path": out.to_str().unwrap(),
                 "bytes": file.size,
-                "sha256": sha256_hex(&expected),
+                "sha256": sha256,
                 "url_host": format!("127.0.0.1:{port}"),
+                "verified": null,
+                "notes": [],
             }]),
             "{name}"
         );
@@ -222,7 +252,8 @@ async fn a_download_cut_at_a_third_resumes_to_the_same_bytes() {
     assert_eq!(
         run.stdout,
         format!(
-            "{}  {} bytes  sha256 {}\n",
+            "{}  {} bytes  sha256 {}\n  verified: size (server, API), crc64 \
+             (x-oss-hash-crc64ecma, DescribeBackups Checksum), sha256 (computed)\n",
             out.display(),
             file.size,
             sha256_hex(&cloud_sandbox::content(
@@ -344,8 +375,13 @@ async fn no_progress_bar_when_stderr_is_not_a_terminal() {
         let run = download(&sandbox, &file, &out, quiet.as_slice()).await;
         assert!(run.status.success(), "{run:?}");
         assert_eq!(run.stderr, "", "nothing on stderr but errors: {run:?}");
-        assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+        assert_eq!(run.stdout.lines().count(), 2, "{run:?}");
         assert!(run.stdout.contains(" bytes  sha256 "), "{run:?}");
+        assert!(
+            run.stdout
+                .contains("\n  verified: size (server, API), crc64"),
+            "{run:?}"
+        );
     }
 }
 
@@ -473,5 +509,8 @@ async fn the_library_downloads_through_one_client() {
     let json: Value = serde_json::to_value(&files[0]).unwrap();
     let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     keys.sort();
-    assert_eq!(keys, ["bytes", "path", "sha256", "url_host"]);
+    assert_eq!(
+        keys,
+        ["bytes", "notes", "path", "sha256", "url_host", "verified"]
+    );
 }

@@ -685,7 +685,6 @@ impl Run<'_> {
         let mut furthest = self.part.len;
         loop {
             self.attempts += 1;
-            self.span.record("attempts", self.attempts);
             let attempt_span = tracing::debug_span!(
                 "cloud_http.download_attempt",
                 attempt = self.attempts,
@@ -1284,6 +1283,7 @@ impl Run<'_> {
         sync_parent(dest).await;
         remove_quietly(&self.record_path).await;
         self.span.record("bytes", len);
+        self.span.record("attempts", self.attempts);
         tracing::info!(
             bytes = len,
             attempts = self.attempts,
@@ -1371,6 +1371,7 @@ impl Run<'_> {
         let _ = self.part.flush().await;
         let len = self.part.len;
         let path = self.part.path.clone();
+        self.span.record("attempts", self.attempts);
         drop(self.part);
         if self.corrupt || len == 0 {
             remove_quietly(&path).await;
