@@ -310,7 +310,10 @@ fn regions_pick_the_host_prefix() {
     }
     let error = Client::new(config.with_region("eu-west-101")).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
-    assert!(error.to_string().contains("set the endpoint explicitly"), "{error}");
+    assert!(
+        error.to_string().contains("set the endpoint explicitly"),
+        "{error}"
+    );
     assert_eq!(huaweicloud_gaussdb::SERVICE.regions().count(), 20);
 }
 
