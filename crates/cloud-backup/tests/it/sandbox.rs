@@ -72,7 +72,14 @@ pub(crate) async fn download(
     more: &[&str],
 ) -> Run {
     let out = out.to_str().expect("a UTF-8 path");
-    let mut args = vec![
+    let mut args = download_args(file, out);
+    args.extend_from_slice(more);
+    run_at(sandbox, file.service, &args).await
+}
+
+/// `download --instance .. --backup .. --out OUT` of `file`.
+pub(crate) fn download_args<'a>(file: &'a BackupFile, out: &'a str) -> Vec<&'a str> {
+    vec![
         "download",
         "--instance",
         &file.instance_id,
@@ -80,9 +87,7 @@ pub(crate) async fn download(
         &file.backup_id,
         "--out",
         out,
-    ];
-    args.extend_from_slice(more);
-    run_at(sandbox, file.service, &args).await
+    ]
 }
 
 /// Asserts that `path` holds exactly the sandbox's file of `file`.

@@ -22,17 +22,11 @@ fn aliyun_newest() -> cloud_sandbox::BackupFile {
     newest(&start(), Service::AliyunRds)
 }
 
+/// `<PROVIDER> download --instance .. --backup .. --out OUT` of `file`.
 fn download_args<'a>(file: &'a cloud_sandbox::BackupFile, out: &'a str) -> Vec<&'a str> {
-    vec![
-        file.service.name(),
-        "download",
-        "--instance",
-        &file.instance_id,
-        "--backup",
-        &file.backup_id,
-        "--out",
-        out,
-    ]
+    let mut args = vec![file.service.name()];
+    args.extend(crate::sandbox::download_args(file, out));
+    args
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
