@@ -1,8 +1,8 @@
 //! What the command line prints of the libraries' `tracing` events on stderr.
 //!
 //! * `RUST_LOG` set: exactly what it selects (e.g. `RUST_LOG=cloud_http=debug`).
-//! * `-v`: every attempt, retry, backoff, resume, restart and new link of our crates (`info`);
-//!   `-vv`: `debug` as well (each request, each decision).
+//! * `-v`: every attempt, retry, backoff, resume, restart and new link (the runtime's `debug`,
+//!   our other crates' `info`); `-vv`: `debug` everywhere in our crates.
 //! * Neither, on a terminal: one `note:` line when an API call is retried (the download
 //!   progress bar says its own retries). Nothing otherwise, so scripts get clean stderr.
 //!
@@ -46,9 +46,19 @@ pub(crate) fn init(verbose: u8) {
             return;
         }
         (None, n) => {
-            let level = if n == 1 { "info" } else { "debug" };
-            let directives: Vec<String> =
-                OUR_CRATES.iter().map(|c| format!("{c}={level}")).collect();
+            // -v: the runtime's attempts (debug) and everything our crates say at info;
+            // -vv: debug everywhere in our crates.
+            let directives: Vec<String> = OUR_CRATES
+                .iter()
+                .map(|c| {
+                    let level = if n > 1 || *c == "cloud_http" {
+                        "debug"
+                    } else {
+                        "info"
+                    };
+                    format!("{c}={level}")
+                })
+                .collect();
             EnvFilter::new(directives.join(","))
         }
     };
