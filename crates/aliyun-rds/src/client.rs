@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::{Config, SignatureVersion};
-use crate::endpoint::Endpoint;
 use crate::{
     Backup, DescribeBackupsRequest, DescribeBackupsResponse, Error, RawResponse, Record, Result,
 };
+use cloud_http::Endpoint;
 
 /// The page size [`Client::backups`] asks for when the request sets none: the largest allowed.
 const LISTING_PAGE_SIZE: i64 = 100;
@@ -66,7 +66,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Self> {
         let transport =
             Transport::new(config.http().clone(), AlibabaProtocol)?.with_service_name("aliyun-rds");
-        let endpoint = config.effective_endpoint();
+        let endpoint = config.effective_endpoint()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -283,7 +283,7 @@ impl Client {
                     attempt.timestamp,
                     &attempt.nonce,
                 );
-                let url = format!("{}/?{}", endpoint.origin(), signed.query_string());
+                let url = format!("{}/?{}", endpoint.as_str(), signed.query_string());
                 signed
                     .headers()
                     .iter()
@@ -306,7 +306,7 @@ impl Client {
                     attempt.timestamp,
                     &attempt.nonce,
                 );
-                http.get(format!("{}/?{}", endpoint.origin(), signed.query_string()))
+                http.get(format!("{}/?{}", endpoint.as_str(), signed.query_string()))
             }
         };
         builder.build().map_err(|e| {

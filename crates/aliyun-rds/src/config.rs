@@ -8,8 +8,8 @@ use cloud_http::HttpConfig;
 use cloud_signer::Credentials;
 
 use crate::credentials::{self, REGION_VAR};
-use crate::endpoint::Endpoint;
 use crate::{Error, Result};
+use cloud_http::Endpoint;
 
 /// The region used when none is given: `cn-hangzhou`, as in the official SDKs' examples.
 pub(crate) const DEFAULT_REGION: &str = "cn-hangzhou";
@@ -210,7 +210,10 @@ impl Config {
     /// The effective endpoint, `scheme://host[:port]` without a trailing slash: the override
     /// if one was set, else the region's (see the crate documentation's "Endpoints").
     pub fn endpoint(&self) -> String {
-        self.effective_endpoint().origin().to_owned()
+        self.effective_endpoint().map_or_else(
+            |_| format!("https://{}", crate::endpoint::host_for_region(&self.region)),
+            |endpoint| endpoint.as_str().to_owned(),
+        )
     }
 
     /// The signature version.
@@ -228,10 +231,11 @@ impl Config {
         &self.credentials
     }
 
-    pub(crate) fn effective_endpoint(&self) -> Endpoint {
-        self.endpoint
-            .clone()
-            .unwrap_or_else(|| Endpoint::for_region(&self.region))
+    pub(crate) fn effective_endpoint(&self) -> Result<Endpoint, Error> {
+        match &self.endpoint {
+            Some(endpoint) => Ok(endpoint.clone()),
+            None => crate::endpoint::for_region(&self.region),
+        }
     }
 }
 

@@ -181,6 +181,7 @@ pub use bytes;
 
 mod config;
 mod download;
+mod endpoint;
 mod error;
 pub mod lenient;
 mod paginate;
@@ -197,6 +198,7 @@ pub use download::{
     Check, ChecksumKind, Download, DownloadOutcome, ExpectedChecksum, OSS_CRC64_HEADER, Progress,
     RefreshLink, checks_summary, download,
 };
+pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};
 pub use paginate::{Page, PageCursor, paginate};
 pub use protocol::{AlibabaProtocol, CapitalOnlineProtocol, HuaweiProtocol, ServiceProtocol};

@@ -242,92 +242,9 @@ impl fmt::Debug for Service {
     }
 }
 
-/// An endpoint: `scheme://host[:port]` (`http` or `https`), without path, query or user
-/// information.
-///
-/// ```
-/// use huaweicloud_core::Endpoint;
-///
-/// let endpoint = Endpoint::parse("https://RDS.cn-north-4.myhuaweicloud.com:443/")?;
-/// assert_eq!(endpoint.as_str(), "https://rds.cn-north-4.myhuaweicloud.com");
-/// assert_eq!(endpoint.host(), "rds.cn-north-4.myhuaweicloud.com");
-///
-/// let local = Endpoint::parse("http://127.0.0.1:8080")?;
-/// assert_eq!(local.host(), "127.0.0.1:8080");
-///
-/// assert!(Endpoint::parse("https://rds.cn-north-4.myhuaweicloud.com/v3").is_err());
-/// # Ok::<(), cloud_http::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Endpoint {
-    origin: String,
-    host: String,
-}
-
-impl Endpoint {
-    /// Parses and normalizes `text`: `http(s)://host[:port]`, an optional trailing `/`; the
-    /// host is lower-cased and a default port dropped.
-    ///
-    /// A path, query, fragment, user information, another scheme or an unparsable text is a
-    /// [`Config`](cloud_http::ErrorKind::Config) error (which never repeats user
-    /// information, as it may hold a password).
-    pub fn parse(text: &str) -> Result<Self> {
-        let shown = if text.contains('@') {
-            "(not shown: it contains user information)".to_owned()
-        } else {
-            format!("{text:?}")
-        };
-        let invalid = |why: &str| {
-            Error::config(format!(
-                "invalid endpoint {shown}: {why}; expected scheme://host[:port], e.g. \
-                 https://rds.cn-north-4.myhuaweicloud.com"
-            ))
-        };
-        let url = reqwest::Url::parse(text.trim()).map_err(|e| invalid(&e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(invalid("the scheme must be http or https"));
-        }
-        let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
-            return Err(invalid("there is no host"));
-        };
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(invalid("user information is not allowed"));
-        }
-        if url.path() != "/" {
-            return Err(invalid(
-                "a path is not allowed (the client adds the API path itself)",
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(invalid("a query or fragment is not allowed"));
-        }
-        let host = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        };
-        Ok(Self {
-            origin: url.origin().ascii_serialization(),
-            host,
-        })
-    }
-
-    /// `scheme://host[:port]`, without a trailing `/`.
-    pub fn as_str(&self) -> &str {
-        &self.origin
-    }
-
-    /// The `Host` header value the request is signed with and sent with: the host, and the
-    /// port when it is not the scheme's default.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.origin)
-    }
-}
+/// An endpoint: `scheme://host[:port]`, parsed by the rules every client crate shares
+/// ([`cloud_http::Endpoint`]).
+pub use cloud_http::Endpoint;
 
 #[cfg(test)]
 mod tests {
@@ -389,7 +306,6 @@ mod tests {
     fn bad_endpoints() {
         for text in [
             "",
-            "rds.cn-north-4.myhuaweicloud.com",
             "ftp://rds.cn-north-4.myhuaweicloud.com",
             "https://rds.cn-north-4.myhuaweicloud.com/v3",
             "https://rds.cn-north-4.myhuaweicloud.com/?a=b",

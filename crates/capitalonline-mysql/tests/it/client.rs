@@ -387,13 +387,21 @@ async fn endpoint_override_keeps_the_mysql_path() {
     for bad in [
         format!("{}/mysql", server.uri()),
         format!("{}/?Action=x", server.uri()),
-        server.uri().replace("http://", ""),
+        server.uri().replace("http://", "ftp://"),
     ] {
         let error = Config::new(Credentials::new(ACCESS_KEY_ID, SECRET))
             .with_endpoint(&bad)
             .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Config, "{bad}");
     }
+    // A bare host means HTTPS, as for every provider crate (cloud_http::Endpoint).
+    let bare = Config::new(Credentials::new(ACCESS_KEY_ID, SECRET))
+        .with_endpoint(server.uri().replace("http://", ""))
+        .unwrap();
+    assert!(
+        format!("{bare:?}").contains("endpoint: \"https://127.0.0.1:"),
+        "{bare:?}"
+    );
 }
 
 #[test]

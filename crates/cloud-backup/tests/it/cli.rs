@@ -83,3 +83,38 @@ async fn project_id_is_refused_where_there_is_no_project() {
     let help = run(&["huaweicloud-rds", "list", "--help"], &[]).await;
     assert!(help.stdout.contains("--project-id <ID>"), "{help:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_with_user_information_never_appears_in_an_error() {
+    let env = [
+        ("CDS_SECRET_ID", "id"),
+        ("CDS_SECRET_KEY", "key"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "key"),
+        ("HUAWEICLOUD_SDK_AK", "ak"),
+        ("HUAWEICLOUD_SDK_SK", "sk"),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "p"),
+    ];
+    for provider in [
+        "capitalonline-mysql",
+        "aliyun-rds",
+        "huaweicloud-rds",
+        "huaweicloud-gaussdb",
+    ] {
+        for endpoint in [
+            "ftp://ak:endpoint-password@rds.example.com",
+            "https://ak:endpoint-password@rds.example.com",
+            "ak:endpoint-password@rds.example.com/x",
+        ] {
+            let run = run(
+                &[provider, "list", "--instance", "i", "--endpoint", endpoint],
+                &env,
+            )
+            .await;
+            assert_eq!(run.status.code(), Some(1), "{run:?}");
+            assert!(run.stderr.contains("invalid endpoint"), "{run:?}");
+            assert!(!run.stderr.contains("endpoint-password"), "{run:?}");
+            assert!(!run.stdout.contains("endpoint-password"), "{run:?}");
+        }
+    }
+}
