@@ -88,7 +88,8 @@ struct State {
 /// * stops once the offset reaches the page's `total_count`, or, when the service sends no
 ///   total, after a page shorter than `limit`;
 /// * never yields an item twice: items whose `key` (e.g. the backup id) was already yielded
-///   are dropped (a backup made while paging shifts the later pages by one);
+///   are dropped (a backup made while paging shifts the later pages by one); items without a
+///   key, or with a blank one, are all kept (they cannot be told apart);
 /// * stops on an empty page, and after a page that brings nothing new (a service that ignores
 ///   `offset` and sends the same page again);
 /// * yields an error once and ends.
@@ -140,7 +141,10 @@ where
                 .saturating_add(i64::try_from(received).unwrap_or(i64::MAX));
             let mut fresh = Vec::with_capacity(received);
             for item in page.items {
-                let is_new = key(&item).is_none_or(|id| state.seen.insert(id));
+                // A blank key identifies nothing: such items are all kept.
+                let is_new = key(&item)
+                    .filter(|id| !id.trim().is_empty())
+                    .is_none_or(|id| state.seen.insert(id));
                 if is_new {
                     fresh.push(item);
                 }

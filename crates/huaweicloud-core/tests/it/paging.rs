@@ -194,3 +194,22 @@ fn records_pages_without_items_or_total() {
         Some(0)
     );
 }
+
+#[tokio::test]
+async fn items_with_blank_keys_are_all_kept() {
+    // Defect: a blank id was remembered like any other, so the second backup without an id
+    // was dropped silently.
+    let (asked, fetch) = serve((0..5).collect(), Some(5), 2);
+    let blank = |n: &u32| match n {
+        1 => Some(String::new()),
+        3 => Some("  ".to_owned()),
+        4 => None,
+        n => Some(n.to_string()),
+    };
+    let items: Vec<u32> = offset_paginate(0, 2, blank, fetch)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items, [0, 1, 2, 3, 4]);
+    assert_eq!(*asked.lock().unwrap(), [0, 2, 4]);
+}
