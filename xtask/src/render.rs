@@ -189,9 +189,11 @@ fn render_example_tests(out: &mut Out, krate: &Crate) {
             out.line(&format!("    fn example_{}() {{", model::snake_case(stem)));
             out.line(&format!("        decode_example::<{}>(", example.ty));
             out.line(&format!("            {},", literal(&path)));
+            // Through the crate's own `fixtures` link (to `fixtures/<crate>/`), so that the
+            // packaged crate carries the examples its tests read.
             out.line(&format!(
                 "            include_str!({}),",
-                literal(&format!("../../../../{path}"))
+                literal(&format!("../../fixtures/{}", example.file))
             ));
             out.line("        );");
             out.line("    }");

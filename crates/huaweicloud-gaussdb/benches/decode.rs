@@ -19,7 +19,7 @@ use serde_json::Value;
 use huaweicloud_gaussdb::ShowInstanceBackupsResponse;
 
 const FIXTURE: &str = include_str!(
-    "../../../fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json"
+    "../fixtures/examples/ShowInstanceBackups.seed-004.json"
 );
 
 /// The fixture with its item list replaced by 100 varied copies of its first item.

@@ -51,7 +51,7 @@ mod tests {
     fn example_describe_backups_seed_001() {
         decode_example::<DescribeBackupsResponse>(
             "fixtures/aliyun-rds/examples/DescribeBackups.seed-001.json",
-            include_str!("../../../../fixtures/aliyun-rds/examples/DescribeBackups.seed-001.json"),
+            include_str!("../../fixtures/examples/DescribeBackups.seed-001.json"),
         );
     }
 
@@ -60,7 +60,7 @@ mod tests {
     fn example_describe_backups_doc_en() {
         decode_example::<DescribeBackupsResponse>(
             "fixtures/aliyun-rds/examples/DescribeBackups.doc-en.json",
-            include_str!("../../../../fixtures/aliyun-rds/examples/DescribeBackups.doc-en.json"),
+            include_str!("../../fixtures/examples/DescribeBackups.doc-en.json"),
         );
     }
 
@@ -69,7 +69,7 @@ mod tests {
     fn example_error_providers_2_5() {
         decode_example::<ErrorBody>(
             "fixtures/aliyun-rds/examples/error.providers-2.5.json",
-            include_str!("../../../../fixtures/aliyun-rds/examples/error.providers-2.5.json"),
+            include_str!("../../fixtures/examples/error.providers-2.5.json"),
         );
     }
 }

@@ -9,7 +9,7 @@ mod requests;
 /// The text of an example in `fixtures/aliyun-rds/examples/`.
 macro_rules! example {
     ($file:literal) => {
-        include_str!(concat!("../../../../fixtures/aliyun-rds/examples/", $file))
+        include_str!(concat!("../../fixtures/examples/", $file))
     };
 }
 pub(crate) use example;

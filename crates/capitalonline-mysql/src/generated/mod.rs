@@ -51,9 +51,7 @@ mod tests {
     fn example_describe_backups_seed_000() {
         decode_example::<DescribeBackupsResponse>(
             "fixtures/capitalonline-mysql/examples/DescribeBackups.seed-000.json",
-            include_str!(
-                "../../../../fixtures/capitalonline-mysql/examples/DescribeBackups.seed-000.json"
-            ),
+            include_str!("../../fixtures/examples/DescribeBackups.seed-000.json"),
         );
     }
 
@@ -62,9 +60,7 @@ mod tests {
     fn example_download_backup_seed_002() {
         decode_example::<DownloadBackupResponse>(
             "fixtures/capitalonline-mysql/examples/DownloadBackup.seed-002.json",
-            include_str!(
-                "../../../../fixtures/capitalonline-mysql/examples/DownloadBackup.seed-002.json"
-            ),
+            include_str!("../../fixtures/examples/DownloadBackup.seed-002.json"),
         );
     }
 
@@ -73,9 +69,7 @@ mod tests {
     fn example_error_constructed() {
         decode_example::<ErrorBody>(
             "fixtures/capitalonline-mysql/examples/error.constructed.json",
-            include_str!(
-                "../../../../fixtures/capitalonline-mysql/examples/error.constructed.json"
-            ),
+            include_str!("../../fixtures/examples/error.constructed.json"),
         );
     }
 }

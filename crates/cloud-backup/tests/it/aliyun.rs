@@ -16,9 +16,9 @@ const ENV: &[(&str, &str)] = &[
 
 /// The documented examples (seed 001 and the English doc page).
 const SEED_EXAMPLE: &str =
-    include_str!("../../../../fixtures/aliyun-rds/examples/DescribeBackups.seed-001.json");
+    include_str!("../../fixtures/aliyun-rds/examples/DescribeBackups.seed-001.json");
 const DOC_EXAMPLE: &str =
-    include_str!("../../../../fixtures/aliyun-rds/examples/DescribeBackups.doc-en.json");
+    include_str!("../../fixtures/aliyun-rds/examples/DescribeBackups.doc-en.json");
 
 fn query(request: &Request) -> BTreeMap<String, String> {
     request.url.query_pairs().into_owned().collect()

@@ -14,9 +14,9 @@ const ENV: &[(&str, &str)] = &[("CDS_SECRET_ID", ACCESS_KEY_ID), ("CDS_SECRET_KE
 
 /// The documented examples (seeds 000 and 002).
 const DESCRIBE_EXAMPLE: &str =
-    include_str!("../../../../fixtures/capitalonline-mysql/examples/DescribeBackups.seed-000.json");
+    include_str!("../../fixtures/capitalonline-mysql/examples/DescribeBackups.seed-000.json");
 const DOWNLOAD_EXAMPLE: &str =
-    include_str!("../../../../fixtures/capitalonline-mysql/examples/DownloadBackup.seed-002.json");
+    include_str!("../../fixtures/capitalonline-mysql/examples/DownloadBackup.seed-002.json");
 
 fn json_response(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")

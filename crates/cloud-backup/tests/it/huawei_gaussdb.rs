@@ -16,7 +16,7 @@ const INSTANCE: &str = "61a4ea66210545909d74a05c27a7179ein07";
 
 /// The documented example (seed 004).
 const EXAMPLE: &str = include_str!(
-    "../../../../fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json"
+    "../../fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json"
 );
 
 fn backups_path(project_id: &str) -> String {

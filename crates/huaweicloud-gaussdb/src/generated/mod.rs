@@ -50,9 +50,7 @@ mod tests {
     fn example_error_providers_3_6() {
         decode_example::<ErrorBody>(
             "fixtures/huaweicloud-gaussdb/examples/error.providers-3.6.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-gaussdb/examples/error.providers-3.6.json"
-            ),
+            include_str!("../../fixtures/examples/error.providers-3.6.json"),
         );
     }
 
@@ -61,9 +59,7 @@ mod tests {
     fn example_error_apig_throttling() {
         decode_example::<ErrorBody>(
             "fixtures/huaweicloud-gaussdb/examples/error.apig-throttling.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-gaussdb/examples/error.apig-throttling.json"
-            ),
+            include_str!("../../fixtures/examples/error.apig-throttling.json"),
         );
     }
 
@@ -72,9 +68,7 @@ mod tests {
     fn example_show_instance_backups_seed_004() {
         decode_example::<ShowInstanceBackupsResponse>(
             "fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json"
-            ),
+            include_str!("../../fixtures/examples/ShowInstanceBackups.seed-004.json"),
         );
     }
 }

@@ -10,7 +10,7 @@ mod show_instance_backups;
 macro_rules! example {
     ($file:literal) => {
         include_str!(concat!(
-            "../../../../fixtures/huaweicloud-gaussdb/examples/",
+            "../../fixtures/examples/",
             $file
         ))
     };

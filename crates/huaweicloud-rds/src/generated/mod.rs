@@ -53,7 +53,7 @@ mod tests {
     fn example_error_providers_3_6() {
         decode_example::<ErrorBody>(
             "fixtures/huaweicloud-rds/examples/error.providers-3.6.json",
-            include_str!("../../../../fixtures/huaweicloud-rds/examples/error.providers-3.6.json"),
+            include_str!("../../fixtures/examples/error.providers-3.6.json"),
         );
     }
 
@@ -62,9 +62,7 @@ mod tests {
     fn example_error_apig_throttling() {
         decode_example::<ErrorBody>(
             "fixtures/huaweicloud-rds/examples/error.apig-throttling.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-rds/examples/error.apig-throttling.json"
-            ),
+            include_str!("../../fixtures/examples/error.apig-throttling.json"),
         );
     }
 
@@ -73,9 +71,7 @@ mod tests {
     fn example_list_backup_files_providers_3_3() {
         decode_example::<ListBackupFilesResponse>(
             "fixtures/huaweicloud-rds/examples/ListBackupFiles.providers-3.3.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-rds/examples/ListBackupFiles.providers-3.3.json"
-            ),
+            include_str!("../../fixtures/examples/ListBackupFiles.providers-3.3.json"),
         );
     }
 
@@ -84,9 +80,7 @@ mod tests {
     fn example_list_backups_seed_003_mysql() {
         decode_example::<ListBackupsResponse>(
             "fixtures/huaweicloud-rds/examples/ListBackups.seed-003-mysql.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-rds/examples/ListBackups.seed-003-mysql.json"
-            ),
+            include_str!("../../fixtures/examples/ListBackups.seed-003-mysql.json"),
         );
     }
 
@@ -95,9 +89,7 @@ mod tests {
     fn example_list_backups_seed_003_postgresql() {
         decode_example::<ListBackupsResponse>(
             "fixtures/huaweicloud-rds/examples/ListBackups.seed-003-postgresql.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-rds/examples/ListBackups.seed-003-postgresql.json"
-            ),
+            include_str!("../../fixtures/examples/ListBackups.seed-003-postgresql.json"),
         );
     }
 
@@ -106,9 +98,7 @@ mod tests {
     fn example_list_backups_seed_003_sqlserver() {
         decode_example::<ListBackupsResponse>(
             "fixtures/huaweicloud-rds/examples/ListBackups.seed-003-sqlserver.json",
-            include_str!(
-                "../../../../fixtures/huaweicloud-rds/examples/ListBackups.seed-003-sqlserver.json"
-            ),
+            include_str!("../../fixtures/examples/ListBackups.seed-003-sqlserver.json"),
         );
     }
 }

@@ -11,7 +11,7 @@ mod requests;
 macro_rules! example {
     ($file:literal) => {
         include_str!(concat!(
-            "../../../../fixtures/huaweicloud-rds/examples/",
+            "../../fixtures/examples/",
             $file
         ))
     };
