@@ -18,8 +18,7 @@ use serde_json::Value;
 
 use capitalonline_mysql::DescribeBackupsResponse;
 
-const FIXTURE: &str =
-    include_str!("../fixtures/examples/DescribeBackups.seed-000.json");
+const FIXTURE: &str = include_str!("../fixtures/examples/DescribeBackups.seed-000.json");
 
 /// The fixture with its item list replaced by 100 varied copies of its first item.
 fn page() -> Vec<u8> {

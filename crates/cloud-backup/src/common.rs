@@ -64,7 +64,9 @@ pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
 /// override, then the project id, each replacing what the environment gave
 /// (`HUAWEICLOUD_SDK_REGION`, `HUAWEICLOUD_SDK_PROJECT_ID`).
 ///
-/// ```
+/// (The example needs the `huaweicloud-rds` feature.)
+#[cfg_attr(feature = "huaweicloud-rds", doc = "```")]
+#[cfg_attr(not(feature = "huaweicloud-rds"), doc = "```ignore")]
 /// use cloud_backup::Options;
 /// use huaweicloud_core::{Config, Credentials};
 ///

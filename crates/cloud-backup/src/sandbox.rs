@@ -6,7 +6,9 @@
 //! field quirks, serves downloadable files (with `Range`), and injects faults on demand. It
 //! needs no account and no network: this is what `cloud-backup --sandbox ...` runs against.
 //!
-//! ```
+//! (The example needs the `aliyun-rds` feature too.)
+#![cfg_attr(feature = "aliyun-rds", doc = "```")]
+#![cfg_attr(not(feature = "aliyun-rds"), doc = "```ignore")]
 //! use cloud_backup::sandbox::{self, Sandbox, SandboxConfig};
 //! use cloud_backup::{DownloadOptions, Provider};
 //!

@@ -18,9 +18,7 @@ use serde_json::Value;
 
 use huaweicloud_gaussdb::ShowInstanceBackupsResponse;
 
-const FIXTURE: &str = include_str!(
-    "../fixtures/examples/ShowInstanceBackups.seed-004.json"
-);
+const FIXTURE: &str = include_str!("../fixtures/examples/ShowInstanceBackups.seed-004.json");
 
 /// The fixture with its item list replaced by 100 varied copies of its first item.
 fn page() -> Vec<u8> {

@@ -18,8 +18,7 @@ use serde_json::Value;
 
 use huaweicloud_rds::ListBackupsResponse;
 
-const FIXTURE: &str =
-    include_str!("../fixtures/examples/ListBackups.seed-003-mysql.json");
+const FIXTURE: &str = include_str!("../fixtures/examples/ListBackups.seed-003-mysql.json");
 
 /// The fixture with its item list replaced by 100 varied copies of its first item.
 fn page() -> Vec<u8> {

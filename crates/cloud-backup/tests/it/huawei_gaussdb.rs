@@ -15,9 +15,8 @@ const PROVIDER: &str = "huaweicloud-gaussdb";
 const INSTANCE: &str = "61a4ea66210545909d74a05c27a7179ein07";
 
 /// The documented example (seed 004).
-const EXAMPLE: &str = include_str!(
-    "../../fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json"
-);
+const EXAMPLE: &str =
+    include_str!("../../fixtures/huaweicloud-gaussdb/examples/ShowInstanceBackups.seed-004.json");
 
 fn backups_path(project_id: &str) -> String {
     format!("/v3/{project_id}/instances/{INSTANCE}/backups")

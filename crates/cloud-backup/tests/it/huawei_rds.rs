@@ -18,12 +18,10 @@ const BACKUP: &str = "43e4feaab48f11e89039fa163ebaa7e4br01";
 /// The documented examples (seed 003 and providers.md 3.3).
 const MYSQL_EXAMPLE: &str =
     include_str!("../../fixtures/huaweicloud-rds/examples/ListBackups.seed-003-mysql.json");
-const SQLSERVER_EXAMPLE: &str = include_str!(
-    "../../fixtures/huaweicloud-rds/examples/ListBackups.seed-003-sqlserver.json"
-);
-const FILES_EXAMPLE: &str = include_str!(
-    "../../fixtures/huaweicloud-rds/examples/ListBackupFiles.providers-3.3.json"
-);
+const SQLSERVER_EXAMPLE: &str =
+    include_str!("../../fixtures/huaweicloud-rds/examples/ListBackups.seed-003-sqlserver.json");
+const FILES_EXAMPLE: &str =
+    include_str!("../../fixtures/huaweicloud-rds/examples/ListBackupFiles.providers-3.3.json");
 
 fn backups_path(project_id: &str) -> String {
     format!("/v3/{project_id}/backups")

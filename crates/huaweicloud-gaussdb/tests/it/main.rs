@@ -9,10 +9,7 @@ mod show_instance_backups;
 /// The text of an example in `fixtures/huaweicloud-gaussdb/examples/`.
 macro_rules! example {
     ($file:literal) => {
-        include_str!(concat!(
-            "../../fixtures/examples/",
-            $file
-        ))
+        include_str!(concat!("../../fixtures/examples/", $file))
     };
 }
 pub(crate) use example;

@@ -10,10 +10,7 @@ mod requests;
 /// The text of an example in `fixtures/huaweicloud-rds/examples/`.
 macro_rules! example {
     ($file:literal) => {
-        include_str!(concat!(
-            "../../fixtures/examples/",
-            $file
-        ))
+        include_str!(concat!("../../fixtures/examples/", $file))
     };
 }
 pub(crate) use example;

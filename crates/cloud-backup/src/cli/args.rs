@@ -1,0 +1,384 @@
+//! The arguments: clap's definitions, the help texts, and what each target means.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::NonEmptyStringValueParser;
+use clap::{Args, Parser, Subcommand};
+use cloud_backup::Provider;
+
+#[cfg(feature = "sandbox")]
+use super::faults::{FaultSpec, parse_fault_spec};
+
+pub(super) const USAGE: &str = "\
+cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances> [ARGS]
+       cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
+       cloud-backup sandbox <serve|instances> [ARGS]
+   PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb";
+
+pub(super) const AFTER_HELP: &str = "\
+Try it without an account: --sandbox runs every command against an embedded simulator of the
+four services (on 127.0.0.1, in this process) with its demo credentials:
+  cloud-backup --sandbox aliyun-rds list --instance rm-demo
+  cloud-backup --sandbox aliyun-rds download --instance rm-demo --backup <BACKUP_ID> --out backup.tar.gz
+  cloud-backup sandbox instances      (the demo instance of each provider)
+  cloud-backup sandbox serve          (run it for other programs: prints endpoint and credentials)
+With --sandbox, the credential variables below are ignored; --sandbox-fault <SPEC> injects
+faults, comma-separated or repeated:
+  throttle=N        the next N API calls are throttled (each provider's own error)
+  5xx=N             the next N API calls fail with the provider's 5xx error
+  hang=N            the next N API calls are accepted and never answered
+  drop=N@BYTES      the next N downloads are cut after BYTES bytes
+  corrupt=N@OFFSET  the next N download responses covering byte OFFSET carry it flipped
+                    (same length, same headers)
+  ignore-range      downloads answer every range request with the whole file
+  link-uses=N       each download link works for N requests, then answers 403 \"Request has
+                    expired.\" (a new link from the API works again)
+  link-ttl=SECS     download links expire SECS seconds after the API gave them
+
+Timeouts and retries, for every command:
+  --connect-timeout SECS  the longest wait for a connection (default 10)
+  --timeout SECS          the longest wait per attempt: an API call's whole response, a
+                          download's response headers or next piece of its body (default 60)
+  --max-attempts N        attempts per API call (default 3), failed attempts in a row per
+                          download (default 5); 1 disables retries. Create and delete calls
+                          are never retried blindly.
+  -v, --verbose           each attempt, retry, backoff, resume and new link on stderr (-vv:
+                          more); RUST_LOG (e.g. RUST_LOG=cloud_http=debug) overrides. Without
+                          -v, a one-line note on stderr when an API call is retried, on a
+                          terminal only.
+
+Credentials come from environment variables, never from a flag:
+  capitalonline-mysql  CDS_SECRET_ID, CDS_SECRET_KEY
+  aliyun-rds           the aliyun-rds crate's chain (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...)
+  huaweicloud-rds,     HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
+  huaweicloud-gaussdb  else the [basic] section of ~/.huaweicloud/credentials;
+                       project id: --project-id, else HUAWEICLOUD_SDK_PROJECT_ID
+
+--region:
+  capitalonline-mysql  cn (mainland China, the default), asia or us
+  aliyun-rds           a region id such as cn-hangzhou
+  huaweicloud-*        a region id such as cn-north-4 (default: HUAWEICLOUD_SDK_REGION)
+
+--endpoint takes scheme://host[:port] and replaces only the host; the provider's path stays.
+
+huaweicloud-gaussdb has no API for backup download links: download-url and download explain
+and fail.
+
+Exit status: 0 when everything asked for was done; 1 on failure, with one line on stderr:
+  error: <PROVIDER>: <CODE>: <MESSAGE> (HTTP <STATUS>, request id <ID>)
+2 for a usage error; 3 when `all list` skipped or failed a provider named with --instance (or
+listed nothing at all), after printing what it could list; 130 after Ctrl-C.";
+
+pub(super) const DOWNLOAD_HELP: &str = "\
+Download a backup's file(s): streamed in constant memory to <PATH>.part, resumed with Range
+requests after a dropped connection (started again when the server ignores ranges), retried a
+bounded number of times, and renamed to <PATH> only when complete and verified.
+
+Verified, while the file streams (no second read):
+  size     against the server's Content-Length / Content-Range and the API's size, compared
+           before the body is read (Huawei Cloud reports kB: within 1 KiB of it)
+  crc64    against x-oss-hash-crc64ecma (Alibaba Cloud OSS, CRC-64/XZ), and Alibaba's
+           DescribeBackups Checksum (advisory: its exact algorithm is not documented, so a
+           mismatch is a note, not a failure)
+  md5      against Content-MD5, and a Huawei Cloud OBS ETag that is a plain MD5
+  sha256   computed and printed, for checking the copy later
+A mismatch fails with status 1 naming both values and where the expected one came from; the
+.part is removed (its bytes are wrong) and nothing is at <PATH>.
+
+Resuming: <PATH>.part.resume records which object the partial bytes belong to (provider,
+instance, backup, file, the link without its signature, ETag, size, checksums). The same
+command resumes only when it matches (with If-Range); otherwise it starts from zero. A link
+that expires mid-transfer is replaced through the API (at most 3 times) and the download
+resumes. After Ctrl-C the .part is kept: run the same command again.
+
+An existing <PATH> is refused unless --force; with --force it stays untouched until the new
+copy is complete and verified, then one rename replaces it. A symlink or anything but a
+regular file at <PATH>, <PATH>.part or <PATH>.part.resume is always refused.
+
+One file: --out is the file to write (or an existing directory to write it into, under its own
+name). Several files (Huawei Cloud RDS): --out is a directory, created if missing; each file
+keeps its name, and files already complete there from an earlier run are kept.
+
+A progress bar (bytes, rate, ETA) is drawn on stderr when it is a terminal, unless --quiet.
+On success, two lines per file:
+  <PATH>  <BYTES> bytes  sha256 <HEX>
+    pub(super) verified: size (server, API), crc64 (x-oss-hash-crc64ecma), sha256 (computed)
+(or with --json an array of {path, bytes, sha256, url_host, verified: [{check, value,
+sources}], notes}; the signed link is never printed).";
+
+/// List and download database backups on Capital Online, Alibaba Cloud and Huawei Cloud, or
+/// try it all on an embedded sandbox.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cloud-backup",
+    version,
+    override_usage = USAGE,
+    after_help = AFTER_HELP,
+    subcommand_value_name = "PROVIDER",
+    subcommand_help_heading = "Providers and commands"
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(super) global: Global,
+
+    #[command(subcommand)]
+    pub(super) target: Target,
+}
+
+/// The options every command takes.
+#[derive(Debug, Args)]
+pub(super) struct Global {
+    /// The region: capitalonline-mysql cn (default), asia or us; the others a region id such
+    /// as cn-hangzhou or cn-north-4.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub(super) region: Option<String>,
+
+    /// Replaces the provider's scheme://host[:port]; the provider's path stays.
+    #[arg(long, global = true, value_name = "URL")]
+    pub(super) endpoint: Option<String>,
+
+    /// Huawei Cloud only: the project id, instead of HUAWEICLOUD_SDK_PROJECT_ID.
+    #[arg(long, global = true, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+    pub(super) project_id: Option<String>,
+
+    /// Run against an embedded sandbox (a simulator of the four services on 127.0.0.1, started
+    /// in this process) with its demo credentials: no account, no network, and the real
+    /// credential variables are ignored.
+    #[cfg(feature = "sandbox")]
+    #[arg(long, global = true)]
+    pub(super) sandbox: bool,
+
+    /// With --sandbox (or `sandbox serve`): faults to inject, e.g. throttle=2, 5xx=1, hang=1,
+    /// drop=1@100000, corrupt=1@5000, ignore-range, link-uses=1, link-ttl=60 (see below).
+    #[cfg(feature = "sandbox")]
+    #[arg(long = "sandbox-fault", global = true, value_name = "SPEC", value_parser = parse_fault_spec)]
+    pub(super) sandbox_fault: Vec<FaultSpec>,
+
+    /// Seconds to wait for a connection (default 10).
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_seconds)]
+    pub(super) connect_timeout: Option<Duration>,
+
+    /// Seconds to wait per attempt: an API call's whole response, a download's response
+    /// headers or next piece of body (default 60).
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_seconds)]
+    pub(super) timeout: Option<Duration>,
+
+    /// Attempts per API call (default 3) and failed attempts in a row per download (default
+    /// 5); 1 disables retries.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(super) max_attempts: Option<u32>,
+
+    /// Show each attempt, retry, backoff, resume and new link on stderr (-vv: more detail).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub(super) verbose: u8,
+}
+
+/// A number of seconds above zero, such as `5` or `0.5`.
+pub(super) fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, such as 5 or 0.5, not {text:?}"))?;
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!(
+            "expected a number of seconds above 0 and at most 86400, not {text:?}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Target {
+    /// Capital Online (首云) cloud database MySQL.
+    #[command(name = "capitalonline-mysql")]
+    CapitalOnlineMysql(ProviderArgs),
+    /// Alibaba Cloud ApsaraDB RDS.
+    #[command(name = "aliyun-rds")]
+    AliyunRds(ProviderArgs),
+    /// Huawei Cloud RDS (MySQL, PostgreSQL, SQL Server).
+    #[command(name = "huaweicloud-rds")]
+    HuaweiCloudRds(ProviderArgs),
+    /// Huawei Cloud GaussDB for MySQL (TaurusDB); it has no download API.
+    #[command(name = "huaweicloud-gaussdb")]
+    HuaweiCloudGaussDb(ProviderArgs),
+    /// Every configured provider at once.
+    All(AllArgs),
+    /// The embedded sandbox: run it for other programs, list its demo instances.
+    #[cfg(feature = "sandbox")]
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub(super) struct ProviderArgs {
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// List every backup of an instance (all pages).
+    List {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// Print one JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the download URL of a backup, one per file.
+    DownloadUrl {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// The backup, as `list` shows it.
+        #[arg(long, value_name = "BACKUP_ID", value_parser = NonEmptyStringValueParser::new())]
+        backup: String,
+        /// Print a JSON array of objects instead of one URL per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a backup's file(s), verified and resumable.
+    #[command(long_about = DOWNLOAD_HELP)]
+    Download {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// The backup, as `list` shows it.
+        #[arg(long, value_name = "BACKUP_ID", value_parser = NonEmptyStringValueParser::new())]
+        backup: String,
+        /// The file to write; a directory when the backup has several files (or when it is an
+        /// existing directory).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print a JSON array of {path, bytes, sha256, url_host} instead of one line per file.
+        #[arg(long)]
+        json: bool,
+    },
+    /// With --sandbox: the sandbox's demo instance of this provider.
+    #[cfg(feature = "sandbox")]
+    Instances {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(super) struct AllArgs {
+    #[command(subcommand)]
+    pub(super) command: AllCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum AllCommand {
+    /// List the backups of every provider that has credentials in the environment and an
+    /// instance given (with --sandbox: every provider's demo instance unless --instance is
+    /// given). Providers without either are skipped with a note on stderr. The exit status is
+    /// 3 when a provider named with --instance was skipped (no credentials, not built) or any
+    /// listing failed, or when nothing could be listed; what was listed is printed anyway.
+    List {
+        /// An instance to list, as <PROVIDER>=<ID>; repeat for several.
+        #[arg(long = "instance", value_name = "PROVIDER=ID", value_parser = parse_instance_arg)]
+        instances: Vec<InstanceArg>,
+        /// Print one JSON array (every record has its `provider`) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--instance <PROVIDER>=<ID>` of `all list`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct InstanceArg {
+    pub(super) provider: Provider,
+    pub(super) instance_id: String,
+}
+
+pub(super) fn parse_instance_arg(text: &str) -> Result<InstanceArg, String> {
+    let Some((provider, instance_id)) = text.split_once('=') else {
+        return Err(format!(
+            "expected <PROVIDER>=<ID>, such as aliyun-rds=rm-uf6wjk5xxxxxxx, not {text:?}"
+        ));
+    };
+    let provider = provider
+        .trim()
+        .parse::<Provider>()
+        .map_err(|e| e.to_string())?;
+    let instance_id = instance_id.trim();
+    if instance_id.is_empty() {
+        return Err(format!("no instance id after {provider}="));
+    }
+    Ok(InstanceArg {
+        provider,
+        instance_id: instance_id.to_owned(),
+    })
+}
+
+#[cfg(feature = "sandbox")]
+#[derive(Debug, Args)]
+pub(super) struct SandboxArgs {
+    #[command(subcommand)]
+    pub(super) command: SandboxCommand,
+}
+
+#[cfg(feature = "sandbox")]
+#[derive(Debug, Subcommand)]
+pub(super) enum SandboxCommand {
+    /// Run the sandbox until Ctrl-C, for other programs: prints its endpoint, the demo
+    /// credentials (and the environment variables to set) and the demo instances.
+    Serve {
+        /// The port on 127.0.0.1 (default: a free one, printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// The demo instance of each provider.
+    Instances {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Target {
+    /// The provider and its command, for the provider targets.
+    pub(super) fn provider(&self) -> Option<(Provider, &Command)> {
+        let (provider, args) = match self {
+            Target::CapitalOnlineMysql(args) => (Provider::CapitalOnlineMysql, args),
+            Target::AliyunRds(args) => (Provider::AliyunRds, args),
+            Target::HuaweiCloudRds(args) => (Provider::HuaweiCloudRds, args),
+            Target::HuaweiCloudGaussDb(args) => (Provider::HuaweiCloudGaussDb, args),
+            _ => return None,
+        };
+        Some((provider, &args.command))
+    }
+}
+
+impl Global {
+    pub(super) fn in_sandbox(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox;
+        #[cfg(not(feature = "sandbox"))]
+        return false;
+    }
+
+    pub(super) fn has_faults(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return !self.sandbox_fault.is_empty();
+        #[cfg(not(feature = "sandbox"))]
+        return false;
+    }
+}
+
+/// Whether `provider` takes `--project-id`: the Huawei Cloud ones.
+pub(super) fn takes_project_id(provider: Provider) -> bool {
+    matches!(
+        provider,
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb
+    )
+}

@@ -1,0 +1,325 @@
+//! Running a command: where the calls go (the real clouds or the embedded sandbox), one
+//! `match` over the commands, `all list`, and `sandbox serve`.
+
+use std::io::{self, IsTerminal, Write};
+#[cfg(feature = "sandbox")]
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloud_backup::{Client, DownloadOptions, Options, Provider, RetryPolicy};
+
+use super::args::*;
+#[cfg(feature = "sandbox")]
+use super::faults::faults;
+use super::output::*;
+use super::progress::{Bar, CurrentPart, Silent};
+use super::{DOWNLOAD_ATTEMPTS, Failure, RETRY_BASE_ENV};
+
+/// Where the provider calls go: the real clouds (credentials from the environment) or an
+/// embedded sandbox (demo credentials).
+pub(super) struct Context<'a> {
+    global: &'a Global,
+    #[cfg(feature = "sandbox")]
+    sandbox: Option<cloud_backup::sandbox::Sandbox>,
+}
+
+impl<'a> Context<'a> {
+    /// Starts the embedded sandbox when `--sandbox` asks for it.
+    fn new(global: &'a Global) -> Result<Self, Failure> {
+        #[cfg(feature = "sandbox")]
+        {
+            use cloud_backup::sandbox::{Sandbox, SandboxConfig};
+            let sandbox = if global.sandbox {
+                let config = SandboxConfig::default().with_faults(faults(&global.sandbox_fault));
+                Some(Sandbox::start(config).map_err(Failure::Sandbox)?)
+            } else {
+                None
+            };
+            Ok(Self { global, sandbox })
+        }
+        #[cfg(not(feature = "sandbox"))]
+        Ok(Self { global })
+    }
+
+    fn in_sandbox(&self) -> bool {
+        self.global.in_sandbox()
+    }
+
+    /// The options of `provider`'s calls: the sandbox's endpoint and demo credentials (with
+    /// the region and project id given, if any), or the command line's.
+    fn options(&self, provider: Provider) -> Options {
+        let global = self.global;
+        #[cfg(feature = "sandbox")]
+        if let Some(sandbox) = &self.sandbox {
+            let mut options = cloud_backup::sandbox::options(provider, &sandbox.endpoint());
+            if let Some(region) = &global.region {
+                options.region = Some(region.clone());
+            }
+            if let Some(project_id) = &global.project_id {
+                options.project_id = Some(project_id.clone());
+            }
+            return self.with_limits(options);
+        }
+        let _ = provider;
+        let mut options = Options::new();
+        options.region = global.region.clone();
+        options.endpoint = global.endpoint.clone();
+        options.project_id = global.project_id.clone();
+        self.with_limits(options)
+    }
+
+    /// `options` with --connect-timeout, --timeout and --max-attempts.
+    fn with_limits(&self, mut options: Options) -> Options {
+        let global = self.global;
+        options.connect_timeout = global.connect_timeout;
+        options.timeout = global.timeout;
+        options.max_attempts = global.max_attempts;
+        options
+    }
+}
+
+/// Runs the command, writing its result to `out`; `current` follows the file being
+/// downloaded.
+pub(super) async fn run(
+    cli: &Cli,
+    out: &mut impl Write,
+    current: &CurrentPart,
+) -> Result<(), Failure> {
+    #[cfg(feature = "sandbox")]
+    if let Target::Sandbox(SandboxArgs {
+        command: SandboxCommand::Instances { json },
+    }) = &cli.target
+    {
+        return write_instances(out, None, *json).map_err(Failure::Output);
+    }
+    let context = Context::new(&cli.global)?;
+    if let Target::All(AllArgs {
+        command: AllCommand::List { instances, json },
+    }) = &cli.target
+    {
+        return list_all(&context, instances, *json, out).await;
+    }
+    let Some((provider, command)) = cli.target.provider() else {
+        return Ok(());
+    };
+    let options = context.options(provider);
+    let cloud = |error| Failure::Cloud(provider, error);
+    match command {
+        Command::List { instance, json } => {
+            let backups = cloud_backup::list_backups(provider, &options, instance)
+                .await
+                .map_err(cloud)?;
+            if *json {
+                write_json(out, &backups)?;
+            } else {
+                write_table(out, &backups, false)?;
+            }
+        }
+        Command::DownloadUrl {
+            instance,
+            backup,
+            json,
+        } => {
+            let links = cloud_backup::download_links(provider, &options, instance, backup)
+                .await
+                .map_err(cloud)?;
+            if *json {
+                write_json(out, &links)?;
+            } else {
+                write_urls(out, &links)?;
+            }
+        }
+        Command::Download {
+            instance,
+            backup,
+            out: path,
+            force,
+            quiet,
+            json,
+        } => {
+            let download = download_options(
+                &cli.global,
+                *force,
+                !*quiet && io::stderr().is_terminal(),
+                current,
+            );
+            let files =
+                cloud_backup::download(provider, &options, instance, backup, path, &download)
+                    .await
+                    .map_err(cloud)?;
+            if *json {
+                write_json(out, &files)?;
+            } else {
+                write_downloaded(out, &files)?;
+            }
+        }
+        #[cfg(feature = "sandbox")]
+        Command::Instances { json } => write_instances(out, Some(provider), *json)?,
+    }
+    Ok(())
+}
+
+/// The download settings of the command line: `--force`, the timeouts and attempts, progress
+/// bars, the file under way (for Ctrl-C), and the test-only backoff of [`RETRY_BASE_ENV`].
+pub(super) fn download_options(
+    global: &Global,
+    force: bool,
+    progress: bool,
+    current: &CurrentPart,
+) -> DownloadOptions {
+    let mut options = DownloadOptions::new().with_overwrite(force);
+    let attempts = global.max_attempts.unwrap_or(DOWNLOAD_ATTEMPTS);
+    let mut retry = RetryPolicy::default()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_secs(1))
+        .with_max_backoff(Duration::from_secs(30));
+    if let Some(base) = std::env::var(RETRY_BASE_ENV)
+        .ok()
+        .and_then(|ms| ms.trim().parse::<u64>().ok())
+    {
+        let base = Duration::from_millis(base);
+        retry = retry
+            .with_initial_backoff(base)
+            .with_max_backoff(base.saturating_mul(32));
+    }
+    options = options.with_retry(retry);
+    if let Some(timeout) = global.timeout {
+        options = options.with_idle_timeout(timeout);
+    }
+    if let Some(timeout) = global.connect_timeout {
+        options = options.with_connect_timeout(timeout);
+    }
+    let current = current.clone();
+    options.with_progress(move |link, dest| -> Arc<dyn cloud_http::Progress> {
+        current.set(dest);
+        if progress {
+            Arc::new(Bar::new(link, dest))
+        } else {
+            Arc::new(Silent)
+        }
+    })
+}
+
+/// `all list`: every configured provider's backups, one output.
+pub(super) async fn list_all(
+    context: &Context<'_>,
+    instances: &[InstanceArg],
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    // Something the user asked for by name did not happen: exit with EXIT_PARTIAL.
+    let mut partial = false;
+    for given in instances {
+        if !given.provider.is_enabled() {
+            eprintln!(
+                "note: skipping {}: this build of cloud-backup does not include it",
+                given.provider
+            );
+            partial = true;
+        }
+    }
+    // With --sandbox and no --instance, every provider's demo instance.
+    let demo = context.in_sandbox() && instances.is_empty();
+    let mut clients: Vec<(Provider, Client, Vec<String>)> = Vec::new();
+    for provider in Provider::enabled() {
+        let mut ids: Vec<String> = instances
+            .iter()
+            .filter(|given| given.provider == provider)
+            .map(|given| given.instance_id.clone())
+            .collect();
+        #[cfg(feature = "sandbox")]
+        if demo {
+            ids.push(cloud_backup::sandbox::demo_instance_id(provider).to_owned());
+        }
+        let _ = demo;
+        let named = instances.iter().any(|given| given.provider == provider);
+        match Client::new(provider, &context.options(provider)) {
+            Err(error) => {
+                eprintln!(
+                    "{}: skipping {provider}: {}",
+                    if named { "error" } else { "note" },
+                    one_line(&error.to_string())
+                );
+                partial |= named;
+            }
+            Ok(_) if ids.is_empty() => eprintln!(
+                "note: skipping {provider}: no instance given (add --instance {provider}=<ID>)"
+            ),
+            Ok(client) => {
+                ids.dedup();
+                clients.push((provider, client, ids));
+            }
+        }
+    }
+    let calls = clients.iter().flat_map(|(provider, client, ids)| {
+        ids.iter()
+            .map(move |id| async move { (*provider, client.list_backups(id).await) })
+    });
+    let results = futures::future::join_all(calls).await;
+    let tried = results.len();
+    let mut backups = Vec::new();
+    for (provider, result) in results {
+        match result {
+            Ok(listed) => backups.extend(listed),
+            Err(error) => {
+                eprintln!("{}", error_line(provider, &error));
+                partial = true;
+            }
+        }
+    }
+    if tried == 0 {
+        eprintln!(
+            "error: no provider could be listed: give --instance <PROVIDER>=<ID> for each \
+             provider, with its credentials in the environment (see --help)"
+        );
+        partial = true;
+    }
+    if json {
+        write_json(out, &backups)?;
+    } else {
+        write_table(out, &backups, true)?;
+    }
+    if partial {
+        out.flush()?;
+        return Err(Failure::Partial);
+    }
+    Ok(())
+}
+
+/// `sandbox serve`: the banner, then serve until Ctrl-C.
+#[cfg(feature = "sandbox")]
+pub(super) async fn serve(port: u16, faults: cloud_backup::sandbox::Faults) -> ExitCode {
+    use cloud_backup::sandbox::{Sandbox, SandboxConfig};
+    let armed = (!faults.is_empty()).then(|| format!("{faults:?}"));
+    let sandbox = match Sandbox::start(SandboxConfig::default().with_port(port).with_faults(faults))
+    {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!(
+                "error: sandbox: could not start on 127.0.0.1:{port}: {}",
+                one_line(&error.to_string())
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut text = sandbox.banner();
+    if let Some(armed) = armed {
+        text.push_str(&format!("Faults armed: {armed}\n"));
+    }
+    text.push_str(
+        "\nTry: cloud-backup aliyun-rds list --instance rm-demo --endpoint <endpoint above>, \
+         with the environment above.\nPress Ctrl-C to stop.\n",
+    );
+    {
+        let mut stdout = io::stdout().lock();
+        // The banner is for people and for the programs that start this one; if nobody reads
+        // it the sandbox still serves.
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+    // Without a signal handler (rare), stop at once rather than never.
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,107 @@
+//! `--sandbox-fault` specs: parsing them and turning them into the sandbox's faults.
+
+/// One `--sandbox-fault` value: one or more comma-separated faults.
+#[cfg(feature = "sandbox")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct FaultSpec(Vec<Fault>);
+
+#[cfg(feature = "sandbox")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fault {
+    /// `throttle=N`: the next N API calls are throttled.
+    Throttle(u32),
+    /// `5xx=N`: the next N API calls fail with the provider's 5xx error.
+    ServerErrors(u32),
+    /// `drop=N@BYTES`: the next N downloads are cut after BYTES bytes.
+    Drop { count: u32, after_bytes: u64 },
+    /// `ignore-range`: downloads answer every range request with the whole file.
+    IgnoreRange,
+    /// `corrupt=N@OFFSET`: the next N download responses covering byte OFFSET carry it flipped.
+    Corrupt { count: u32, offset: u64 },
+    /// `hang=N`: the next N API calls are accepted and never answered.
+    Hang(u32),
+    /// `link-uses=N`: each download link works for N requests.
+    LinkUses(u32),
+    /// `link-ttl=SECS`: download links expire SECS seconds after they are made.
+    LinkTtl(u64),
+}
+
+#[cfg(feature = "sandbox")]
+pub(super) fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
+    let count = |value: &str, what: &str| {
+        value
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{what} takes a count, such as {what}=2, not {value:?}"))
+    };
+    let mut faults = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (name, value) = match item.split_once('=') {
+            Some((name, value)) => (name.trim(), Some(value.trim())),
+            None => (item, None),
+        };
+        let fault = match (name, value) {
+            ("throttle", Some(value)) => Fault::Throttle(count(value, "throttle")?),
+            ("5xx", Some(value)) => Fault::ServerErrors(count(value, "5xx")?),
+            ("drop", Some(value)) => {
+                let (n, after_bytes) = count_at(value, "drop", "BYTES", "drop=1@100000")?;
+                Fault::Drop {
+                    count: n,
+                    after_bytes,
+                }
+            }
+            ("corrupt", Some(value)) => {
+                let (n, offset) = count_at(value, "corrupt", "OFFSET", "corrupt=1@5000")?;
+                Fault::Corrupt { count: n, offset }
+            }
+            ("hang", Some(value)) => Fault::Hang(count(value, "hang")?),
+            ("link-uses", Some(value)) => Fault::LinkUses(count(value, "link-uses")?),
+            ("link-ttl", Some(value)) => Fault::LinkTtl(u64::from(count(value, "link-ttl")?)),
+            ("ignore-range", None) => Fault::IgnoreRange,
+            _ => {
+                return Err(format!(
+                    "unknown fault {item:?}; expected throttle=N, 5xx=N, hang=N, drop=N@BYTES, \
+                     corrupt=N@OFFSET, ignore-range, link-uses=N or link-ttl=SECS"
+                ));
+            }
+        };
+        faults.push(fault);
+    }
+    if faults.is_empty() {
+        return Err("no fault given".to_owned());
+    }
+    Ok(FaultSpec(faults))
+}
+
+/// `<COUNT>@<NUMBER>` of `drop=` and `corrupt=`.
+#[cfg(feature = "sandbox")]
+pub(super) fn count_at(
+    value: &str,
+    what: &str,
+    unit: &str,
+    example: &str,
+) -> Result<(u32, u64), String> {
+    let wrong = || format!("{what} takes <COUNT>@<{unit}>, such as {example}, not {value:?}");
+    let (n, at) = value.split_once('@').ok_or_else(wrong)?;
+    let n = n.trim().parse::<u32>().map_err(|_| wrong())?;
+    let at = at.trim().parse::<u64>().map_err(|_| wrong())?;
+    Ok((n, at))
+}
+
+/// The sandbox faults of all the `--sandbox-fault` values, in order.
+#[cfg(feature = "sandbox")]
+pub(super) fn faults(specs: &[FaultSpec]) -> cloud_backup::sandbox::Faults {
+    specs.iter().flat_map(|spec| spec.0.iter().copied()).fold(
+        cloud_backup::sandbox::Faults::new(),
+        |faults, fault| match fault {
+            Fault::Throttle(n) => faults.with_throttle(n),
+            Fault::ServerErrors(n) => faults.with_server_errors(n),
+            Fault::Drop { count, after_bytes } => faults.with_dropped_downloads(count, after_bytes),
+            Fault::IgnoreRange => faults.with_ignore_range(true),
+            Fault::Corrupt { count, offset } => faults.with_corrupted_downloads(count, offset),
+            Fault::Hang(n) => faults.with_hang(n),
+            Fault::LinkUses(n) => faults.with_link_uses(n),
+            Fault::LinkTtl(seconds) => faults.with_link_ttl(seconds),
+        },
+    )
+}

@@ -1,0 +1,206 @@
+//! What the command prints: JSON, tables, the download lines, and the one-line error.
+
+use std::io::{self, Write};
+
+use cloud_backup::model::human_size;
+use cloud_backup::{Backup, DownloadLink, DownloadedFile, Error, Provider};
+use cloud_http::ErrorKind;
+
+/// One demo instance, as `instances --json` prints it.
+#[cfg(feature = "sandbox")]
+#[derive(serde::Serialize)]
+pub(super) struct InstanceRow {
+    provider: String,
+    instance_id: String,
+    name: String,
+    engine: String,
+    backup_count: usize,
+}
+
+/// The demo instances of the sandbox (of `provider` only, when given).
+#[cfg(feature = "sandbox")]
+pub(super) fn write_instances(
+    out: &mut impl Write,
+    provider: Option<Provider>,
+    json: bool,
+) -> io::Result<()> {
+    let rows: Vec<InstanceRow> = cloud_backup::sandbox::demo_instances()
+        .into_iter()
+        .filter(|i| provider.is_none_or(|p| cloud_backup::sandbox::service(p) == i.service))
+        .map(|i| InstanceRow {
+            provider: i.service.name().to_owned(),
+            instance_id: i.instance_id,
+            name: i.name,
+            engine: i.engine,
+            backup_count: i.backup_count,
+        })
+        .collect();
+    if json {
+        return write_json(out, &rows);
+    }
+    let mut table = vec![[
+        "PROVIDER".to_owned(),
+        "INSTANCE ID".to_owned(),
+        "NAME".to_owned(),
+        "ENGINE".to_owned(),
+        "BACKUPS".to_owned(),
+    ]];
+    table.extend(rows.into_iter().map(|r| {
+        [
+            r.provider,
+            r.instance_id,
+            r.name,
+            r.engine,
+            r.backup_count.to_string(),
+        ]
+    }));
+    write_columns(out, &table)
+}
+
+pub(super) fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+pub(super) fn write_urls(out: &mut impl Write, links: &[DownloadLink]) -> io::Result<()> {
+    for link in links {
+        writeln!(out, "{}", link.url)?;
+    }
+    Ok(())
+}
+
+/// Per file: `<path>  <bytes> bytes  sha256 <hex>`, then `  verified: <checks>`, then any
+/// advisory note.
+pub(super) fn write_downloaded(out: &mut impl Write, files: &[DownloadedFile]) -> io::Result<()> {
+    for file in files {
+        let kept = if file.outcome.is_none() {
+            "  (already complete from an earlier run)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{}  {} bytes  sha256 {}{kept}",
+            file.path.display(),
+            file.bytes,
+            file.sha256
+        )?;
+        writeln!(
+            out,
+            "  verified: {}",
+            cloud_http::checks_summary(&file.verified)
+        )?;
+        for note in &file.notes {
+            writeln!(out, "  note: {}", one_line(note))?;
+        }
+    }
+    Ok(())
+}
+
+/// A table with a header, left-aligned columns, sizes for people; with `sources`, the provider
+/// and instance of each backup too.
+pub(super) fn write_table(
+    out: &mut impl Write,
+    backups: &[Backup],
+    sources: bool,
+) -> io::Result<()> {
+    let text = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+    let header = [
+        "PROVIDER",
+        "INSTANCE",
+        "BACKUP ID",
+        "STATUS",
+        "TYPE",
+        "SIZE",
+        "STARTED",
+        "FINISHED",
+    ];
+    let skip = if sources { 0 } else { 2 };
+    let mut rows: Vec<Vec<String>> = vec![header[skip..].iter().map(|h| (*h).to_owned()).collect()];
+    rows.extend(backups.iter().map(|b| {
+        let row = [
+            b.provider.clone(),
+            b.instance_id.clone(),
+            if b.backup_id.is_empty() {
+                "-".to_owned()
+            } else {
+                b.backup_id.clone()
+            },
+            text(&b.status),
+            text(&b.backup_type),
+            b.size_bytes.map_or_else(|| "-".to_owned(), human_size),
+            text(&b.started_at),
+            text(&b.finished_at),
+        ];
+        row[skip..].to_vec()
+    }));
+    write_columns(out, &rows)?;
+    let count = backups.len();
+    writeln!(out, "{count} backup{}", if count == 1 { "" } else { "s" })
+}
+
+/// Rows as left-aligned columns two spaces apart, without trailing spaces.
+pub(super) fn write_columns<R: AsRef<[String]>>(
+    out: &mut impl Write,
+    rows: &[R],
+) -> io::Result<()> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.as_ref().iter().enumerate() {
+            let width = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(width),
+                None => widths.push(width),
+            }
+        }
+    }
+    for row in rows {
+        let row = row.as_ref();
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = width - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// The one stderr line of a failure:
+/// `error: <provider>: <code>: <message> (HTTP <status>, request id <id>)` for a service
+/// error, `error: <provider>: <what went wrong>` otherwise.
+pub(super) fn error_line(provider: Provider, error: &Error) -> String {
+    let detail = match error.kind() {
+        ErrorKind::Service => {
+            let mut text = match (error.code(), error.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(text), None) | (None, Some(text)) => text.to_owned(),
+                (None, None) => "the service reported an error".to_owned(),
+            };
+            let context: Vec<String> = error
+                .status()
+                .map(|status| format!("HTTP {status}"))
+                .into_iter()
+                .chain(error.request_id().map(|id| format!("request id {id}")))
+                .collect();
+            if !context.is_empty() {
+                text.push_str(&format!(" ({})", context.join(", ")));
+            }
+            text
+        }
+        _ => error.to_string(),
+    };
+    format!("error: {provider}: {}", one_line(&detail))
+}
+
+/// `text` on one line: line breaks and other control characters become spaces, runs of
+/// spaces one.
+pub(super) fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,139 @@
+//! What a download shows while it runs: the progress bar, and the file under way (for the
+//! message after Ctrl-C).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use cloud_backup::{DownloadLink, Error};
+
+use super::output::one_line;
+
+/// The `.part` of the file being downloaded, for the message after Ctrl-C.
+#[derive(Clone, Default)]
+pub(super) struct CurrentPart(Arc<Mutex<Option<PathBuf>>>);
+
+impl CurrentPart {
+    pub(super) fn set(&self, dest: &Path) {
+        let mut part = dest.as_os_str().to_owned();
+        part.push(".part");
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(PathBuf::from(part));
+    }
+
+    pub(super) fn get(&self) -> Option<PathBuf> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .filter(|part| part.exists())
+    }
+}
+
+/// No progress display.
+pub(super) struct Silent;
+
+impl cloud_http::Progress for Silent {
+    fn start(&self, _already: u64, _total: Option<u64>) {}
+    fn advance(&self, _bytes: u64) {}
+}
+
+/// A progress bar on stderr for one file: `cloud_http::Progress` over `indicatif`.
+pub(super) struct Bar {
+    bar: indicatif::ProgressBar,
+    name: String,
+}
+
+impl Bar {
+    /// The bar takes the width the rest leaves, so that the line never wraps.
+    const TEMPLATE: &'static str =
+        "{msg} [{wide_bar}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
+    const SPINNER: &'static str = "{spinner} {msg} {bytes} {binary_bytes_per_sec}";
+    /// The longest file name shown; a longer one is shortened in the middle.
+    const NAME_CHARS: usize = 32;
+
+    pub(super) fn new(link: &DownloadLink, dest: &Path) -> Self {
+        let name = dest.file_name().map_or_else(
+            || link.backup_id.clone(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let name = shorten(&name, Self::NAME_CHARS);
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(Self::style(Self::SPINNER));
+        bar.set_message(name.clone());
+        Self { bar, name }
+    }
+
+    fn style(template: &str) -> indicatif::ProgressStyle {
+        indicatif::ProgressStyle::with_template(template)
+            .map(|style| style.progress_chars("=> "))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    }
+}
+
+impl cloud_http::Progress for Bar {
+    fn start(&self, already: u64, total: Option<u64>) {
+        if let Some(total) = total {
+            self.bar.set_style(Self::style(Self::TEMPLATE));
+            self.bar.set_length(total);
+        }
+        self.bar.set_message(self.name.clone());
+        self.bar.set_position(already);
+        self.bar.reset_eta();
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+
+    fn restart(&self) {
+        self.bar.set_position(0);
+        self.bar.println(format!(
+            "{}: the server ignored the range request; starting again from zero",
+            self.name
+        ));
+    }
+
+    fn retrying(&self, error: &Error, delay: Duration) {
+        self.bar.println(format!(
+            "{}: {}; resuming in {:.1} s",
+            self.name,
+            one_line(&error.to_string()),
+            delay.as_secs_f64()
+        ));
+    }
+
+    fn refreshing(&self, n: u32) {
+        self.bar.println(format!(
+            "{}: the download link expired; asking the API for a new one ({n})",
+            self.name
+        ));
+    }
+
+    fn finish(&self) {
+        self.bar.finish();
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        // A failed download: leave the bar where it stopped, on a line of its own, before the
+        // error line.
+        if !self.bar.is_finished() {
+            self.bar.abandon();
+        }
+    }
+}
+
+/// `text` in at most `max` characters: its start and end around a `…`.
+pub(super) fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max || max < 3 {
+        return text.to_owned();
+    }
+    let head = (max - 1) / 2;
+    let tail = max - 1 - head;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{start}…{end}")
+}

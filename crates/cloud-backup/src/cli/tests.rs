@@ -1,0 +1,381 @@
+//! The command line's parsing, help and output, without running anything.
+
+use std::path::Path;
+
+use clap::Parser;
+use cloud_backup::Backup;
+use cloud_http::ServiceError;
+
+use super::args::*;
+#[cfg(feature = "sandbox")]
+use super::faults::*;
+use super::output::*;
+use super::progress::shorten;
+use super::*;
+
+fn parse(args: &[&str]) -> Result<Cli, String> {
+    let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+    match misuse(&cli) {
+        Some(reason) => Err(reason),
+        None => Ok(cli),
+    }
+}
+
+#[test]
+fn the_command_line_is_well_formed() {
+    Cli::command().debug_assert();
+}
+
+#[test]
+fn every_provider_is_a_command() {
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for provider in Provider::ALL {
+        assert!(names.iter().any(|n| n == provider.name()), "{provider}");
+    }
+    for provider in Provider::ALL {
+        let cli = parse(&["cloud-backup", provider.name(), "list", "--instance", "i"]).unwrap();
+        assert_eq!(cli.target.provider().map(|(p, _)| p), Some(*provider));
+    }
+}
+
+#[test]
+fn arguments_parse_in_any_order() {
+    let cli = parse(&[
+        "cloud-backup",
+        "--region",
+        "cn-hangzhou",
+        "aliyun-rds",
+        "download-url",
+        "--backup",
+        "321020562",
+        "--instance",
+        "rm-1",
+        "--endpoint",
+        "http://127.0.0.1:1",
+        "--json",
+    ])
+    .unwrap();
+    assert_eq!(cli.global.region.as_deref(), Some("cn-hangzhou"));
+    assert_eq!(cli.global.endpoint.as_deref(), Some("http://127.0.0.1:1"));
+    assert!(matches!(
+        cli.target.provider(),
+        Some((Provider::AliyunRds, Command::DownloadUrl { instance, backup, json: true }))
+            if instance == "rm-1" && backup == "321020562"
+    ));
+    for bad in [
+        vec!["cloud-backup", "aws-rds", "list", "--instance", "i"],
+        vec!["cloud-backup", "aliyun-rds", "list"],
+        vec!["cloud-backup", "aliyun-rds", "list", "--instance", ""],
+        vec![
+            "cloud-backup",
+            "aliyun-rds",
+            "download-url",
+            "--instance",
+            "i",
+        ],
+        vec![
+            "cloud-backup",
+            "aliyun-rds",
+            "download",
+            "--instance",
+            "i",
+            "--backup",
+            "b",
+        ],
+        vec!["cloud-backup", "aliyun-rds", "delete", "--instance", "i"],
+        vec![
+            "cloud-backup",
+            "huaweicloud-rds",
+            "list",
+            "--instance",
+            "i",
+            "--project-id",
+            "",
+        ],
+        vec!["cloud-backup", "all", "list", "--instance", "aliyun-rds"],
+        vec!["cloud-backup", "all", "list", "--instance", "aws=i"],
+        vec!["cloud-backup", "all", "list", "--region", "cn-hangzhou"],
+        vec!["cloud-backup", "all", "download"],
+    ] {
+        assert!(parse(&bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn download_takes_out_force_quiet_and_json() {
+    let cli = parse(&[
+        "cloud-backup",
+        "capitalonline-mysql",
+        "download",
+        "--instance",
+        "i",
+        "--backup",
+        "b",
+        "--out",
+        "dir/",
+        "--force",
+        "-q",
+        "--json",
+    ])
+    .unwrap();
+    assert!(matches!(
+        cli.target.provider(),
+        Some((Provider::CapitalOnlineMysql, Command::Download { out, force: true, quiet: true, json: true, .. }))
+            if out == Path::new("dir/")
+    ));
+}
+
+#[test]
+fn all_list_takes_provider_instance_pairs() {
+    let cli = parse(&[
+        "cloud-backup",
+        "all",
+        "list",
+        "--instance",
+        "aliyun-rds=rm-1",
+        "--instance",
+        " huaweicloud-rds = in01 ",
+        "--endpoint",
+        "http://127.0.0.1:1",
+    ])
+    .unwrap();
+    let Target::All(AllArgs {
+        command: AllCommand::List { instances, json },
+    }) = cli.target
+    else {
+        panic!("not all list");
+    };
+    assert!(!json);
+    assert_eq!(
+        instances,
+        [
+            InstanceArg {
+                provider: Provider::AliyunRds,
+                instance_id: "rm-1".to_owned()
+            },
+            InstanceArg {
+                provider: Provider::HuaweiCloudRds,
+                instance_id: "in01".to_owned()
+            },
+        ]
+    );
+    assert!(parse_instance_arg("aliyun-rds=").is_err());
+    assert!(parse_instance_arg("rm-1").is_err());
+}
+
+#[test]
+fn project_id_is_a_huawei_cloud_option() {
+    let cli = parse(&[
+        "cloud-backup",
+        "--project-id",
+        "0483b6b16e954cb88930a360d2c4e663",
+        "huaweicloud-gaussdb",
+        "list",
+        "--instance",
+        "in07",
+    ])
+    .unwrap();
+    assert_eq!(
+        cli.global.project_id.as_deref(),
+        Some("0483b6b16e954cb88930a360d2c4e663")
+    );
+    let taking: Vec<Provider> = Provider::ALL
+        .iter()
+        .copied()
+        .filter(|p| takes_project_id(*p))
+        .collect();
+    assert_eq!(
+        taking,
+        [Provider::HuaweiCloudRds, Provider::HuaweiCloudGaussDb]
+    );
+    let error = parse(&[
+        "cloud-backup",
+        "aliyun-rds",
+        "list",
+        "--instance",
+        "i",
+        "--project-id",
+        "p",
+    ])
+    .unwrap_err();
+    assert!(
+        error.starts_with("--project-id is for huaweicloud-rds"),
+        "{error}"
+    );
+}
+
+#[cfg(feature = "sandbox")]
+#[test]
+fn sandbox_options_and_faults() {
+    let cli = parse(&[
+        "cloud-backup",
+        "aliyun-rds",
+        "--sandbox",
+        "download",
+        "--instance",
+        "rm-demo",
+        "--backup",
+        "1",
+        "--out",
+        "x",
+        "--sandbox-fault",
+        "throttle=2,5xx=1",
+        "--sandbox-fault",
+        "drop=1@100000",
+        "--sandbox-fault",
+        "ignore-range",
+    ])
+    .unwrap();
+    assert!(cli.global.sandbox);
+    let faults = faults(&cli.global.sandbox_fault);
+    assert_eq!(
+        faults,
+        cloud_backup::sandbox::Faults::new()
+            .with_throttle(2)
+            .with_server_errors(1)
+            .with_dropped_downloads(1, 100_000)
+            .with_ignore_range(true)
+    );
+    for bad in [
+        "",
+        "throttle",
+        "throttle=x",
+        "drop=1",
+        "drop=1@x",
+        "explode=1",
+        "ignore-range=1",
+    ] {
+        assert!(parse_fault_spec(bad).is_err(), "{bad:?}");
+    }
+    for misuse in [
+        vec![
+            "cloud-backup",
+            "--sandbox",
+            "--endpoint",
+            "http://h",
+            "aliyun-rds",
+            "list",
+            "--instance",
+            "i",
+        ],
+        vec![
+            "cloud-backup",
+            "--sandbox-fault",
+            "5xx=1",
+            "aliyun-rds",
+            "list",
+            "--instance",
+            "i",
+        ],
+        vec!["cloud-backup", "aliyun-rds", "instances"],
+        vec!["cloud-backup", "sandbox", "instances", "--region", "cn"],
+        vec![
+            "cloud-backup",
+            "sandbox",
+            "instances",
+            "--sandbox-fault",
+            "5xx=1",
+        ],
+    ] {
+        assert!(parse(&misuse).is_err(), "{misuse:?}");
+    }
+    for fine in [
+        vec![
+            "cloud-backup",
+            "--sandbox",
+            "aliyun-rds",
+            "instances",
+            "--json",
+        ],
+        vec![
+            "cloud-backup",
+            "sandbox",
+            "serve",
+            "--port",
+            "8080",
+            "--sandbox-fault",
+            "5xx=1",
+        ],
+        vec!["cloud-backup", "sandbox", "instances"],
+        vec!["cloud-backup", "--sandbox", "all", "list"],
+    ] {
+        assert!(parse(&fine).is_ok(), "{fine:?}");
+    }
+}
+
+#[test]
+fn long_names_are_shortened_in_the_middle() {
+    assert_eq!(shorten("backup.tar.gz", 32), "backup.tar.gz");
+    let long = "hins5882781_data_20261121152149.tar.gz";
+    let short = shorten(long, 32);
+    assert_eq!(short.chars().count(), 32);
+    assert_eq!(short, "hins5882781_dat…121152149.tar.gz");
+    assert_eq!(
+        shorten("数据库备份文件名字很长很长很长", 8),
+        "数据库…很长很长"
+    );
+}
+
+#[test]
+fn service_errors_make_one_line() {
+    let error = Error::service(
+        Some(400),
+        ServiceError::new()
+            .with_code("SignatureDoesNotMatch")
+            .with_message("Specified signature is not matched\nwith our calculation.")
+            .with_request_id("6BE5"),
+    );
+    assert_eq!(
+        error_line(Provider::AliyunRds, &error),
+        "error: aliyun-rds: SignatureDoesNotMatch: Specified signature is not matched \
+         with our calculation. (HTTP 400, request id 6BE5)"
+    );
+    let error = Error::service(None, ServiceError::new().with_message("gone"));
+    assert_eq!(
+        error_line(Provider::CapitalOnlineMysql, &error),
+        "error: capitalonline-mysql: gone"
+    );
+    let error = Error::config("missing credentials");
+    assert_eq!(
+        error_line(Provider::CapitalOnlineMysql, &error),
+        "error: capitalonline-mysql: configuration error: missing credentials"
+    );
+}
+
+#[test]
+fn tables_align_and_show_human_sizes() {
+    let backups = [
+        Backup::new("capitalonline-mysql", "i", "b-1")
+            .with_status("finished")
+            .with_size_bytes(677_496)
+            .with_started_at("2020-06-18T04:09:59+08:00"),
+        Backup::new("capitalonline-mysql", "i", "backup-22"),
+    ];
+    let mut out = Vec::new();
+    write_table(&mut out, &backups, false).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "BACKUP ID  STATUS    TYPE  SIZE       STARTED                    FINISHED",
+            "b-1        finished  -     661.6 KiB  2020-06-18T04:09:59+08:00  -",
+            "backup-22  -         -     -          -                          -",
+            "2 backups",
+        ]
+    );
+    let mut out = Vec::new();
+    write_table(&mut out, &backups[..1], true).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "PROVIDER             INSTANCE  BACKUP ID  STATUS    TYPE  SIZE       STARTED                    FINISHED",
+            "capitalonline-mysql  i         b-1        finished  -     661.6 KiB  2020-06-18T04:09:59+08:00  -",
+            "1 backup",
+        ]
+    );
+}

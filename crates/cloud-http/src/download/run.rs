@@ -1,0 +1,922 @@
+//! One call of [`download`](super::download): the state machine that requests, streams,
+//! resumes, restarts, renews links, verifies and renames.
+
+use std::path::PathBuf;
+
+use reqwest::header;
+use reqwest::{Response, StatusCode, Url, Version};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use super::checks::{self, Check, ChecksumKind, Digests, ExpectedChecksum, checks_summary};
+use super::part::{Found, Part, inspect, remove_quietly, sync_parent};
+use super::record::{self, RangeProgress, RecordedChecksum, ResumeRecord};
+use super::wire::{
+    ContentRange, Refusal, content_length, content_range, if_range, is_chunked, last_modified,
+    refused, shown_url, strong_etag,
+};
+use super::{Download, DownloadOutcome, MAX_CHANGE_RESTARTS, MAX_SERVER_DELAY, Progress};
+use crate::error::Error;
+
+pub(super) async fn run(
+    client: &reqwest::Client,
+    download: &Download,
+    url: Url,
+    shown: String,
+    span: tracing::Span,
+) -> Result<DownloadOutcome, Error> {
+    validate(download, &url)?;
+    check_dest(download).await?;
+    let part_path = download.part_path();
+    let record_path = download.resume_record_path();
+    let part_found = inspect(&part_path, "the partial file").await?;
+    let stored = record::read(&record_path).await?;
+    let kept = match (&part_found, stored) {
+        (Found::Nothing, _) => Err(None),
+        (Found::RegularFile, None) => Err(Some("it has no resume record".to_owned())),
+        (Found::RegularFile, Some(stored)) => match stored.mismatch(&download.identity, &shown) {
+            None => Ok(stored),
+            Some(why) => Err(Some(why)),
+        },
+    };
+    let md5 = download.etag_is_md5
+        || download
+            .checksums
+            .iter()
+            .any(|c| c.kind == ChecksumKind::Md5)
+        || kept
+            .as_ref()
+            .is_ok_and(|r| r.checksums.iter().any(|c| c.kind == ChecksumKind::Md5));
+    let (part, discarded) = Part::open(part_path, kept.is_ok(), md5).await?;
+    let mut restarts = 0;
+    if discarded > 0 {
+        let why = kept.as_ref().err().cloned().flatten().unwrap_or_default();
+        tracing::info!(
+            bytes = discarded,
+            part = %part.path.display(),
+            "the partial file cannot be proved to belong to this download ({why}): starting \
+             from zero"
+        );
+        restarts += 1;
+    }
+    let (record, written) = match kept {
+        Ok(record) => (record.clone(), Some(record)),
+        Err(_) => {
+            remove_quietly(&record_path).await;
+            (
+                ResumeRecord::new(download.identity.clone(), shown.clone()),
+                None,
+            )
+        }
+    };
+    let mut run = Run {
+        client,
+        download,
+        url,
+        shown,
+        span,
+        part,
+        record_path,
+        known_total: record.total,
+        etag: record.etag.clone(),
+        last_modified: record.last_modified.clone(),
+        server_checks: record
+            .checksums
+            .iter()
+            .map(ExpectedChecksum::from)
+            .collect(),
+        record,
+        written,
+        resumed_from: 0,
+        attempts: 0,
+        resumes: 0,
+        restarts,
+        refreshes: 0,
+        changes: 0,
+        restarted_after_416: false,
+        corrupt: false,
+    };
+    match run.transfer().await {
+        Ok(verified) => run.finish(verified).await,
+        Err(error) => Err(run.fail(error).await),
+    }
+}
+
+fn validate(download: &Download, url: &Url) -> Result<(), Error> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "the download URL must be http or https, not {}",
+            url.scheme()
+        )));
+    }
+    if download.retry.max_attempts == 0 {
+        return Err(Error::config(
+            "the download's retry policy must allow at least one attempt",
+        ));
+    }
+    if download.idle_timeout.is_zero() {
+        return Err(Error::config(
+            "the download's idle timeout must be longer than zero",
+        ));
+    }
+    if download.dest.file_name().is_none() {
+        return Err(Error::config(format!(
+            "the download destination {} does not name a file",
+            download.dest.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a destination that is not a regular file, or that exists when overwriting is not
+/// allowed. Nothing is removed: a replaced file is replaced by the final rename.
+async fn check_dest(download: &Download) -> Result<(), Error> {
+    let dest = &download.dest;
+    match inspect(dest, "the download destination").await? {
+        Found::RegularFile if !download.overwrite => Err(Error::config(format!(
+            "{} already exists; not overwriting it",
+            dest.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// How one attempt ended, when it did not fail.
+enum Step {
+    /// The file is complete; `verified` when a size confirmed it.
+    Complete { verified: bool },
+    /// Ask again at once, from the bytes now written (no failure, no backoff).
+    Again,
+    /// The link has expired: get a new one, or fail with this error.
+    Expired(Error),
+}
+
+/// The state of one call of [`download`].
+struct Run<'a> {
+    client: &'a reqwest::Client,
+    download: &'a Download,
+    url: Url,
+    shown: String,
+    span: tracing::Span,
+    part: Part,
+    record_path: PathBuf,
+    /// What the resume record should say now.
+    record: ResumeRecord,
+    /// What the record on disk says, if there is one.
+    written: Option<ResumeRecord>,
+    /// The file's total size as the server announced it (this run, or the record).
+    known_total: Option<u64>,
+    /// The file's strong `ETag`, sent as `If-Range` when resuming.
+    etag: Option<String>,
+    /// The file's `Last-Modified`, sent as `If-Range` when there is no strong `ETag`.
+    last_modified: Option<String>,
+    /// The checksums the server stated for the whole file.
+    server_checks: Vec<ExpectedChecksum>,
+    resumed_from: u64,
+    attempts: u32,
+    resumes: u32,
+    restarts: u32,
+    refreshes: u32,
+    /// Restarts because the object on the server changed.
+    changes: u32,
+    restarted_after_416: bool,
+    /// The `.part` holds bytes known to be wrong: remove it on failure.
+    corrupt: bool,
+}
+
+impl Run<'_> {
+    fn progress(&self) -> Option<&dyn Progress> {
+        self.download.progress.as_deref()
+    }
+
+    /// Requests until the file is complete, or a failure is final.
+    async fn transfer(&mut self) -> Result<bool, Error> {
+        if let Some(limit) = [self.size_limit(), self.known_total]
+            .into_iter()
+            .flatten()
+            .min()
+            && self.part.len > limit
+        {
+            tracing::info!(
+                part_bytes = self.part.len,
+                limit,
+                "the partial file is longer than the file: starting again from zero"
+            );
+            self.restart().await?;
+        }
+        self.resumed_from = self.part.len;
+        self.span.record("resumed_from", self.resumed_from);
+        let max_attempts = self.download.retry.max_attempts;
+        let mut failures = 0u32;
+        let mut furthest = self.part.len;
+        loop {
+            self.attempts += 1;
+            let attempt_span = tracing::debug_span!(
+                "cloud_http.download_attempt",
+                attempt = self.attempts,
+                offset = self.part.len,
+                status = Empty,
+                delay_ms = Empty,
+            );
+            let result = self
+                .attempt(&attempt_span)
+                .instrument(attempt_span.clone())
+                .await;
+            if self.part.len > furthest {
+                furthest = self.part.len;
+                failures = 0;
+            }
+            let error = match result {
+                Ok(Step::Complete { verified }) => return Ok(verified),
+                Ok(Step::Again) => continue,
+                Ok(Step::Expired(error)) => {
+                    self.refresh_link(error.with_attempts(self.attempts))
+                        .await?;
+                    continue;
+                }
+                Err(error) => error,
+            };
+            failures += 1;
+            let attempts = self.attempts;
+            let error = error.with_attempts(attempts);
+            if !error.is_retryable() {
+                return Err(error);
+            }
+            if failures >= max_attempts {
+                let plural = if attempts == 1 { "" } else { "s" };
+                return Err(error.with_note(&format!("gave up after {attempts} attempt{plural}")));
+            }
+            let delay = error.retry_after().map_or_else(
+                || self.download.retry.backoff(failures),
+                |asked| asked.min(MAX_SERVER_DELAY),
+            );
+            attempt_span.record("delay_ms", delay.as_millis());
+            attempt_span.in_scope(|| {
+                tracing::info!(
+                    error = %error,
+                    offset = self.part.len,
+                    delay_ms = delay.as_millis(),
+                    "download interrupted; resuming after a delay"
+                );
+            });
+            if let Some(progress) = self.progress() {
+                progress.retrying(&error, delay);
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Replaces an expired link with a new one from the refresher, or fails with `error`.
+    async fn refresh_link(&mut self, error: Error) -> Result<(), Error> {
+        let Some(refresh) = self.download.refresh.clone() else {
+            return Err(error.with_note(
+                "get a new link and run the same download again: it resumes from the bytes \
+                 already written",
+            ));
+        };
+        if self.refreshes >= self.download.max_refreshes {
+            let n = self.refreshes;
+            return Err(error.with_note(&format!(
+                "the link expired again after {n} new link{}",
+                if n == 1 { "" } else { "s" }
+            )));
+        }
+        self.refreshes += 1;
+        tracing::info!(
+            offset = self.part.len,
+            refresh = self.refreshes,
+            "the download link expired; asking for a new one"
+        );
+        if let Some(progress) = self.progress() {
+            progress.refreshing(self.refreshes);
+        }
+        let fresh = refresh
+            .refresh()
+            .await
+            .map_err(|e| e.with_note("the download link expired and getting a new one failed"))?;
+        let url = Url::parse(&fresh)
+            .map_err(|e| Error::config(format!("the new download URL is not a valid URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::config(format!(
+                "the new download URL must be http or https, not {}",
+                url.scheme()
+            )));
+        }
+        self.shown = shown_url(&url);
+        self.url = url;
+        self.record.url = self.shown.clone();
+        self.save_record().await
+    }
+
+    /// One request, and the response streamed to the `.part` file.
+    async fn attempt(&mut self, span: &tracing::Span) -> Result<Step, Error> {
+        let offset = self.part.len;
+        // Identity: a compressed body would not match Content-Length or the range offsets.
+        let mut request = self
+            .client
+            .get(self.url.clone())
+            .header(header::ACCEPT_ENCODING, "identity");
+        if offset > 0 {
+            request = request.header(header::RANGE, format!("bytes={offset}-"));
+            if let Some(validator) = if_range(self.etag.as_deref(), self.last_modified.as_deref()) {
+                request = request.header(header::IF_RANGE, validator);
+            }
+        }
+        tracing::debug!(offset, "requesting");
+        let idle = self.download.idle_timeout;
+        let response = match tokio::time::timeout(idle, request.send()).await {
+            Ok(response) => response?,
+            Err(_) => {
+                return Err(Error::timeout(format!(
+                    "the server sent no response within {idle:?}"
+                )));
+            }
+        };
+        let status = response.status();
+        span.record("status", status.as_u16());
+        match status {
+            StatusCode::OK => self.whole(response, offset).await,
+            StatusCode::PARTIAL_CONTENT => self.partial(response, offset).await,
+            StatusCode::RANGE_NOT_SATISFIABLE => self.not_satisfiable(&response, offset).await,
+            _ if status.is_success() => Err(Error::decode_at(
+                format!(
+                    "the server answered the download of {} with HTTP {status}, not 200 or 206",
+                    self.shown
+                ),
+                None,
+                status.as_u16(),
+                None,
+                None,
+            )),
+            _ => {
+                let Refusal { error, expired } =
+                    refused(response, &self.url, &self.shown, idle).await;
+                if expired {
+                    Ok(Step::Expired(error))
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
+    /// HTTP 200: the whole file from byte zero.
+    async fn whole(&mut self, response: Response, offset: u64) -> Result<Step, Error> {
+        let headers = response.headers();
+        let total = content_length(headers);
+        self.check_total(total)?;
+        if offset > 0 {
+            tracing::info!(
+                offset,
+                "the server sent the whole file instead of the range asked for (it ignores \
+                 ranges, or the file changed): starting again from zero"
+            );
+            self.restart().await?;
+        }
+        self.known_total = total;
+        self.etag = strong_etag(headers);
+        self.last_modified = last_modified(headers);
+        self.server_checks = checks::from_headers(headers, true, self.download.etag_is_md5);
+        if self
+            .server_checks
+            .iter()
+            .any(|c| c.kind == ChecksumKind::Md5)
+        {
+            self.part.start_md5();
+        }
+        let framed = total.is_none()
+            && (response.version() >= Version::HTTP_2 || is_chunked(response.headers()));
+        self.save_record().await?;
+        self.stream(response, total, None, framed).await
+    }
+
+    /// HTTP 206: the file from the offset asked for, if that is what the server sent, and if
+    /// it is still the same object.
+    async fn partial(&mut self, response: Response, offset: u64) -> Result<Step, Error> {
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let Some(ContentRange {
+            range: Some((start, end)),
+            total,
+        }) = content_range(headers)
+        else {
+            return Err(self.protocol_error(
+                status,
+                format!(
+                    "the server answered HTTP 206 for {} without a valid Content-Range",
+                    self.shown
+                ),
+            ));
+        };
+        if start != offset {
+            return Err(self.protocol_error(
+                status,
+                format!(
+                    "asked for {} from byte {offset}, the server sent bytes {start}-{end}",
+                    self.shown
+                ),
+            ));
+        }
+        let length = end - start + 1;
+        if let Some(declared) = content_length(headers)
+            && declared != length
+        {
+            return Err(self.protocol_error(
+                status,
+                format!(
+                    "the server sent bytes {start}-{end} of {} ({length} bytes) with a \
+                     Content-Length of {declared}",
+                    self.shown
+                ),
+            ));
+        }
+        let etag = strong_etag(headers);
+        let stated = checks::from_headers(headers, false, self.download.etag_is_md5);
+        if let Some(what) = self.changed(total, etag.as_deref(), &stated) {
+            return self.object_changed(&what).await;
+        }
+        self.check_total(total)?;
+        if total.is_some() {
+            self.known_total = total;
+        }
+        if self.etag.is_none() {
+            self.etag = etag;
+        }
+        if self.last_modified.is_none() {
+            self.last_modified = last_modified(headers);
+        }
+        for check in stated {
+            // An MD5 is only checkable when computed from byte zero.
+            let checkable = check.kind != ChecksumKind::Md5 || self.part.has_md5();
+            if checkable && !self.server_checks.iter().any(|c| c.source == check.source) {
+                self.server_checks.push(check);
+            }
+        }
+        if offset > 0 {
+            self.resumes += 1;
+        }
+        self.save_record().await?;
+        self.stream(response, self.known_total, Some(end + 1), true)
+            .await
+    }
+
+    /// What differs between a 206's total, `ETag` and checksums and what is known of the
+    /// object the partial file holds, if anything.
+    fn changed(
+        &self,
+        total: Option<u64>,
+        etag: Option<&str>,
+        stated: &[ExpectedChecksum],
+    ) -> Option<String> {
+        if let (Some(before), Some(now)) = (self.known_total, total)
+            && before != now
+        {
+            return Some(format!("it had {before} bytes, now {now}"));
+        }
+        if let (Some(before), Some(now)) = (self.etag.as_deref(), etag)
+            && before != now
+        {
+            return Some(format!("its ETag was {before}, now {now}"));
+        }
+        for now in stated {
+            if let Some(before) = self.server_checks.iter().find(|c| c.source == now.source)
+                && before.value != now.value
+            {
+                return Some(format!(
+                    "its {} was {}, now {}",
+                    now.source, before.value, now.value
+                ));
+            }
+        }
+        None
+    }
+
+    /// The object on the server is not the one the partial file holds: start again from zero,
+    /// or fail when that keeps happening.
+    async fn object_changed(&mut self, what: &str) -> Result<Step, Error> {
+        self.changes += 1;
+        if self.changes > MAX_CHANGE_RESTARTS {
+            self.corrupt = true;
+            return Err(Error::integrity(format!(
+                "{} kept changing on the server during the download ({what})",
+                self.shown
+            )));
+        }
+        tracing::info!(
+            change = %what,
+            "the file on the server is not the one the partial file belongs to: starting again \
+             from zero"
+        );
+        self.restart().await?;
+        Ok(Step::Again)
+    }
+
+    /// HTTP 416: complete if the server's total is what we have, else start again (once).
+    async fn not_satisfiable(&mut self, response: &Response, offset: u64) -> Result<Step, Error> {
+        let total = content_range(response.headers()).and_then(|r| r.total);
+        if offset > 0 && total == Some(offset) && self.known_total.is_none_or(|t| t == offset) {
+            self.check_total(total)?;
+            self.known_total = total;
+            tracing::debug!(offset, "the partial file is already complete");
+            if let Some(progress) = self.progress() {
+                progress.start(offset, total);
+            }
+            return Ok(Step::Complete { verified: true });
+        }
+        let said = total.map_or_else(String::new, |t| format!(" (the file has {t} bytes)"));
+        if self.restarted_after_416 {
+            return Err(self.protocol_error(
+                response.status().as_u16(),
+                format!(
+                    "the server refused the range request for {} from byte {offset}{said} again \
+                     after a restart",
+                    self.shown
+                ),
+            ));
+        }
+        tracing::info!(
+            offset,
+            total,
+            "the server cannot serve the rest of the partial file: starting again from zero"
+        );
+        self.restarted_after_416 = true;
+        self.restart().await?;
+        Ok(Step::Again)
+    }
+
+    fn protocol_error(&self, status: u16, message: String) -> Error {
+        Error::decode_at(message, None, status, None, None)
+    }
+
+    /// The most bytes the file may have, from the API's size.
+    fn size_limit(&self) -> Option<u64> {
+        [
+            self.download.expected_size,
+            self.download.size_between.map(|(_, max)| max),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Why a file of `len` bytes cannot be the one the API described, if it cannot.
+    fn api_size_mismatch(&self, len: u64) -> Option<String> {
+        if let Some(expected) = self.download.expected_size
+            && len != expected
+        {
+            return Some(format!("the API reported {expected}"));
+        }
+        if let Some((min, max)) = self.download.size_between
+            && !(min..=max).contains(&len)
+        {
+            return Some(format!("the API reported between {min} and {max}"));
+        }
+        None
+    }
+
+    /// Fails, before the body is read, when a total the server announced disagrees with the
+    /// size the API reported.
+    fn check_total(&self, total: Option<u64>) -> Result<(), Error> {
+        match total.and_then(|total| Some((total, self.api_size_mismatch(total)?))) {
+            Some((total, said)) => Err(Error::integrity(format!(
+                "the server announces a file of {total} bytes, but {said} ({}); nothing was \
+                 transferred",
+                self.shown
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Discards the partial file.
+    async fn restart(&mut self) -> Result<(), Error> {
+        self.part.truncate().await?;
+        self.restarts += 1;
+        self.known_total = None;
+        self.etag = None;
+        self.last_modified = None;
+        self.server_checks.clear();
+        if let Some(progress) = self.progress() {
+            progress.restart();
+        }
+        Ok(())
+    }
+
+    /// Writes the resume record when what it should say changed.
+    async fn save_record(&mut self) -> Result<(), Error> {
+        self.record.url = self.shown.clone();
+        self.record.etag = self.etag.clone();
+        self.record.last_modified = self.last_modified.clone();
+        self.record.total = self.known_total;
+        self.record.checksums = self
+            .server_checks
+            .iter()
+            .map(RecordedChecksum::from)
+            .collect();
+        self.record.ranges = vec![RangeProgress {
+            start: 0,
+            end: self.known_total,
+            next: None,
+        }];
+        if self.written.as_ref() == Some(&self.record) {
+            return Ok(());
+        }
+        record::write(&self.record_path, &self.record).await?;
+        self.written = Some(self.record.clone());
+        Ok(())
+    }
+
+    /// Writes the body to the `.part` file. `total`: the file's size the server announced;
+    /// `range_end`: where a 206's range ends; `framed`: the body's clean end is reliable
+    /// (chunked, HTTP/2, or a range with a Content-Length).
+    async fn stream(
+        &mut self,
+        mut response: Response,
+        total: Option<u64>,
+        range_end: Option<u64>,
+        framed: bool,
+    ) -> Result<Step, Error> {
+        let expected = self.download.expected_size;
+        let limit = [total, self.size_limit(), range_end]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(progress) = self.progress() {
+            progress.start(self.part.len, total.or(expected));
+        }
+        let started_at = self.part.len;
+        let idle = self.download.idle_timeout;
+        loop {
+            let chunk = match tokio::time::timeout(idle, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break,
+                Ok(Err(error)) => {
+                    self.part.flush().await?;
+                    return Err(Error::from(error));
+                }
+                Err(_) => {
+                    self.part.flush().await?;
+                    return Err(Error::timeout(format!(
+                        "no data arrived for {idle:?} after {} bytes",
+                        self.part.len
+                    )));
+                }
+            };
+            let size = chunk.len() as u64;
+            if let Some(limit) = limit
+                && self.part.len + size > limit
+            {
+                self.corrupt = true;
+                return Err(Error::integrity(format!(
+                    "expected {limit} bytes, got more: {} ({})",
+                    self.part.len + size,
+                    self.sizes_said()
+                )));
+            }
+            self.part.write(&chunk).await?;
+            if let Some(progress) = self.progress() {
+                progress.advance(size);
+            }
+        }
+        self.part.flush().await?;
+        let len = self.part.len;
+        let received = len - started_at;
+        if let Some(total) = total {
+            if len == total {
+                return Ok(Step::Complete { verified: true });
+            }
+            if range_end == Some(len) && received > 0 {
+                // A shorter range than asked for: ask for the rest.
+                return Ok(Step::Again);
+            }
+            return Err(Error::transport(format!(
+                "the server ended the response after {len} of {total} bytes"
+            )));
+        }
+        if range_end.is_some() {
+            // A 206 of unknown total (`bytes N-M/*`).
+            return match expected {
+                Some(expected) if len < expected && received > 0 => Ok(Step::Again),
+                Some(expected) if len < expected => Err(Error::transport(format!(
+                    "the server ended the response after {len} of {expected} bytes"
+                ))),
+                _ => Ok(Step::Complete {
+                    verified: expected.is_some(),
+                }),
+            };
+        }
+        // A 200 without Content-Length.
+        match expected {
+            Some(expected) if len == expected => Ok(Step::Complete { verified: true }),
+            Some(expected) if framed => {
+                self.corrupt = true;
+                Err(Error::integrity(format!(
+                    "expected {expected} bytes (the size the API reported), got a complete \
+                     file of {len} bytes from the server ({})",
+                    self.shown
+                )))
+            }
+            Some(expected) => Err(Error::transport(format!(
+                "the connection closed after {len} of {expected} bytes"
+            ))),
+            None if framed => Ok(Step::Complete { verified: false }),
+            None => Err(Error::integrity(format!(
+                "the server sent {} without a size and ended it by closing the connection, \
+                 which cannot be told from a dropped connection; {len} bytes arrived",
+                self.shown
+            ))),
+        }
+    }
+
+    /// Which sizes were announced, for an error message.
+    fn sizes_said(&self) -> String {
+        let mut said = Vec::new();
+        if let Some(total) = self.known_total {
+            said.push(format!("the server announced {total}"));
+        }
+        if let Some(expected) = self.download.expected_size {
+            said.push(format!("the API reported {expected}"));
+        }
+        if let Some((min, max)) = self.download.size_between {
+            said.push(format!("the API reported between {min} and {max}"));
+        }
+        if said.is_empty() {
+            said.push("a range response".to_owned());
+        }
+        format!("{}; {}", said.join(", "), self.shown)
+    }
+
+    /// Checks the complete `.part` (size and checksums), fsyncs it and renames it over the
+    /// destination.
+    async fn finish(mut self, verified: bool) -> Result<DownloadOutcome, Error> {
+        let len = self.part.len;
+        if let Some(said) = self.api_size_mismatch(len) {
+            self.corrupt = true;
+            let error = Error::integrity(format!(
+                "the file has {len} bytes, but {said} ({})",
+                self.shown
+            ));
+            return Err(self.fail(error).await);
+        }
+        let part_path = self.part.path.clone();
+        let digests = match self.part.finish().await {
+            Ok(digests) => digests,
+            Err(error) => {
+                // Nothing to resume from reliably when the file cannot be synced.
+                return Err(error);
+            }
+        };
+        let (checks, notes) = match self.verify(&digests, len, verified) {
+            Ok(found) => found,
+            Err(error) => {
+                remove_quietly(&part_path).await;
+                remove_quietly(&self.record_path).await;
+                return Err(error.with_note(&format!(
+                    "the partial file {} was removed (its bytes are wrong); running the \
+                     download again starts from zero",
+                    part_path.display()
+                )));
+            }
+        };
+        let dest = &self.download.dest;
+        // Checked again: something may have appeared there during the download.
+        match inspect(dest, "the download destination").await {
+            Ok(Found::RegularFile) if !self.download.overwrite => {
+                return Err(Error::config(format!(
+                    "{} appeared during the download; not overwriting it (the complete, \
+                     verified download is in {})",
+                    dest.display(),
+                    part_path.display()
+                )));
+            }
+            Ok(_) => {}
+            Err(error) => {
+                return Err(error.with_note(&format!(
+                    "the complete, verified download is in {}",
+                    part_path.display()
+                )));
+            }
+        }
+        tokio::fs::rename(&part_path, dest).await.map_err(|e| {
+            Error::io(
+                format!(
+                    "could not rename {} to {}",
+                    part_path.display(),
+                    dest.display()
+                ),
+                e,
+            )
+        })?;
+        sync_parent(dest).await;
+        remove_quietly(&self.record_path).await;
+        self.span.record("bytes", len);
+        self.span.record("attempts", self.attempts);
+        tracing::info!(
+            bytes = len,
+            attempts = self.attempts,
+            verified = %checks_summary(&checks),
+            "download complete"
+        );
+        if let Some(progress) = self.download.progress.as_deref() {
+            progress.finish();
+        }
+        Ok(DownloadOutcome {
+            path: dest.clone(),
+            bytes: len,
+            resumed_from: self.resumed_from,
+            attempts: self.attempts,
+            resumes: self.resumes,
+            restarts: self.restarts,
+            refreshes: self.refreshes,
+            sha256: digests.sha256,
+            crc64: digests.crc64,
+            checks,
+            notes,
+            verified_size: verified || self.download.expected_size.is_some(),
+        })
+    }
+
+    /// Compares the file's checksums with every expected one: the checks that passed, and the
+    /// notes of advisory mismatches; an integrity error at the first real mismatch.
+    fn verify(
+        &self,
+        digests: &Digests,
+        len: u64,
+        verified: bool,
+    ) -> Result<(Vec<Check>, Vec<String>), Error> {
+        let mut size_sources = Vec::new();
+        if verified && self.known_total == Some(len) {
+            size_sources.push("server".to_owned());
+        }
+        if self.download.expected_size.is_some() || self.download.size_between.is_some() {
+            size_sources.push("API".to_owned());
+        }
+        let mut checks = Vec::new();
+        if !size_sources.is_empty() {
+            checks.push(Check::new("size", len.to_string(), size_sources));
+        }
+        let mut notes = Vec::new();
+        let expected: Vec<&ExpectedChecksum> = self
+            .server_checks
+            .iter()
+            .chain(&self.download.checksums)
+            .collect();
+        for kind in [ChecksumKind::Crc64, ChecksumKind::Md5, ChecksumKind::Sha256] {
+            let Some(actual) = digests.value(kind) else {
+                continue;
+            };
+            let mut sources = Vec::new();
+            for want in expected.iter().filter(|c| c.kind == kind) {
+                if want.value == actual {
+                    sources.push(want.source.clone());
+                } else if want.advisory {
+                    notes.push(format!(
+                        "{kind} mismatch (advisory): {} says {}, the file's is {actual}; the \
+                         file was kept, as {} is not known to be an exact {kind} of the file",
+                        want.source, want.value, want.source
+                    ));
+                } else {
+                    return Err(Error::integrity(format!(
+                        "{kind} mismatch for {}: the {len} bytes received have {kind} {actual}, \
+                         but {} says {}",
+                        self.shown, want.source, want.value
+                    )));
+                }
+            }
+            if !sources.is_empty() || kind == ChecksumKind::Sha256 {
+                checks.push(Check::new(kind.name(), actual, sources));
+            }
+        }
+        Ok((checks, notes))
+    }
+
+    /// Keeps the `.part` (and its record) for a later resume, or removes them when empty or
+    /// known to be wrong, and says which in the error.
+    async fn fail(mut self, error: Error) -> Error {
+        // Best effort: the bytes already hashed are worth keeping; a failure here only means
+        // fewer of them are on disk, which the next run reads as they are.
+        let _ = self.part.flush().await;
+        let len = self.part.len;
+        let path = self.part.path.clone();
+        self.span.record("attempts", self.attempts);
+        drop(self.part);
+        if self.corrupt || len == 0 {
+            remove_quietly(&path).await;
+            remove_quietly(&self.record_path).await;
+            if self.corrupt {
+                return error
+                    .with_note(&format!("the partial file {} was removed", path.display()));
+            }
+            return error;
+        }
+        if self.written.is_none() {
+            // Bytes without a record cannot be proved to be this file's: not worth keeping.
+            remove_quietly(&path).await;
+            return error;
+        }
+        error.with_note(&format!(
+            "the {len} bytes downloaded so far are kept in {}: running the same download again \
+             resumes from there",
+            path.display()
+        ))
+    }
+}
