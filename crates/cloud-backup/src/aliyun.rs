@@ -14,6 +14,7 @@ use time::UtcOffset;
 
 use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
 use crate::model::normalize_time;
+use crate::service::{BackupService, BoxFuture};
 use crate::{Backup, DownloadLink, Options, Provider};
 
 const PROVIDER: Provider = Provider::AliyunRds;
@@ -43,11 +44,6 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
     Ok(config.with_http(http))
 }
 
-/// Every backup of `instance_id` (credentials from `options`, else the environment).
-pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    list_backups_with(&client(options)?, instance_id).await
-}
-
 /// Every backup of `instance_id`, with `client`: `DescribeBackups` page after page
 /// (`PageSize` 100) until `TotalRecordCount`, each backup once, through
 /// [`Client::backup_records`].
@@ -61,16 +57,6 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
         .map_ok(|record| backup_from_record(instance_id, record))
         .try_collect()
         .await
-}
-
-/// The download link of backup `backup_id` of `instance_id` (credentials from `options`,
-/// else the environment).
-pub async fn download_links(
-    options: &Options,
-    instance_id: &str,
-    backup_id: &str,
-) -> Result<Vec<DownloadLink>, Error> {
-    download_links_with(&client(options)?, instance_id, backup_id).await
 }
 
 /// The download link of backup `backup_id` of `instance_id`, with `client`:
@@ -105,7 +91,7 @@ pub async fn download_links_with(
             format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
         ));
     };
-    let mut link = DownloadLink::new(PROVIDER.name(), instance_id, backup_id, url);
+    let mut link = DownloadLink::new(PROVIDER, instance_id, backup_id, url);
     link.intranet_url = non_empty(backup.backup_intranet_download_url);
     link.size_bytes = bytes(backup.backup_size);
     // "The checksum ... calculated by using the CRC64 algorithm" (RDS API reference); the
@@ -136,7 +122,7 @@ pub fn backup_from_record(instance_id: &str, record: Record<aliyun_rds::Backup>)
     // Alibaba Cloud sends UTC times with a `Z`; a zone-less one is read as UTC too.
     let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, UtcOffset::UTC));
     let mut backup = Backup::new(
-        PROVIDER.name(),
+        PROVIDER,
         instance_id,
         non_empty(typed.backup_id).unwrap_or_default(),
     );
@@ -147,6 +133,28 @@ pub fn backup_from_record(instance_id: &str, record: Record<aliyun_rds::Backup>)
     backup.backup_type = non_empty(typed.backup_type);
     backup.raw = raw;
     backup
+}
+
+/// The provider seam: `list_backups` and `download_links` above.
+impl BackupService for Client {
+    fn provider(&self) -> Provider {
+        PROVIDER
+    }
+
+    fn list_backups<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
+        Box::pin(list_backups_with(self, instance_id))
+    }
+
+    fn download_links<'a>(
+        &'a self,
+        instance_id: &'a str,
+        backup_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
+        Box::pin(download_links_with(self, instance_id, backup_id))
+    }
 }
 
 #[cfg(test)]
@@ -171,7 +179,7 @@ mod tests {
             "rm-uf6wjk5xxxxxxx",
             Record::from_raw(record.clone()).unwrap(),
         );
-        assert_eq!(backup.provider, "aliyun-rds");
+        assert_eq!(backup.provider, PROVIDER);
         assert_eq!(backup.backup_id, "321020562");
         assert_eq!(backup.status.as_deref(), Some("Success"));
         assert_eq!(backup.size_bytes, Some(2_167_808));

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
 use crate::model::{CHINA_STANDARD_TIME, normalize_time};
+use crate::service::{BackupService, BoxFuture};
 use crate::{Backup, DownloadLink, Options, Provider};
 
 const PROVIDER: Provider = Provider::CapitalOnlineMysql;
@@ -51,11 +52,6 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
     Ok(config.with_http(http))
 }
 
-/// Every backup of `instance_id` (credentials from `options`, else the environment).
-pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    list_backups_with(&client(options)?, instance_id).await
-}
-
 /// Every backup of `instance_id`, with `client`.
 ///
 /// `DescribeBackups` is not paged: one call gives the whole list, kept as sent (one record per
@@ -67,16 +63,6 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
         .into_iter()
         .map(|record| backup_from_record(instance_id, record))
         .collect())
-}
-
-/// The download link of backup `backup_id` of `instance_id` (credentials from `options`,
-/// else the environment).
-pub async fn download_links(
-    options: &Options,
-    instance_id: &str,
-    backup_id: &str,
-) -> Result<Vec<DownloadLink>, Error> {
-    download_links_with(&client(options)?, instance_id, backup_id).await
 }
 
 /// The download link of backup `backup_id` of `instance_id`, with `client`: `DownloadBackup`'s
@@ -106,7 +92,7 @@ pub async fn download_links_with(
             format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
         ));
     };
-    let mut link = DownloadLink::new(PROVIDER.name(), instance_id, backup_id, url);
+    let mut link = DownloadLink::new(PROVIDER, instance_id, backup_id, url);
     link.intranet_url = non_empty(data.backup_intranet_download_url);
     link.size_bytes = bytes(data.backup_size);
     Ok(vec![link])
@@ -132,7 +118,7 @@ pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
         serde_json::from_value::<capitalonline_mysql::Backup>(record.clone()).unwrap_or_default();
     let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, CHINA_STANDARD_TIME));
     let mut backup = Backup::new(
-        PROVIDER.name(),
+        PROVIDER,
         instance_id,
         non_empty(typed.backup_id).unwrap_or_default(),
     );
@@ -143,6 +129,28 @@ pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
     backup.backup_type = non_empty(typed.backup_type);
     backup.raw = record;
     backup
+}
+
+/// The provider seam: `list_backups` and `download_links` above.
+impl BackupService for Client {
+    fn provider(&self) -> Provider {
+        PROVIDER
+    }
+
+    fn list_backups<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
+        Box::pin(list_backups_with(self, instance_id))
+    }
+
+    fn download_links<'a>(
+        &'a self,
+        instance_id: &'a str,
+        backup_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
+        Box::pin(download_links_with(self, instance_id, backup_id))
+    }
 }
 
 #[cfg(test)]
@@ -164,7 +172,7 @@ mod tests {
             "BackupStrategy": "db"
         });
         let backup = backup_from_record("i-1", record.clone());
-        assert_eq!(backup.provider, "capitalonline-mysql");
+        assert_eq!(backup.provider, PROVIDER);
         assert_eq!(backup.instance_id, "i-1");
         assert_eq!(backup.backup_id, "**************************");
         assert_eq!(backup.status.as_deref(), Some("finished"));

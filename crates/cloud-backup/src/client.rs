@@ -5,10 +5,9 @@ use std::path::Path;
 
 use std::sync::Arc;
 
+use crate::service::{BackupService, connect};
 use crate::transfer::{LinkSource, download_files_with, http_client};
-use crate::{
-    Backup, DownloadLink, DownloadOptions, DownloadedFile, Error, Options, Provider, not_built,
-};
+use crate::{Backup, DownloadLink, DownloadOptions, DownloadedFile, Error, Options, Provider};
 
 /// One provider's client behind the same three calls for every service: list the backups of
 /// an instance, get the download links of a backup, download it.
@@ -39,95 +38,40 @@ use crate::{
 /// configuration error naming the feature.
 #[derive(Clone)]
 pub struct Client {
-    inner: Inner,
-}
-
-/// The provider clients this build includes.
-#[derive(Clone)]
-enum Inner {
-    #[cfg(feature = "capitalonline-mysql")]
-    CapitalOnline(capitalonline_mysql::Client),
-    #[cfg(feature = "aliyun-rds")]
-    Aliyun(aliyun_rds::Client),
-    #[cfg(feature = "huaweicloud-rds")]
-    HuaweiRds(huaweicloud_rds::Client),
-    #[cfg(feature = "huaweicloud-gaussdb")]
-    GaussDb(huaweicloud_gaussdb::Client),
+    service: Arc<dyn BackupService>,
 }
 
 impl Client {
     /// A client of `provider` with `options`: its credentials ([`Options::credentials`], else
-    /// the provider's environment chain), region, endpoint and (Huawei Cloud) project id.
+    /// the provider's environment chain), region, endpoint, (Huawei Cloud) project id,
+    /// timeouts and attempts ([`connect`]).
     ///
     /// Fails with a [`Config`](cloud_http::ErrorKind::Config) error when the credentials (or,
     /// for Huawei Cloud, the project id or region) are missing, or when the provider's cargo
     /// feature is off. Nothing is sent.
-    #[cfg_attr(
-        not(any(
-            feature = "capitalonline-mysql",
-            feature = "aliyun-rds",
-            feature = "huaweicloud-rds",
-            feature = "huaweicloud-gaussdb"
-        )),
-        allow(unreachable_code, unused_variables)
-    )]
     pub fn new(provider: Provider, options: &Options) -> Result<Self, Error> {
-        let inner = match provider {
-            #[cfg(feature = "capitalonline-mysql")]
-            Provider::CapitalOnlineMysql => {
-                Inner::CapitalOnline(crate::capitalonline::client(options)?)
-            }
-            #[cfg(feature = "aliyun-rds")]
-            Provider::AliyunRds => Inner::Aliyun(crate::aliyun::client(options)?),
-            #[cfg(feature = "huaweicloud-rds")]
-            Provider::HuaweiCloudRds => Inner::HuaweiRds(crate::huawei_rds::client(options)?),
-            #[cfg(feature = "huaweicloud-gaussdb")]
-            Provider::HuaweiCloudGaussDb => Inner::GaussDb(crate::huawei_gaussdb::client(options)?),
-            #[allow(unreachable_patterns)]
-            other => {
-                let _ = options;
-                return Err(not_built(other));
-            }
-        };
-        Ok(Self { inner })
+        Ok(Self {
+            service: connect(provider, options)?,
+        })
+    }
+
+    /// A client of any [`BackupService`]: one of the client crates' clients configured by
+    /// hand (also through `From`), or a service of your own.
+    pub fn from_service(service: impl BackupService + 'static) -> Self {
+        Self {
+            service: Arc::new(service),
+        }
     }
 
     /// The service this client talks to.
     pub fn provider(&self) -> Provider {
-        match self.inner {
-            #[cfg(feature = "capitalonline-mysql")]
-            Inner::CapitalOnline(_) => Provider::CapitalOnlineMysql,
-            #[cfg(feature = "aliyun-rds")]
-            Inner::Aliyun(_) => Provider::AliyunRds,
-            #[cfg(feature = "huaweicloud-rds")]
-            Inner::HuaweiRds(_) => Provider::HuaweiCloudRds,
-            #[cfg(feature = "huaweicloud-gaussdb")]
-            Inner::GaussDb(_) => Provider::HuaweiCloudGaussDb,
-        }
+        self.service.provider()
     }
 
     /// Every backup of `instance_id`, all pages, each backup once (see
     /// [`list_backups`](crate::list_backups)).
     pub async fn list_backups(&self, instance_id: &str) -> Result<Vec<Backup>, Error> {
-        let _ = instance_id;
-        match self.inner {
-            #[cfg(feature = "capitalonline-mysql")]
-            Inner::CapitalOnline(ref client) => {
-                crate::capitalonline::list_backups_with(client, instance_id).await
-            }
-            #[cfg(feature = "aliyun-rds")]
-            Inner::Aliyun(ref client) => {
-                crate::aliyun::list_backups_with(client, instance_id).await
-            }
-            #[cfg(feature = "huaweicloud-rds")]
-            Inner::HuaweiRds(ref client) => {
-                crate::huawei_rds::list_backups_with(client, instance_id).await
-            }
-            #[cfg(feature = "huaweicloud-gaussdb")]
-            Inner::GaussDb(ref client) => {
-                crate::huawei_gaussdb::list_backups_with(client, instance_id).await
-            }
-        }
+        self.service.list_backups(instance_id).await
     }
 
     /// The download links of backup `backup_id` of `instance_id`, one per file (see
@@ -138,40 +82,13 @@ impl Client {
         instance_id: &str,
         backup_id: &str,
     ) -> Result<Vec<DownloadLink>, Error> {
-        let _ = (instance_id, backup_id);
-        match self.inner {
-            #[cfg(feature = "capitalonline-mysql")]
-            Inner::CapitalOnline(ref client) => {
-                crate::capitalonline::download_links_with(client, instance_id, backup_id).await
-            }
-            #[cfg(feature = "aliyun-rds")]
-            Inner::Aliyun(ref client) => {
-                crate::aliyun::download_links_with(client, instance_id, backup_id).await
-            }
-            #[cfg(feature = "huaweicloud-rds")]
-            Inner::HuaweiRds(ref client) => {
-                crate::huawei_rds::download_links_with(client, instance_id, backup_id).await
-            }
-            #[cfg(feature = "huaweicloud-gaussdb")]
-            Inner::GaussDb(_) => {
-                crate::huawei_gaussdb::download_links(&Options::new(), instance_id, backup_id).await
-            }
-        }
+        self.service.download_links(instance_id, backup_id).await
     }
 
     /// Downloads backup `backup_id` of `instance_id` to `out`: its download links, then each
     /// file, verified (see [`download_files`](crate::download_files) for where files go and
     /// what is checked). A link that expires during the download is replaced by asking the
     /// API again (at most 3 times per file), and the download resumes.
-    #[cfg_attr(
-        not(any(
-            feature = "capitalonline-mysql",
-            feature = "aliyun-rds",
-            feature = "huaweicloud-rds",
-            feature = "huaweicloud-gaussdb"
-        )),
-        allow(unreachable_code, unused_variables, unused_assignments)
-    )]
     pub async fn download(
         &self,
         instance_id: &str,
@@ -200,38 +117,9 @@ impl fmt::Debug for Client {
     }
 }
 
-#[cfg(feature = "capitalonline-mysql")]
-impl From<capitalonline_mysql::Client> for Client {
-    fn from(client: capitalonline_mysql::Client) -> Self {
-        Self {
-            inner: Inner::CapitalOnline(client),
-        }
-    }
-}
-
-#[cfg(feature = "aliyun-rds")]
-impl From<aliyun_rds::Client> for Client {
-    fn from(client: aliyun_rds::Client) -> Self {
-        Self {
-            inner: Inner::Aliyun(client),
-        }
-    }
-}
-
-#[cfg(feature = "huaweicloud-rds")]
-impl From<huaweicloud_rds::Client> for Client {
-    fn from(client: huaweicloud_rds::Client) -> Self {
-        Self {
-            inner: Inner::HuaweiRds(client),
-        }
-    }
-}
-
-#[cfg(feature = "huaweicloud-gaussdb")]
-impl From<huaweicloud_gaussdb::Client> for Client {
-    fn from(client: huaweicloud_gaussdb::Client) -> Self {
-        Self {
-            inner: Inner::GaussDb(client),
-        }
+/// A client crate's client (`aliyun_rds::Client`, ...), or any other [`BackupService`].
+impl<S: BackupService + 'static> From<S> for Client {
+    fn from(service: S) -> Self {
+        Self::from_service(service)
     }
 }

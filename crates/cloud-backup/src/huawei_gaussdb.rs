@@ -18,13 +18,14 @@
 //!   backup, so it is not passed off as one (it stays in `raw`);
 //! * `type`: `backup_type` as sent (`Db`, `Snapshot`).
 //!
-//! GaussDB for MySQL has no API for backup download links: [`download_links`] says so.
+//! GaussDB for MySQL has no API for backup download links: [`no_download_links`] says so.
 
 use futures::TryStreamExt;
 use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
 use crate::common::non_empty;
 use crate::model::rfc3339;
+use crate::service::{BackupService, BoxFuture};
 use crate::{Backup, DownloadLink, Error, Options, Provider};
 
 pub use crate::common::huawei_config as config;
@@ -36,11 +37,6 @@ const PROVIDER: Provider = Provider::HuaweiCloudGaussDb;
 /// project id and the region (or endpoint) must be in `options` too.
 pub fn client(options: &Options) -> Result<Client, Error> {
     Client::new(crate::common::huawei_options_config(options)?)
-}
-
-/// Every full backup of `instance_id` (credentials from `options`, else the environment).
-pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    list_backups_with(&client(options)?, instance_id).await
 }
 
 /// Every full backup of `instance_id`, with `client`: `ShowInstanceBackups` page after page
@@ -57,30 +53,19 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
 }
 
 /// Always an error (of kind [`Config`](cloud_http::ErrorKind::Config), before anything is
-/// sent or any credential read): GaussDB for MySQL has no API that gives backup download
-/// links (the official SDK has none; its backups are kept by the service in OBS). The error
-/// names the alternatives: restoring the backup from the console, or exporting the data to
-/// an OBS bucket of one's own.
+/// sent): GaussDB for MySQL has no API that gives backup download links (the official SDK
+/// has none; its backups are kept by the service in OBS). The error names the alternatives:
+/// restoring the backup from the console, or exporting the data to an OBS bucket of one's own.
 ///
 /// ```
-/// use cloud_backup::{huawei_gaussdb, Options};
-///
-/// # futures::executor::block_on(async {
-/// let error = huawei_gaussdb::download_links(&Options::new(), "in07", "b-1").await.unwrap_err();
+/// let error = cloud_backup::huawei_gaussdb::no_download_links("in07", "b-1");
 /// assert!(error.to_string().contains("no API for backup download links"));
-/// # });
 /// ```
-pub async fn download_links(
-    _options: &Options,
-    instance_id: &str,
-    backup_id: &str,
-) -> Result<Vec<DownloadLink>, Error> {
-    Err(Error::config(format!(
-        "GaussDB for MySQL (TaurusDB) has no API for backup download links, so backup \
-         {backup_id} of instance {instance_id} cannot be downloaded from here: restore it from \
-         the Huawei Cloud console (TaurusDB > Backups > Restore), or export the instance's data \
-         to an OBS bucket of your own"
-    )))
+pub fn no_download_links(instance_id: &str, backup_id: &str) -> Error {
+    match crate::service::downloadable(PROVIDER, instance_id, backup_id) {
+        Err(error) => error,
+        Ok(()) => Error::config("GaussDB for MySQL has no API for backup download links"),
+    }
 }
 
 /// A [`Backup`] from one element of `ShowInstanceBackups`' `backups`: its typed fields (size
@@ -106,7 +91,7 @@ pub async fn download_links(
 pub fn backup_from_record(instance_id: &str, record: Record<BackupV3>) -> Backup {
     let (typed, raw) = record.into_parts();
     let mut backup = Backup::new(
-        PROVIDER.name(),
+        PROVIDER,
         instance_id,
         non_empty(typed.id.clone()).unwrap_or_default(),
     );
@@ -116,6 +101,29 @@ pub fn backup_from_record(instance_id: &str, record: Record<BackupV3>) -> Backup
     backup.backup_type = non_empty(typed.backup_type);
     backup.raw = raw;
     backup
+}
+
+/// The provider seam: `list_backups_with` above; no download links ([`no_download_links`]).
+impl BackupService for Client {
+    fn provider(&self) -> Provider {
+        PROVIDER
+    }
+
+    fn list_backups<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
+        Box::pin(list_backups_with(self, instance_id))
+    }
+
+    fn download_links<'a>(
+        &'a self,
+        instance_id: &'a str,
+        backup_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
+        let error = no_download_links(instance_id, backup_id);
+        Box::pin(async move { Err(error) })
+    }
 }
 
 #[cfg(test)]
@@ -136,7 +144,7 @@ mod tests {
             "backup_method": "Db", "use_detail": "生产环境备份", "time_zone": "UTC+08:00",
         });
         let converted = backup(record.clone());
-        assert_eq!(converted.provider, "huaweicloud-gaussdb");
+        assert_eq!(converted.provider, PROVIDER);
         assert_eq!(converted.instance_id, "in07");
         assert_eq!(converted.backup_id, "backup-001");
         assert_eq!(converted.status.as_deref(), Some("COMPLETED"));
@@ -173,8 +181,7 @@ mod tests {
 
     #[test]
     fn download_links_name_the_alternatives() {
-        let error = futures::executor::block_on(download_links(&Options::new(), "in07", "b-1"))
-            .unwrap_err();
+        let error = no_download_links("in07", "b-1");
         assert_eq!(error.kind(), cloud_http::ErrorKind::Config);
         let text = error.to_string();
         for needle in [

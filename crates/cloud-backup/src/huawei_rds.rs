@@ -19,6 +19,7 @@ use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Recor
 
 use crate::common::{non_empty, unavailable};
 use crate::model::rfc3339;
+use crate::service::{BackupService, BoxFuture};
 use crate::{Backup, DownloadLink, Error, Options, Provider};
 
 pub use crate::common::huawei_config as config;
@@ -32,11 +33,6 @@ pub fn client(options: &Options) -> Result<Client, Error> {
     Client::new(crate::common::huawei_options_config(options)?)
 }
 
-/// Every backup of `instance_id` (credentials from `options`, else the environment).
-pub async fn list_backups(options: &Options, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    list_backups_with(&client(options)?, instance_id).await
-}
-
 /// Every backup of `instance_id`, with `client`: `ListBackups` page after page (`limit` 100)
 /// until `total_count`, each backup once, through [`Client::backup_records`].
 ///
@@ -47,16 +43,6 @@ pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec
         .map_ok(|record| backup_from_record(instance_id, record))
         .try_collect()
         .await
-}
-
-/// The download links of the files of backup `backup_id` of `instance_id` (credentials from
-/// `options`, else the environment).
-pub async fn download_links(
-    options: &Options,
-    instance_id: &str,
-    backup_id: &str,
-) -> Result<Vec<DownloadLink>, Error> {
-    download_links_with(&client(options)?, instance_id, backup_id).await
 }
 
 /// The download links of the files of backup `backup_id` of `instance_id`, with `client`: one
@@ -92,7 +78,7 @@ pub async fn download_links_with(
         .into_iter()
         .filter_map(|file| {
             let mut link = DownloadLink::new(
-                PROVIDER.name(),
+                PROVIDER,
                 instance_id,
                 backup_id,
                 non_empty(file.download_link.clone())?,
@@ -136,7 +122,7 @@ pub async fn download_links_with(
 pub fn backup_from_record(instance_id: &str, record: Record<huaweicloud_rds::Backup>) -> Backup {
     let (typed, raw) = record.into_parts();
     let mut backup = Backup::new(
-        PROVIDER.name(),
+        PROVIDER,
         instance_id,
         non_empty(typed.id.clone()).unwrap_or_default(),
     );
@@ -147,6 +133,28 @@ pub fn backup_from_record(instance_id: &str, record: Record<huaweicloud_rds::Bac
     backup.backup_type = non_empty(typed.r#type);
     backup.raw = raw;
     backup
+}
+
+/// The provider seam: `list_backups` and `download_links` above.
+impl BackupService for Client {
+    fn provider(&self) -> Provider {
+        PROVIDER
+    }
+
+    fn list_backups<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
+        Box::pin(list_backups_with(self, instance_id))
+    }
+
+    fn download_links<'a>(
+        &'a self,
+        instance_id: &'a str,
+        backup_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
+        Box::pin(download_links_with(self, instance_id, backup_id))
+    }
 }
 
 #[cfg(test)]
@@ -166,7 +174,7 @@ mod tests {
             "end_time": "2018 - 08 - 06 T12: 43: 14 + 0800",
         });
         let converted = backup(record.clone());
-        assert_eq!(converted.provider, "huaweicloud-rds");
+        assert_eq!(converted.provider, PROVIDER);
         assert_eq!(converted.backup_id, "43e4feaab48f11e89039fa163ebaa7e4br03");
         assert_eq!(converted.status.as_deref(), Some("COMPLETED"));
         assert_eq!(converted.backup_type.as_deref(), Some("incremental"));

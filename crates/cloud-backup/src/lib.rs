@@ -50,15 +50,19 @@
 //!
 //! # One interface for every service
 //!
-//! * [`Client`]: one provider's client (built from [`Options`], or converted from a provider
-//!   crate's client you configured yourself), for several calls: `list_backups`,
-//!   `download_links`, `download`.
+//! * [`BackupService`] ([`service`]) is the seam: each provider module implements it once for
+//!   its client crate's `Client`, and [`service::connect`] is the one place a [`Provider`]
+//!   becomes a service. What a provider's files are like (size unit, MD5 ETags, an API
+//!   checksum) is one value per provider, [`Provider::file_facts`].
+//! * [`Client`]: one service behind `list_backups`, `download_links` and `download`, built
+//!   from [`Options`], converted from a provider crate's client you configured yourself, or
+//!   from any [`BackupService`] ([`Client::from_service`]).
 //! * The free functions [`list_backups`], [`download_links`] and [`download`] do the same
-//!   for one call each, dispatching on a [`Provider`]; [`download_files`] downloads links you
+//!   for one call each (a [`Client`] each time); [`download_files`] downloads links you
 //!   already have.
-//! * Each provider also has its own module behind its feature ([`capitalonline`], [`aliyun`],
-//!   [`huawei_rds`], [`huawei_gaussdb`]), with `client(&Options)`, `list_backups`,
-//!   `download_links`, and `*_with` variants taking a provider client.
+//! * Each provider's module behind its feature ([`capitalonline`], [`aliyun`],
+//!   [`huawei_rds`], [`huawei_gaussdb`]) has `client(&Options)`, `list_backups_with`,
+//!   `download_links_with` (taking its client crate's client) and `backup_from_record`.
 //!
 //! A provider whose feature is off is a configuration error. GaussDB for MySQL has no
 //! download-link API: its `download_links` (and so `download`) is an error that says so and
@@ -147,6 +151,7 @@ pub mod huawei_gaussdb;
 pub mod huawei_rds;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod service;
 mod transfer;
 
 use std::path::Path;
@@ -156,7 +161,8 @@ pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
 pub use cloud_signer::Credentials;
 pub use model::{Backup, DownloadLink};
-pub use provider::{ParseProviderError, Provider};
+pub use provider::{FileFacts, ParseProviderError, Provider, SizeUnit};
+pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 
 /// Where to send requests and as whom: the provider's region, an endpoint override, for Huawei
@@ -298,27 +304,16 @@ impl Options {
 
 /// Every backup of `instance_id` on `provider`, all pages, each backup once.
 ///
-/// Credentials come from the environment; see [`Provider`].
+/// Credentials come from the environment; see [`Provider`]. The same as
+/// [`Client::new`]`(provider, options)?.`[`list_backups`](Client::list_backups)`(instance_id)`.
 pub async fn list_backups(
     provider: Provider,
     options: &Options,
     instance_id: &str,
 ) -> Result<Vec<Backup>, Error> {
-    match provider {
-        #[cfg(feature = "capitalonline-mysql")]
-        Provider::CapitalOnlineMysql => capitalonline::list_backups(options, instance_id).await,
-        #[cfg(feature = "aliyun-rds")]
-        Provider::AliyunRds => aliyun::list_backups(options, instance_id).await,
-        #[cfg(feature = "huaweicloud-rds")]
-        Provider::HuaweiCloudRds => huawei_rds::list_backups(options, instance_id).await,
-        #[cfg(feature = "huaweicloud-gaussdb")]
-        Provider::HuaweiCloudGaussDb => huawei_gaussdb::list_backups(options, instance_id).await,
-        #[allow(unreachable_patterns)]
-        other => {
-            let _ = (options, instance_id);
-            Err(not_built(other))
-        }
-    }
+    Client::new(provider, options)?
+        .list_backups(instance_id)
+        .await
 }
 
 /// The download links of backup `backup_id` of `instance_id` on `provider`: one per
@@ -332,27 +327,10 @@ pub async fn download_links(
     instance_id: &str,
     backup_id: &str,
 ) -> Result<Vec<DownloadLink>, Error> {
-    match provider {
-        #[cfg(feature = "capitalonline-mysql")]
-        Provider::CapitalOnlineMysql => {
-            capitalonline::download_links(options, instance_id, backup_id).await
-        }
-        #[cfg(feature = "aliyun-rds")]
-        Provider::AliyunRds => aliyun::download_links(options, instance_id, backup_id).await,
-        #[cfg(feature = "huaweicloud-rds")]
-        Provider::HuaweiCloudRds => {
-            huawei_rds::download_links(options, instance_id, backup_id).await
-        }
-        #[cfg(feature = "huaweicloud-gaussdb")]
-        Provider::HuaweiCloudGaussDb => {
-            huawei_gaussdb::download_links(options, instance_id, backup_id).await
-        }
-        #[allow(unreachable_patterns)]
-        other => {
-            let _ = (options, instance_id, backup_id);
-            Err(not_built(other))
-        }
-    }
+    service::downloadable(provider, instance_id, backup_id)?;
+    Client::new(provider, options)?
+        .download_links(instance_id, backup_id)
+        .await
 }
 
 /// Downloads backup `backup_id` of `instance_id` on `provider` to `out`: the backup's download
@@ -386,6 +364,7 @@ pub async fn download(
     out: &Path,
     download: &DownloadOptions,
 ) -> Result<Vec<DownloadedFile>, Error> {
+    service::downloadable(provider, instance_id, backup_id)?;
     Client::new(provider, options)?
         .download(instance_id, backup_id, out, download)
         .await

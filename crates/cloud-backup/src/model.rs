@@ -2,6 +2,8 @@
 //! normalizations that turn each provider's wire values into them.
 
 use serde::{Deserialize, Serialize};
+
+use crate::Provider;
 use time::format_description::well_known::Rfc3339;
 use time::macros::{format_description, offset};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
@@ -10,9 +12,9 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 /// prints, one element per backup.
 ///
 /// ```
-/// use cloud_backup::Backup;
+/// use cloud_backup::{Backup, Provider};
 ///
-/// let backup = Backup::new("aliyun-rds", "rm-demo", "321020562")
+/// let backup = Backup::new(Provider::AliyunRds, "rm-demo", "321020562")
 ///     .with_status("Success")
 ///     .with_size_bytes(2167808);
 /// assert_eq!(backup.backup_id, "321020562");
@@ -21,9 +23,9 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Backup {
-    /// The service: `capitalonline-mysql`, `aliyun-rds`, `huaweicloud-rds` or
-    /// `huaweicloud-gaussdb` (see [`Provider`](crate::Provider)).
-    pub provider: String,
+    /// The service; serialized as its name: `capitalonline-mysql`, `aliyun-rds`,
+    /// `huaweicloud-rds` or `huaweicloud-gaussdb`.
+    pub provider: Provider,
     /// The database instance the backup belongs to, as it was asked for.
     pub instance_id: String,
     /// The backup's id, always as a string (some APIs send numbers); empty when the provider
@@ -49,12 +51,12 @@ pub struct Backup {
 impl Backup {
     /// A record with the identifying fields set and the rest empty.
     pub fn new(
-        provider: impl Into<String>,
+        provider: Provider,
         instance_id: impl Into<String>,
         backup_id: impl Into<String>,
     ) -> Self {
         Self {
-            provider: provider.into(),
+            provider,
             instance_id: instance_id.into(),
             backup_id: backup_id.into(),
             status: None,
@@ -113,17 +115,17 @@ impl Backup {
 /// prints, one element per file.
 ///
 /// ```
-/// use cloud_backup::DownloadLink;
+/// use cloud_backup::{DownloadLink, Provider};
 ///
-/// let link = DownloadLink::new("aliyun-rds", "rm-demo", "321020562", "https://example.com/b.tar.gz")
+/// let link = DownloadLink::new(Provider::AliyunRds, "rm-demo", "321020562", "https://example.com/b.tar.gz")
 ///     .with_intranet_url("http://internal.example.com/b.tar.gz");
 /// assert_eq!(link.url, "https://example.com/b.tar.gz");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DownloadLink {
-    /// The service the backup lives on.
-    pub provider: String,
+    /// The service the backup lives on; serialized as its name.
+    pub provider: Provider,
     /// The database instance.
     pub instance_id: String,
     /// The backup the file belongs to.
@@ -151,13 +153,13 @@ pub struct DownloadLink {
 impl DownloadLink {
     /// A link with its identifying fields and URL; the rest empty.
     pub fn new(
-        provider: impl Into<String>,
+        provider: Provider,
         instance_id: impl Into<String>,
         backup_id: impl Into<String>,
         url: impl Into<String>,
     ) -> Self {
         Self {
-            provider: provider.into(),
+            provider,
             instance_id: instance_id.into(),
             backup_id: backup_id.into(),
             url: url.into(),

@@ -64,6 +64,18 @@ impl Provider {
         }
     }
 
+    /// What the service is, in a few words, for help texts.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Provider::CapitalOnlineMysql => "Capital Online (首云) cloud database MySQL",
+            Provider::AliyunRds => "Alibaba Cloud ApsaraDB RDS",
+            Provider::HuaweiCloudRds => "Huawei Cloud RDS (MySQL, PostgreSQL, SQL Server)",
+            Provider::HuaweiCloudGaussDb => {
+                "Huawei Cloud GaussDB for MySQL (TaurusDB); it has no download API"
+            }
+        }
+    }
+
     /// Whether this build includes the provider (its cargo feature is on).
     pub const fn is_enabled(self) -> bool {
         match self {
@@ -89,6 +101,73 @@ impl Provider {
             Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
                 "a region id such as cn-north-4 (default: HUAWEICLOUD_SDK_REGION)"
             }
+        }
+    }
+}
+
+/// How a provider's API reports a backup file's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SizeUnit {
+    /// In bytes, exactly (Capital Online, Alibaba Cloud).
+    Bytes,
+    /// In kB, rounded one way or another (Huawei Cloud RDS): the file is less than 1 KiB away
+    /// from the reported kB × 1024.
+    Kilobytes,
+}
+
+/// What a provider's API and object store say about a backup file, which a download checks:
+/// one value per provider ([`Provider::file_facts`]), so the download code knows no provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileFacts {
+    /// The unit of the size its API reports for a file.
+    pub size_unit: SizeUnit,
+    /// Whether its object store's `ETag` of a single-part, unencrypted object is the MD5 of
+    /// the file (Huawei Cloud OBS; not OSS, whose appendable objects have other ETags).
+    pub etag_is_md5: bool,
+    /// The API field that carries a file checksum, when there is one (Alibaba Cloud's
+    /// `Checksum`, documented only as "CRC64", so an advisory check).
+    pub checksum_field: Option<&'static str>,
+}
+
+impl Provider {
+    /// What this provider's API and object store say about a backup file.
+    ///
+    /// ```
+    /// use cloud_backup::{Provider, SizeUnit};
+    ///
+    /// assert_eq!(Provider::HuaweiCloudRds.file_facts().size_unit, SizeUnit::Kilobytes);
+    /// assert!(Provider::HuaweiCloudRds.file_facts().etag_is_md5);
+    /// assert_eq!(Provider::AliyunRds.file_facts().checksum_field, Some("DescribeBackups Checksum"));
+    /// ```
+    pub const fn file_facts(self) -> FileFacts {
+        let (size_unit, etag_is_md5, checksum_field) = match self {
+            Provider::CapitalOnlineMysql => (SizeUnit::Bytes, false, None),
+            Provider::AliyunRds => (SizeUnit::Bytes, false, Some("DescribeBackups Checksum")),
+            Provider::HuaweiCloudRds => (SizeUnit::Kilobytes, true, None),
+            // No download API; its backups are kept in OBS like RDS's.
+            Provider::HuaweiCloudGaussDb => (SizeUnit::Kilobytes, true, None),
+        };
+        FileFacts {
+            size_unit,
+            etag_is_md5,
+            checksum_field,
+        }
+    }
+}
+
+impl Provider {
+    /// Why this provider's backups cannot be downloaded through its API, and what to do
+    /// instead; `None` when its API gives download links.
+    pub const fn no_download_api(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Provider::HuaweiCloudGaussDb => Some((
+                "GaussDB for MySQL (TaurusDB) has no API for backup download links",
+                "restore it from the Huawei Cloud console (TaurusDB > Backups > Restore), or \
+                 export the instance's data to an OBS bucket of your own",
+            )),
+            _ => None,
         }
     }
 }

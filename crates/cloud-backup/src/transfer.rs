@@ -14,7 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
-use crate::{DownloadLink, Provider};
+use crate::{DownloadLink, SizeUnit};
 
 /// The longest file name written (bytes); a longer one is cut at a character boundary.
 const MAX_NAME_BYTES: usize = 200;
@@ -188,8 +188,8 @@ impl SizeCheck {
             return SizeCheck::Unknown;
         };
         // Huawei Cloud RDS reports kB; the link's `size_bytes` is that times 1024.
-        match link.provider.parse::<Provider>() {
-            Ok(Provider::HuaweiCloudRds) => SizeCheck::Kilobytes(size / 1024),
+        match link.provider.file_facts().size_unit {
+            SizeUnit::Kilobytes => SizeCheck::Kilobytes(size / 1024),
             _ => SizeCheck::Exact(size),
         }
     }
@@ -474,7 +474,7 @@ fn plan_download(
         .unwrap_or_default();
     let mut download = Download::new(link.url.as_str(), file.dest.as_path())
         .with_overwrite(options.overwrite)
-        .with_identity("provider", link.provider.as_str())
+        .with_identity("provider", link.provider.name())
         .with_identity("instance", link.instance_id.as_str())
         .with_identity("backup_id", link.backup_id.as_str())
         .with_identity("file", name);
@@ -486,21 +486,13 @@ fn plan_download(
         }
         SizeCheck::Unknown => {}
     }
+    let facts = link.provider.file_facts();
     if let Some(crc64) = &link.crc64 {
-        let source = match link.provider.parse::<Provider>() {
-            Ok(Provider::AliyunRds) => "DescribeBackups Checksum",
-            _ => "the API's checksum",
-        };
+        let source = facts.checksum_field.unwrap_or("the API's checksum");
         download = download
             .with_checksum(ExpectedChecksum::crc64_text(crc64, source)?.with_advisory(true));
     }
-    if matches!(
-        link.provider.parse::<Provider>(),
-        Ok(Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb)
-    ) {
-        // OBS: the ETag of a single-part, unencrypted object is its MD5.
-        download = download.with_etag_md5(true);
-    }
+    download = download.with_etag_md5(facts.etag_is_md5);
     if let Some(retry) = &options.retry {
         download = download.with_retry(retry.clone());
     }
@@ -654,6 +646,7 @@ async fn exists(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Provider;
 
     #[test]
     fn kilobytes_allow_rounding_either_way() {
@@ -678,23 +671,23 @@ mod tests {
 
     #[test]
     fn size_checks_follow_the_provider() {
-        let link = |provider: &str| {
+        let link = |provider: Provider| {
             DownloadLink::new(provider, "i", "b", "http://h/f").with_size_bytes(10 * 1024)
         };
         assert_eq!(
-            SizeCheck::of(&link("aliyun-rds")),
+            SizeCheck::of(&link(Provider::AliyunRds)),
             SizeCheck::Exact(10 * 1024)
         );
         assert_eq!(
-            SizeCheck::of(&link("capitalonline-mysql")),
+            SizeCheck::of(&link(Provider::CapitalOnlineMysql)),
             SizeCheck::Exact(10 * 1024)
         );
         assert_eq!(
-            SizeCheck::of(&link("huaweicloud-rds")),
+            SizeCheck::of(&link(Provider::HuaweiCloudRds)),
             SizeCheck::Kilobytes(10)
         );
         assert_eq!(
-            SizeCheck::of(&DownloadLink::new("aliyun-rds", "i", "b", "u")),
+            SizeCheck::of(&DownloadLink::new(Provider::AliyunRds, "i", "b", "u")),
             SizeCheck::Unknown
         );
         assert!(SizeCheck::Unknown.accepts(7));
@@ -726,7 +719,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let out = dir.join("new");
         let link = |name: Option<&str>| {
-            let link = DownloadLink::new("huaweicloud-rds", "i", "b", "https://h/");
+            let link = DownloadLink::new(Provider::HuaweiCloudRds, "i", "b", "https://h/");
             match name {
                 Some(name) => link.with_name(name),
                 None => link,
@@ -753,7 +746,7 @@ mod tests {
 
         // One link: `out` is the file, unless it is a directory.
         let one = [DownloadLink::new(
-            "aliyun-rds",
+            Provider::AliyunRds,
             "i",
             "b",
             "https://h/f/x.tar.gz",
@@ -768,7 +761,7 @@ mod tests {
     #[test]
     fn names_come_from_the_api_else_from_the_url() {
         let link = DownloadLink::new(
-            "aliyun-rds",
+            Provider::AliyunRds,
             "rm-1",
             "321020562",
             "https://bucket.oss-cn-hangzhou.aliyuncs.com/dir/hins1_data%2020.tar.gz?Signature=a%2Fb",
@@ -778,9 +771,9 @@ mod tests {
             local_name(&link.clone().with_name("../x.qp")).as_deref(),
             Some("x.qp")
         );
-        let bare = DownloadLink::new("aliyun-rds", "rm-1", "321020562", "https://h/");
+        let bare = DownloadLink::new(Provider::AliyunRds, "rm-1", "321020562", "https://h/");
         assert_eq!(local_name(&bare), None);
-        let dots = DownloadLink::new("aliyun-rds", "rm-1", "b", "https://h/a/%2E%2E");
+        let dots = DownloadLink::new(Provider::AliyunRds, "rm-1", "b", "https://h/a/%2E%2E");
         assert_eq!(local_name(&dots), None);
         assert_eq!(percent_decode("a%zz%4"), "a%zz%4");
         assert_eq!(percent_decode("%ff"), "%ff");

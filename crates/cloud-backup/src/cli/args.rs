@@ -190,23 +190,61 @@ pub(super) fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Target {
-    /// Capital Online (首云) cloud database MySQL.
-    #[command(name = "capitalonline-mysql")]
-    CapitalOnlineMysql(ProviderArgs),
-    /// Alibaba Cloud ApsaraDB RDS.
-    #[command(name = "aliyun-rds")]
-    AliyunRds(ProviderArgs),
-    /// Huawei Cloud RDS (MySQL, PostgreSQL, SQL Server).
-    #[command(name = "huaweicloud-rds")]
-    HuaweiCloudRds(ProviderArgs),
-    /// Huawei Cloud GaussDB for MySQL (TaurusDB); it has no download API.
-    #[command(name = "huaweicloud-gaussdb")]
-    HuaweiCloudGaussDb(ProviderArgs),
+    /// `<PROVIDER> <COMMAND>`: one subcommand per [`Provider`], made from `Provider::ALL`.
+    #[command(flatten)]
+    Provider(ProviderTarget),
     /// Every configured provider at once.
     All(AllArgs),
     /// The embedded sandbox: run it for other programs, list its demo instances.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),
+}
+
+/// A provider's subcommand: which provider, and its command. The subcommands are made from
+/// [`Provider::ALL`] (name and title), so a new provider needs no edit here.
+#[derive(Debug)]
+pub(super) struct ProviderTarget {
+    pub(super) provider: Provider,
+    pub(super) command: Command,
+}
+
+impl clap::FromArgMatches for ProviderTarget {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let Some((name, sub)) = matches.subcommand() else {
+            return Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand));
+        };
+        let provider = name.parse::<Provider>().map_err(|e| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidSubcommand, e.to_string())
+        })?;
+        let args = ProviderArgs::from_arg_matches(sub)?;
+        Ok(Self {
+            provider,
+            command: args.command,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for ProviderTarget {
+    fn augment_subcommands(command: clap::Command) -> clap::Command {
+        Provider::ALL.iter().fold(command, |command, provider| {
+            command.subcommand(ProviderArgs::augment_args(
+                clap::Command::new(provider.name()).about(provider.title()),
+            ))
+        })
+    }
+
+    fn augment_subcommands_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_subcommands(command)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        name.parse::<Provider>().is_ok()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -348,14 +386,10 @@ pub(super) enum SandboxCommand {
 impl Target {
     /// The provider and its command, for the provider targets.
     pub(super) fn provider(&self) -> Option<(Provider, &Command)> {
-        let (provider, args) = match self {
-            Target::CapitalOnlineMysql(args) => (Provider::CapitalOnlineMysql, args),
-            Target::AliyunRds(args) => (Provider::AliyunRds, args),
-            Target::HuaweiCloudRds(args) => (Provider::HuaweiCloudRds, args),
-            Target::HuaweiCloudGaussDb(args) => (Provider::HuaweiCloudGaussDb, args),
-            _ => return None,
-        };
-        Some((provider, &args.command))
+        match self {
+            Target::Provider(target) => Some((target.provider, &target.command)),
+            _ => None,
+        }
     }
 }
 

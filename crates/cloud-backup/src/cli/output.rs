@@ -119,7 +119,7 @@ pub(super) fn write_table(
     let mut rows: Vec<Vec<String>> = vec![header[skip..].iter().map(|h| (*h).to_owned()).collect()];
     rows.extend(backups.iter().map(|b| {
         let row = [
-            b.provider.clone(),
+            b.provider.to_string(),
             b.instance_id.clone(),
             if b.backup_id.is_empty() {
                 "-".to_owned()

@@ -348,11 +348,11 @@ fn service_errors_make_one_line() {
 #[test]
 fn tables_align_and_show_human_sizes() {
     let backups = [
-        Backup::new("capitalonline-mysql", "i", "b-1")
+        Backup::new(Provider::CapitalOnlineMysql, "i", "b-1")
             .with_status("finished")
             .with_size_bytes(677_496)
             .with_started_at("2020-06-18T04:09:59+08:00"),
-        Backup::new("capitalonline-mysql", "i", "backup-22"),
+        Backup::new(Provider::CapitalOnlineMysql, "i", "backup-22"),
     ];
     let mut out = Vec::new();
     write_table(&mut out, &backups, false).unwrap();

@@ -1,0 +1,121 @@
+//! The provider seam: [`BackupService`], implemented once by each provider module for its
+//! client crate's `Client`, and [`connect`], the one place where a [`Provider`] is turned
+//! into a service. [`Client`](crate::Client), the free functions and the command line all go
+//! through it.
+//!
+//! Adding a provider is one module (its `client(&Options)`, the record conversions and an
+//! `impl BackupService`) plus one arm in [`connect`] and a variant of [`Provider`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::{Backup, DownloadLink, Error, Options, Provider};
+
+/// A boxed future that can be sent between threads: what [`BackupService`]'s methods return,
+/// so that services can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One provider's backups behind the operations every service offers.
+///
+/// Implemented for each client crate's `Client` (`aliyun_rds::Client`, ...) by this crate, and
+/// open to others: a [`Client`](crate::Client) can be made from any implementation
+/// ([`Client::from_service`](crate::Client::from_service)).
+///
+/// ```
+/// use cloud_backup::service::{BackupService, BoxFuture};
+/// use cloud_backup::{Backup, Client, DownloadLink, Error, Provider};
+///
+/// /// A service that knows one backup, for tests.
+/// struct OneBackup;
+///
+/// impl BackupService for OneBackup {
+///     fn provider(&self) -> Provider {
+///         Provider::AliyunRds
+///     }
+///     fn list_backups<'a>(&'a self, instance_id: &'a str) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
+///         Box::pin(async move { Ok(vec![Backup::new(Provider::AliyunRds, instance_id, "1")]) })
+///     }
+///     fn download_links<'a>(
+///         &'a self,
+///         _instance_id: &'a str,
+///         _backup_id: &'a str,
+///     ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
+///         Box::pin(async { Err(Error::config("no links here")) })
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let client = Client::from_service(OneBackup);
+/// assert_eq!(client.list_backups("rm-1").await?.len(), 1);
+/// # Ok::<(), Error>(())
+/// # }).unwrap();
+/// ```
+pub trait BackupService: Send + Sync {
+    /// The service.
+    fn provider(&self) -> Provider;
+
+    /// Every backup of `instance_id`, all pages, each backup once, newest first as the
+    /// provider sends them; each record's `raw` is the provider's JSON as received.
+    fn list_backups<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>>;
+
+    /// The download links of backup `backup_id` of `instance_id`: one per downloadable file.
+    /// An error when the backup does not exist, cannot be downloaded now, or the service has
+    /// no download API.
+    fn download_links<'a>(
+        &'a self,
+        instance_id: &'a str,
+        backup_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>>;
+}
+
+/// The error for a download from `provider`, when its API has no download links (checked
+/// before any credential is read).
+pub(crate) fn downloadable(
+    provider: Provider,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<(), Error> {
+    match provider.no_download_api() {
+        Some((why, instead)) => Err(Error::config(format!(
+            "{why}, so backup {backup_id} of instance {instance_id} cannot be downloaded from \
+             here: {instead}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The service of `provider` with `options`' credentials (else the provider's environment
+/// chain), region, endpoint, project id, timeouts and attempts. The one place a provider is
+/// chosen.
+///
+/// # Errors
+///
+/// A [`Config`](cloud_http::ErrorKind::Config) error when the credentials (or, for Huawei
+/// Cloud, the project id or region) are missing, or when the provider's cargo feature is off.
+#[cfg_attr(
+    not(any(
+        feature = "capitalonline-mysql",
+        feature = "aliyun-rds",
+        feature = "huaweicloud-rds",
+        feature = "huaweicloud-gaussdb"
+    )),
+    allow(unused_variables)
+)]
+pub fn connect(provider: Provider, options: &Options) -> Result<Arc<dyn BackupService>, Error> {
+    Ok(match provider {
+        #[cfg(feature = "capitalonline-mysql")]
+        Provider::CapitalOnlineMysql => Arc::new(crate::capitalonline::client(options)?),
+        #[cfg(feature = "aliyun-rds")]
+        Provider::AliyunRds => Arc::new(crate::aliyun::client(options)?),
+        #[cfg(feature = "huaweicloud-rds")]
+        Provider::HuaweiCloudRds => Arc::new(crate::huawei_rds::client(options)?),
+        #[cfg(feature = "huaweicloud-gaussdb")]
+        Provider::HuaweiCloudGaussDb => Arc::new(crate::huawei_gaussdb::client(options)?),
+        #[allow(unreachable_patterns)]
+        other => return Err(crate::not_built(other)),
+    })
+}
