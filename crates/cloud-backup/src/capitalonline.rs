@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
 use crate::model::{CHINA_STANDARD_TIME, normalize_time};
-use crate::service::{BackupService, BoxFuture};
+use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Options, Provider};
 
 const PROVIDER: Provider = Provider::CapitalOnlineMysql;
@@ -131,27 +131,7 @@ pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
     backup
 }
 
-/// The provider seam: `list_backups` and `download_links` above.
-impl BackupService for Client {
-    fn provider(&self) -> Provider {
-        PROVIDER
-    }
-
-    fn list_backups<'a>(
-        &'a self,
-        instance_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
-        Box::pin(list_backups_with(self, instance_id))
-    }
-
-    fn download_links<'a>(
-        &'a self,
-        instance_id: &'a str,
-        backup_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
-        Box::pin(download_links_with(self, instance_id, backup_id))
-    }
-}
+backup_service!(Client, PROVIDER);
 
 #[cfg(test)]
 mod tests {

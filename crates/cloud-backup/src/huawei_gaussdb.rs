@@ -25,7 +25,7 @@ use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
 use crate::common::non_empty;
 use crate::model::rfc3339;
-use crate::service::{BackupService, BoxFuture};
+use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Error, Options, Provider};
 
 pub use crate::common::huawei_config as config;
@@ -103,28 +103,16 @@ pub fn backup_from_record(instance_id: &str, record: Record<BackupV3>) -> Backup
     backup
 }
 
-/// The provider seam: `list_backups_with` above; no download links ([`no_download_links`]).
-impl BackupService for Client {
-    fn provider(&self) -> Provider {
-        PROVIDER
-    }
-
-    fn list_backups<'a>(
-        &'a self,
-        instance_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
-        Box::pin(list_backups_with(self, instance_id))
-    }
-
-    fn download_links<'a>(
-        &'a self,
-        instance_id: &'a str,
-        backup_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
-        let error = no_download_links(instance_id, backup_id);
-        Box::pin(async move { Err(error) })
-    }
+/// Always [`no_download_links`]: the service has no download API (for the seam).
+async fn download_links_with(
+    _client: &Client,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<Vec<DownloadLink>, Error> {
+    Err(no_download_links(instance_id, backup_id))
 }
+
+backup_service!(Client, PROVIDER);
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Recor
 
 use crate::common::{non_empty, unavailable};
 use crate::model::rfc3339;
-use crate::service::{BackupService, BoxFuture};
+use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Error, Options, Provider};
 
 pub use crate::common::huawei_config as config;
@@ -135,27 +135,7 @@ pub fn backup_from_record(instance_id: &str, record: Record<huaweicloud_rds::Bac
     backup
 }
 
-/// The provider seam: `list_backups` and `download_links` above.
-impl BackupService for Client {
-    fn provider(&self) -> Provider {
-        PROVIDER
-    }
-
-    fn list_backups<'a>(
-        &'a self,
-        instance_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<Backup>, Error>> {
-        Box::pin(list_backups_with(self, instance_id))
-    }
-
-    fn download_links<'a>(
-        &'a self,
-        instance_id: &'a str,
-        backup_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>> {
-        Box::pin(download_links_with(self, instance_id, backup_id))
-    }
-}
+backup_service!(Client, PROVIDER);
 
 #[cfg(test)]
 mod tests {

@@ -72,6 +72,37 @@ pub trait BackupService: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>>;
 }
 
+/// Implements [`BackupService`] for a client crate's `Client` from its module's two async
+/// functions, `list_backups_with(&Client, instance_id)` and `download_links_with(&Client,
+/// instance_id, backup_id)`: each provider module says `backup_service!(Client, PROVIDER);`.
+macro_rules! backup_service {
+    ($client:ty, $provider:expr) => {
+        /// The provider seam: this module's `list_backups_with` and `download_links_with`.
+        impl $crate::service::BackupService for $client {
+            fn provider(&self) -> $crate::Provider {
+                $provider
+            }
+
+            fn list_backups<'a>(
+                &'a self,
+                instance_id: &'a str,
+            ) -> $crate::service::BoxFuture<'a, Result<Vec<$crate::Backup>, $crate::Error>> {
+                Box::pin(list_backups_with(self, instance_id))
+            }
+
+            fn download_links<'a>(
+                &'a self,
+                instance_id: &'a str,
+                backup_id: &'a str,
+            ) -> $crate::service::BoxFuture<'a, Result<Vec<$crate::DownloadLink>, $crate::Error>>
+            {
+                Box::pin(download_links_with(self, instance_id, backup_id))
+            }
+        }
+    };
+}
+pub(crate) use backup_service;
+
 /// The error for a download from `provider`, when its API has no download links (checked
 /// before any credential is read).
 pub(crate) fn downloadable(
