@@ -607,27 +607,10 @@ fn safe_name(name: &str) -> Option<String> {
     Some(safe)
 }
 
-/// Decodes `%XX` escapes; the text as it is when the result is not UTF-8.
+/// Decodes `%XY` escapes (the signers' decoding); the text as it is when the result is not
+/// UTF-8.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+    cloud_signer::encoding::percent_decode(text).unwrap_or_else(|| text.to_owned())
 }
 
 fn ends_with_separator(path: &Path) -> bool {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use hyper::body::{Bytes, Frame, SizeHint};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::log::RequestKind;
@@ -18,23 +17,15 @@ use crate::{FaultKind, Service, content};
 /// The size of the chunks a file body is generated in.
 const CHUNK: u64 = 64 * 1024;
 
-/// RFC 3986 unreserved characters stay, everything else is `%XY`.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes `s` per RFC 3986 (`+`, `/`, `=` become `%2B`, `%2F`, `%3D`).
+/// Percent-encodes `s` per RFC 3986 (`+`, `/`, `=` become `%2B`, `%2F`, `%3D`): the signers'
+/// own encoding.
 pub(crate) fn encode(s: &str) -> String {
-    utf8_percent_encode(s, RFC3986).to_string()
+    cloud_signer::encoding::percent_encode(s)
 }
 
 /// Decodes one form-urlencoded component: `+` is a space, then `%XY` sequences.
 pub(crate) fn decode(s: &str) -> String {
-    percent_decode_str(&s.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
+    cloud_signer::encoding::percent_decode_lossy(&s.replace('+', " "))
 }
 
 /// The `name=value` pairs of a query string or form body, decoded, in order.

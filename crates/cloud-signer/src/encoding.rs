@@ -76,8 +76,30 @@ fn reference_encode(s: &str) -> String {
 ///
 /// This is Python's `urllib.parse.unquote(s)` (which the Huawei signer applies to the path
 /// before re-encoding it); `+` is *not* turned into a space.
-pub(crate) fn percent_decode_lossy(s: &str) -> String {
+///
+/// ```
+/// use cloud_signer::encoding::percent_decode_lossy;
+///
+/// assert_eq!(percent_decode_lossy("a%20b%2B%zz"), "a b+%zz");
+/// assert_eq!(percent_decode_lossy("%ff"), "\u{FFFD}");
+/// ```
+pub fn percent_decode_lossy(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// Decodes every valid `%XY` sequence of `s`; `None` when the bytes are not UTF-8.
+///
+/// ```
+/// use cloud_signer::encoding::percent_decode;
+///
+/// assert_eq!(percent_decode("hins1_data%2020.tar.gz").as_deref(), Some("hins1_data 20.tar.gz"));
+/// assert_eq!(percent_decode("%ff"), None);
+/// ```
+pub fn percent_decode(s: &str) -> Option<String> {
+    percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 /// `k=v` pairs, each side percent-encoded, joined by `&`.
