@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Provider;
 use time::format_description::well_known::Rfc3339;
-use time::macros::{format_description, offset};
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::macros::offset;
+use time::{OffsetDateTime, UtcOffset};
 
 /// One backup, the same shape for every provider: what `cloud-backup <PROVIDER> list --json`
 /// prints, one element per backup.
@@ -216,37 +216,6 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> Option<String> {
     t.format(&Rfc3339).ok()
 }
 
-/// Removes the spaces the docs sometimes print around separators
-/// (`"2018 - 08 - 06 T12: 41: 14 + 0800"`) and turns the one run of spaces between two digits
-/// (`"2020-06-18 04:10:13"`) into `T`. Any other run of spaces between digits makes the value
-/// unreadable (`None`).
-fn compact_time(value: &str) -> Option<String> {
-    let chars: Vec<char> = value.trim().chars().collect();
-    let mut out = String::with_capacity(chars.len());
-    let mut separators = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_whitespace() {
-            let start = i;
-            while i < chars.len() && chars[i].is_whitespace() {
-                i += 1;
-            }
-            let before = start.checked_sub(1).and_then(|j| chars.get(j)).copied();
-            let after = chars.get(i).copied();
-            if before.is_some_and(|c| c.is_ascii_digit())
-                && after.is_some_and(|c| c.is_ascii_digit())
-            {
-                separators += 1;
-                out.push('T');
-            }
-            continue;
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    (!out.is_empty() && separators <= 1).then_some(out)
-}
-
 /// Normalizes a provider timestamp to RFC 3339, or `None` when it is empty or unreadable.
 ///
 /// Accepts, after removing the spaces the docs sometimes print around separators
@@ -267,30 +236,8 @@ fn compact_time(value: &str) -> Option<String> {
 /// assert_eq!(normalize_time("not a time", cst), None);
 /// ```
 pub fn normalize_time(value: &str, zone: UtcOffset) -> Option<String> {
-    let compact = compact_time(value)?;
-    if let Ok(t) = OffsetDateTime::parse(&compact, &Rfc3339) {
-        return rfc3339(t);
-    }
-    // Huawei: +0800 offset without a colon.
-    let huawei = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]][offset_hour sign:mandatory][offset_minute]"
-    );
-    if let Ok(t) = OffsetDateTime::parse(&compact, huawei) {
-        return rfc3339(t);
-    }
-    // Alibaba: minutes only, UTC.
-    let minute_utc = format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
-    if let Ok(t) = PrimitiveDateTime::parse(&compact, minute_utc) {
-        return rfc3339(t.assume_utc());
-    }
-    // Zone-less local time.
-    let local = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    if let Ok(t) = PrimitiveDateTime::parse(&compact, local) {
-        return rfc3339(t.assume_offset(zone));
-    }
-    None
+    // The workspace's one time parser (cloud_http::times), in RFC 3339.
+    cloud_http::times::parse_time_or(value, zone).and_then(rfc3339)
 }
 
 /// Parses a zone written as `UTC+08:00`, `UTC-03:30`, `UTC`, `GMT+8`, `+08:00` or `+0800`
@@ -306,42 +253,7 @@ pub fn normalize_time(value: &str, zone: UtcOffset) -> Option<String> {
 /// assert_eq!(parse_utc_offset("Mars"), None);
 /// ```
 pub fn parse_utc_offset(zone: &str) -> Option<UtcOffset> {
-    let z = zone.trim();
-    let rest = z
-        .strip_prefix("UTC")
-        .or_else(|| z.strip_prefix("GMT"))
-        .unwrap_or(z)
-        .trim();
-    if rest.is_empty() {
-        return if z.is_empty() {
-            None
-        } else {
-            Some(UtcOffset::UTC)
-        };
-    }
-    let (sign, digits) = if let Some(digits) = rest.strip_prefix('+') {
-        (1i8, digits)
-    } else if let Some(digits) = rest.strip_prefix('-') {
-        (-1i8, digits)
-    } else {
-        return None;
-    };
-    let (h, m) = match digits.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if digits.len() == 4 && digits.is_char_boundary(2) => digits.split_at(2),
-        None => (digits, "0"),
-    };
-    let number = |text: &str| -> Option<i8> {
-        if text.is_empty() || text.len() > 2 || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        text.parse().ok()
-    };
-    let (h, m) = (number(h)?, number(m)?);
-    if m >= 60 {
-        return None;
-    }
-    UtcOffset::from_hms(sign * h, sign * m, 0).ok()
+    cloud_http::times::parse_zone(zone)
 }
 
 /// Formats a byte count for people, in binary units: `2.1 MiB`, `661.6 KiB`, `512 B`.
@@ -396,7 +308,11 @@ mod tests {
                 "2026-01-04T17:30:30+08:00",
                 Some("2026-01-04T17:30:30+08:00"),
             ),
-            ("2018-08-016T10:15:14+0800", None),
+            // The documented example's three-digit day, read as the day it means.
+            (
+                "2018-08-016T10:15:14+0800",
+                Some("2018-08-16T10:15:14+08:00"),
+            ),
             ("2020 06 18 04:10:13", None),
             ("2020-06-1804:10:13", None),
             ("2020-13-18 04:10:13", None),

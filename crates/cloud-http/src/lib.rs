@@ -191,6 +191,7 @@ mod record;
 mod redact;
 mod response;
 mod retry;
+pub mod times;
 mod transport;
 
 pub use config::{Clock, HttpConfig, NonceSource, RetryPolicy};
