@@ -145,6 +145,7 @@ mod client;
     feature = "huaweicloud-gaussdb"
 ))]
 mod common;
+pub mod fleet;
 #[cfg(feature = "huaweicloud-gaussdb")]
 pub mod huawei_gaussdb;
 #[cfg(feature = "huaweicloud-rds")]

@@ -221,7 +221,7 @@ pub(super) async fn list_all(
     }
     // With --sandbox and no --instance, every provider's demo instance.
     let demo = context.in_sandbox() && instances.is_empty();
-    let mut clients: Vec<(Provider, Client, Vec<String>)> = Vec::new();
+    let mut targets: Vec<(Client, String)> = Vec::new();
     for provider in Provider::enabled() {
         let mut ids: Vec<String> = instances
             .iter()
@@ -248,22 +248,18 @@ pub(super) async fn list_all(
             ),
             Ok(client) => {
                 ids.dedup();
-                clients.push((provider, client, ids));
+                targets.extend(ids.into_iter().map(|id| (client.clone(), id)));
             }
         }
     }
-    let calls = clients.iter().flat_map(|(provider, client, ids)| {
-        ids.iter()
-            .map(move |id| async move { (*provider, client.list_backups(id).await) })
-    });
-    let results = futures::future::join_all(calls).await;
+    let results = cloud_backup::fleet::list_instances(&targets, 0).await;
     let tried = results.len();
     let mut backups = Vec::new();
-    for (provider, result) in results {
-        match result {
+    for listing in results {
+        match listing.result {
             Ok(listed) => backups.extend(listed),
             Err(error) => {
-                eprintln!("{}", error_line(provider, &error));
+                eprintln!("{}", error_line(listing.provider, &error));
                 partial = true;
             }
         }
