@@ -75,6 +75,12 @@ pub trait BackupService: Send + Sync {
 /// Implements [`BackupService`] for a client crate's `Client` from its module's two async
 /// functions, `list_backups_with(&Client, instance_id)` and `download_links_with(&Client,
 /// instance_id, backup_id)`: each provider module says `backup_service!(Client, PROVIDER);`.
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
 macro_rules! backup_service {
     ($client:ty, $provider:expr) => {
         /// The provider seam: this module's `list_backups_with` and `download_links_with`.
@@ -101,6 +107,12 @@ macro_rules! backup_service {
         }
     };
 }
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
 pub(crate) use backup_service;
 
 /// The error for a download from `provider`, when its API has no download links (checked
