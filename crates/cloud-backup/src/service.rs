@@ -146,7 +146,7 @@ pub(crate) fn downloadable(
         feature = "huaweicloud-rds",
         feature = "huaweicloud-gaussdb"
     )),
-    allow(unused_variables)
+    allow(unused_variables, unreachable_code)
 )]
 pub fn connect(provider: Provider, options: &Options) -> Result<Arc<dyn BackupService>, Error> {
     Ok(match provider {
