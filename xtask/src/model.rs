@@ -59,6 +59,148 @@ pub(crate) struct Operation {
     pub(crate) params: Vec<Param>,
     /// The name of the response type, one of the module's `types`.
     pub(crate) response: String,
+    /// How the operation pages, when it lists (see [`PagingModel`]).
+    #[serde(default)]
+    pub(crate) paging: Option<PagingModel>,
+}
+
+/// How a listing operation pages: which request parameters address a page, where the items
+/// and the total are in the response, and what tells two items apart. Codegen writes
+/// `cloud_http::PagedRequest` for the request and `cloud_http::Paged` for the response from it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PagingModel {
+    /// `number` (pages numbered from 1) or `offset` (the first item's offset, from 0).
+    pub(crate) style: PagingStyle,
+    /// The wire name of the request parameter holding the page number or the offset.
+    pub(crate) page: String,
+    /// The wire name of the request parameter holding the page size.
+    pub(crate) size: String,
+    /// The page size asked for when the request sets none.
+    pub(crate) default_size: i64,
+    /// The JSON keys from the response body to the array of items, e.g. `["Items", "Backup"]`.
+    pub(crate) items: Vec<String>,
+    /// The JSON key of the total number of items, when the response has one.
+    #[serde(default)]
+    pub(crate) total: Option<String>,
+    /// The JSON key, in the item type, of the field that tells items apart (e.g. `BackupId`).
+    pub(crate) key: String,
+}
+
+/// How the pages of a listing are addressed.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PagingStyle {
+    Number,
+    Offset,
+}
+
+/// A [`PagingModel`] resolved against its module: Rust names and types.
+#[derive(Debug)]
+pub(crate) struct ResolvedPaging {
+    pub(crate) style: PagingStyle,
+    /// The request fields of the page number or offset, and of the size.
+    pub(crate) page_field: String,
+    pub(crate) size_field: String,
+    pub(crate) default_size: i64,
+    /// The item type.
+    pub(crate) item_type: String,
+    /// The Rust fields along the path: every one but the last is an `Option<object>`, the last
+    /// a `Vec` of items.
+    pub(crate) item_path: Vec<String>,
+    /// The Rust field of the total (`Option<i64>`), when there is one.
+    pub(crate) total_field: Option<String>,
+    /// The Rust field of the key (`Option<String>`) in the item type.
+    pub(crate) key_field: String,
+}
+
+/// Resolves the paging of `operation` against the module's types; errors say what is wrong.
+pub(crate) fn resolve_paging(
+    module: &Module,
+    operation: &Operation,
+) -> Result<Option<ResolvedPaging>, String> {
+    let Some(paging) = &operation.paging else {
+        return Ok(None);
+    };
+    let param_field = |wire: &str| -> Result<String, String> {
+        let param = operation
+            .params
+            .iter()
+            .find(|param| param.name == wire && !param.client)
+            .ok_or_else(|| format!("paging: no request parameter {wire}"))?;
+        if param.ty != ParamType::Integer || param.required {
+            return Err(format!(
+                "paging: {wire} must be an optional integer parameter"
+            ));
+        }
+        Ok(field_name(&param.name, param.field.as_deref()))
+    };
+    let page_field = param_field(&paging.page)?;
+    let size_field = param_field(&paging.size)?;
+    if paging.default_size < 1 {
+        return Err("paging: default_size must be 1 or more".to_owned());
+    }
+    let find_type = |name: &str| {
+        module
+            .types
+            .iter()
+            .find(|ty| ty.name == name)
+            .ok_or_else(|| format!("paging: unknown type {name}"))
+    };
+    let find_field = |ty: &TypeDef, wire: &str| -> Result<(String, FieldType), String> {
+        let field = ty
+            .fields
+            .iter()
+            .find(|field| field.name == wire)
+            .ok_or_else(|| format!("paging: {} has no field {wire}", ty.name))?;
+        Ok((
+            field_name(&field.name, field.field.as_deref()),
+            FieldType::parse(&field.ty)?,
+        ))
+    };
+    let response = find_type(&operation.response)?;
+    let total_field = match &paging.total {
+        None => None,
+        Some(wire) => match find_field(response, wire)? {
+            (name, FieldType::Integer) => Some(name),
+            _ => return Err(format!("paging: the total {wire} must be an integer")),
+        },
+    };
+    let Some((last, leading)) = paging.items.split_last() else {
+        return Err("paging: items names no field".to_owned());
+    };
+    let mut current = response;
+    let mut item_path = Vec::new();
+    for wire in leading {
+        match find_field(current, wire)? {
+            (name, FieldType::Object(ty)) => {
+                item_path.push(name);
+                current = find_type(&ty)?;
+            }
+            _ => return Err(format!("paging: {wire} must be an object")),
+        }
+    }
+    let item_type = match find_field(current, last)? {
+        (name, FieldType::Array(ty)) => {
+            item_path.push(name);
+            ty
+        }
+        _ => return Err(format!("paging: {last} must be an array")),
+    };
+    let key_field = match find_field(find_type(&item_type)?, &paging.key)? {
+        (name, FieldType::String) => name,
+        _ => return Err(format!("paging: the key {} must be a string", paging.key)),
+    };
+    Ok(Some(ResolvedPaging {
+        style: paging.style,
+        page_field,
+        size_field,
+        default_size: paging.default_size,
+        item_type,
+        item_path,
+        total_field,
+        key_field,
+    }))
 }
 
 /// One request parameter.
@@ -368,6 +510,7 @@ fn check_module(module: &Module) -> Result<(), String> {
     if operation.version.is_some() && operation.action.is_none() {
         return Err(context("a version without an action".to_owned()));
     }
+    resolve_paging(module, operation).map_err(context)?;
 
     let placeholders = path_placeholders(&operation.path).map_err(context)?;
     let mut wire_names = BTreeSet::new();

@@ -224,7 +224,117 @@ fn render_module(krate: &Crate, file: &str, module: &Module) -> Result<String, S
         out.line("");
         render_type(&mut out, ty)?;
     }
+    if let Some(operation) = &module.operation
+        && let Some(paging) = model::resolve_paging(module, operation)?
+    {
+        out.line("");
+        render_paging(&mut out, operation, &paging);
+    }
     Ok(out.0)
+}
+
+/// `cloud_http::PagedRequest` for the request and `cloud_http::Paged` for the response.
+fn render_paging(out: &mut Out, operation: &Operation, paging: &model::ResolvedPaging) {
+    let request = model::request_type_name(operation);
+    let response = &operation.response;
+    let item = &paging.item_type;
+    let model = operation.paging.as_ref();
+    let (constructor, page_value, first) = match paging.style {
+        model::PagingStyle::Number => ("by_number", "number", 1),
+        model::PagingStyle::Offset => ("by_offset", "offset", 0),
+    };
+    let page = model::rust_ident(&paging.page_field);
+    let size = model::rust_ident(&paging.size_field);
+    out.line(&format!("impl cloud_http::PagedRequest for {request} {{"));
+    out.line(&format!("    type Response = {response};"));
+    out.line("");
+    out.line(&format!(
+        "    /// Pages from this request's `{}` (default {first}), `{}` items a page (default {}).",
+        model.map_or("", |m| m.page.as_str()),
+        model.map_or("", |m| m.size.as_str()),
+        paging.default_size
+    ));
+    out.line("    fn paging(&self) -> cloud_http::Paging {");
+    out.line(&format!(
+        "        cloud_http::Paging::{constructor}(self.{page}.unwrap_or({first}), self.{size}.unwrap_or({}))",
+        paging.default_size
+    ));
+    out.line("    }");
+    out.line("");
+    out.line("    /// This request with the page's number or offset and size.");
+    out.line("    fn at_page(&self, page: &cloud_http::PageRequest) -> Self {");
+    out.line("        let mut request = self.clone();");
+    out.line(&format!(
+        "        request.{page} = Some(page.{page_value});"
+    ));
+    out.line(&format!("        request.{size} = Some(page.size);"));
+    out.line("        request");
+    out.line("    }");
+    out.line("}");
+    out.line("");
+    out.line(&format!("impl cloud_http::Paged for {response} {{"));
+    out.line(&format!("    type Item = {item};"));
+    out.line(&format!("    type Element = {item};"));
+    let keys: Vec<String> = model
+        .map(|m| m.items.iter().map(|key| literal(key)).collect())
+        .unwrap_or_default();
+    out.line(&format!(
+        "    const ITEMS: &'static [&'static str] = &[{}];",
+        keys.join(", ")
+    ));
+    out.line(&format!(
+        "    const TOTAL: Option<&'static str> = {};",
+        model
+            .and_then(|m| m.total.as_deref())
+            .map_or("None".to_owned(), |total| format!(
+                "Some({})",
+                literal(total)
+            ))
+    ));
+    out.line("");
+    out.line("    fn total(&self) -> Option<i64> {");
+    out.line(&match &paging.total_field {
+        Some(total) => format!("        self.{}", model::rust_ident(total)),
+        None => "        None".to_owned(),
+    });
+    out.line("    }");
+    out.line("");
+    out.line(&format!("    fn into_items(self) -> Vec<{item}> {{"));
+    let (last, leading) = paging
+        .item_path
+        .split_last()
+        .expect("resolve_paging gives at least one field");
+    let mut expression = String::from("self");
+    for (index, field) in leading.iter().enumerate() {
+        let field = model::rust_ident(field);
+        expression = if index == 0 {
+            format!("{expression}.{field}")
+        } else {
+            format!("{expression}.and_then(|value| value.{field})")
+        };
+    }
+    let last = model::rust_ident(last);
+    expression = if leading.is_empty() {
+        format!("{expression}.{last}")
+    } else {
+        format!("{expression}.map(|value| value.{last}).unwrap_or_default()")
+    };
+    out.line(&format!("        {expression}"));
+    out.line("    }");
+    out.line("");
+    out.line(&format!(
+        "    fn element_key(element: &{item}) -> Option<&str> {{"
+    ));
+    out.line(&format!(
+        "        element.{}.as_deref()",
+        model::rust_ident(&paging.key_field)
+    ));
+    out.line("    }");
+    out.line("");
+    out.line(&format!("    fn key(item: &{item}) -> Option<&str> {{"));
+    out.line("        Self::element_key(item)");
+    out.line("    }");
+    out.line("}");
 }
 
 /// The field of a request parameter: its name without `r#`, and as an identifier.

@@ -1,13 +1,14 @@
 //! [`Client`]: signs and sends the RDS operations, and pages through backups.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use cloud_http::{AlibabaProtocol, AttemptContext, Page, PageCursor, Transport, paginate};
+use cloud_http::{
+    AlibabaProtocol, AttemptContext, PageRequest, Paged, PagedRequest, Records, Transport,
+    paginate_listing,
+};
 use cloud_signer::acs3::{self, Acs3Request};
 use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
 use futures::Stream;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::{Config, SignatureVersion};
@@ -15,13 +16,6 @@ use crate::{
     Backup, DescribeBackupsRequest, DescribeBackupsResponse, Error, RawResponse, Record, Result,
 };
 use cloud_http::Endpoint;
-
-/// The page size [`Client::backups`] asks for when the request sets none: the largest allowed.
-const LISTING_PAGE_SIZE: i64 = 100;
-
-/// The most pages one listing fetches (a million backups at the largest page size): the last
-/// guard against a server that sends neither a total nor a short page.
-const MAX_PAGES: u64 = 10_000;
 
 /// The page sizes `DescribeBackups` accepts.
 const PAGE_SIZES: [i64; 3] = [30, 50, 100];
@@ -156,8 +150,9 @@ impl Client {
     ///   while paging (which shifts the later pages by one) does not come out again (backups
     ///   without a `BackupId`, or with a blank one, are all kept);
     /// * stops on an empty page, and after a page that adds nothing new (a server that
-    ///   ignores `PageNumber` and sends the same page again), and after 10 000 pages at the
-    ///   latest;
+    ///   ignores `PageNumber` and sends the same page again);
+    /// * gives an error after 10 000 pages (`cloud_http::MAX_PAGES`) that did not end the
+    ///   listing, rather than paging forever or returning a silently short list;
     /// * yields an error once and ends, e.g. for an invalid request (checked before the first
     ///   page is sent) or a page that failed after its retries.
     ///
@@ -214,33 +209,23 @@ impl Client {
         &self,
         request: DescribeBackupsRequest,
     ) -> impl Stream<Item = Result<Record<Backup>>> + Send + '_ {
-        self.listing::<RecordsPage>(request)
+        self.listing::<Records<DescribeBackupsResponse>>(request)
     }
 
-    /// The paging of [`backups`](Self::backups) and [`backup_records`](Self::backup_records),
-    /// each page's body decoded into `P`.
-    fn listing<P: ListingPage>(
+    /// The paging of [`backups`](Self::backups) and [`backup_records`](Self::backup_records)
+    /// (`cloud_http::paginate_listing`), each page's body decoded into `P`.
+    fn listing<P: Paged>(
         &self,
         request: DescribeBackupsRequest,
     ) -> impl Stream<Item = Result<P::Item>> + Send + '_ {
-        let page_size = request.page_size.unwrap_or(LISTING_PAGE_SIZE);
-        let first_page = request.page_number.unwrap_or(1);
-        let state = Arc::new(Mutex::new(Listing::new(first_page, page_size)));
         // Boxed so the stream is `Unpin`: `try_next()` and friends work without pinning.
-        Box::pin(paginate(move |cursor: PageCursor| {
-            let page_number =
-                first_page.saturating_add(i64::try_from(cursor.page_index).unwrap_or(i64::MAX));
-            let request = request
-                .clone()
-                .with_page_size(page_size)
-                .with_page_number(page_number);
-            let state = Arc::clone(&state);
-            async move {
-                let page: P = self.describe(&request).await?;
-                let mut listing = state.lock().unwrap_or_else(PoisonError::into_inner);
-                Ok(listing.accept(page))
-            }
-        }))
+        Box::pin(paginate_listing(
+            request.paging(),
+            move |page: PageRequest| {
+                let request = request.at_page(&page);
+                async move { self.describe::<P>(&request).await }
+            },
+        ))
     }
 
     /// The request builder of one operation (RPC `action` of API `version`, with the action's
@@ -356,214 +341,11 @@ fn checked_params(request: &DescribeBackupsRequest) -> Result<Vec<(&'static str,
     Ok(params)
 }
 
-/// A `DescribeBackups` page as [`Client::listing`] reads it: its `TotalRecordCount` and
-/// backups, and how a backup is told apart from the others.
-trait ListingPage: DeserializeOwned + Send + 'static {
-    /// A backup as the stream yields it.
-    type Item: Send + 'static;
-
-    /// `TotalRecordCount`.
-    fn total(&self) -> Option<i64>;
-
-    /// The backups of `Items.Backup`.
-    fn into_items(self) -> Vec<Self::Item>;
-
-    /// The `BackupId` of a backup.
-    fn backup_id(item: &Self::Item) -> Option<&str>;
-}
-
-impl ListingPage for DescribeBackupsResponse {
-    type Item = Backup;
-
-    fn total(&self) -> Option<i64> {
-        self.total_record_count
-    }
-
-    fn into_items(self) -> Vec<Backup> {
-        self.items.map(|items| items.backup).unwrap_or_default()
-    }
-
-    fn backup_id(item: &Backup) -> Option<&str> {
-        item.backup_id.as_deref()
-    }
-}
-
-/// The members of a `DescribeBackups` response that [`Client::backup_records`] pages by,
-/// decoded as [`DescribeBackupsResponse`] decodes them (same keys, same lenient helpers), each
-/// backup kept as received beside its typed value.
-#[derive(Deserialize)]
-struct RecordsPage {
-    #[serde(
-        rename = "TotalRecordCount",
-        default,
-        deserialize_with = "cloud_http::lenient::integer"
-    )]
-    total_record_count: Option<i64>,
-    #[serde(
-        rename = "Items",
-        default,
-        deserialize_with = "cloud_http::lenient::object"
-    )]
-    items: Option<RecordItems>,
-}
-
-/// The `Items` wrapper of [`RecordsPage`].
-#[derive(Deserialize)]
-struct RecordItems {
-    #[serde(
-        rename = "Backup",
-        default,
-        deserialize_with = "cloud_http::lenient::vec"
-    )]
-    backup: Vec<Record<Backup>>,
-}
-
-impl ListingPage for RecordsPage {
-    type Item = Record<Backup>;
-
-    fn total(&self) -> Option<i64> {
-        self.total_record_count
-    }
-
-    fn into_items(self) -> Vec<Record<Backup>> {
-        self.items.map(|items| items.backup).unwrap_or_default()
-    }
-
-    fn backup_id(item: &Record<Backup>) -> Option<&str> {
-        item.value.backup_id.as_deref()
-    }
-}
-
-/// What [`Client::listing`] remembers between pages.
-#[derive(Debug)]
-struct Listing {
-    /// Backups before the first page asked for: `(PageNumber - 1) * PageSize`.
-    skipped: u64,
-    page_size: u64,
-    seen: HashSet<String>,
-    yielded: u64,
-    pages: u64,
-}
-
-impl Listing {
-    fn new(first_page: i64, page_size: i64) -> Self {
-        let page_size = u64::try_from(page_size).unwrap_or(0);
-        let skipped = u64::try_from(first_page.saturating_sub(1))
-            .unwrap_or(0)
-            .saturating_mul(page_size);
-        Self {
-            skipped,
-            page_size,
-            seen: HashSet::new(),
-            yielded: 0,
-            pages: 0,
-        }
-    }
-
-    /// Turns one page into the page to yield: its backups not seen before, marked last when
-    /// the listing is complete.
-    fn accept<P: ListingPage>(&mut self, page: P) -> Page<P::Item> {
-        self.pages += 1;
-        let total = page.total().map(|total| u64::try_from(total).unwrap_or(0));
-        let received = page.into_items();
-        let received_count = received.len() as u64;
-        let fresh: Vec<P::Item> = received
-            .into_iter()
-            .filter(|backup| match P::backup_id(backup).map(str::trim) {
-                Some(id) if !id.is_empty() => self.seen.insert(id.to_owned()),
-                // Nothing to tell it apart by: keep it.
-                _ => true,
-            })
-            .collect();
-        self.yielded += fresh.len() as u64;
-        let complete = self.pages >= MAX_PAGES
-            || match total {
-                Some(total) => self.skipped.saturating_add(self.yielded) >= total,
-                None => received_count < self.page_size,
-            };
-        // An empty `fresh` (an empty page, or nothing new) ends the stream by itself.
-        Page::new(fresh).with_last(complete)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use cloud_http::ErrorKind;
     use time::macros::datetime;
-
-    fn response(ids: &[u32], total: Option<i64>) -> DescribeBackupsResponse {
-        let backups: Vec<String> = ids
-            .iter()
-            .map(|id| format!(r#"{{"BackupId": {id}}}"#))
-            .collect();
-        let total = total.map_or(String::new(), |t| format!(r#""TotalRecordCount": "{t}","#));
-        serde_json::from_str(&format!(
-            r#"{{{total} "Items": {{"Backup": [{}]}}}}"#,
-            backups.join(",")
-        ))
-        .unwrap()
-    }
-
-    fn ids(page: &Page<Backup>) -> Vec<&str> {
-        page.items
-            .iter()
-            .map(|b| b.backup_id.as_deref().unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn listing_dedupes_and_stops_at_the_total() {
-        let mut listing = Listing::new(1, 2);
-        let page = listing.accept(response(&[1, 2], Some(4)));
-        assert_eq!((ids(&page), page.last), (vec!["1", "2"], false));
-        // A backup made meanwhile shifted the pages: 2 comes again, the total grew.
-        let page = listing.accept(response(&[2, 3], Some(5)));
-        assert_eq!((ids(&page), page.last), (vec!["3"], false));
-        let page = listing.accept(response(&[4, 5], Some(5)));
-        assert_eq!((ids(&page), page.last), (vec!["4", "5"], true));
-    }
-
-    #[test]
-    fn listing_without_total_stops_at_a_short_page() {
-        let mut listing = Listing::new(1, 3);
-        assert!(!listing.accept(response(&[1, 2, 3], None)).last);
-        assert!(listing.accept(response(&[4], None)).last);
-    }
-
-    #[test]
-    fn listing_from_a_later_page_counts_the_skipped_ones() {
-        let mut listing = Listing::new(3, 30);
-        let page = listing.accept(response(&[61, 62], Some(62)));
-        assert!(page.last);
-    }
-
-    #[test]
-    fn a_repeated_page_adds_nothing() {
-        let mut listing = Listing::new(1, 2);
-        listing.accept(response(&[1, 2], Some(10)));
-        let page = listing.accept(response(&[1, 2], Some(10)));
-        assert!(page.items.is_empty());
-    }
-
-    #[test]
-    fn blank_ids_tell_nothing_apart_and_ids_are_trimmed() {
-        let page: DescribeBackupsResponse = serde_json::from_str(
-            r#"{"Items": {"Backup": [{"BackupId": ""}, {"BackupId": " "}, {"BackupId": "7"}, {"BackupId": " 7 "}]}}"#,
-        )
-        .unwrap();
-        let page = Listing::new(1, 30).accept(page);
-        assert_eq!(page.items.len(), 3, "both blank ones and one 7");
-    }
-
-    #[test]
-    fn a_listing_ends_after_the_most_pages() {
-        let mut listing = Listing::new(1, 1);
-        for id in 1..MAX_PAGES {
-            assert!(!listing.accept(response(&[id as u32], None)).last);
-        }
-        assert!(listing.accept(response(&[0], None)).last);
-    }
 
     #[test]
     fn records_pages_decode_as_typed_pages_do() {
@@ -573,7 +355,7 @@ mod tests {
             {"BackupStatus": "Failed"}
         ]}}"#;
         let typed: DescribeBackupsResponse = serde_json::from_str(text).unwrap();
-        let records: RecordsPage = serde_json::from_str(text).unwrap();
+        let records: Records<DescribeBackupsResponse> = serde_json::from_str(text).unwrap();
         assert_eq!(records.total(), typed.total());
         assert_eq!(records.total(), Some(3));
         let served: serde_json::Value = serde_json::from_str(text).unwrap();
@@ -586,7 +368,23 @@ mod tests {
         );
         assert_eq!(records[0].raw, served["Items"]["Backup"][0]);
         assert_eq!(records[1].raw, served["Items"]["Backup"][2]);
-        assert_eq!(RecordsPage::backup_id(&records[0]), Some("321020562"));
+        assert_eq!(
+            Records::<DescribeBackupsResponse>::key(&records[0]),
+            Some("321020562")
+        );
+    }
+
+    #[test]
+    fn the_request_pages_by_number_from_its_own_page() {
+        let request = DescribeBackupsRequest::new("rm-1");
+        let paging = request.paging();
+        assert_eq!((paging.first, paging.size), (1, 100));
+        let paging = request
+            .clone()
+            .with_page_number(3)
+            .with_page_size(30)
+            .paging();
+        assert_eq!((paging.first, paging.size), (3, 30));
     }
 
     #[test]

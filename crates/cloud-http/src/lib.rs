@@ -162,6 +162,9 @@
 //! * [`RawResponse`]: status, headers, size-capped body, [`RawResponse::json`] with
 //!   path-naming errors, request id lookup (`src/response.rs`).
 //! * [`paginate`], [`Page`], [`PageCursor`]: the lazy paging stream (`src/paginate.rs`).
+//! * [`paginate_listing`], [`Paged`], [`PagedRequest`], [`Paging`], [`Records`]: the one
+//!   paginator of every listing, over page numbers or offsets, with the total, duplicate
+//!   removal, the page cap and the raw records (`src/listing.rs`).
 //! * [`download`], [`Download`], [`DownloadOutcome`], [`Progress`]: resumable, verified
 //!   downloads (`src/download.rs`).
 //! * [`Record`]: one item of a response, decoded and as received (`src/record.rs`).
@@ -184,6 +187,7 @@ mod download;
 mod endpoint;
 mod error;
 pub mod lenient;
+mod listing;
 mod paginate;
 mod protocol;
 mod proxy;
@@ -201,6 +205,9 @@ pub use download::{
 };
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};
+pub use listing::{
+    MAX_PAGES, PageRequest, PageStyle, Paged, PagedRequest, Paging, Records, paginate_listing,
+};
 pub use paginate::{Page, PageCursor, paginate};
 pub use protocol::{AlibabaProtocol, CapitalOnlineProtocol, HuaweiProtocol, ServiceProtocol};
 pub use proxy::client_builder;

@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
-use cloud_http::{AttemptContext, Error, HuaweiProtocol, RawResponse, Transport};
+use cloud_http::{
+    AttemptContext, Error, HuaweiProtocol, PageRequest, Paged, PagedRequest, RawResponse,
+    Transport, paginate_listing,
+};
 use cloud_signer::Credentials;
 use cloud_signer::huawei::{self, HuaweiRequest};
+use futures::Stream;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -180,6 +184,28 @@ impl ServiceClient {
                 self.build_request(request, attempt)
             })
             .await
+    }
+
+    /// Every item of a paged operation, over all pages, as a lazy stream
+    /// ([`cloud_http::paginate_listing`]: the total, duplicate removal by the items' key, the
+    /// page cap): `operation` checks each page's request and turns it into the operation to
+    /// send; each page's body is decoded into `P` (the generated response, or
+    /// [`Records`](cloud_http::Records) of it to keep every item as received).
+    ///
+    /// An invalid request is an error before the first page is sent.
+    pub fn listing<'a, R, P>(
+        &'a self,
+        request: R,
+        operation: fn(&R) -> Result<OperationRequest>,
+    ) -> impl Stream<Item = Result<P::Item>> + Send + 'a
+    where
+        R: PagedRequest,
+        P: Paged,
+    {
+        paginate_listing(request.paging(), move |page: PageRequest| {
+            let operation = operation(&request.at_page(&page));
+            async move { self.send_json::<P>(&operation?).await }
+        })
     }
 
     fn credentials(&self) -> &Credentials {

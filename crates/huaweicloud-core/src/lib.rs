@@ -22,9 +22,10 @@
 //!   official SDK's region files; an unknown region is a configuration error that says to set
 //!   the endpoint explicitly ([`Config::with_endpoint`]): no endpoint is guessed, since
 //!   GaussDB's host prefix differs from region to region.
-//! * **Paging**: [`offset_paginate`], the `offset`/`limit`/`total_count` paging both services
-//!   use, as a lazy `Stream` without duplicates; [`OffsetPage::from_records`] reads a page
-//!   keeping each item as received, for the clients' `*_records` streams.
+//! * **Paging**: [`ServiceClient::listing`] pages an operation whose generated types implement
+//!   [`cloud_http::PagedRequest`] and [`cloud_http::Paged`] (both services' `offset`, `limit`
+//!   and `total_count`) through the one paginator of `cloud-http`, typed or as
+//!   [`cloud_http::Records`].
 //! * **Values**: [`convert`] turns the sizes (kB, or `"74464.0"` with a unit) and times
 //!   (`2018-08-06T12:41:14+0800`, `2026-01-04 17:30:30` with `UTC+08:00`) into typed values.
 //!
@@ -53,8 +54,6 @@
 //! * [`Service`], [`Endpoint`] (`src/endpoint.rs`): the region tables and endpoint parsing.
 //! * [`OperationRequest`] (`src/request.rs`): one operation's parts, and its path.
 //! * [`ServiceClient`] (`src/client.rs`): signing, building and sending.
-//! * [`offset_paginate`], [`OffsetPage`] (`src/paging.rs`): offset/limit paging, typed or as
-//!   [`Record`](cloud_http::Record)s.
 //! * [`convert`] (`src/convert.rs`): sizes and times.
 //! * [`validate`] (`src/validate.rs`): the parameter checks made before sending.
 //!
@@ -66,7 +65,6 @@ mod config;
 pub mod convert;
 pub mod credentials;
 mod endpoint;
-mod paging;
 mod request;
 pub mod validate;
 
@@ -75,8 +73,8 @@ pub use cloud_http::{Error, ErrorKind};
 pub use cloud_signer::Credentials;
 pub use config::Config;
 pub use endpoint::{Endpoint, Service};
-pub use paging::{MAX_LIMIT, OffsetPage, offset_paginate};
 pub use request::OperationRequest;
+pub use validate::MAX_LIMIT;
 
 /// The result of every fallible function of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -5,7 +5,6 @@
 use cloud_http::Error;
 
 use crate::Result;
-use crate::paging::MAX_LIMIT;
 
 /// `value` (the parameter `name` of `operation`) is not empty or blank.
 ///
@@ -24,6 +23,9 @@ pub fn required(operation: &str, name: &str, value: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The largest page both services allow (`limit` 1 to 100), and their default.
+pub const MAX_LIMIT: i64 = 100;
 
 /// `limit`, when set, is between 1 and [`MAX_LIMIT`] (100), the range both services document.
 ///

@@ -1,11 +1,8 @@
 //! The client: checks, builds and sends each operation through the shared Huawei engine.
 
-use std::future::Future;
-
+use cloud_http::Records;
 use futures::Stream;
-use huaweicloud_core::{
-    MAX_LIMIT, OffsetPage, OperationRequest, Service, ServiceClient, offset_paginate, validate,
-};
+use huaweicloud_core::{OperationRequest, Service, ServiceClient, validate};
 
 use crate::{
     BackupV3, Config, Endpoint, RawResponse, Record, Result, ShowInstanceBackupsRequest,
@@ -124,11 +121,8 @@ impl Client {
         &self,
         request: ShowInstanceBackupsRequest,
     ) -> impl Stream<Item = Result<BackupV3>> + Send + '_ {
-        self.paged(
-            request,
-            |backup: &BackupV3| backup.id.clone(),
-            Self::instance_backups_page,
-        )
+        self.inner
+            .listing::<_, ShowInstanceBackupsResponse>(request, show_instance_backups_operation)
     }
 
     /// [`instance_backups`](Self::instance_backups), each backup as a [`Record`]: the typed
@@ -157,53 +151,11 @@ impl Client {
         &self,
         request: ShowInstanceBackupsRequest,
     ) -> impl Stream<Item = Result<Record<BackupV3>>> + Send + '_ {
-        self.paged(
-            request,
-            |record: &Record<BackupV3>| record.value.id.clone(),
-            Self::instance_backup_records_page,
-        )
-    }
-
-    /// The paging of [`instance_backups`](Self::instance_backups) and
-    /// [`instance_backup_records`](Self::instance_backup_records): `fetch` gets one page of
-    /// `request` at the offset and limit of the page; items are told apart by `id`.
-    fn paged<'a, T, F, Fut>(
-        &'a self,
-        request: ShowInstanceBackupsRequest,
-        id: fn(&T) -> Option<String>,
-        fetch: F,
-    ) -> impl Stream<Item = Result<T>> + Send + 'a
-    where
-        T: Send + 'a,
-        F: Fn(&'a Self, ShowInstanceBackupsRequest) -> Fut + Send + 'a,
-        Fut: Future<Output = Result<OffsetPage<T>>> + Send + 'a,
-    {
-        let limit = request.limit.unwrap_or(MAX_LIMIT);
-        let first_offset = request.offset.unwrap_or(0);
-        offset_paginate(first_offset, limit, id, move |offset| {
-            fetch(self, request.clone().with_offset(offset).with_limit(limit))
-        })
-    }
-
-    /// One page of [`instance_backups`](Self::instance_backups).
-    async fn instance_backups_page(
-        &self,
-        request: ShowInstanceBackupsRequest,
-    ) -> Result<OffsetPage<BackupV3>> {
-        let response = self.show_instance_backups(&request).await?;
-        Ok(OffsetPage::new(response.backups, response.total_count))
-    }
-
-    /// One page of [`instance_backup_records`](Self::instance_backup_records).
-    async fn instance_backup_records_page(
-        &self,
-        request: ShowInstanceBackupsRequest,
-    ) -> Result<OffsetPage<Record<BackupV3>>> {
-        let body = self
-            .inner
-            .send_json(&show_instance_backups_operation(&request)?)
-            .await?;
-        Ok(OffsetPage::from_records(body, "backups"))
+        self.inner
+            .listing::<_, Records<ShowInstanceBackupsResponse>>(
+                request,
+                show_instance_backups_operation,
+            )
     }
 }
 

@@ -1,11 +1,8 @@
 //! The client: checks, builds and sends each operation through the shared Huawei engine.
 
-use std::future::Future;
-
+use cloud_http::Records;
 use futures::Stream;
-use huaweicloud_core::{
-    MAX_LIMIT, OffsetPage, OperationRequest, Service, ServiceClient, offset_paginate, validate,
-};
+use huaweicloud_core::{OperationRequest, Service, ServiceClient, validate};
 
 use crate::{
     Backup, Config, Endpoint, Error, ListBackupFilesRequest, ListBackupFilesResponse,
@@ -117,11 +114,8 @@ impl Client {
         &self,
         request: ListBackupsRequest,
     ) -> impl Stream<Item = Result<Backup>> + Send + '_ {
-        self.paged(
-            request,
-            |backup: &Backup| backup.id.clone(),
-            Self::backups_page,
-        )
+        self.inner
+            .listing::<_, ListBackupsResponse>(request, list_backups_operation)
     }
 
     /// [`backups`](Self::backups), each backup as a [`Record`]: the typed [`Backup`] (`value`)
@@ -149,50 +143,8 @@ impl Client {
         &self,
         request: ListBackupsRequest,
     ) -> impl Stream<Item = Result<Record<Backup>>> + Send + '_ {
-        self.paged(
-            request,
-            |record: &Record<Backup>| record.value.id.clone(),
-            Self::backup_records_page,
-        )
-    }
-
-    /// The paging of [`backups`](Self::backups) and [`backup_records`](Self::backup_records):
-    /// `fetch` gets one page of `request` at the offset and limit of the page; items are told
-    /// apart by `id`.
-    fn paged<'a, T, F, Fut>(
-        &'a self,
-        request: ListBackupsRequest,
-        id: fn(&T) -> Option<String>,
-        fetch: F,
-    ) -> impl Stream<Item = Result<T>> + Send + 'a
-    where
-        T: Send + 'a,
-        F: Fn(&'a Self, ListBackupsRequest) -> Fut + Send + 'a,
-        Fut: Future<Output = Result<OffsetPage<T>>> + Send + 'a,
-    {
-        let limit = request.limit.unwrap_or(MAX_LIMIT);
-        let first_offset = request.offset.unwrap_or(0);
-        offset_paginate(first_offset, limit, id, move |offset| {
-            fetch(self, request.clone().with_offset(offset).with_limit(limit))
-        })
-    }
-
-    /// One page of [`backups`](Self::backups).
-    async fn backups_page(&self, request: ListBackupsRequest) -> Result<OffsetPage<Backup>> {
-        let response = self.list_backups(&request).await?;
-        Ok(OffsetPage::new(response.backups, response.total_count))
-    }
-
-    /// One page of [`backup_records`](Self::backup_records).
-    async fn backup_records_page(
-        &self,
-        request: ListBackupsRequest,
-    ) -> Result<OffsetPage<Record<Backup>>> {
-        let body = self
-            .inner
-            .send_json(&list_backups_operation(&request)?)
-            .await?;
-        Ok(OffsetPage::from_records(body, "backups"))
+        self.inner
+            .listing::<_, Records<ListBackupsResponse>>(request, list_backups_operation)
     }
 
     /// `ListBackupFiles` (`GET /v3/{project_id}/backup-files?backup_id=...`,

@@ -650,3 +650,43 @@ pub struct BackupDownloadLinkByDb {
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+impl cloud_http::PagedRequest for DescribeBackupsRequest {
+    type Response = DescribeBackupsResponse;
+
+    /// Pages from this request's `PageNumber` (default 1), `PageSize` items a page (default 100).
+    fn paging(&self) -> cloud_http::Paging {
+        cloud_http::Paging::by_number(self.page_number.unwrap_or(1), self.page_size.unwrap_or(100))
+    }
+
+    /// This request with the page's number or offset and size.
+    fn at_page(&self, page: &cloud_http::PageRequest) -> Self {
+        let mut request = self.clone();
+        request.page_number = Some(page.number);
+        request.page_size = Some(page.size);
+        request
+    }
+}
+
+impl cloud_http::Paged for DescribeBackupsResponse {
+    type Item = Backup;
+    type Element = Backup;
+    const ITEMS: &'static [&'static str] = &["Items", "Backup"];
+    const TOTAL: Option<&'static str> = Some("TotalRecordCount");
+
+    fn total(&self) -> Option<i64> {
+        self.total_record_count
+    }
+
+    fn into_items(self) -> Vec<Backup> {
+        self.items.map(|value| value.backup).unwrap_or_default()
+    }
+
+    fn element_key(element: &Backup) -> Option<&str> {
+        element.backup_id.as_deref()
+    }
+
+    fn key(item: &Backup) -> Option<&str> {
+        Self::element_key(item)
+    }
+}

@@ -4,6 +4,7 @@
 mod decode;
 mod download;
 mod errors;
+mod listing;
 mod paging;
 mod support;
 mod transport;

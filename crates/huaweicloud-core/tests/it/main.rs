@@ -1,8 +1,8 @@
 //! Integration tests of huaweicloud-core: the signed request of the reference vector, the
-//! credentials chain against temporary directories, offset paging. No network access.
+//! credentials chain against temporary directories. No network access. (Paging is
+//! `cloud-http`'s, tested there.)
 
 mod credentials;
-mod paging;
 mod signing;
 
 use std::path::{Path, PathBuf};

@@ -347,3 +347,43 @@ pub struct BackupDatabase {
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+impl cloud_http::PagedRequest for ListBackupsRequest {
+    type Response = ListBackupsResponse;
+
+    /// Pages from this request's `offset` (default 0), `limit` items a page (default 100).
+    fn paging(&self) -> cloud_http::Paging {
+        cloud_http::Paging::by_offset(self.offset.unwrap_or(0), self.limit.unwrap_or(100))
+    }
+
+    /// This request with the page's number or offset and size.
+    fn at_page(&self, page: &cloud_http::PageRequest) -> Self {
+        let mut request = self.clone();
+        request.offset = Some(page.offset);
+        request.limit = Some(page.size);
+        request
+    }
+}
+
+impl cloud_http::Paged for ListBackupsResponse {
+    type Item = Backup;
+    type Element = Backup;
+    const ITEMS: &'static [&'static str] = &["backups"];
+    const TOTAL: Option<&'static str> = Some("total_count");
+
+    fn total(&self) -> Option<i64> {
+        self.total_count
+    }
+
+    fn into_items(self) -> Vec<Backup> {
+        self.backups
+    }
+
+    fn element_key(element: &Backup) -> Option<&str> {
+        element.id.as_deref()
+    }
+
+    fn key(item: &Backup) -> Option<&str> {
+        Self::element_key(item)
+    }
+}
