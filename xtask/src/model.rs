@@ -37,6 +37,89 @@ pub(crate) struct Module {
     /// Verbatim wire examples that must decode into one of the crate's types.
     #[serde(default)]
     pub(crate) examples: Vec<Example>,
+    /// How the service says a call failed (`error.json` only): becomes `ERROR_FORMAT`.
+    #[serde(default)]
+    pub(crate) protocol: Option<ProtocolModel>,
+}
+
+/// A provider's error format: the keys of its error bodies and what its codes mean. Codegen
+/// writes `pub const ERROR_FORMAT: cloud_http::ErrorFormat` from it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProtocolModel {
+    /// What the format is and where it comes from.
+    pub(crate) doc: String,
+    /// The keys of the code, in order of preference.
+    pub(crate) code: Vec<String>,
+    /// The keys of the message, in order of preference.
+    pub(crate) message: Vec<String>,
+    /// Where the request id is, in order: a body key, or `header:<name>`.
+    pub(crate) request_id: Vec<String>,
+    /// Keys kept as extra named fields.
+    #[serde(default)]
+    pub(crate) extra: Vec<String>,
+    /// How deep nested objects are searched for the error object.
+    #[serde(default)]
+    pub(crate) nested_depth: u8,
+    /// Codes that mean success (then a 200 with another code is a failure).
+    #[serde(default)]
+    pub(crate) success_codes: Vec<String>,
+    /// The HTTP status becomes the code when the body gives none.
+    #[serde(default)]
+    pub(crate) status_as_code: bool,
+    /// What the codes mean.
+    pub(crate) codes: CodesModel,
+}
+
+/// A provider's error codes by meaning (see `cloud_http::CodeTable`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CodesModel {
+    #[serde(default)]
+    pub(crate) throttling: Vec<String>,
+    #[serde(default)]
+    pub(crate) unavailable: Vec<String>,
+    #[serde(default)]
+    pub(crate) auth: Vec<String>,
+    #[serde(default)]
+    pub(crate) validation_prefixes: Vec<String>,
+    #[serde(default)]
+    pub(crate) not_found_markers: Vec<String>,
+}
+
+/// Every body key the protocol names is a field of one of the module's types, so the
+/// generated `ErrorBody` and `ERROR_FORMAT` describe the same body.
+fn check_protocol(module: &Module) -> Result<(), String> {
+    let Some(protocol) = &module.protocol else {
+        return Ok(());
+    };
+    let known: BTreeSet<&str> = module
+        .types
+        .iter()
+        .flat_map(|ty| ty.fields.iter().map(|field| field.name.as_str()))
+        .collect();
+    let body_keys = protocol
+        .code
+        .iter()
+        .chain(&protocol.message)
+        .chain(&protocol.extra)
+        .chain(
+            protocol
+                .request_id
+                .iter()
+                .filter(|source| !source.starts_with("header:")),
+        );
+    for key in body_keys {
+        if !known.contains(key.as_str()) {
+            return Err(format!(
+                "protocol: the key {key:?} is not a field of the model's types"
+            ));
+        }
+    }
+    if protocol.code.is_empty() {
+        return Err("protocol: no code key".to_owned());
+    }
+    Ok(())
 }
 
 /// An HTTP operation and its request parameters.
@@ -455,6 +538,7 @@ fn check_crate(krate: &Crate, dir: &Path) -> Result<(), String> {
 }
 
 fn check_module(module: &Module) -> Result<(), String> {
+    check_protocol(module)?;
     let local_types: BTreeSet<&str> = module.types.iter().map(|ty| ty.name.as_str()).collect();
     for ty in &module.types {
         check_type_name(&ty.name)?;
@@ -737,5 +821,92 @@ mod tests {
             Ok(FieldType::Object("Datastore".into()))
         );
         assert!(FieldType::parse("long").is_err());
+    }
+
+    fn module(text: &str) -> Module {
+        serde_json::from_str(text).expect("a model")
+    }
+
+    const LISTING: &str = r#"{
+        "doc": "d",
+        "operation": {
+            "name": "ListThings", "doc": "d", "method": "GET", "path": "/things",
+            "params": [
+                {"name": "offset", "in": "query", "type": "integer", "doc": "d"},
+                {"name": "limit", "in": "query", "type": "integer", "doc": "d"}
+            ],
+            "response": "ListThingsResponse",
+            "paging": {"style": "offset", "page": "offset", "size": "limit", "default_size": 100,
+                       "items": ["things"], "total": "total_count", "key": "id"}
+        },
+        "types": [
+            {"name": "ListThingsResponse", "doc": "d", "fields": [
+                {"name": "things", "type": "array:Thing", "doc": "d"},
+                {"name": "total_count", "type": "integer", "doc": "d"}
+            ]},
+            {"name": "Thing", "doc": "d", "fields": [{"name": "id", "type": "string", "doc": "d"}]}
+        ]
+    }"#;
+
+    #[test]
+    fn paging_resolves_against_the_model_and_names_what_is_wrong() {
+        let good = module(LISTING);
+        assert!(check_module(&good).is_ok());
+        let resolved = resolve_paging(&good, good.operation.as_ref().unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(resolved.item_type, "Thing");
+        assert_eq!(resolved.item_path, ["things"]);
+        assert_eq!(resolved.total_field.as_deref(), Some("total_count"));
+        for (from, to, says) in [
+            (
+                r#""key": "id""#,
+                r#""key": "name""#,
+                "Thing has no field name",
+            ),
+            (
+                r#""size": "limit""#,
+                r#""size": "count""#,
+                "no request parameter count",
+            ),
+            (
+                r#""items": ["things"]"#,
+                r#""items": ["total_count"]"#,
+                "must be an array",
+            ),
+            (
+                r#""total": "total_count""#,
+                r#""total": "things""#,
+                "must be an integer",
+            ),
+        ] {
+            let bad = module(&LISTING.replace(from, to));
+            let error = check_module(&bad).unwrap_err();
+            assert!(error.contains(says), "{to}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_protocol_names_only_fields_of_the_error_body() {
+        let text = r#"{
+            "doc": "d",
+            "types": [{"name": "ErrorBody", "doc": "d", "fields": [
+                {"name": "Code", "type": "string", "doc": "d"},
+                {"name": "RequestId", "type": "string", "doc": "d"}
+            ]}],
+            "protocol": {"doc": "d", "code": ["Code"], "message": [],
+                         "request_id": ["RequestId", "header:x-request-id"], "codes": {}}
+        }"#;
+        assert!(check_module(&module(text)).is_ok());
+        let error = check_module(&module(
+            &text.replace(r#""message": []"#, r#""message": ["Msg"]"#),
+        ))
+        .unwrap_err();
+        assert!(error.contains("\"Msg\" is not a field"), "{error}");
+        let error = check_module(&module(
+            &text.replace(r#""code": ["Code"]"#, r#""code": []"#),
+        ))
+        .unwrap_err();
+        assert!(error.contains("no code key"), "{error}");
     }
 }

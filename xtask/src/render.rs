@@ -109,6 +109,14 @@ fn render_mod(krate: &Crate) -> String {
                 module.doc.trim_end_matches('.'),
                 types.join(", ")
             ));
+            if module.protocol.is_some() {
+                out.inner_doc("");
+                out.inner_doc(
+                    "[`ERROR_FORMAT`]: how the service says a call failed (the keys of its \
+                     error bodies, where the request id is) and what its codes mean, as the \
+                     transport reads every response.",
+                );
+            }
         }
     }
     out.inner_doc("");
@@ -136,6 +144,9 @@ fn render_mod(krate: &Crate) -> String {
         let mut names: Vec<String> = module.types.iter().map(|ty| ty.name.clone()).collect();
         if let Some(operation) = &module.operation {
             names.push(model::request_type_name(operation));
+        }
+        if module.protocol.is_some() {
+            names.push("ERROR_FORMAT".to_owned());
         }
         names.sort();
         out.line(&format!("pub use {module_name}::{{{}}};", names.join(", ")));
@@ -224,6 +235,10 @@ fn render_module(krate: &Crate, file: &str, module: &Module) -> Result<String, S
         out.line("");
         render_type(&mut out, ty)?;
     }
+    if let Some(protocol) = &module.protocol {
+        out.line("");
+        render_protocol(&mut out, protocol);
+    }
     if let Some(operation) = &module.operation
         && let Some(paging) = model::resolve_paging(module, operation)?
     {
@@ -231,6 +246,63 @@ fn render_module(krate: &Crate, file: &str, module: &Module) -> Result<String, S
         render_paging(&mut out, operation, &paging);
     }
     Ok(out.0)
+}
+
+/// `ERROR_FORMAT`: the provider's error format and code table as a `cloud_http::ErrorFormat`.
+fn render_protocol(out: &mut Out, protocol: &model::ProtocolModel) {
+    let list = |items: &[String]| {
+        let items: Vec<String> = items.iter().map(|item| literal(item)).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    out.doc(&protocol.doc);
+    out.line("pub const ERROR_FORMAT: cloud_http::ErrorFormat = cloud_http::ErrorFormat::new()");
+    out.line(&format!("    .with_code_keys({})", list(&protocol.code)));
+    out.line(&format!(
+        "    .with_message_keys({})",
+        list(&protocol.message)
+    ));
+    let sources: Vec<String> = protocol
+        .request_id
+        .iter()
+        .map(|source| match source.strip_prefix("header:") {
+            Some(name) => format!("cloud_http::IdSource::Header({})", literal(name)),
+            None => format!("cloud_http::IdSource::Body({})", literal(source)),
+        })
+        .collect();
+    out.line(&format!("    .with_request_id(&[{}])", sources.join(", ")));
+    if !protocol.extra.is_empty() {
+        out.line(&format!("    .with_extra_keys({})", list(&protocol.extra)));
+    }
+    if protocol.nested_depth > 0 {
+        out.line(&format!(
+            "    .with_nested_depth({})",
+            protocol.nested_depth
+        ));
+    }
+    if !protocol.success_codes.is_empty() {
+        out.line(&format!(
+            "    .with_success_codes({})",
+            list(&protocol.success_codes)
+        ));
+    }
+    if protocol.status_as_code {
+        out.line("    .with_status_as_code(true)");
+    }
+    out.line("    .with_codes(");
+    out.line("        cloud_http::CodeTable::new()");
+    let codes = &protocol.codes;
+    for (setter, items) in [
+        ("with_throttling", &codes.throttling),
+        ("with_unavailable", &codes.unavailable),
+        ("with_auth", &codes.auth),
+        ("with_validation_prefixes", &codes.validation_prefixes),
+        ("with_not_found_markers", &codes.not_found_markers),
+    ] {
+        if !items.is_empty() {
+            out.line(&format!("            .{setter}({})", list(items)));
+        }
+    }
+    out.line("    );");
 }
 
 /// `cloud_http::PagedRequest` for the request and `cloud_http::Paged` for the response.

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use cloud_http::{
-    AlibabaProtocol, AttemptContext, PageRequest, Paged, PagedRequest, Records, Transport,
-    paginate_listing,
+    AttemptContext, PageRequest, Paged, PagedRequest, Records, Transport, paginate_listing,
 };
 use cloud_signer::acs3::{self, Acs3Request};
 use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
@@ -58,8 +57,8 @@ impl Client {
     /// Fails with a [`Config`](crate::ErrorKind::Config) error when the HTTP settings are
     /// invalid (no attempt allowed, a zero timeout) or the TLS backend cannot start.
     pub fn new(config: Config) -> Result<Self> {
-        let transport =
-            Transport::new(config.http().clone(), AlibabaProtocol)?.with_service_name("aliyun-rds");
+        let transport = Transport::new(config.http().clone(), crate::ERROR_FORMAT)?
+            .with_service_name("aliyun-rds");
         let endpoint = config.effective_endpoint()?;
         Ok(Self {
             inner: Arc::new(Inner {

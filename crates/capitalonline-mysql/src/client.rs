@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cloud_http::{AttemptContext, CapitalOnlineProtocol, RawResponse, Transport};
+use cloud_http::{AttemptContext, RawResponse, Transport};
 use cloud_signer::Credentials;
 use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
 use serde::de::DeserializeOwned;
@@ -62,7 +62,7 @@ impl Client {
             http,
         } = config;
         let transport =
-            Transport::new(http, CapitalOnlineProtocol)?.with_service_name("capitalonline-mysql");
+            Transport::new(http, crate::ERROR_FORMAT)?.with_service_name("capitalonline-mysql");
         Ok(Self {
             inner: Arc::new(Inner {
                 transport,

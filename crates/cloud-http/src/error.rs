@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
+use crate::protocol::CodeMeaning;
 use crate::redact::redact;
 
 /// What kind of failure an [`Error`] is.
@@ -64,6 +65,8 @@ pub struct ServiceError {
     pub request_id: Option<String>,
     /// Extra named fields, e.g. Alibaba's `HostId` and `Recommend`.
     pub extra: Vec<(String, String)>,
+    /// What the code means, as the provider's [`CodeTable`](crate::CodeTable) says.
+    pub meaning: CodeMeaning,
 }
 
 impl ServiceError {
@@ -95,6 +98,12 @@ impl ServiceError {
         self.extra.push((name.into(), value.into()));
         self
     }
+
+    /// Sets what the code means.
+    pub fn with_meaning(mut self, meaning: CodeMeaning) -> Self {
+        self.meaning = meaning;
+        self
+    }
 }
 
 type Source = Box<dyn StdError + Send + Sync + 'static>;
@@ -118,6 +127,8 @@ struct Inner {
     message: Option<String>,
     request_id: Option<String>,
     extra: Vec<(String, String)>,
+    /// What the provider's code means.
+    meaning: CodeMeaning,
     /// For non-service errors: what happened, as a sentence fragment.
     detail: Option<String>,
     /// For decode errors: the JSON path that failed.
@@ -127,58 +138,6 @@ struct Inner {
     retry_after: Option<Duration>,
     attempts: Option<u32>,
     source: Option<Source>,
-}
-
-/// Codes that mean "too many requests".
-const THROTTLING_CODES: &[&str] = &["Throttling", "APIG.0308", "APIGW.0308", "Http429"];
-
-/// Codes that mean "the service is temporarily unable to answer".
-const UNAVAILABLE_CODES: &[&str] = &[
-    "ServiceUnavailable",
-    "InternalError",
-    "UnknownError",
-    "Http500",
-    "Http502",
-    "Http503",
-    "Http504",
-];
-
-/// Codes of signature, credential and permission failures.
-const AUTH_CODES: &[&str] = &[
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-    "SignatureNonceUsed",
-    "InvalidAccessKeyId",
-    "InvalidAccessKeySecret",
-    "InvalidSecurityToken",
-    "InvalidTimeStamp",
-    "AccessDenied",
-    "Forbidden",
-    "NoPermission",
-    "Unauthorized",
-    "APIG.0301",
-    "APIGW.0301",
-];
-
-/// Code prefixes of validation failures, never retried whatever the status.
-const VALIDATION_PREFIXES: &[&str] = &[
-    "Invalid",
-    "Missing",
-    "ArgMissing",
-    "BadArgs",
-    "UnsupportedOperation",
-];
-
-/// `code` is `base` or `base.<anything>` (Alibaba's `Throttling.User`, `Forbidden.RAM`).
-fn code_is(code: &str, base: &str) -> bool {
-    code == base
-        || code
-            .strip_prefix(base)
-            .is_some_and(|rest| rest.starts_with('.'))
-}
-
-fn code_in(code: &str, list: &[&str]) -> bool {
-    list.iter().any(|base| code_is(code, base))
 }
 
 impl Error {
@@ -192,6 +151,7 @@ impl Error {
                 message: None,
                 request_id: None,
                 extra: Vec::new(),
+                meaning: CodeMeaning::default(),
                 detail: None,
                 path: None,
                 retryable: None,
@@ -226,6 +186,7 @@ impl Error {
             .into_iter()
             .map(|(name, value)| (name, redact(&value)))
             .collect();
+        error.inner.meaning = service.meaning;
         error
     }
 
@@ -398,31 +359,33 @@ impl Error {
         self.inner.attempts
     }
 
-    /// The request was throttled: HTTP 429, or a throttling code (`Throttling`,
-    /// `Throttling.User`, `Throttling.Api`, any other `Throttling.*`, `APIG.0308`, `APIGW.0308`).
+    /// The request was throttled: HTTP 429, or a code the provider's
+    /// [`CodeTable`](crate::CodeTable) calls throttling (Alibaba's `Throttling.User`, Huawei's
+    /// `APIG.0308`).
     pub fn is_throttling(&self) -> bool {
         self.inner.kind == ErrorKind::Service
-            && (self.inner.status == Some(429)
-                || self.code().is_some_and(|c| code_in(c, THROTTLING_CODES)))
+            && (self.inner.status == Some(429) || self.inner.meaning.throttling)
     }
 
-    /// A signature, credential or permission failure: HTTP 401/403, or a code such as
-    /// `SignatureDoesNotMatch`, `InvalidAccessKeyId.NotFound`, `Forbidden.RAM`, `APIG.0301`.
+    /// A signature, credential or permission failure: HTTP 401/403, or a code the provider
+    /// calls one (`SignatureDoesNotMatch`, `InvalidAccessKeyId.NotFound`, `APIG.0301`).
     pub fn is_auth(&self) -> bool {
         self.inner.kind == ErrorKind::Service
-            && (matches!(self.inner.status, Some(401 | 403))
-                || self.code().is_some_and(|c| code_in(c, AUTH_CODES)))
+            && (matches!(self.inner.status, Some(401 | 403)) || self.inner.meaning.auth)
     }
 
-    /// The resource does not exist: HTTP 404, or a code containing `NotFound`
+    /// The resource does not exist: HTTP 404, or a code the provider calls "not found"
     /// (`InvalidDBInstanceId.NotFound`, `ResourceNotFound`).
     pub fn is_not_found(&self) -> bool {
         self.inner.kind == ErrorKind::Service
             && !self.is_auth()
-            && (self.inner.status == Some(404)
-                || self
-                    .code()
-                    .is_some_and(|c| c.to_ascii_lowercase().contains("notfound")))
+            && (self.inner.status == Some(404) || self.inner.meaning.not_found)
+    }
+
+    /// What the provider's code means (all `false` when it has no code or the provider's
+    /// table does not list it).
+    pub fn code_meaning(&self) -> CodeMeaning {
+        self.inner.meaning
     }
 
     /// An attempt or the whole operation timed out.
@@ -436,7 +399,8 @@ impl Error {
     }
 
     /// Trying again may succeed: a transport failure, an attempt timeout, throttling, HTTP
-    /// 429/500/502/503/504, or an unavailable code (`ServiceUnavailable`, `InternalError`).
+    /// 429/500/502/503/504, or a code the provider calls unavailable (`ServiceUnavailable`,
+    /// `InternalError`).
     ///
     /// Signature, permission and validation errors are never retryable, whatever their status;
     /// nor are decode, configuration, integrity and I/O errors, nor a timeout of the whole
@@ -451,13 +415,12 @@ impl Error {
                 if self.is_auth() {
                     return false;
                 }
-                if let Some(code) = self.code() {
-                    if VALIDATION_PREFIXES.iter().any(|p| code.starts_with(p)) {
-                        return false;
-                    }
-                    if code_in(code, THROTTLING_CODES) || code_in(code, UNAVAILABLE_CODES) {
-                        return true;
-                    }
+                let meaning = self.inner.meaning;
+                if meaning.validation {
+                    return false;
+                }
+                if meaning.throttling || meaning.unavailable {
+                    return true;
                 }
                 matches!(self.inner.status, Some(429 | 500 | 502 | 503 | 504))
             }
@@ -597,6 +560,23 @@ impl From<reqwest::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CodeTable;
+
+    /// A table as a provider crate declares one (these are test data: each provider crate
+    /// tests its own table).
+    const CODES: CodeTable = CodeTable::new()
+        .with_throttling(&["Throttling", "APIG.0308", "APIGW.0308"])
+        .with_unavailable(&["ServiceUnavailable", "InternalError"])
+        .with_auth(&[
+            "SignatureDoesNotMatch",
+            "IncompleteSignature",
+            "InvalidAccessKeyId",
+            "Forbidden",
+            "APIG.0301",
+            "APIGW.0301",
+        ])
+        .with_validation_prefixes(&["Invalid", "Missing"])
+        .with_not_found_markers(&["NotFound"]);
 
     fn service(status: u16, code: &str) -> Error {
         Error::service(
@@ -604,7 +584,8 @@ mod tests {
             ServiceError::new()
                 .with_code(code)
                 .with_message("m")
-                .with_request_id("rid"),
+                .with_request_id("rid")
+                .with_meaning(CODES.classify(code)),
         )
     }
 
@@ -701,6 +682,16 @@ mod tests {
         assert!(!service(502, "MissingBackupId").is_retryable());
         assert!(service(403, "x").is_auth());
         assert!(service(401, "x").is_auth());
+    }
+
+    #[test]
+    fn a_code_means_only_what_the_table_says() {
+        // Without a meaning, only the status counts.
+        let unclassified =
+            Error::service(Some(400), ServiceError::new().with_code("Throttling.User"));
+        assert!(!unclassified.is_throttling());
+        assert!(!unclassified.is_retryable());
+        assert!(service(400, "Throttling.User").code_meaning().throttling);
     }
 
     #[test]

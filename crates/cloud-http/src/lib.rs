@@ -16,7 +16,7 @@
 //! # Example
 //!
 //! ```
-//! use cloud_http::{AlibabaProtocol, AttemptContext, Error, HttpConfig, Transport};
+//! use cloud_http::{AttemptContext, CodeTable, Error, ErrorFormat, HttpConfig, IdSource, Transport};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize)]
@@ -33,8 +33,14 @@
 //! #         .set_body_string(r#"{"RequestId":"6BE56E05","Items":{"Backup":[]}}"#))
 //! #     .mount(&server).await;
 //! # let endpoint = server.uri();
+//! // How the provider says a call failed (provider crates generate theirs from a model).
+//! const ERRORS: ErrorFormat = ErrorFormat::new()
+//!     .with_code_keys(&["Code"])
+//!     .with_message_keys(&["Message"])
+//!     .with_request_id(&[IdSource::Body("RequestId")])
+//!     .with_codes(CodeTable::new().with_throttling(&["Throttling"]));
 //! // `endpoint` is e.g. "https://rds.aliyuncs.com" (here a local test server).
-//! let transport = Transport::new(HttpConfig::default(), AlibabaProtocol)?
+//! let transport = Transport::new(HttpConfig::default(), ERRORS)?
 //!     .with_service_name("aliyun-rds");
 //! let client = transport.http_client().clone();
 //! let response: DescribeBackups = transport
@@ -60,8 +66,9 @@
 //!
 //! An attempt is retried when [`ServiceProtocol::is_retryable`] says so; by default that is
 //! [`Error::is_retryable`]: connection failures, attempt timeouts, HTTP 429/500/502/503/504,
-//! and the codes `Throttling` (and `Throttling.*`), `ServiceUnavailable`, `InternalError`,
-//! `APIG.0308`, `APIGW.0308`. Signature, permission and validation errors never are.
+//! and the codes the provider's [`CodeTable`] calls throttling or unavailable (Alibaba's
+//! `Throttling.*`, `ServiceUnavailable`, `InternalError`; Huawei's `APIG.0308`). Signature,
+//! permission and validation errors never are.
 //!
 //! A delay the server asks for replaces the backoff: `Retry-After` in seconds or as an
 //! HTTP-date (compared with the configured clock), and Alibaba's `x-acs-retry-after` in
@@ -156,8 +163,9 @@
 //!   (`src/transport.rs`).
 //! * [`HttpConfig`], [`RetryPolicy`], [`Clock`], [`NonceSource`]: settings, with `with_*`
 //!   setters (`src/config.rs`).
-//! * [`ServiceProtocol`] and the ready parsers [`AlibabaProtocol`], [`HuaweiProtocol`],
-//!   [`CapitalOnlineProtocol`] (`src/protocol.rs`).
+//! * [`ServiceProtocol`], and [`ErrorFormat`] / [`CodeTable`] / [`CodeMeaning`], the mechanism
+//!   each provider crate declares its error format and codes with (`src/protocol.rs`); the
+//!   formats themselves live in the provider crates.
 //! * [`Error`], [`ErrorKind`], [`ServiceError`] (`src/error.rs`).
 //! * [`RawResponse`]: status, headers, size-capped body, [`RawResponse::json`] with
 //!   path-naming errors, request id lookup (`src/response.rs`).
@@ -209,7 +217,7 @@ pub use listing::{
     MAX_PAGES, PageRequest, PageStyle, Paged, PagedRequest, Paging, Records, paginate_listing,
 };
 pub use paginate::{Page, PageCursor, paginate};
-pub use protocol::{AlibabaProtocol, CapitalOnlineProtocol, HuaweiProtocol, ServiceProtocol};
+pub use protocol::{CodeMeaning, CodeTable, ErrorFormat, IdSource, ServiceProtocol};
 pub use proxy::client_builder;
 pub use record::Record;
 pub use response::{REQUEST_ID_HEADERS, RawResponse};

@@ -376,7 +376,7 @@ fn human(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AlibabaProtocol;
+    use crate::ErrorFormat as AnyFormat;
 
     #[test]
     fn human_durations() {
@@ -389,18 +389,18 @@ mod tests {
     fn invalid_configs_are_refused() {
         let error = Transport::new(
             HttpConfig::default().with_retry(RetryPolicy::default().with_max_attempts(0)),
-            AlibabaProtocol,
+            AnyFormat::new(),
         )
         .unwrap_err();
         assert_eq!(error.kind(), crate::ErrorKind::Config);
         assert!(
             Transport::new(
                 HttpConfig::default().with_attempt_timeout(Duration::ZERO),
-                AlibabaProtocol
+                AnyFormat::new()
             )
             .is_err()
         );
-        let transport = Transport::new(HttpConfig::default(), AlibabaProtocol).unwrap();
+        let transport = Transport::new(HttpConfig::default(), AnyFormat::new()).unwrap();
         assert_eq!(
             transport
                 .with_retry_policy(RetryPolicy::no_retry())
@@ -432,7 +432,7 @@ mod tests {
             .await;
         // `.invalid` never resolves (RFC 2606): only the override can reach the server.
         let config = HttpConfig::default().with_resolve("backup.invalid", *server.address());
-        let transport = Transport::new(config, AlibabaProtocol).unwrap();
+        let transport = Transport::new(config, AnyFormat::new()).unwrap();
         let client = transport.http_client().clone();
         let response = transport
             .send("Probe", |_| {
@@ -447,7 +447,7 @@ mod tests {
     fn transport_is_send_sync_and_send_future() {
         fn check<T: Send + Sync + Clone + 'static>(_: &T) {}
         fn check_future<T: Send>(_: &T) {}
-        let transport = Transport::new(HttpConfig::default(), AlibabaProtocol).unwrap();
+        let transport = Transport::new(HttpConfig::default(), AnyFormat::new()).unwrap();
         check(&transport);
         let future = transport.send("Op", |_| Err(Error::config("x")));
         check_future(&future);

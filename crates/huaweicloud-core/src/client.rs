@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use cloud_http::{
-    AttemptContext, Error, HuaweiProtocol, PageRequest, Paged, PagedRequest, RawResponse,
-    Transport, paginate_listing,
+    AttemptContext, Error, PageRequest, Paged, PagedRequest, RawResponse, Transport,
+    paginate_listing,
 };
 use cloud_signer::Credentials;
 use cloud_signer::huawei::{self, HuaweiRequest};
@@ -55,7 +55,7 @@ impl ServiceClient {
     pub fn new(config: Config, service: Service) -> Result<Self> {
         let project_id = config.require_project_id()?.to_owned();
         let endpoint = config.endpoint_for(service)?;
-        let transport = Transport::new(config.http().clone(), HuaweiProtocol)?
+        let transport = Transport::new(config.http().clone(), *service.error_format())?
             .with_service_name(service.crate_name());
         Ok(Self {
             inner: Arc::new(Inner {

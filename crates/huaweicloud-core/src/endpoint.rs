@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use cloud_http::Error;
+use cloud_http::{Error, ErrorFormat};
 
 use crate::Result;
 
@@ -169,6 +169,7 @@ pub struct Service {
     crate_name: &'static str,
     example: &'static str,
     regions: &'static [(&'static str, &'static str)],
+    errors: ErrorFormat,
 }
 
 impl Service {
@@ -179,6 +180,7 @@ impl Service {
         crate_name: "huaweicloud-rds",
         example: "https://rds.<region>.myhuaweicloud.com",
         regions: RDS_REGIONS,
+        errors: ErrorFormat::new(),
     };
 
     /// Huawei Cloud GaussDB for MySQL / TaurusDB (v3) in 20 regions, under three host
@@ -188,7 +190,21 @@ impl Service {
         crate_name: "huaweicloud-gaussdb",
         example: "https://gaussdb.<region>.myhuaweicloud.com",
         regions: GAUSSDB_REGIONS,
+        errors: ErrorFormat::new(),
     };
+
+    /// This service, its errors read with `errors`: the service crate's own format and codes
+    /// (`ERROR_FORMAT`, generated from its `error.json` model). Without one, only the HTTP
+    /// status tells a failure's meaning.
+    pub const fn with_error_format(mut self, errors: ErrorFormat) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// The error format of [`with_error_format`](Self::with_error_format).
+    pub fn error_format(&self) -> &ErrorFormat {
+        &self.errors
+    }
 
     /// The service's name, e.g. `RDS`.
     pub fn name(&self) -> &'static str {

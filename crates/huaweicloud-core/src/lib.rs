@@ -12,9 +12,11 @@
 //!   becomes a signed `reqwest::Request` with `{project_id}` and the path parameters
 //!   substituted and percent-encoded, and the query sorted and encoded as the signer
 //!   canonicalizes it.
-//! * **Errors**: [`cloud_http::HuaweiProtocol`] reads `error_code` / `error_msg` (and the
-//!   SDK's other shapes), the request id from `X-Request-Id`; HTTP 429, `APIG.0308` and
-//!   `APIGW.0308` are throttling and retried ([`cloud_http::Error::is_throttling`]).
+//! * **Errors**: each service crate reads its errors with its own `ERROR_FORMAT` (a
+//!   [`cloud_http::ErrorFormat`] generated from its `error.json` model: `error_code` /
+//!   `error_msg` and the SDK's other shapes, the request id from `X-Request-Id`, `APIG.0308`
+//!   and `APIGW.0308` as throttling), handed over with [`Service::with_error_format`]; HTTP
+//!   429 is throttling whatever the format ([`cloud_http::Error::is_throttling`]).
 //! * **Credentials**: explicit, or the chain of [`credentials`]: `HUAWEICLOUD_SDK_AK`,
 //!   `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN`, `HUAWEICLOUD_SDK_PROJECT_ID`, then
 //!   the `[basic]` section of `~/.huaweicloud/credentials` (the official SDKs' names).

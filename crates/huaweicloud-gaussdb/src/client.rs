@@ -53,7 +53,10 @@ impl Client {
     /// invalid.
     pub fn new(config: Config) -> Result<Self> {
         Ok(Self {
-            inner: ServiceClient::new(config, Service::GAUSSDB)?,
+            inner: ServiceClient::new(
+                config,
+                Service::GAUSSDB.with_error_format(crate::ERROR_FORMAT),
+            )?,
         })
     }
 

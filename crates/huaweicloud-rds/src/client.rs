@@ -51,7 +51,7 @@ impl Client {
     /// invalid.
     pub fn new(config: Config) -> Result<Self> {
         Ok(Self {
-            inner: ServiceClient::new(config, Service::RDS)?,
+            inner: ServiceClient::new(config, Service::RDS.with_error_format(crate::ERROR_FORMAT))?,
         })
     }
 

@@ -71,7 +71,66 @@ pub struct ErrorBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub access_denied_detail: Option<String>,
+    /// The error code under the lower-case key some Alibaba Cloud gateways use (ALI-TEA reads `Code` or `code`).
+    ///
+    /// JSON key: `code`.
+    #[serde(
+        rename = "code",
+        default,
+        deserialize_with = "cloud_http::lenient::string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code_lowercase: Option<String>,
+    /// The message under the lower-case key (ALI-TEA reads `Message` or `message`).
+    ///
+    /// JSON key: `message`.
+    #[serde(
+        rename = "message",
+        default,
+        deserialize_with = "cloud_http::lenient::string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message_lowercase: Option<String>,
+    /// The request id under the camel-case key (ALI-TEA reads `RequestId` or `requestId`).
+    ///
+    /// JSON key: `requestId`.
+    #[serde(
+        rename = "requestId",
+        default,
+        deserialize_with = "cloud_http::lenient::string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_id_camel_case: Option<String>,
     /// The JSON members the model does not describe, as sent; they are serialized back unchanged. A key the docs misspell (such as Huawei's `"id "`) ends up here.
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+/// How Alibaba Cloud says a call failed: HTTP 4xx/5xx with `Code`/`code`, `Message`/`message`, `RequestId`/`requestId` (then the `x-acs-request-id` header); `HostId`, `Recommend` and `AccessDeniedDetail` kept as extra fields. Codes (providers.md 2.5): `Throttling` and `Throttling.*` (HTTP 400) are throttling; `ServiceUnavailable`, `InternalError`, `UnknownError` (ALI-CORE `retry_config.json` RetryableNormalErrors) are retried; signature and credential codes are auth failures; `Invalid*`, `Missing*`, `UnsupportedOperation` are invalid requests; a code containing `NotFound` is not found.
+pub const ERROR_FORMAT: cloud_http::ErrorFormat = cloud_http::ErrorFormat::new()
+    .with_code_keys(&["Code", "code"])
+    .with_message_keys(&["Message", "message"])
+    .with_request_id(&[
+        cloud_http::IdSource::Body("RequestId"),
+        cloud_http::IdSource::Body("requestId"),
+    ])
+    .with_extra_keys(&["HostId", "Recommend", "AccessDeniedDetail"])
+    .with_codes(
+        cloud_http::CodeTable::new()
+            .with_throttling(&["Throttling"])
+            .with_unavailable(&["ServiceUnavailable", "InternalError", "UnknownError"])
+            .with_auth(&[
+                "SignatureDoesNotMatch",
+                "IncompleteSignature",
+                "SignatureNonceUsed",
+                "InvalidAccessKeyId",
+                "InvalidAccessKeySecret",
+                "InvalidSecurityToken",
+                "InvalidTimeStamp",
+                "AccessDenied",
+                "Forbidden",
+                "NoPermission",
+            ])
+            .with_validation_prefixes(&["Invalid", "Missing", "UnsupportedOperation"])
+            .with_not_found_markers(&["NotFound"]),
+    );

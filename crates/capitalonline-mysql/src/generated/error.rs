@@ -85,3 +85,26 @@ pub struct ErrorBody {
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+/// How Capital Online says a call failed: an HTTP status of 400 or more, or any status with a `Code` other than `Success`/`OK` (it answers HTTP 200 with `"Code": "InvalidParameter"`); the message under `Message`, `message` or `Msg`; the request id from `RequestId`, the `cds-request-id` header, then `TaskId`. Codes (providers.md 1.5 error table, CDS-GO-OS `cds/retry.go`): `InternalError` is retried; signature and credential codes are auth failures; `Invalid*`, `ArgMissing`, `BadArgs`, `UnsupportedOperation` are invalid requests; `ResourceNotFound` is not found. No throttling code is documented.
+pub const ERROR_FORMAT: cloud_http::ErrorFormat = cloud_http::ErrorFormat::new()
+    .with_code_keys(&["Code"])
+    .with_message_keys(&["Message", "message", "Msg"])
+    .with_request_id(&[
+        cloud_http::IdSource::Body("RequestId"),
+        cloud_http::IdSource::Header("cds-request-id"),
+        cloud_http::IdSource::Body("TaskId"),
+    ])
+    .with_success_codes(&["Success", "OK"])
+    .with_codes(
+        cloud_http::CodeTable::new()
+            .with_unavailable(&["InternalError"])
+            .with_auth(&[
+                "SignatureDoesNotMatch",
+                "InvalidAccessKeyId",
+                "AccessDenied",
+                "RequestExpired",
+            ])
+            .with_validation_prefixes(&["Invalid", "ArgMissing", "BadArgs", "UnsupportedOperation"])
+            .with_not_found_markers(&["NotFound"]),
+    );

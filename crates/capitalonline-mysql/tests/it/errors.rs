@@ -29,3 +29,53 @@ fn the_go_sdks_key_spellings() {
     assert_eq!(os.request_id.as_deref(), Some("r-1"));
     assert_eq!(os.desc.as_deref(), Some("d"));
 }
+
+/// The crate's own error format (generated from `fixtures/capitalonline-mysql/error.json`):
+/// an HTTP 200 with a failure code is an error; the request id comes from the body, the
+/// `cds-request-id` header, then `TaskId`.
+#[test]
+fn the_error_format_reads_failures_on_http_200() {
+    let format = capitalonline_mysql::ERROR_FORMAT;
+    for ok in [
+        r#"{"Code":"Success","Message":"Success.","Data":[],"TaskId":""}"#,
+        r#"{"Code":"success"}"#,
+        r#"{"Code":"OK"}"#,
+        r#"{"Data":[]}"#,
+        "<html>not json</html>",
+    ] {
+        assert!(
+            format.service_error_of(200, &[], ok.as_bytes()).is_none(),
+            "{ok}"
+        );
+    }
+    let error = format
+        .service_error_of(
+            200,
+            &[("cds-request-id", "cds-1")],
+            br#"{"Code":"InvalidParameter","Msg":"bad InstanceUuid","TaskId":"t-1"}"#,
+        )
+        .expect("an error");
+    assert_eq!(error.code.as_deref(), Some("InvalidParameter"));
+    assert_eq!(error.message.as_deref(), Some("bad InstanceUuid"));
+    assert_eq!(error.request_id.as_deref(), Some("cds-1"));
+    assert!(error.meaning.validation);
+    let error = format
+        .service_error_of(
+            404,
+            &[],
+            br#"{"Code":"ResourceNotFound","message":"gone","TaskId":"t-2"}"#,
+        )
+        .expect("an error");
+    assert_eq!(error.message.as_deref(), Some("gone"));
+    assert_eq!(error.request_id.as_deref(), Some("t-2"));
+    assert!(error.meaning.not_found);
+    let body = example!("error.constructed.json");
+    let error = format
+        .service_error_of(400, &[], body.as_bytes())
+        .expect("an error");
+    assert!(error.code.is_some());
+    let internal = format
+        .service_error_of(200, &[], br#"{"Code":"InternalError"}"#)
+        .expect("an error");
+    assert!(capitalonline_mysql::Error::service(Some(200), internal).is_retryable());
+}

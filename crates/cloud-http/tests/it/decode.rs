@@ -1,11 +1,11 @@
 //! Decoding responses that are not what was expected: never a panic, always a useful message.
 
-use cloud_http::{AlibabaProtocol, CapitalOnlineProtocol, ErrorKind};
+use cloud_http::ErrorKind;
 use serde::Deserialize;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{config, signed_get, transport};
+use crate::support::{ALIBABA, CAPITAL_ONLINE, config, signed_get, transport};
 
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
@@ -44,7 +44,7 @@ async fn decode(body: &str) -> cloud_http::Error {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     transport
         .send_json::<DescribeBackups, _>("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -150,7 +150,7 @@ async fn capital_online_html_with_200_is_a_decode_error() {
         )
         .mount(&server)
         .await;
-    let transport = transport(config(), CapitalOnlineProtocol);
+    let transport = transport(config(), CAPITAL_ONLINE);
     let error = transport
         .send_json::<serde_json::Value, _>("DescribeBackups", signed_get(&transport, &server.uri()))
         .await

@@ -2,7 +2,7 @@
 
 use cloud_http::{Error, ErrorKind, ServiceError};
 
-use crate::support::assert_no_secret;
+use crate::support::{ALIBABA, assert_no_secret};
 
 #[test]
 fn service_error_display() {
@@ -12,7 +12,8 @@ fn service_error_display() {
             .with_code("SignatureDoesNotMatch")
             .with_message("Specified signature is not matched with our calculation.")
             .with_request_id("6BE56E05-XXXX-XXXX-XXXX-FD90C4FFD581")
-            .with_extra("HostId", "rds.aliyuncs.com"),
+            .with_extra("HostId", "rds.aliyuncs.com")
+            .with_meaning(ALIBABA.codes.classify("SignatureDoesNotMatch")),
     );
     assert_eq!(
         error.to_string(),

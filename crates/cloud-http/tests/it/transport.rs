@@ -4,16 +4,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cloud_http::{
-    AlibabaProtocol, AttemptContext, CapitalOnlineProtocol, Clock, Error, ErrorKind,
-    HuaweiProtocol, NonceSource, RetryPolicy,
-};
+use cloud_http::{AttemptContext, Clock, Error, ErrorKind, NonceSource, RetryPolicy};
 use serde_json::{Value, json};
 use time::macros::datetime;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{assert_no_secret, config, signed_get, transport};
+use crate::support::{
+    ALIBABA, CAPITAL_ONLINE, HUAWEI, assert_no_secret, config, signed_get, transport,
+};
 
 const ALIBABA_OK: &str = r#"{"RequestId":"ok-1","Items":{"Backup":[]}}"#;
 
@@ -35,7 +34,7 @@ async fn success_returns_the_response() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let body: Value = transport
         .send_json("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -62,7 +61,7 @@ async fn throttling_then_success_takes_two_attempts() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let response = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -89,7 +88,7 @@ async fn too_many_requests_with_retry_after_zero_then_success() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), HuaweiProtocol);
+    let transport = transport(config(), HUAWEI);
     transport
         .send("ListBackups", signed_get(&transport, &server.uri()))
         .await
@@ -115,7 +114,7 @@ async fn acs_retry_after_in_milliseconds_is_honoured() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -134,7 +133,7 @@ async fn service_unavailable_exhausts_three_attempts() {
         .expect(3)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -165,7 +164,7 @@ async fn signature_error_is_not_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -208,7 +207,7 @@ async fn every_attempt_is_built_afresh_with_a_new_nonce() {
         .with_nonce_source(NonceSource::from_fn(move || {
             format!("nonce-{}", nonce_counter.fetch_add(1, Ordering::SeqCst))
         }));
-    let transport = transport(config, AlibabaProtocol);
+    let transport = transport(config, ALIBABA);
     let seen: Arc<Mutex<Vec<AttemptContext>>> = Arc::default();
     let mut inner = signed_get(&transport, &server.uri());
     let record = seen.clone();
@@ -247,7 +246,7 @@ async fn default_nonces_differ_between_attempts() {
         .expect(3)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -276,7 +275,7 @@ async fn dropped_connection_is_a_retried_transport_error() {
             drop(socket);
         }
     });
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let error = transport
         .send(
             "DescribeBackups",
@@ -310,7 +309,7 @@ async fn refused_connection_is_a_transport_error() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let error = transport
         .send(
             "DescribeBackups",
@@ -348,7 +347,7 @@ async fn attempt_timeout_is_retried_and_reported() {
                 .with_max_attempts(2)
                 .with_initial_backoff(Duration::from_millis(1)),
         );
-    let transport = transport(config, AlibabaProtocol);
+    let transport = transport(config, ALIBABA);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -375,7 +374,7 @@ async fn operation_timeout_ends_the_operation() {
         .mount(&server)
         .await;
     let config = config().with_operation_timeout(Duration::from_millis(400));
-    let transport = transport(config, AlibabaProtocol);
+    let transport = transport(config, ALIBABA);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -400,7 +399,7 @@ async fn server_delay_longer_than_the_operation_timeout_is_not_waited_for() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), HuaweiProtocol);
+    let transport = transport(config(), HUAWEI);
     let error = transport
         .send("ListBackups", signed_get(&transport, &server.uri()))
         .await
@@ -423,7 +422,7 @@ async fn http_date_retry_after_uses_the_injected_clock() {
         .mount(&server)
         .await;
     let config = config().with_clock(Clock::fixed(datetime!(2024-05-06 07:08:09 UTC)));
-    let transport = transport(config, HuaweiProtocol);
+    let transport = transport(config, HUAWEI);
     let error = transport
         .send("ListBackups", signed_get(&transport, &server.uri()))
         .await
@@ -449,7 +448,7 @@ async fn capital_online_200_with_error_code_is_a_service_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), CapitalOnlineProtocol);
+    let transport = transport(config(), CAPITAL_ONLINE);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -472,7 +471,7 @@ async fn capital_online_success_passes() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), CapitalOnlineProtocol);
+    let transport = transport(config(), CAPITAL_ONLINE);
     let body: Value = transport
         .send_json("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -501,7 +500,7 @@ async fn huawei_gateway_throttling_is_retried_then_reported() {
             .with_max_attempts(2)
             .with_initial_backoff(Duration::from_millis(1)),
     );
-    let transport = transport(config, HuaweiProtocol);
+    let transport = transport(config, HUAWEI);
     let error = transport
         .send("ListBackups", signed_get(&transport, &server.uri()))
         .await
@@ -555,10 +554,10 @@ async fn request_ids_from_headers_and_bodies() {
         .await;
 
     let cases: [(&str, Box<dyn cloud_http::ServiceProtocol>, &str); 4] = [
-        ("/ali-body", Box::new(AlibabaProtocol), "ali-body-id"),
-        ("/ali-header", Box::new(AlibabaProtocol), "ali-header-id"),
-        ("/hw", Box::new(HuaweiProtocol), "hw-header-id"),
-        ("/cds", Box::new(CapitalOnlineProtocol), "cds-body-id"),
+        ("/ali-body", Box::new(ALIBABA), "ali-body-id"),
+        ("/ali-header", Box::new(ALIBABA), "ali-header-id"),
+        ("/hw", Box::new(HUAWEI), "hw-header-id"),
+        ("/cds", Box::new(CAPITAL_ONLINE), "cds-body-id"),
     ];
     for (route, protocol, expected) in cases {
         let transport = transport(config(), protocol);
@@ -587,7 +586,7 @@ async fn html_gateway_page_is_a_retryable_service_error() {
         .expect(3)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -609,7 +608,7 @@ async fn oversized_body_is_refused() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config().with_max_body_size(1024), AlibabaProtocol);
+    let transport = transport(config().with_max_body_size(1024), ALIBABA);
     let error = transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await
@@ -632,7 +631,7 @@ async fn build_errors_end_the_operation_without_a_request() {
         .expect(0)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol);
+    let transport = transport(config(), ALIBABA);
     let mut calls = 0;
     let error = transport
         .send("DescribeBackups", |_: &AttemptContext| {
@@ -657,7 +656,7 @@ async fn no_retry_policy_makes_one_attempt() {
         .expect(1)
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol)
+    let transport = transport(config(), ALIBABA)
         .with_retry_policy(RetryPolicy::no_retry())
         .unwrap();
     let error = transport
@@ -681,7 +680,7 @@ async fn logs_name_the_operation_and_never_the_secrets() {
         )))
         .mount(&server)
         .await;
-    let transport = transport(config(), AlibabaProtocol).with_service_name("aliyun-rds");
+    let transport = transport(config(), ALIBABA).with_service_name("aliyun-rds");
     transport
         .send("DescribeBackups", signed_get(&transport, &server.uri()))
         .await

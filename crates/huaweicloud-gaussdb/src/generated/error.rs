@@ -78,3 +78,20 @@ pub struct ErrorBody {
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+/// How Huawei Cloud says a call failed (providers.md 3.6, the official SDK's `DefaultExceptionHandler`): HTTP 400 or more with `error_code`/`error_msg`, `errorCode`/`errorMsg` or `code`/`message`, at the top or in a nested object (e.g. `{"error": {...}}`); the request id from the `X-Request-Id` header, then the body's `request_id`; without a code, the HTTP status is the code; `encoded_authorization_message` kept as an extra field. Codes: the API gateway's `APIG.0308`/`APIGW.0308` (HTTP 429) are throttling, `APIG.0301`/`APIGW.0301` authentication failures; service codes such as `DBS.280234` are neither.
+pub const ERROR_FORMAT: cloud_http::ErrorFormat = cloud_http::ErrorFormat::new()
+    .with_code_keys(&["error_code", "errorCode", "code"])
+    .with_message_keys(&["error_msg", "errorMsg", "message"])
+    .with_request_id(&[
+        cloud_http::IdSource::Header("x-request-id"),
+        cloud_http::IdSource::Body("request_id"),
+    ])
+    .with_extra_keys(&["encoded_authorization_message"])
+    .with_nested_depth(4)
+    .with_status_as_code(true)
+    .with_codes(
+        cloud_http::CodeTable::new()
+            .with_throttling(&["APIG.0308", "APIGW.0308"])
+            .with_auth(&["APIG.0301", "APIGW.0301"]),
+    );

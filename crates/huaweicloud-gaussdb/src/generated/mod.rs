@@ -11,6 +11,8 @@
 //!
 //! The body of an error response (HTTP status 400 or above): [`ErrorBody`].
 //!
+//! [`ERROR_FORMAT`]: how the service says a call failed (the keys of its error bodies, where the request id is) and what its codes mean, as the transport reads every response.
+//!
 //! A request is built with `new` (its required parameters) and `with_*` setters (the optional ones). It carries its HTTP method and path template as constants, and gives its wire parameters by location, in the model's order: `query_params`, `header_params`, `path_params` and `body_params`.
 //!
 //! Responses decode leniently, through [`cloud_http::lenient`]: every scalar is an `Option`; a number where the docs say string and the reverse are both accepted; a value of the wrong shape becomes `None` instead of failing the whole response; arrays skip elements they cannot read; times stay the strings the server sent. JSON members the model does not know are kept in each struct's `unknown_fields`. Serializing a response writes the wire names back.
@@ -18,7 +20,7 @@
 mod error;
 mod show_instance_backups;
 
-pub use error::ErrorBody;
+pub use error::{ERROR_FORMAT, ErrorBody};
 pub use show_instance_backups::{
     BackupV3, ShowInstanceBackupsRequest, ShowInstanceBackupsResponse,
 };
