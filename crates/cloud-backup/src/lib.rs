@@ -162,7 +162,9 @@ pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
 pub use cloud_signer::Credentials;
 pub use model::{Backup, DownloadLink};
-pub use provider::{FileFacts, ParseProviderError, Provider, SizeUnit};
+pub use provider::{
+    FileFacts, ParseProviderError, Provider, SizeUnit, enabled_providers, is_enabled,
+};
 pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 

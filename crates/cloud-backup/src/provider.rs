@@ -1,252 +1,52 @@
-//! The services the crate knows, and which of them this build includes.
+//! The services the crate knows ([`Provider`], from `cloud-provider`, shared with the
+//! sandbox), and which of them this build includes.
 
-use std::fmt;
-use std::str::FromStr;
+pub use cloud_provider::{FileFacts, ParseProviderError, Provider, SizeUnit};
 
-use serde::{Deserialize, Serialize};
-
-/// A database backup service: the `<PROVIDER>` of the command line and the `provider` of
-/// every record.
-///
-/// Every provider the crate knows is a variant, whichever cargo features are on; one whose
-/// feature is off is refused at run time with a clear error ([`Provider::is_enabled`]). More
-/// may be added, hence `#[non_exhaustive]`.
+/// Whether this build includes `provider` (its cargo feature is on). A provider whose feature
+/// is off is refused at run time with a clear error.
 ///
 /// ```
-/// use cloud_backup::Provider;
+/// use cloud_backup::{Provider, is_enabled};
 ///
-/// let provider: Provider = "aliyun-rds".parse()?;
-/// assert_eq!(provider, Provider::AliyunRds);
-/// assert_eq!(provider.to_string(), "aliyun-rds");
-/// assert!("aws-rds".parse::<Provider>().is_err());
-/// # Ok::<(), cloud_backup::ParseProviderError>(())
+/// assert_eq!(is_enabled(Provider::AliyunRds), cfg!(feature = "aliyun-rds"));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Provider {
-    /// Capital Online (首云) cloud database MySQL: `capitalonline-mysql`, cargo feature of the
-    /// same name. Credentials: `CDS_SECRET_ID`, `CDS_SECRET_KEY`.
-    #[serde(rename = "capitalonline-mysql")]
-    CapitalOnlineMysql,
-    /// Alibaba Cloud ApsaraDB RDS: `aliyun-rds`, cargo feature of the same name. Credentials:
-    /// the `aliyun-rds` crate's environment chain.
-    #[serde(rename = "aliyun-rds")]
-    AliyunRds,
-    /// Huawei Cloud RDS (MySQL, PostgreSQL, SQL Server): `huaweicloud-rds`, cargo feature of
-    /// the same name. Credentials: `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (or
-    /// `~/.huaweicloud/credentials`), with a project id and a region.
-    #[serde(rename = "huaweicloud-rds")]
-    HuaweiCloudRds,
-    /// Huawei Cloud GaussDB for MySQL (TaurusDB): `huaweicloud-gaussdb`, cargo feature of the
-    /// same name. Credentials as [`HuaweiCloudRds`](Self::HuaweiCloudRds). Lists backups;
-    /// it has no download-link API.
-    #[serde(rename = "huaweicloud-gaussdb")]
-    HuaweiCloudGaussDb,
-}
-
-impl Provider {
-    /// Every provider the crate knows, in the order the command line lists them.
-    pub const ALL: &'static [Provider] = &[
-        Provider::CapitalOnlineMysql,
-        Provider::AliyunRds,
-        Provider::HuaweiCloudRds,
-        Provider::HuaweiCloudGaussDb,
-    ];
-
-    /// The name on the command line and in records, which is also the cargo feature's and the
-    /// client crate's name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Provider::CapitalOnlineMysql => "capitalonline-mysql",
-            Provider::AliyunRds => "aliyun-rds",
-            Provider::HuaweiCloudRds => "huaweicloud-rds",
-            Provider::HuaweiCloudGaussDb => "huaweicloud-gaussdb",
-        }
-    }
-
-    /// What the service is, in a few words, for help texts.
-    pub const fn title(self) -> &'static str {
-        match self {
-            Provider::CapitalOnlineMysql => "Capital Online (首云) cloud database MySQL",
-            Provider::AliyunRds => "Alibaba Cloud ApsaraDB RDS",
-            Provider::HuaweiCloudRds => "Huawei Cloud RDS (MySQL, PostgreSQL, SQL Server)",
-            Provider::HuaweiCloudGaussDb => {
-                "Huawei Cloud GaussDB for MySQL (TaurusDB); it has no download API"
-            }
-        }
-    }
-
-    /// Whether this build includes the provider (its cargo feature is on).
-    pub const fn is_enabled(self) -> bool {
-        match self {
-            Provider::CapitalOnlineMysql => cfg!(feature = "capitalonline-mysql"),
-            Provider::AliyunRds => cfg!(feature = "aliyun-rds"),
-            Provider::HuaweiCloudRds => cfg!(feature = "huaweicloud-rds"),
-            Provider::HuaweiCloudGaussDb => cfg!(feature = "huaweicloud-gaussdb"),
-        }
-    }
-
-    /// The providers this build includes.
-    pub fn enabled() -> impl Iterator<Item = Provider> {
-        Self::ALL.iter().copied().filter(|p| p.is_enabled())
-    }
-
-    /// What `--region` means for this provider, for help texts.
-    pub const fn region_help(self) -> &'static str {
-        match self {
-            Provider::CapitalOnlineMysql => {
-                "cn (mainland China, the default), asia (Asia-Pacific) or us (Europe and the Americas)"
-            }
-            Provider::AliyunRds => "a region id such as cn-hangzhou",
-            Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
-                "a region id such as cn-north-4 (default: HUAWEICLOUD_SDK_REGION)"
-            }
-        }
+pub const fn is_enabled(provider: Provider) -> bool {
+    match provider {
+        Provider::CapitalOnlineMysql => cfg!(feature = "capitalonline-mysql"),
+        Provider::AliyunRds => cfg!(feature = "aliyun-rds"),
+        Provider::HuaweiCloudRds => cfg!(feature = "huaweicloud-rds"),
+        Provider::HuaweiCloudGaussDb => cfg!(feature = "huaweicloud-gaussdb"),
     }
 }
 
-/// How a provider's API reports a backup file's size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SizeUnit {
-    /// In bytes, exactly (Capital Online, Alibaba Cloud).
-    Bytes,
-    /// In kB, rounded one way or another (Huawei Cloud RDS): the file is less than 1 KiB away
-    /// from the reported kB × 1024.
-    Kilobytes,
+/// The providers this build includes.
+pub fn enabled_providers() -> impl Iterator<Item = Provider> {
+    Provider::ALL.iter().copied().filter(|p| is_enabled(*p))
 }
-
-/// What a provider's API and object store say about a backup file, which a download checks:
-/// one value per provider ([`Provider::file_facts`]), so the download code knows no provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FileFacts {
-    /// The unit of the size its API reports for a file.
-    pub size_unit: SizeUnit,
-    /// Whether its object store's `ETag` of a single-part, unencrypted object is the MD5 of
-    /// the file (Huawei Cloud OBS; not OSS, whose appendable objects have other ETags).
-    pub etag_is_md5: bool,
-    /// The API field that carries a file checksum, when there is one (Alibaba Cloud's
-    /// `Checksum`, documented only as "CRC64", so an advisory check).
-    pub checksum_field: Option<&'static str>,
-}
-
-impl Provider {
-    /// What this provider's API and object store say about a backup file.
-    ///
-    /// ```
-    /// use cloud_backup::{Provider, SizeUnit};
-    ///
-    /// assert_eq!(Provider::HuaweiCloudRds.file_facts().size_unit, SizeUnit::Kilobytes);
-    /// assert!(Provider::HuaweiCloudRds.file_facts().etag_is_md5);
-    /// assert_eq!(Provider::AliyunRds.file_facts().checksum_field, Some("DescribeBackups Checksum"));
-    /// ```
-    pub const fn file_facts(self) -> FileFacts {
-        let (size_unit, etag_is_md5, checksum_field) = match self {
-            Provider::CapitalOnlineMysql => (SizeUnit::Bytes, false, None),
-            Provider::AliyunRds => (SizeUnit::Bytes, false, Some("DescribeBackups Checksum")),
-            Provider::HuaweiCloudRds => (SizeUnit::Kilobytes, true, None),
-            // No download API; its backups are kept in OBS like RDS's.
-            Provider::HuaweiCloudGaussDb => (SizeUnit::Kilobytes, true, None),
-        };
-        FileFacts {
-            size_unit,
-            etag_is_md5,
-            checksum_field,
-        }
-    }
-}
-
-impl Provider {
-    /// Why this provider's backups cannot be downloaded through its API, and what to do
-    /// instead; `None` when its API gives download links.
-    pub const fn no_download_api(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            Provider::HuaweiCloudGaussDb => Some((
-                "GaussDB for MySQL (TaurusDB) has no API for backup download links",
-                "restore it from the Huawei Cloud console (TaurusDB > Backups > Restore), or \
-                 export the instance's data to an OBS bucket of your own",
-            )),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Provider {
-    type Err = ParseProviderError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| ParseProviderError(s.to_owned()))
-    }
-}
-
-/// A provider name that is not one of [`Provider::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseProviderError(String);
-
-impl fmt::Display for ParseProviderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
-        write!(
-            f,
-            "unknown provider {:?}; expected one of: {}",
-            self.0,
-            names.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for ParseProviderError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
-        for &provider in Provider::ALL {
-            assert_eq!(provider.name().parse::<Provider>(), Ok(provider));
-            assert_eq!(
-                serde_json::to_value(provider).unwrap(),
-                serde_json::Value::from(provider.name())
-            );
-        }
-        let error = "huaweicloud-dds".parse::<Provider>().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "unknown provider \"huaweicloud-dds\"; expected one of: capitalonline-mysql, \
-             aliyun-rds, huaweicloud-rds, huaweicloud-gaussdb"
-        );
-    }
-
-    #[test]
     fn enabled_providers_follow_the_features() {
         assert_eq!(
-            Provider::CapitalOnlineMysql.is_enabled(),
+            is_enabled(Provider::CapitalOnlineMysql),
             cfg!(feature = "capitalonline-mysql")
         );
         assert_eq!(
-            Provider::AliyunRds.is_enabled(),
+            is_enabled(Provider::AliyunRds),
             cfg!(feature = "aliyun-rds")
         );
         assert_eq!(
-            Provider::HuaweiCloudRds.is_enabled(),
+            is_enabled(Provider::HuaweiCloudRds),
             cfg!(feature = "huaweicloud-rds")
         );
         assert_eq!(
-            Provider::HuaweiCloudGaussDb.is_enabled(),
+            is_enabled(Provider::HuaweiCloudGaussDb),
             cfg!(feature = "huaweicloud-gaussdb")
         );
-        assert!(Provider::enabled().all(Provider::is_enabled));
+        assert!(enabled_providers().all(is_enabled));
     }
 }

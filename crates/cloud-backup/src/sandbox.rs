@@ -37,8 +37,8 @@
 //! host, and the demo credentials replace the environment's.
 
 pub use cloud_sandbox::{
-    DemoCredentials, DemoInstance, FaultHandle, Faults, Sandbox, SandboxConfig, Service, content,
-    demo_credentials, demo_instances, fill_content,
+    DemoCredentials, DemoInstance, FaultHandle, Faults, Sandbox, SandboxConfig, content,
+    demo_credentials, demo_instance_id, demo_instances, fill_content,
 };
 
 use crate::{Client, Error, Options, Provider};
@@ -46,32 +46,6 @@ use crate::{Client, Error, Options, Provider};
 /// The region given to the Huawei Cloud clients in the sandbox (any would do: the endpoint
 /// wins).
 pub const HUAWEI_REGION: &str = "cn-north-4";
-
-/// The sandbox's name for `provider` (the same name: the client crate's).
-pub fn service(provider: Provider) -> Service {
-    match provider {
-        Provider::CapitalOnlineMysql => Service::CapitalOnlineMysql,
-        Provider::AliyunRds => Service::AliyunRds,
-        Provider::HuaweiCloudRds => Service::HuaweiRds,
-        Provider::HuaweiCloudGaussDb => Service::HuaweiGaussdb,
-    }
-}
-
-/// The demo instance of `provider` in a default sandbox (`rm-demo` for Alibaba Cloud).
-///
-/// ```
-/// use cloud_backup::Provider;
-///
-/// assert_eq!(cloud_backup::sandbox::demo_instance_id(Provider::AliyunRds), "rm-demo");
-/// ```
-pub fn demo_instance_id(provider: Provider) -> &'static str {
-    match provider {
-        Provider::CapitalOnlineMysql => cloud_sandbox::CAPITALONLINE_INSTANCE_ID,
-        Provider::AliyunRds => cloud_sandbox::ALIYUN_INSTANCE_ID,
-        Provider::HuaweiCloudRds => cloud_sandbox::HUAWEI_RDS_INSTANCE_ID,
-        Provider::HuaweiCloudGaussDb => cloud_sandbox::HUAWEI_GAUSSDB_INSTANCE_ID,
-    }
-}
 
 /// [`Options`] that reach a sandbox listening at `endpoint` as `provider`: the endpoint, the
 /// demo credentials, and for Huawei Cloud the demo project id and a region. Nothing comes
@@ -83,11 +57,11 @@ pub fn demo_instance_id(provider: Provider) -> &'static str {
 /// let options = cloud_backup::sandbox::options(Provider::HuaweiCloudRds, "http://127.0.0.1:8080");
 /// assert_eq!(options.endpoint.as_deref(), Some("http://127.0.0.1:8080"));
 /// assert_eq!(options.project_id.as_deref(), Some(cloud_backup::sandbox::demo_credentials(
-///     cloud_backup::sandbox::Service::HuaweiRds).project_id.unwrap()));
+///     Provider::HuaweiCloudRds).project_id.unwrap()));
 /// assert!(options.credentials.is_some());
 /// ```
 pub fn options(provider: Provider, endpoint: &str) -> Options {
-    let demo = demo_credentials(service(provider));
+    let demo = demo_credentials(provider);
     let mut options = Options::new()
         .with_endpoint(endpoint)
         .with_credentials(demo.to_credentials());
@@ -109,12 +83,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_provider_has_its_service() {
+    fn every_provider_has_its_demo_instance() {
         for &provider in Provider::ALL {
-            assert_eq!(service(provider).name(), provider.name());
             let instance = demo_instances()
                 .into_iter()
-                .find(|i| i.service == service(provider))
+                .find(|i| i.service == provider)
                 .unwrap();
             assert_eq!(instance.instance_id, demo_instance_id(provider));
         }

@@ -20,7 +20,7 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cloud_sandbox::{Sandbox, SandboxConfig, Service, demo_credentials};
+use cloud_sandbox::{Provider, Sandbox, SandboxConfig, demo_credentials};
 use cloud_signer::acs3::{self, Acs3Request};
 use cloud_signer::huawei::{self, HuaweiRequest};
 use futures::TryStreamExt;
@@ -75,17 +75,17 @@ fn run(listing: impl Future<Output = Result<(usize, Duration), BoxError>>) -> Re
 /// serves until killed, for `max_seconds` at most.
 fn serve(info: &str, max_seconds: u64) -> Result<(), BoxError> {
     let mut config = SandboxConfig::new()
-        .with_backup_count(Service::AliyunRds, ALIYUN_INSTANCE, BACKUPS)
-        .with_backup_count(Service::HuaweiRds, HUAWEI_INSTANCE, BACKUPS);
+        .with_backup_count(Provider::AliyunRds, ALIYUN_INSTANCE, BACKUPS)
+        .with_backup_count(Provider::HuaweiCloudRds, HUAWEI_INSTANCE, BACKUPS);
     for (index, bytes) in FILES {
-        config = config.with_file_size(Service::AliyunRds, ALIYUN_INSTANCE, index, bytes);
+        config = config.with_file_size(Provider::AliyunRds, ALIYUN_INSTANCE, index, bytes);
     }
     let sandbox = Sandbox::start(config)?;
     let files: Vec<serde_json::Value> = FILES
         .iter()
         .map(|&(index, _)| {
             let file = sandbox
-                .backup(Service::AliyunRds, ALIYUN_INSTANCE, index)
+                .backup(Provider::AliyunRds, ALIYUN_INSTANCE, index)
                 .ok_or("no such backup")?;
             Ok(serde_json::json!({
                 "backup_id": file.backup_id,
@@ -96,8 +96,8 @@ fn serve(info: &str, max_seconds: u64) -> Result<(), BoxError> {
         .collect::<Result<_, BoxError>>()?;
     // The demo credentials are public (they open only the sandbox): the official SDKs'
     // script reads them from here rather than repeating them.
-    let aliyun = demo_credentials(Service::AliyunRds);
-    let huawei = demo_credentials(Service::HuaweiRds);
+    let aliyun = demo_credentials(Provider::AliyunRds);
+    let huawei = demo_credentials(Provider::HuaweiCloudRds);
     let text = serde_json::json!({
         "endpoint": sandbox.endpoint(),
         "aliyun_credentials": [aliyun.access_key_id, aliyun.secret],
@@ -121,14 +121,14 @@ async fn list_ours(provider: &str, endpoint: &str) -> Result<(usize, Duration), 
     let items = match provider {
         "aliyun" => {
             use aliyun_rds::{Client, Config, DescribeBackupsRequest};
-            let credentials = demo_credentials(Service::AliyunRds).to_credentials();
+            let credentials = demo_credentials(Provider::AliyunRds).to_credentials();
             let client = Client::new(Config::new(credentials).with_endpoint(endpoint)?)?;
             let request = DescribeBackupsRequest::new(ALIYUN_INSTANCE).with_page_size(PAGE as i64);
             count(client.backups(request)).await?
         }
         "huawei" => {
             use huaweicloud_rds::{Client, Config, ListBackupsRequest};
-            let demo = demo_credentials(Service::HuaweiRds);
+            let demo = demo_credentials(Provider::HuaweiCloudRds);
             let config = Config::new(demo.to_credentials(), demo.project_id.unwrap_or_default())
                 .with_endpoint(endpoint)?;
             let client = Client::new(config)?;
@@ -170,7 +170,7 @@ fn presign(provider: &str, endpoint: &str) -> Result<Vec<Presigned>, BoxError> {
     (0..BACKUPS / PAGE)
         .map(|page| match provider {
             "aliyun" => {
-                let demo = demo_credentials(Service::AliyunRds).to_credentials();
+                let demo = demo_credentials(Provider::AliyunRds).to_credentials();
                 let request = Acs3Request::new("POST", host.as_str())
                     .with_action("DescribeBackups")
                     .with_version("2014-08-15")
@@ -186,7 +186,7 @@ fn presign(provider: &str, endpoint: &str) -> Result<Vec<Presigned>, BoxError> {
                 })
             }
             "huawei" => {
-                let demo = demo_credentials(Service::HuaweiRds);
+                let demo = demo_credentials(Provider::HuaweiCloudRds);
                 let project = demo.project_id.unwrap_or_default();
                 let request =
                     HuaweiRequest::new("GET", host.as_str(), format!("/v3/{project}/backups"))

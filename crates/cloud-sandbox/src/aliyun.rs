@@ -9,10 +9,10 @@ use crate::auth::{self, within_window};
 use crate::catalog::{Backup, Instance};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Body, Outcome, Reply};
-use crate::server::{Received, State};
-use crate::{FaultKind, Service, demo_credentials, files, timefmt};
+use crate::state::{Received, State};
+use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
-const SERVICE: Service = Service::AliyunRds;
+const SERVICE: Provider = Provider::AliyunRds;
 /// The API version of RDS.
 const VERSION: &str = "2014-08-15";
 /// The `HostId` of error bodies: the central endpoint's host.

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::Service;
+use crate::Provider;
 
 /// How far a request's timestamp may be from the sandbox's clock, either way.
 pub(crate) const TIME_WINDOW: Duration = Duration::minutes(15);
@@ -31,14 +31,14 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// timestamp anyway.
 #[derive(Debug, Default)]
 pub(crate) struct NonceCache {
-    seen: Mutex<HashMap<(Service, String, String), OffsetDateTime>>,
+    seen: Mutex<HashMap<(Provider, String, String), OffsetDateTime>>,
 }
 
 impl NonceCache {
     /// Records `nonce`; `false` if it was seen already.
     pub(crate) fn check_and_insert(
         &self,
-        service: Service,
+        service: Provider,
         access_key_id: &str,
         nonce: &str,
         now: OffsetDateTime,
@@ -72,11 +72,11 @@ mod tests {
         assert!(!within_window(now + Duration::minutes(16), now));
 
         let cache = NonceCache::default();
-        assert!(cache.check_and_insert(Service::AliyunRds, "ak", "n1", now));
-        assert!(!cache.check_and_insert(Service::AliyunRds, "ak", "n1", now));
-        assert!(cache.check_and_insert(Service::AliyunRds, "other", "n1", now));
-        assert!(cache.check_and_insert(Service::CapitalOnlineMysql, "ak", "n1", now));
-        assert!(cache.check_and_insert(Service::AliyunRds, "ak", "n1", now + Duration::hours(1)));
+        assert!(cache.check_and_insert(Provider::AliyunRds, "ak", "n1", now));
+        assert!(!cache.check_and_insert(Provider::AliyunRds, "ak", "n1", now));
+        assert!(cache.check_and_insert(Provider::AliyunRds, "other", "n1", now));
+        assert!(cache.check_and_insert(Provider::CapitalOnlineMysql, "ak", "n1", now));
+        assert!(cache.check_and_insert(Provider::AliyunRds, "ak", "n1", now + Duration::hours(1)));
     }
 
     #[test]

@@ -8,10 +8,10 @@ use crate::auth::within_window;
 use crate::catalog::Backup;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Outcome, Reply};
-use crate::server::{Received, State};
-use crate::{FaultKind, Service, demo_credentials, files, timefmt};
+use crate::state::{Received, State};
+use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
-const SERVICE: Service = Service::CapitalOnlineMysql;
+const SERVICE: Provider = Provider::CapitalOnlineMysql;
 
 fn arg_missing(name: &str) -> ApiError {
     ApiError::new(

@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::config::MAX_BACKUPS_PER_INSTANCE;
 use crate::demo::{DemoInstance, default_instance};
-use crate::{SandboxConfig, Service, mix, timefmt};
+use crate::{Provider, SandboxConfig, mix, timefmt};
 
 /// The start of the newest backup of every instance (02:00 CST on 2026-11-21, give or take
 /// the per-backup jitter): fixed, so the demo data is the same on every run.
@@ -25,7 +25,7 @@ const KIB: u64 = 1024;
 /// One instance of the catalog.
 #[derive(Clone, Debug)]
 pub(crate) struct Instance {
-    pub(crate) service: Service,
+    pub(crate) service: Provider,
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) engine: String,
@@ -66,7 +66,7 @@ pub(crate) struct Backup<'a> {
 }
 
 impl Backup<'_> {
-    pub(crate) fn service(&self) -> Service {
+    pub(crate) fn service(&self) -> Provider {
         self.instance.service
     }
 
@@ -89,8 +89,9 @@ fn invalid(message: String) -> io::Error {
 impl Catalog {
     /// The demo instances, changed and extended as `config` says.
     pub(crate) fn new(config: &SandboxConfig) -> io::Result<Self> {
-        let mut instances: Vec<Instance> = Service::ALL
-            .into_iter()
+        let mut instances: Vec<Instance> = Provider::ALL
+            .iter()
+            .copied()
             .map(|service| {
                 let demo = default_instance(service);
                 Instance {
@@ -161,7 +162,7 @@ impl Catalog {
 
     /// Every instance, in service order.
     pub(crate) fn instances(&self) -> impl Iterator<Item = &Instance> {
-        Service::ALL.into_iter().flat_map(move |service| {
+        Provider::ALL.iter().copied().flat_map(move |service| {
             self.instances
                 .iter()
                 .filter(move |instance| instance.service == service)
@@ -169,7 +170,7 @@ impl Catalog {
     }
 
     /// The instance `id` of `service`.
-    pub(crate) fn instance(&self, service: Service, id: &str) -> Option<&Instance> {
+    pub(crate) fn instance(&self, service: Provider, id: &str) -> Option<&Instance> {
         self.instances
             .iter()
             .find(|i| i.service == service && i.id == id)
@@ -189,7 +190,7 @@ impl Catalog {
     }
 
     /// The backup `id` of `service`, whatever its instance.
-    pub(crate) fn find(&self, service: Service, id: &str) -> Option<Backup<'_>> {
+    pub(crate) fn find(&self, service: Provider, id: &str) -> Option<Backup<'_>> {
         self.instances
             .iter()
             .filter(|i| i.service == service)
@@ -222,18 +223,18 @@ fn check_instance_id(id: &str) -> io::Result<()> {
 /// backup ids; the caller regenerates the backup and compares the whole id.
 fn decode_seq(instance: &Instance, id: &str) -> Option<u64> {
     match instance.service {
-        Service::AliyunRds => {
+        Provider::AliyunRds => {
             let value: u64 = id.parse().ok()?;
             let offset = value
                 .checked_sub(ALIYUN_ID_BASE)?
                 .checked_sub(instance.ordinal.checked_mul(ALIYUN_ID_STRIDE)?)?;
             (offset % 3 == 1).then_some(offset / 3)
         }
-        Service::CapitalOnlineMysql => {
+        Provider::CapitalOnlineMysql => {
             let tail = id.get(id.len().checked_sub(12)?..)?;
             Some(u64::from_str_radix(tail, 16).ok()? ^ seq_mask(instance))
         }
-        Service::HuaweiRds | Service::HuaweiGaussdb => {
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
             let body = id.get(..id.len().checked_sub(4)?)?;
             let tail = body.get(body.len().checked_sub(12)?..)?;
             Some(u64::from_str_radix(tail, 16).ok()? ^ seq_mask(instance))
@@ -290,10 +291,10 @@ fn generate(instance: &Instance, index: usize) -> Backup<'_> {
 
     let host_instance_id = ALIYUN_HOST_BASE + instance.ordinal * 10 + u64::from(seq % 11 == 6);
     let id = match instance.service {
-        Service::AliyunRds => {
+        Provider::AliyunRds => {
             (ALIYUN_ID_BASE + instance.ordinal * ALIYUN_ID_STRIDE + seq * 3 + 1).to_string()
         }
-        Service::CapitalOnlineMysql => {
+        Provider::CapitalOnlineMysql => {
             let h = random(6);
             let variant = ["8", "9", "a", "b"][(random(7) % 4) as usize];
             format!(
@@ -305,8 +306,8 @@ fn generate(instance: &Instance, index: usize) -> Backup<'_> {
                 seq ^ seq_mask(instance),
             )
         }
-        Service::HuaweiRds | Service::HuaweiGaussdb => {
-            let suffix = if instance.service == Service::HuaweiRds {
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
+            let suffix = if instance.service == Provider::HuaweiCloudRds {
                 "br01"
             } else {
                 "br07"
@@ -321,17 +322,17 @@ fn generate(instance: &Instance, index: usize) -> Backup<'_> {
     };
     let logical = seq % 5 == 2;
     let file_name = match instance.service {
-        Service::AliyunRds => format!(
+        Provider::AliyunRds => format!(
             "hins{host_instance_id}_data_{}.tar.gz",
             timefmt::cst_compact(start)
         ),
-        Service::CapitalOnlineMysql => format!(
+        Provider::CapitalOnlineMysql => format!(
             "{}_{}_{}.tar.gz",
             if logical { "logical" } else { "physical" },
             instance.id.get(..8).unwrap_or(&instance.id),
             timefmt::cst_compact(start)
         ),
-        Service::HuaweiRds | Service::HuaweiGaussdb => format!("{id}.qp"),
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => format!("{id}.qp"),
     };
     Backup {
         instance,
@@ -387,48 +388,53 @@ mod tests {
             let instance = catalog.instances().find(|i| i.service == service).unwrap();
             catalog.backup(instance, 0).id
         };
-        assert!(first(Service::AliyunRds).parse::<u64>().is_ok());
-        let cds = first(Service::CapitalOnlineMysql);
+        assert!(first(Provider::AliyunRds).parse::<u64>().is_ok());
+        let cds = first(Provider::CapitalOnlineMysql);
         assert_eq!(cds.len(), 36);
         assert_eq!(cds.matches('-').count(), 4);
-        let rds = first(Service::HuaweiRds);
+        let rds = first(Provider::HuaweiCloudRds);
         assert_eq!(rds.len(), 36);
         assert!(rds.ends_with("br01"));
-        assert!(first(Service::HuaweiGaussdb).ends_with("br07"));
+        assert!(first(Provider::HuaweiCloudGaussDb).ends_with("br07"));
     }
 
     #[test]
     fn counts_and_sizes_can_be_changed() {
         let catalog = catalog(
             SandboxConfig::default()
-                .with_backup_count(Service::AliyunRds, "rm-demo", 5000)
-                .with_backup_count(Service::AliyunRds, "rm-other", 3)
-                .with_file_size(Service::HuaweiRds, crate::HUAWEI_RDS_INSTANCE_ID, 2, 1000)
-                .with_file_size(Service::AliyunRds, "rm-other", 0, 5 << 30)
-                .with_file_size(Service::AliyunRds, "rm-other", 2, u64::MAX),
+                .with_backup_count(Provider::AliyunRds, "rm-demo", 5000)
+                .with_backup_count(Provider::AliyunRds, "rm-other", 3)
+                .with_file_size(
+                    Provider::HuaweiCloudRds,
+                    crate::HUAWEI_RDS_INSTANCE_ID,
+                    2,
+                    1000,
+                )
+                .with_file_size(Provider::AliyunRds, "rm-other", 0, 5 << 30)
+                .with_file_size(Provider::AliyunRds, "rm-other", 2, u64::MAX),
         );
-        let demo = catalog.instance(Service::AliyunRds, "rm-demo").unwrap();
+        let demo = catalog.instance(Provider::AliyunRds, "rm-demo").unwrap();
         assert_eq!(demo.count, 5000);
         let last = catalog.backup(demo, 4999);
         assert_eq!(
-            catalog.find(Service::AliyunRds, &last.id).unwrap().start,
+            catalog.find(Provider::AliyunRds, &last.id).unwrap().start,
             last.start
         );
-        let other = catalog.instance(Service::AliyunRds, "rm-other").unwrap();
+        let other = catalog.instance(Provider::AliyunRds, "rm-other").unwrap();
         assert_eq!(catalog.backup(other, 0).size, 5 << 30);
         assert_eq!(catalog.backup(other, 2).size, u64::MAX);
         let other_id = catalog.backup(other, 1).id;
         assert!(catalog.find_in(demo, &other_id).is_none());
         assert_eq!(
             catalog
-                .find(Service::AliyunRds, &other_id)
+                .find(Provider::AliyunRds, &other_id)
                 .unwrap()
                 .instance
                 .id,
             "rm-other"
         );
         let rds = catalog
-            .instance(Service::HuaweiRds, crate::HUAWEI_RDS_INSTANCE_ID)
+            .instance(Provider::HuaweiCloudRds, crate::HUAWEI_RDS_INSTANCE_ID)
             .unwrap();
         assert_eq!(catalog.backup(rds, 2).size, 1024);
     }
@@ -436,11 +442,11 @@ mod tests {
     #[test]
     fn bad_settings_are_refused() {
         for config in [
-            SandboxConfig::default().with_backup_count(Service::AliyunRds, "", 1),
-            SandboxConfig::default().with_backup_count(Service::AliyunRds, "a/b", 1),
-            SandboxConfig::default().with_backup_count(Service::AliyunRds, "x", 2_000_000),
-            SandboxConfig::default().with_file_size(Service::AliyunRds, "nope", 0, 1),
-            SandboxConfig::default().with_file_size(Service::AliyunRds, "rm-demo", 137, 1),
+            SandboxConfig::default().with_backup_count(Provider::AliyunRds, "", 1),
+            SandboxConfig::default().with_backup_count(Provider::AliyunRds, "a/b", 1),
+            SandboxConfig::default().with_backup_count(Provider::AliyunRds, "x", 2_000_000),
+            SandboxConfig::default().with_file_size(Provider::AliyunRds, "nope", 0, 1),
+            SandboxConfig::default().with_file_size(Provider::AliyunRds, "rm-demo", 137, 1),
         ] {
             let error = Catalog::new(&config).unwrap_err();
             assert_eq!(error.kind(), io::ErrorKind::InvalidInput);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::{Faults, Service};
+use crate::{Faults, Provider};
 
 /// The most backups one instance can have (see [`SandboxConfig::with_backup_count`]).
 pub const MAX_BACKUPS_PER_INSTANCE: usize = 1_000_000;
@@ -20,15 +20,15 @@ pub const DEFAULT_CHECKSUM_LIMIT: u64 = 1 << 30;
 /// [demo instances](crate::demo_instances) with their default backup counts.
 ///
 /// ```
-/// use cloud_sandbox::{Faults, SandboxConfig, Service};
+/// use cloud_sandbox::{Faults, SandboxConfig, Provider};
 ///
 /// let config = SandboxConfig::default()
 ///     // 10,000 backups on the Alibaba Cloud demo instance, for a paging benchmark ...
-///     .with_backup_count(Service::AliyunRds, "rm-demo", 10_000)
+///     .with_backup_count(Provider::AliyunRds, "rm-demo", 10_000)
 ///     // ... a second Huawei RDS instance ...
-///     .with_backup_count(Service::HuaweiRds, "00000000000000000000000000000000in01", 3)
+///     .with_backup_count(Provider::HuaweiCloudRds, "00000000000000000000000000000000in01", 3)
 ///     // ... the newest backup of rm-demo as a 4 GiB file (generated, never stored) ...
-///     .with_file_size(Service::AliyunRds, "rm-demo", 0, 4 << 30)
+///     .with_file_size(Provider::AliyunRds, "rm-demo", 0, 4 << 30)
 ///     // ... and the first two API calls throttled.
 ///     .with_faults(Faults::new().with_throttle(2));
 /// assert_eq!(config.port(), 0);
@@ -39,8 +39,8 @@ pub struct SandboxConfig {
     pub(crate) port: u16,
     pub(crate) clock: Clock,
     pub(crate) faults: Faults,
-    pub(crate) backup_counts: Vec<(Service, String, usize)>,
-    pub(crate) file_sizes: Vec<(Service, String, usize, u64)>,
+    pub(crate) backup_counts: Vec<(Provider, String, usize)>,
+    pub(crate) file_sizes: Vec<(Provider, String, usize, u64)>,
     pub(crate) checksum_limit: u64,
 }
 
@@ -103,7 +103,7 @@ impl SandboxConfig {
     /// seventh is a manual one.
     pub fn with_backup_count(
         mut self,
-        service: Service,
+        service: Provider,
         instance_id: impl Into<String>,
         count: usize,
     ) -> Self {
@@ -126,7 +126,7 @@ impl SandboxConfig {
     /// exist.
     pub fn with_file_size(
         mut self,
-        service: Service,
+        service: Provider,
         instance_id: impl Into<String>,
         index: usize,
         bytes: u64,

@@ -14,8 +14,8 @@ use hyper::{Method, Response};
 use serde_json::{Value, json};
 
 use crate::http::{self, Body};
-use crate::server::State;
-use crate::{Faults, Service, demo_credentials};
+use crate::state::State;
+use crate::{Faults, Provider, demo_credentials};
 
 fn reply(status: u16, value: &Value) -> Response<Body> {
     http::json(status, &[], value)
@@ -70,8 +70,9 @@ pub(crate) fn handle(state: &State, method: &Method, path: &str, body: &[u8]) ->
 
 /// `GET /_sandbox`: what a client needs to talk to the sandbox.
 fn info(state: &State) -> Value {
-    let services: Vec<Value> = Service::ALL
-        .into_iter()
+    let services: Vec<Value> = Provider::ALL
+        .iter()
+        .copied()
         .map(|service| {
             let credentials = demo_credentials(service);
             let instances: Vec<Value> = state

@@ -5,7 +5,7 @@ use std::fmt;
 use cloud_signer::Credentials;
 use serde::Serialize;
 
-use crate::Service;
+use crate::Provider;
 
 /// The access key id the sandbox accepts for Capital Online.
 pub const CAPITALONLINE_ACCESS_KEY_ID: &str = "sandbox-capitalonline-access-key";
@@ -71,18 +71,18 @@ impl fmt::Debug for DemoCredentials {
 /// gets the provider's authentication error.
 ///
 /// ```
-/// use cloud_sandbox::{Service, demo_credentials};
+/// use cloud_sandbox::{Provider, demo_credentials};
 ///
-/// let huawei = demo_credentials(Service::HuaweiRds);
+/// let huawei = demo_credentials(Provider::HuaweiCloudRds);
 /// assert_eq!(huawei.project_id, Some(cloud_sandbox::HUAWEI_PROJECT_ID));
-/// assert_eq!(demo_credentials(Service::HuaweiGaussdb), huawei);
-/// assert_eq!(demo_credentials(Service::AliyunRds).project_id, None);
+/// assert_eq!(demo_credentials(Provider::HuaweiCloudGaussDb), huawei);
+/// assert_eq!(demo_credentials(Provider::AliyunRds).project_id, None);
 /// ```
-pub fn demo_credentials(service: Service) -> DemoCredentials {
+pub fn demo_credentials(service: Provider) -> DemoCredentials {
     let (access_key_id, secret, project_id) = match service {
-        Service::CapitalOnlineMysql => (CAPITALONLINE_ACCESS_KEY_ID, CAPITALONLINE_SECRET, None),
-        Service::AliyunRds => (ALIYUN_ACCESS_KEY_ID, ALIYUN_SECRET, None),
-        Service::HuaweiRds | Service::HuaweiGaussdb => {
+        Provider::CapitalOnlineMysql => (CAPITALONLINE_ACCESS_KEY_ID, CAPITALONLINE_SECRET, None),
+        Provider::AliyunRds => (ALIYUN_ACCESS_KEY_ID, ALIYUN_SECRET, None),
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
             (HUAWEI_ACCESS_KEY_ID, HUAWEI_SECRET, Some(HUAWEI_PROJECT_ID))
         }
     };
@@ -98,7 +98,7 @@ pub fn demo_credentials(service: Service) -> DemoCredentials {
 #[non_exhaustive]
 pub struct DemoInstance {
     /// The service it belongs to.
-    pub service: Service,
+    pub service: Provider,
     /// The instance id to pass to the service's API (`InstanceUuid`, `DBInstanceId`,
     /// `instance_id`).
     pub instance_id: String,
@@ -123,25 +123,41 @@ pub struct DemoInstance {
 /// count or adds instances; [`Sandbox::instances`](crate::Sandbox::instances) lists what a
 /// running sandbox serves.
 pub fn demo_instances() -> Vec<DemoInstance> {
-    Service::ALL.into_iter().map(default_instance).collect()
+    Provider::ALL
+        .iter()
+        .copied()
+        .map(default_instance)
+        .collect()
+}
+
+/// The id of the demo instance of `service` in a default sandbox (`rm-demo` for Alibaba
+/// Cloud).
+///
+/// ```
+/// use cloud_sandbox::{Provider, demo_instance_id};
+///
+/// assert_eq!(demo_instance_id(Provider::AliyunRds), "rm-demo");
+/// ```
+pub fn demo_instance_id(service: Provider) -> &'static str {
+    match service {
+        Provider::CapitalOnlineMysql => CAPITALONLINE_INSTANCE_ID,
+        Provider::AliyunRds => ALIYUN_INSTANCE_ID,
+        Provider::HuaweiCloudRds => HUAWEI_RDS_INSTANCE_ID,
+        Provider::HuaweiCloudGaussDb => HUAWEI_GAUSSDB_INSTANCE_ID,
+    }
 }
 
 /// The demo instance of `service`.
-pub(crate) fn default_instance(service: Service) -> DemoInstance {
-    let (instance_id, name, engine, backup_count) = match service {
-        Service::CapitalOnlineMysql => (CAPITALONLINE_INSTANCE_ID, "demo-mysql", "MySQL 8.0", 14),
-        Service::AliyunRds => (ALIYUN_INSTANCE_ID, "rm-demo", "MySQL 8.0", 137),
-        Service::HuaweiRds => (HUAWEI_RDS_INSTANCE_ID, "rds-demo", "MySQL 8.0", 125),
-        Service::HuaweiGaussdb => (
-            HUAWEI_GAUSSDB_INSTANCE_ID,
-            "taurus-demo",
-            "GaussDB for MySQL 8.0",
-            103,
-        ),
+pub(crate) fn default_instance(service: Provider) -> DemoInstance {
+    let (name, engine, backup_count) = match service {
+        Provider::CapitalOnlineMysql => ("demo-mysql", "MySQL 8.0", 14),
+        Provider::AliyunRds => ("rm-demo", "MySQL 8.0", 137),
+        Provider::HuaweiCloudRds => ("rds-demo", "MySQL 8.0", 125),
+        Provider::HuaweiCloudGaussDb => ("taurus-demo", "GaussDB for MySQL 8.0", 103),
     };
     DemoInstance {
         service,
-        instance_id: instance_id.to_owned(),
+        instance_id: demo_instance_id(service).to_owned(),
         name: name.to_owned(),
         engine: engine.to_owned(),
         backup_count,

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::Service;
+use crate::Provider;
 
 /// The faults to inject: counters that the next matching requests use up, and switches.
 ///
@@ -57,7 +57,7 @@ use crate::Service;
 /// their defaults (no fault):
 ///
 /// ```
-/// use cloud_sandbox::{Faults, Service};
+/// use cloud_sandbox::{Faults, Provider};
 ///
 /// let faults: Faults = serde_json::from_str(
 ///     r#"{"throttle": 2, "drop_downloads": 1, "drop_after_bytes": 65536, "service": "aliyun-rds"}"#,
@@ -67,7 +67,7 @@ use crate::Service;
 ///     Faults::new()
 ///         .with_throttle(2)
 ///         .with_dropped_downloads(1, 65536)
-///         .with_service(Service::AliyunRds)
+///         .with_service(Provider::AliyunRds)
 /// );
 ///
 /// let faults: Faults = serde_json::from_str(
@@ -111,7 +111,7 @@ pub struct Faults {
     /// an hour; five minutes for Huawei Cloud).
     pub link_ttl_secs: Option<u64>,
     /// Only hit this service's requests (`None`: every service's).
-    pub service: Option<Service>,
+    pub service: Option<Provider>,
 }
 
 impl Faults {
@@ -172,7 +172,7 @@ impl Faults {
     }
 
     /// Only hits `service`'s requests.
-    pub fn with_service(mut self, service: Service) -> Self {
+    pub fn with_service(mut self, service: Provider) -> Self {
         self.service = Some(service);
         self
     }
@@ -189,7 +189,7 @@ impl Faults {
             && self.link_ttl_secs.is_none()
     }
 
-    fn applies_to(&self, service: Service) -> bool {
+    fn applies_to(&self, service: Provider) -> bool {
         self.service.is_none_or(|only| only == service)
     }
 }
@@ -313,7 +313,7 @@ impl FaultHandle {
 
     /// Uses up one hung request for an API request of `service` (`None`: not known), if one
     /// is armed for it.
-    pub(crate) fn take_hang(&self, service: Option<Service>) -> bool {
+    pub(crate) fn take_hang(&self, service: Option<Provider>) -> bool {
         let mut faults = self.lock();
         let applies = faults.service.is_none_or(|only| Some(only) == service);
         if applies && faults.hang > 0 {
@@ -327,7 +327,7 @@ impl FaultHandle {
     /// For one download of `service` whose body is bytes `start..end` of the file: the
     /// offset to flip, using up one corrupted download, if one is armed and the offset is in
     /// the body.
-    pub(crate) fn take_corruption(&self, service: Service, start: u64, end: u64) -> Option<u64> {
+    pub(crate) fn take_corruption(&self, service: Provider, start: u64, end: u64) -> Option<u64> {
         let mut faults = self.lock();
         let offset = faults.corrupt_offset;
         if faults.applies_to(service)
@@ -342,19 +342,19 @@ impl FaultHandle {
     }
 
     /// How many uses each link of `service` has, if that is limited.
-    pub(crate) fn link_uses(&self, service: Service) -> Option<u32> {
+    pub(crate) fn link_uses(&self, service: Provider) -> Option<u32> {
         let faults = self.lock();
         faults.link_uses.filter(|_| faults.applies_to(service))
     }
 
     /// The lifetime of a link of `service` made now, in seconds, if a fault sets it.
-    pub(crate) fn link_ttl(&self, service: Service) -> Option<u64> {
+    pub(crate) fn link_ttl(&self, service: Provider) -> Option<u64> {
         let faults = self.lock();
         faults.link_ttl_secs.filter(|_| faults.applies_to(service))
     }
 
     /// Uses up the fault for one authenticated API call of `service`, if one is armed.
-    pub(crate) fn take_api_fault(&self, service: Service) -> Option<FaultKind> {
+    pub(crate) fn take_api_fault(&self, service: Provider) -> Option<FaultKind> {
         let mut faults = self.lock();
         if !faults.applies_to(service) {
             return None;
@@ -371,14 +371,14 @@ impl FaultHandle {
     }
 
     /// Whether downloads of `service` ignore `Range` (without using anything up).
-    pub(crate) fn ignores_range(&self, service: Service) -> bool {
+    pub(crate) fn ignores_range(&self, service: Provider) -> bool {
         let faults = self.lock();
         faults.ignore_range && faults.applies_to(service)
     }
 
     /// For one download of `service`: the byte count after which to cut it (using up one
     /// dropped download), and whether to ignore `Range`.
-    pub(crate) fn take_download_fault(&self, service: Service) -> (Option<u64>, bool) {
+    pub(crate) fn take_download_fault(&self, service: Provider) -> (Option<u64>, bool) {
         let mut faults = self.lock();
         if !faults.applies_to(service) {
             return (None, false);
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn every_fault_counts_for_is_empty() {
         assert!(Faults::new().is_empty());
-        assert!(Faults::new().with_service(Service::AliyunRds).is_empty());
+        assert!(Faults::new().with_service(Provider::AliyunRds).is_empty());
         for faults in [
             Faults::new().with_throttle(1),
             Faults::new().with_corrupted_downloads(1, 0),
@@ -417,44 +417,50 @@ mod tests {
     #[test]
     fn a_corruption_is_used_up_only_by_a_body_covering_its_offset() {
         let handle = FaultHandle::new(Faults::new().with_corrupted_downloads(2, 100));
-        assert_eq!(handle.take_corruption(Service::AliyunRds, 0, 100), None);
-        assert_eq!(handle.take_corruption(Service::AliyunRds, 101, 200), None);
+        assert_eq!(handle.take_corruption(Provider::AliyunRds, 0, 100), None);
+        assert_eq!(handle.take_corruption(Provider::AliyunRds, 101, 200), None);
         assert_eq!(handle.get().corrupt_downloads, 2);
         assert_eq!(
-            handle.take_corruption(Service::AliyunRds, 100, 101),
+            handle.take_corruption(Provider::AliyunRds, 100, 101),
             Some(100)
         );
         assert_eq!(
-            handle.take_corruption(Service::HuaweiRds, 0, 1000),
+            handle.take_corruption(Provider::HuaweiCloudRds, 0, 1000),
             Some(100)
         );
-        assert_eq!(handle.take_corruption(Service::HuaweiRds, 0, 1000), None);
+        assert_eq!(
+            handle.take_corruption(Provider::HuaweiCloudRds, 0, 1000),
+            None
+        );
         assert_eq!(handle.get().corrupt_downloads, 0);
 
         handle.set(
             Faults::new()
                 .with_corrupted_downloads(1, 0)
-                .with_service(Service::HuaweiRds),
+                .with_service(Provider::HuaweiCloudRds),
         );
-        assert_eq!(handle.take_corruption(Service::AliyunRds, 0, 10), None);
-        assert_eq!(handle.take_corruption(Service::HuaweiRds, 0, 10), Some(0));
+        assert_eq!(handle.take_corruption(Provider::AliyunRds, 0, 10), None);
+        assert_eq!(
+            handle.take_corruption(Provider::HuaweiCloudRds, 0, 10),
+            Some(0)
+        );
     }
 
     #[test]
     fn hangs_follow_the_service_filter() {
         let handle = FaultHandle::new(Faults::new().with_hang(2));
         assert!(handle.take_hang(None));
-        assert!(handle.take_hang(Some(Service::AliyunRds)));
-        assert!(!handle.take_hang(Some(Service::AliyunRds)));
+        assert!(handle.take_hang(Some(Provider::AliyunRds)));
+        assert!(!handle.take_hang(Some(Provider::AliyunRds)));
 
         handle.set(
             Faults::new()
                 .with_hang(1)
-                .with_service(Service::HuaweiGaussdb),
+                .with_service(Provider::HuaweiCloudGaussDb),
         );
         assert!(!handle.take_hang(None), "an unknown service is not the one");
-        assert!(!handle.take_hang(Some(Service::HuaweiRds)));
-        assert!(handle.take_hang(Some(Service::HuaweiGaussdb)));
+        assert!(!handle.take_hang(Some(Provider::HuaweiCloudRds)));
+        assert!(handle.take_hang(Some(Provider::HuaweiCloudGaussDb)));
         assert_eq!(handle.get().hang, 0);
     }
 
@@ -463,19 +469,19 @@ mod tests {
         let handle = FaultHandle::new(Faults::new());
         handle.limit_link_uses(Some(3));
         handle.limit_link_ttl(Some(60));
-        assert_eq!(handle.link_uses(Service::CapitalOnlineMysql), Some(3));
-        assert_eq!(handle.link_ttl(Service::HuaweiRds), Some(60));
-        assert_eq!(handle.link_uses(Service::CapitalOnlineMysql), Some(3));
+        assert_eq!(handle.link_uses(Provider::CapitalOnlineMysql), Some(3));
+        assert_eq!(handle.link_ttl(Provider::HuaweiCloudRds), Some(60));
+        assert_eq!(handle.link_uses(Provider::CapitalOnlineMysql), Some(3));
         handle.limit_link_uses(None);
-        assert_eq!(handle.link_uses(Service::AliyunRds), None);
+        assert_eq!(handle.link_uses(Provider::AliyunRds), None);
 
         handle.set(
             Faults::new()
                 .with_link_ttl(5)
-                .with_service(Service::AliyunRds),
+                .with_service(Provider::AliyunRds),
         );
-        assert_eq!(handle.link_ttl(Service::AliyunRds), Some(5));
-        assert_eq!(handle.link_ttl(Service::HuaweiRds), None);
+        assert_eq!(handle.link_ttl(Provider::AliyunRds), Some(5));
+        assert_eq!(handle.link_ttl(Provider::HuaweiCloudRds), None);
     }
 
     #[test]

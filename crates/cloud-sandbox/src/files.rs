@@ -29,8 +29,8 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use crate::catalog::Backup;
 use crate::http::{self, Body, FileBody, Outcome, Reply};
 use crate::log::RequestKind;
-use crate::server::State;
-use crate::{FaultKind, Service, content, mix, timefmt};
+use crate::state::State;
+use crate::{FaultKind, Provider, content, mix, timefmt};
 
 /// The access key id shown in Alibaba Cloud links (`OSSAccessKeyId`).
 const OSS_ACCESS_KEY_ID: &str = "SANDBOXOSSACCESSKEY";
@@ -60,7 +60,7 @@ type ChecksumCell = Arc<OnceLock<Checksum>>;
 #[derive(Debug, Default)]
 pub(crate) struct FileState {
     /// The checksums computed (or being computed), by service and backup id.
-    checksums: Mutex<HashMap<(Service, String), ChecksumCell>>,
+    checksums: Mutex<HashMap<(Provider, String), ChecksumCell>>,
     /// The uses of each link, by path, `Expires` and `Signature`, while `link_uses` is set.
     link_uses: Mutex<HashMap<String, u32>>,
     /// The serial number of the last link made.
@@ -100,7 +100,7 @@ impl FileState {
 /// file larger than the checksum limit): computed on the first call, then kept.
 fn checksum(state: &State, backup: &Backup<'_>) -> Option<Checksum> {
     let service = backup.service();
-    if service == Service::CapitalOnlineMysql || backup.size > state.checksum_limit {
+    if service == Provider::CapitalOnlineMysql || backup.size > state.checksum_limit {
         return None;
     }
     let cell = state.files.checksum_cell(backup);
@@ -142,7 +142,7 @@ pub(crate) fn crc64_text(state: &State, backup: &Backup<'_>) -> String {
 }
 
 /// How long a link is valid: five minutes for Huawei Cloud, an hour for the others.
-fn link_lifetime(service: Service) -> Duration {
+fn link_lifetime(service: Provider) -> Duration {
     if service.is_huawei() {
         Duration::minutes(5)
     } else {
@@ -208,11 +208,11 @@ fn link_until(state: &State, backup: &Backup<'_>, expires: i64, link_id: u64) ->
     let signature = http::encode(&signature(&path, expires, Some(&link_id)));
     let signed = format!("Expires={expires}&Signature={signature}&{LINK_ID}={link_id}");
     let query = match backup.service() {
-        Service::AliyunRds => format!("OSSAccessKeyId={OSS_ACCESS_KEY_ID}&{signed}"),
-        Service::HuaweiRds | Service::HuaweiGaussdb => {
+        Provider::AliyunRds => format!("OSSAccessKeyId={OSS_ACCESS_KEY_ID}&{signed}"),
+        Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => {
             format!("AccessKeyId={OBS_ACCESS_KEY_ID}&{signed}")
         }
-        Service::CapitalOnlineMysql => signed,
+        Provider::CapitalOnlineMysql => signed,
     };
     format!("{}{path}?{query}", state.endpoint)
 }
@@ -291,7 +291,7 @@ fn etag(backup: &Backup<'_>, checksum: Option<Checksum>) -> String {
 /// An object-storage style XML error.
 fn xml_error(
     state: &State,
-    service: Option<Service>,
+    service: Option<Provider>,
     status: u16,
     code: &str,
     message: &str,
@@ -337,7 +337,7 @@ pub(crate) fn handle(
         .split('/')
         .map(http::decode)
         .collect();
-    let service = segments.first().and_then(|s| s.parse::<Service>().ok());
+    let service = segments.first().and_then(|s| s.parse::<Provider>().ok());
     let not_found = |service| {
         xml_error(
             state,

@@ -12,7 +12,7 @@ use hyper::{Response, StatusCode};
 use serde_json::Value;
 
 use crate::log::RequestKind;
-use crate::{FaultKind, Service, content};
+use crate::{FaultKind, Provider, content};
 
 /// The size of the chunks a file body is generated in.
 const CHUNK: u64 = 64 * 1024;
@@ -174,7 +174,7 @@ impl hyper::body::Body for Body {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Outcome {
     pub(crate) kind: Option<RequestKind>,
-    pub(crate) service: Option<Service>,
+    pub(crate) service: Option<Provider>,
     pub(crate) operation: Option<String>,
     pub(crate) error_code: Option<String>,
     pub(crate) fault: Option<FaultKind>,

@@ -10,8 +10,8 @@ use crate::auth::within_window;
 use crate::catalog::{Backup, Instance};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Outcome, Reply};
-use crate::server::{Received, State};
-use crate::{FaultKind, Service, demo_credentials, files, timefmt};
+use crate::state::{Received, State};
+use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
 /// The largest `limit` of both services, and its default.
 const MAX_LIMIT: u64 = 100;
@@ -32,10 +32,10 @@ impl Operation {
         }
     }
 
-    fn service(&self) -> Service {
+    fn service(&self) -> Provider {
         match self {
-            Operation::ShowInstanceBackups(_) => Service::HuaweiGaussdb,
-            _ => Service::HuaweiRds,
+            Operation::ShowInstanceBackups(_) => Provider::HuaweiCloudGaussDb,
+            _ => Provider::HuaweiCloudRds,
         }
     }
 }
@@ -81,7 +81,7 @@ fn operation(req: &Received) -> Option<(Operation, String)> {
 }
 
 /// The service and operation of `req`, from its method and path (before any check).
-pub(crate) fn identify(req: &Received) -> Option<(Service, &'static str)> {
+pub(crate) fn identify(req: &Received) -> Option<(Provider, &'static str)> {
     operation(req).map(|(operation, _)| (operation.service(), operation.name()))
 }
 
@@ -174,7 +174,7 @@ fn verify(state: &State, req: &Received, project_id: &str) -> ApiResult<()> {
     let Some(auth) = huawei::parse_authorization(authorization) else {
         return Err(signature_failed());
     };
-    let credentials = demo_credentials(Service::HuaweiRds);
+    let credentials = demo_credentials(Provider::HuaweiCloudRds);
     if auth.access_key_id() != credentials.access_key_id {
         return Err(gateway(
             401,
@@ -327,7 +327,10 @@ fn list_backups(state: &State, req: &Received) -> ApiResult<Value> {
             }
             _ => return Err(parameter_error()),
         };
-    let Some(instance) = state.catalog.instance(Service::HuaweiRds, instance_id) else {
+    let Some(instance) = state
+        .catalog
+        .instance(Provider::HuaweiCloudRds, instance_id)
+    else {
         return Err(instance_not_found());
     };
     let keep = |backup: &Backup<'_>| {
@@ -371,7 +374,7 @@ fn list_backup_files(state: &State, req: &Received) -> ApiResult<Value> {
     let Some(backup_id) = req.query_param("backup_id").filter(|v| !v.is_empty()) else {
         return Err(parameter_error());
     };
-    let Some(backup) = state.catalog.find(Service::HuaweiRds, backup_id) else {
+    let Some(backup) = state.catalog.find(Provider::HuaweiCloudRds, backup_id) else {
         return Err(parameter_error());
     };
     let (link, expires) = files::link_expiring(state, &backup);
@@ -389,7 +392,10 @@ fn list_backup_files(state: &State, req: &Received) -> ApiResult<Value> {
 /// GaussDB `ShowInstanceBackups`: `size` a decimal string in KB (`"74464.0"`), `total_count` a
 /// string, `created` without a zone plus `time_zone`.
 fn show_instance_backups(state: &State, req: &Received, instance_id: &str) -> ApiResult<Value> {
-    let Some(instance) = state.catalog.instance(Service::HuaweiGaussdb, instance_id) else {
+    let Some(instance) = state
+        .catalog
+        .instance(Provider::HuaweiCloudGaussDb, instance_id)
+    else {
         return Err(instance_not_found());
     };
     let (offset, limit) = offset_and_limit(req)?;

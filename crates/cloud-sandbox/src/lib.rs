@@ -34,14 +34,14 @@
 //!
 //! ```
 //! use aliyun_rds::{Client, Config, DescribeBackupsRequest};
-//! use cloud_sandbox::{Sandbox, SandboxConfig, Service, demo_credentials};
+//! use cloud_sandbox::{Sandbox, SandboxConfig, Provider, demo_credentials};
 //! use futures::TryStreamExt;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::start(SandboxConfig::default())?;
 //!
-//! let credentials = demo_credentials(Service::AliyunRds).to_credentials();
+//! let credentials = demo_credentials(Provider::AliyunRds).to_credentials();
 //! let client = Client::new(Config::new(credentials).with_endpoint(sandbox.endpoint())?)?;
 //! let backups: Vec<_> = client
 //!     .backups(DescribeBackupsRequest::new(cloud_sandbox::ALIYUN_INSTANCE_ID))
@@ -76,16 +76,19 @@
 //! * [`SandboxConfig`] (`src/config.rs`): port, clock, faults, backup counts, file sizes,
 //!   the checksum limit ([`DEFAULT_CHECKSUM_LIMIT`]).
 //! * [`Faults`], [`FaultHandle`], [`FaultKind`] (`src/faults.rs`): fault injection.
-//! * [`demo_credentials`], [`demo_instances`] and the `*_ACCESS_KEY_ID`, `*_SECRET`,
+//! * [`demo_credentials`], [`demo_instances`], [`demo_instance_id`] and the `*_ACCESS_KEY_ID`, `*_SECRET`,
 //!   `*_INSTANCE_ID` constants (`src/demo.rs`): the built-in demo account of each provider.
 //! * [`RequestRecord`] (`src/log.rs`): the request log.
 //! * [`content`], [`fill_content`], [`file_crc64`], [`file_md5_hex`] (`src/content.rs`): the
 //!   bytes of every backup file, and their checksums.
-//! * [`Service`] (`src/service.rs`): the four services, named like their client crates.
+//! * [`Provider`] (from `cloud-provider`, shared with `cloud-backup`): the four services,
+//!   named like their client crates.
 //! * Private: `catalog` (the backups, generated from their index), `aliyun`,
 //!   `capitalonline`, `huawei` (each provider's checks, errors and responses), `files`
 //!   (signed links, `Range`, the checksum cache, link uses), `control` (`/_sandbox/...`),
-//!   `auth` (time window, nonces).
+//!   `auth` (time window, nonces), `state` (`State`, what every handler shares, and
+//!   `Received`, a decoded request: the server and the handlers depend on it, never on each
+//!   other, so the modules form a tree: `server` → handlers → `state`).
 //!
 //! The integration tests (`tests/it/`) drive the sandbox with the workspace's real clients.
 //! The README lists every error code the sandbox answers, and where each comes from.
@@ -106,21 +109,21 @@ mod huawei;
 mod log;
 mod mix;
 mod server;
-mod service;
+mod state;
 mod timefmt;
 
+pub use cloud_provider::{ParseProviderError, Provider};
 pub use config::{DEFAULT_CHECKSUM_LIMIT, MAX_BACKUPS_PER_INSTANCE, SandboxConfig};
 pub use content::{content, file_crc64, file_md5_hex, fill_content};
 pub use demo::{
     ALIYUN_ACCESS_KEY_ID, ALIYUN_INSTANCE_ID, ALIYUN_SECRET, CAPITALONLINE_ACCESS_KEY_ID,
     CAPITALONLINE_INSTANCE_ID, CAPITALONLINE_SECRET, DemoCredentials, DemoInstance,
     HUAWEI_ACCESS_KEY_ID, HUAWEI_GAUSSDB_INSTANCE_ID, HUAWEI_PROJECT_ID, HUAWEI_RDS_INSTANCE_ID,
-    HUAWEI_SECRET, demo_credentials, demo_instances,
+    HUAWEI_SECRET, demo_credentials, demo_instance_id, demo_instances,
 };
 pub use faults::{FaultHandle, FaultKind, Faults};
 pub use log::{REQUEST_LOG_CAPACITY, RequestKind, RequestRecord};
 pub use server::{BackupFile, Sandbox, serve, serve_until};
-pub use service::{ParseServiceError, Service};
 
 /// The README's examples run as doctests, so they stay true.
 #[cfg(doctest)]

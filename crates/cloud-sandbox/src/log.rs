@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
-use crate::{FaultKind, Service};
+use crate::{FaultKind, Provider};
 
 /// How many records the log keeps; older ones are forgotten first.
 pub const REQUEST_LOG_CAPACITY: usize = 100_000;
@@ -36,7 +36,7 @@ pub struct RequestRecord {
     /// What kind of request it was.
     pub kind: RequestKind,
     /// The service it was for, when the path says.
-    pub service: Option<Service>,
+    pub service: Option<Provider>,
     /// The operation (`DescribeBackups`, `ListBackups`, `ListBackupFiles`,
     /// `ShowInstanceBackups`, `DownloadBackup`, ...; `Download` for a file), when known.
     pub operation: Option<String>,

@@ -5,8 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -16,111 +15,20 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::auth::NonceCache;
 use crate::catalog::Catalog;
-use crate::config::Clock;
-use crate::files::FileState;
 use crate::http::{self, Body, Outcome, Reply};
-use crate::log::{RequestKind, RequestLog};
+use crate::log::RequestKind;
+use crate::state::{Received, State};
 use crate::{
-    DemoInstance, FaultHandle, FaultKind, RequestRecord, SandboxConfig, Service, aliyun,
-    capitalonline, control, demo_credentials, files, huawei, mix,
+    DemoInstance, FaultHandle, FaultKind, Provider, RequestRecord, SandboxConfig, aliyun,
+    capitalonline, control, demo_credentials, files, huawei,
 };
 
 /// The largest request body the sandbox reads (the APIs send none or small forms).
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
-
-/// What every request handler shares.
-pub(crate) struct State {
-    pub(crate) catalog: Catalog,
-    pub(crate) clock: Clock,
-    pub(crate) endpoint: String,
-    pub(crate) faults: FaultHandle,
-    pub(crate) log: RequestLog,
-    pub(crate) nonces: NonceCache,
-    /// Checksums, link serial numbers and link uses.
-    pub(crate) files: FileState,
-    /// The largest file whose checksums are computed.
-    pub(crate) checksum_limit: u64,
-    counter: AtomicU64,
-    seed: u64,
-}
-
-impl State {
-    /// The sandbox's time.
-    pub(crate) fn now(&self) -> OffsetDateTime {
-        self.clock.now()
-    }
-
-    fn random(&self) -> u64 {
-        mix::nth(self.seed, self.counter.fetch_add(1, Ordering::Relaxed))
-    }
-
-    /// A fresh request id in UUID form: upper-case for Alibaba Cloud, lower-case else.
-    pub(crate) fn uuid(&self, upper: bool) -> String {
-        let (a, b) = (self.random(), self.random());
-        let id = format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            0x8000 | (b >> 48) & 0x3fff,
-            b & 0xffff_ffff_ffff
-        );
-        if upper { id.to_uppercase() } else { id }
-    }
-
-    /// A fresh request id of 32 hex digits (Huawei Cloud's `X-Request-Id`).
-    pub(crate) fn hex_id(&self) -> String {
-        format!("{:016x}{:016x}", self.random(), self.random())
-    }
-}
-
-/// A received API request, decoded once.
-#[derive(Debug)]
-pub(crate) struct Received {
-    pub(crate) method: Method,
-    /// The path as received (still percent-encoded).
-    pub(crate) path: String,
-    /// The query pairs, decoded.
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
-impl Received {
-    /// The `Host` header (what the client signed), else the sandbox's own address.
-    pub(crate) fn host<'a>(&'a self, state: &'a State) -> &'a str {
-        http::header(&self.headers, "host").unwrap_or_else(|| {
-            state
-                .endpoint
-                .strip_prefix("http://")
-                .unwrap_or(&state.endpoint)
-        })
-    }
-
-    /// The first query parameter `name`.
-    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
-        http::pair(&self.query, name)
-    }
-
-    /// The body's pairs, when it is a form.
-    pub(crate) fn form_params(&self) -> Vec<(String, String)> {
-        let is_form = http::header(&self.headers, "content-type").is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-        if is_form {
-            http::decode_pairs(&String::from_utf8_lossy(&self.body))
-        } else {
-            Vec::new()
-        }
-    }
-}
 
 /// A running sandbox: the four services on one port of 127.0.0.1.
 ///
@@ -168,21 +76,7 @@ impl Sandbox {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State {
-            catalog,
-            clock: config.clock,
-            endpoint: format!("http://{addr}"),
-            faults: FaultHandle::new(config.faults),
-            log: RequestLog::default(),
-            nonces: NonceCache::default(),
-            files: FileState::default(),
-            checksum_limit: config.checksum_limit,
-            counter: AtomicU64::new(0),
-            seed: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
-                ^ u64::from(addr.port()),
-        });
+        let state = Arc::new(State::new(catalog, &config, addr));
         let (stop_tx, stop_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
@@ -277,7 +171,7 @@ impl Sandbox {
     ///
     /// This is the way to a GaussDB for MySQL backup's file, which no API of that service
     /// returns (as with the real service).
-    pub fn backup(&self, service: Service, instance_id: &str, index: usize) -> Option<BackupFile> {
+    pub fn backup(&self, service: Provider, instance_id: &str, index: usize) -> Option<BackupFile> {
         let catalog = &self.state.catalog;
         let instance = catalog.instance(service, instance_id)?;
         (index < instance.count)
@@ -285,7 +179,7 @@ impl Sandbox {
     }
 
     /// The backup `backup_id` of `service` (any instance), with a fresh download link.
-    pub fn find_backup(&self, service: Service, backup_id: &str) -> Option<BackupFile> {
+    pub fn find_backup(&self, service: Provider, backup_id: &str) -> Option<BackupFile> {
         self.state
             .catalog
             .find(service, backup_id)
@@ -325,7 +219,7 @@ impl Drop for Sandbox {
 #[non_exhaustive]
 pub struct BackupFile {
     /// The service.
-    pub service: Service,
+    pub service: Provider,
     /// The instance.
     pub instance_id: String,
     /// The backup id, as the API reports it (Alibaba Cloud's is a number, here as text).
@@ -488,13 +382,13 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
 }
 
 /// The service and operation of an API request, as far as they can be told before any check.
-fn identify(api: &Api, received: &Received) -> (Option<Service>, Option<String>) {
+fn identify(api: &Api, received: &Received) -> (Option<Provider>, Option<String>) {
     match api {
         Api::CapitalOnline => (
-            Some(Service::CapitalOnlineMysql),
+            Some(Provider::CapitalOnlineMysql),
             received.query_param("Action").map(str::to_owned),
         ),
-        Api::Aliyun => (Some(Service::AliyunRds), aliyun::action(received)),
+        Api::Aliyun => (Some(Provider::AliyunRds), aliyun::action(received)),
         Api::Huawei => match huawei::identify(received) {
             Some((service, operation)) => (Some(service), Some(operation.to_owned())),
             None => (None, None),
@@ -532,11 +426,11 @@ fn unknown(path: &str) -> Reply {
 pub(crate) fn banner(state: &State) -> String {
     let endpoint = &state.endpoint;
     let mut out = format!("cloud-sandbox listening on {endpoint}\n");
-    for service in Service::ALL {
+    for service in Provider::ALL.iter().copied() {
         let credentials = demo_credentials(service);
         out.push_str(&format!("\n{} ({service})\n", service.title()));
         out.push_str(&format!("  endpoint       {endpoint}"));
-        if service == Service::CapitalOnlineMysql {
+        if service == Provider::CapitalOnlineMysql {
             out.push_str("  (the client adds /mysql/)");
         }
         out.push('\n');
@@ -546,11 +440,11 @@ pub(crate) fn banner(state: &State) -> String {
             out.push_str(&format!("  project id     {project_id}\n"));
         }
         let env = match service {
-            Service::CapitalOnlineMysql => format!(
+            Provider::CapitalOnlineMysql => format!(
                 "CDS_SECRET_ID={} CDS_SECRET_KEY={}",
                 credentials.access_key_id, credentials.secret
             ),
-            Service::AliyunRds => format!(
+            Provider::AliyunRds => format!(
                 "ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={}",
                 credentials.access_key_id, credentials.secret
             ),

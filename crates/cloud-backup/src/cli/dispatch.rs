@@ -211,7 +211,7 @@ pub(super) async fn list_all(
     // Something the user asked for by name did not happen: exit with EXIT_PARTIAL.
     let mut partial = false;
     for given in instances {
-        if !given.provider.is_enabled() {
+        if !cloud_backup::is_enabled(given.provider) {
             eprintln!(
                 "note: skipping {}: this build of cloud-backup does not include it",
                 given.provider
@@ -222,7 +222,7 @@ pub(super) async fn list_all(
     // With --sandbox and no --instance, every provider's demo instance.
     let demo = context.in_sandbox() && instances.is_empty();
     let mut targets: Vec<(Client, String)> = Vec::new();
-    for provider in Provider::enabled() {
+    for provider in cloud_backup::enabled_providers() {
         let mut ids: Vec<String> = instances
             .iter()
             .filter(|given| given.provider == provider)

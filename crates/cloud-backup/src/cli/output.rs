@@ -26,7 +26,7 @@ pub(super) fn write_instances(
 ) -> io::Result<()> {
     let rows: Vec<InstanceRow> = cloud_backup::sandbox::demo_instances()
         .into_iter()
-        .filter(|i| provider.is_none_or(|p| cloud_backup::sandbox::service(p) == i.service))
+        .filter(|i| provider.is_none_or(|p| p == i.service))
         .map(|i| InstanceRow {
             provider: i.service.name().to_owned(),
             instance_id: i.instance_id,

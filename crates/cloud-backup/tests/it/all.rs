@@ -1,6 +1,6 @@
 //! `cloud-backup all list`: every configured provider at once, the others skipped with a note.
 
-use cloud_sandbox::Service;
+use cloud_sandbox::Provider;
 use serde_json::Value;
 
 use crate::sandbox::{env, instance, start};
@@ -14,9 +14,12 @@ async fn a_named_provider_skipped_for_lack_of_credentials_makes_the_exit_status_
     let endpoint = sandbox.endpoint();
     // Credentials for Capital Online and Alibaba Cloud only; an instance for Alibaba Cloud and
     // Huawei Cloud RDS only.
-    let mut vars = env(Service::AliyunRds);
-    vars.extend(env(Service::CapitalOnlineMysql));
-    let rds = format!("huaweicloud-rds={}", instance(&sandbox, Service::HuaweiRds));
+    let mut vars = env(Provider::AliyunRds);
+    vars.extend(env(Provider::CapitalOnlineMysql));
+    let rds = format!(
+        "huaweicloud-rds={}",
+        instance(&sandbox, Provider::HuaweiCloudRds)
+    );
     let args = [
         "all",
         "list",
@@ -80,12 +83,12 @@ async fn a_named_provider_skipped_for_lack_of_credentials_makes_the_exit_status_
 async fn a_configured_provider_that_fails_makes_the_exit_status_3() {
     let sandbox = start();
     let endpoint = sandbox.endpoint();
-    let mut vars = env(Service::AliyunRds);
-    vars.extend(env(Service::CapitalOnlineMysql));
-    vars.extend(env(Service::HuaweiGaussdb));
+    let mut vars = env(Provider::AliyunRds);
+    vars.extend(env(Provider::CapitalOnlineMysql));
+    vars.extend(env(Provider::HuaweiCloudGaussDb));
     let gaussdb = format!(
         "huaweicloud-gaussdb={}",
-        instance(&sandbox, Service::HuaweiGaussdb)
+        instance(&sandbox, Provider::HuaweiCloudGaussDb)
     );
     let run = run(
         &[

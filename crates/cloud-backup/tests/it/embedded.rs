@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cloud_sandbox::{Service, demo_credentials, demo_instances};
+use cloud_sandbox::{Provider, demo_credentials, demo_instances};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -11,7 +11,7 @@ use crate::sandbox::{assert_content, env};
 use crate::support::{command, entries, run, scratch};
 
 /// The demo instance of `service`.
-fn demo(service: Service) -> String {
+fn demo(service: Provider) -> String {
     demo_instances()
         .into_iter()
         .find(|i| i.service == service)
@@ -20,7 +20,7 @@ fn demo(service: Service) -> String {
 }
 
 /// `--sandbox <service> list --instance <demo> --json`: the array.
-async fn list(service: Service, more: &[&str]) -> Vec<Value> {
+async fn list(service: Provider, more: &[&str]) -> Vec<Value> {
     let instance = demo(service);
     let mut args = vec!["--sandbox", service.name(), "list", "--instance", &instance];
     args.extend_from_slice(more);
@@ -75,7 +75,7 @@ async fn the_real_credential_variables_are_ignored() {
         ),
         ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
     ];
-    for service in [Service::AliyunRds, Service::HuaweiRds] {
+    for service in [Provider::AliyunRds, Provider::HuaweiCloudRds] {
         let instance = demo(service);
         let ran = run(
             &[
@@ -100,9 +100,9 @@ async fn the_real_credential_variables_are_ignored() {
 async fn every_downloadable_provider_downloads_without_an_account() {
     let dir = scratch("embedded-download");
     for service in [
-        Service::CapitalOnlineMysql,
-        Service::AliyunRds,
-        Service::HuaweiRds,
+        Provider::CapitalOnlineMysql,
+        Provider::AliyunRds,
+        Provider::HuaweiCloudRds,
     ] {
         // As a newcomer would: list, then download the newest backup into a directory.
         let newest = list(service, &[]).await.swap_remove(0);
@@ -139,7 +139,7 @@ async fn every_downloadable_provider_downloads_without_an_account() {
 async fn faults_can_be_injected_into_the_embedded_sandbox() {
     // Two throttled calls, retried: the listing still succeeds.
     assert_eq!(
-        list(Service::AliyunRds, &["--sandbox-fault", "throttle=2"])
+        list(Provider::AliyunRds, &["--sandbox-fault", "throttle=2"])
             .await
             .len(),
         137
@@ -153,7 +153,7 @@ async fn faults_can_be_injected_into_the_embedded_sandbox() {
             "huaweicloud-rds",
             "list",
             "--instance",
-            &demo(Service::HuaweiRds),
+            &demo(Provider::HuaweiCloudRds),
         ],
         &[],
     )
@@ -161,11 +161,11 @@ async fn faults_can_be_injected_into_the_embedded_sandbox() {
     ran.error_line("error: huaweicloud-rds: DBS.108000:");
 
     // A download cut after 50,000 bytes, then one whose ranges are ignored: resumed, restarted.
-    let newest = list(Service::CapitalOnlineMysql, &[]).await.swap_remove(0);
+    let newest = list(Provider::CapitalOnlineMysql, &[]).await.swap_remove(0);
     let backup = newest["backup_id"].as_str().unwrap();
     let size = newest["size_bytes"].as_u64().unwrap();
     let dir = scratch("embedded-faults");
-    let instance = demo(Service::CapitalOnlineMysql);
+    let instance = demo(Provider::CapitalOnlineMysql);
     for (name, faults) in [
         ("cut", "drop=1@50000"),
         ("restarted", "drop=1@50000,ignore-range"),
@@ -296,11 +296,11 @@ async fn sandbox_serve_runs_for_other_programs() {
             &endpoint,
             "--json",
         ],
-        &env(Service::AliyunRds),
+        &env(Provider::AliyunRds),
     )
     .await;
     assert_eq!(ran.json().as_array().map(Vec::len), Some(137));
-    let huawei = demo_credentials(Service::HuaweiRds);
+    let huawei = demo_credentials(Provider::HuaweiCloudRds);
     assert!(huawei.project_id.is_some());
     child.kill().await.expect("the sandbox stops");
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use cloud_sandbox::{
-    BackupFile, FaultKind, RequestKind, Sandbox, SandboxConfig, Service, demo_credentials,
+    BackupFile, FaultKind, Provider, RequestKind, Sandbox, SandboxConfig, demo_credentials,
 };
 use serde_json::Value;
 
@@ -17,14 +17,14 @@ pub(crate) fn start() -> Sandbox {
 }
 
 /// The environment variables that carry `service`'s demo credentials (and project id).
-pub(crate) fn env(service: Service) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn env(service: Provider) -> Vec<(&'static str, &'static str)> {
     let demo = demo_credentials(service);
     match service {
-        Service::CapitalOnlineMysql => vec![
+        Provider::CapitalOnlineMysql => vec![
             ("CDS_SECRET_ID", demo.access_key_id),
             ("CDS_SECRET_KEY", demo.secret),
         ],
-        Service::AliyunRds => vec![
+        Provider::AliyunRds => vec![
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", demo.access_key_id),
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", demo.secret),
         ],
@@ -40,7 +40,7 @@ pub(crate) fn env(service: Service) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The demo instance of `service`.
-pub(crate) fn instance(sandbox: &Sandbox, service: Service) -> String {
+pub(crate) fn instance(sandbox: &Sandbox, service: Provider) -> String {
     sandbox
         .instances()
         .into_iter()
@@ -50,7 +50,7 @@ pub(crate) fn instance(sandbox: &Sandbox, service: Service) -> String {
 }
 
 /// `cloud-backup <service> ARGS --endpoint <sandbox>` with the demo credentials.
-pub(crate) async fn run_at(sandbox: &Sandbox, service: Service, args: &[&str]) -> Run {
+pub(crate) async fn run_at(sandbox: &Sandbox, service: Provider, args: &[&str]) -> Run {
     let endpoint = sandbox.endpoint();
     let mut all = vec![service.name()];
     all.extend_from_slice(args);
@@ -59,7 +59,7 @@ pub(crate) async fn run_at(sandbox: &Sandbox, service: Service, args: &[&str]) -
 }
 
 /// The newest backup of `service`'s demo instance.
-pub(crate) fn newest(sandbox: &Sandbox, service: Service) -> BackupFile {
+pub(crate) fn newest(sandbox: &Sandbox, service: Provider) -> BackupFile {
     let instance = instance(sandbox, service);
     sandbox.backup(service, &instance, 0).expect("a backup")
 }
@@ -118,9 +118,9 @@ async fn every_provider_lists_links_and_downloads() {
     let dir = scratch("every-provider");
     let port = sandbox.port();
     for service in [
-        Service::CapitalOnlineMysql,
-        Service::AliyunRds,
-        Service::HuaweiRds,
+        Provider::CapitalOnlineMysql,
+        Provider::AliyunRds,
+        Provider::HuaweiCloudRds,
     ] {
         let name = service.name();
         let demo = instance(&sandbox, service);
@@ -215,10 +215,10 @@ async fn every_provider_lists_links_and_downloads() {
     );
 
     // GaussDB for MySQL lists, and says why it cannot download.
-    let demo = instance(&sandbox, Service::HuaweiGaussdb);
+    let demo = instance(&sandbox, Provider::HuaweiCloudGaussDb);
     let list = run_at(
         &sandbox,
-        Service::HuaweiGaussdb,
+        Provider::HuaweiCloudGaussDb,
         &["list", "--instance", &demo, "--json"],
     )
     .await
@@ -228,7 +228,7 @@ async fn every_provider_lists_links_and_downloads() {
     let out = dir.join("gaussdb.bin");
     let run = run_at(
         &sandbox,
-        Service::HuaweiGaussdb,
+        Provider::HuaweiCloudGaussDb,
         &[
             "download",
             "--instance",
@@ -248,7 +248,7 @@ async fn every_provider_lists_links_and_downloads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_cut_at_a_third_resumes_to_the_same_bytes() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let out = scratch("cut-at-a-third").join("backup.tar.gz");
     sandbox.faults().drop_next_downloads(1, file.size / 3);
     let run = download(&sandbox, &file, &out, &[]).await;
@@ -278,7 +278,7 @@ async fn a_download_cut_at_a_third_resumes_to_the_same_bytes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_ignores_ranges_gets_the_file_again_from_zero() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::CapitalOnlineMysql);
+    let file = newest(&sandbox, Provider::CapitalOnlineMysql);
     let out = scratch("ignores-ranges").join("backup.tar.gz");
     let faults = sandbox.faults();
     faults.drop_next_downloads(1, file.size / 3);
@@ -298,7 +298,7 @@ async fn a_server_that_ignores_ranges_gets_the_file_again_from_zero() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_resumes_when_run_again() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::HuaweiRds);
+    let file = newest(&sandbox, Provider::HuaweiCloudRds);
     let dir = scratch("interrupted");
     let out = dir.join("backup.qp");
     let part = dir.join("backup.qp.part");
@@ -338,7 +338,7 @@ async fn an_interrupted_run_resumes_when_run_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_file_is_refused_unless_forced() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let dir = scratch("existing");
     let out = dir.join("backup.tar.gz");
     std::fs::write(&out, b"an older backup").unwrap();
@@ -371,7 +371,7 @@ async fn an_existing_file_is_refused_unless_forced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let dir = scratch("no-progress");
     // A retry too, which a terminal would show above the bar.
     sandbox.faults().drop_next_downloads(1, 1000);
@@ -396,22 +396,22 @@ async fn a_wrong_secret_gets_the_providers_code() {
     let endpoint = sandbox.endpoint();
     for (service, wrong, expected) in [
         (
-            Service::CapitalOnlineMysql,
+            Provider::CapitalOnlineMysql,
             "CDS_SECRET_KEY",
             "error: capitalonline-mysql: SignatureDoesNotMatch:",
         ),
         (
-            Service::AliyunRds,
+            Provider::AliyunRds,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
             "error: aliyun-rds: SignatureDoesNotMatch:",
         ),
         (
-            Service::HuaweiRds,
+            Provider::HuaweiCloudRds,
             "HUAWEICLOUD_SDK_SK",
             "error: huaweicloud-rds: APIG.0301:",
         ),
         (
-            Service::HuaweiGaussdb,
+            Provider::HuaweiCloudGaussDb,
             "HUAWEICLOUD_SDK_SK",
             "error: huaweicloud-gaussdb: APIG.0301:",
         ),
@@ -452,7 +452,7 @@ async fn a_replayed_nonce_is_refused() {
     use cloud_http::{HttpConfig, NonceSource, RetryPolicy};
 
     let sandbox = start();
-    let demo = demo_credentials(Service::AliyunRds).to_credentials();
+    let demo = demo_credentials(Provider::AliyunRds).to_credentials();
     let client = |nonce: NonceSource| -> cloud_backup::Client {
         let http = HttpConfig::default()
             .with_nonce_source(nonce)
@@ -463,7 +463,7 @@ async fn a_replayed_nonce_is_refused() {
             .with_http(http);
         aliyun_rds::Client::new(config).unwrap().into()
     };
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
 
     let replaying = client(NonceSource::fixed("the-same-nonce"));
     assert_eq!(replaying.provider(), cloud_backup::Provider::AliyunRds);
@@ -492,7 +492,7 @@ async fn the_library_downloads_through_one_client() {
     let dir = scratch("library-client");
     let client =
         cloud_backup::sandbox::client(cloud_backup::Provider::HuaweiCloudRds, &sandbox).unwrap();
-    let instance = instance(&sandbox, Service::HuaweiRds);
+    let instance = instance(&sandbox, Provider::HuaweiCloudRds);
     let backups = client.list_backups(&instance).await.unwrap();
     assert_eq!(backups.len(), 125);
     let files = client
@@ -504,7 +504,9 @@ async fn the_library_downloads_through_one_client() {
         )
         .await
         .unwrap();
-    let file = sandbox.backup(Service::HuaweiRds, &instance, 1).unwrap();
+    let file = sandbox
+        .backup(Provider::HuaweiCloudRds, &instance, 1)
+        .unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].path, dir.join(&file.file_name));
     assert_eq!(files[0].bytes, file.size);

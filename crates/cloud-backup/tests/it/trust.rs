@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use cloud_sandbox::{FaultKind, RequestKind, Sandbox, SandboxConfig, Service};
+use cloud_sandbox::{FaultKind, Provider, RequestKind, Sandbox, SandboxConfig};
 
 use crate::sandbox::{assert_content, download, env, newest, start};
 use crate::support::{entries, run, scratch, sha256_hex};
@@ -19,7 +19,7 @@ async fn embedded(args: &[&str]) -> crate::support::Run {
 
 /// The newest Alibaba Cloud demo backup, as every sandbox has it.
 fn aliyun_newest() -> cloud_sandbox::BackupFile {
-    newest(&start(), Service::AliyunRds)
+    newest(&start(), Provider::AliyunRds)
 }
 
 /// `<PROVIDER> download --instance .. --backup .. --out OUT` of `file`.
@@ -68,9 +68,9 @@ async fn defect_1_force_keeps_the_good_old_file_until_the_new_one_is_verified() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_2_a_part_that_is_not_provably_this_backup_is_never_resumed() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let other = sandbox
-        .backup(Service::AliyunRds, &file.instance_id, 1)
+        .backup(Provider::AliyunRds, &file.instance_id, 1)
         .expect("a second backup");
     let dir = scratch("foreign-part");
     for (name, planted) in [
@@ -107,7 +107,7 @@ async fn defect_2_a_part_that_is_not_provably_this_backup_is_never_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_2_symlinks_and_devices_are_refused_even_with_force() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let dir = scratch("links-refused");
     let victim = dir.join("victim");
     std::fs::write(&victim, b"precious").unwrap();
@@ -151,8 +151,8 @@ async fn defect_3_corrupted_bytes_of_the_same_length_are_caught_by_the_storage_c
     let sandbox = start();
     let dir = scratch("corrupt");
     for (service, check) in [
-        (Service::AliyunRds, "crc64 mismatch"),
-        (Service::HuaweiRds, "md5 mismatch"),
+        (Provider::AliyunRds, "crc64 mismatch"),
+        (Provider::HuaweiCloudRds, "md5 mismatch"),
     ] {
         let file = newest(&sandbox, service);
         sandbox.faults().corrupt_next_downloads(1, file.size / 2);
@@ -162,7 +162,7 @@ async fn defect_3_corrupted_bytes_of_the_same_length_are_caught_by_the_storage_c
         let line = run.stderr.lines().last().unwrap_or_default().to_owned();
         assert!(line.contains("integrity error"), "{line}");
         assert!(line.contains(check), "{line}");
-        let source = if service == Service::AliyunRds {
+        let source = if service == Provider::AliyunRds {
             "x-oss-hash-crc64ecma says"
         } else {
             "ETag says"
@@ -191,7 +191,7 @@ async fn defect_3_corrupted_bytes_of_the_same_length_are_caught_by_the_storage_c
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_3_the_verified_line_says_what_was_checked() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let out = scratch("verified-line").join("b.tar.gz");
     let run = download(&sandbox, &file, &out, &[]).await;
     assert!(run.status.success(), "{run:?}");
@@ -241,7 +241,7 @@ async fn defect_4_a_hanging_server_ends_within_the_timeout_with_a_clear_error() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_6_messages_name_flags_not_rust_apis() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let out = scratch("flags").join("exists.bin");
     std::fs::write(&out, b"x").unwrap();
     let run = download(&sandbox, &file, &out, &[]).await;
@@ -253,7 +253,7 @@ async fn defect_6_messages_name_flags_not_rust_apis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_7_a_link_that_expires_mid_transfer_completes_without_the_user() {
     let sandbox = Sandbox::start(SandboxConfig::default()).expect("the sandbox starts");
-    for service in [Service::AliyunRds, Service::HuaweiRds] {
+    for service in [Provider::AliyunRds, Provider::HuaweiCloudRds] {
         sandbox.clear_requests();
         let file = newest(&sandbox, service);
         // The first response is cut after a third; by then the link has been used up, so the
@@ -287,7 +287,7 @@ async fn defect_7_a_link_that_expires_mid_transfer_completes_without_the_user() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_is_shown_with_verbose_and_the_flags_are_global() {
     let sandbox = start();
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     sandbox.faults().throttle_next(1);
     let out = scratch("verbose").join("b.bin");
     let run = download(
@@ -308,7 +308,7 @@ async fn a_retry_is_shown_with_verbose_and_the_flags_are_global() {
     assert!(run.status.success(), "{run:?}");
     assert!(run.stderr.contains("retrying"), "{run:?}");
     assert!(run.stderr.contains("download complete"), "{run:?}");
-    for secret in [env(Service::AliyunRds)[1].1, "Signature="] {
+    for secret in [env(Provider::AliyunRds)[1].1, "Signature="] {
         assert!(!run.stderr.contains(secret), "{run:?}");
     }
 }
@@ -319,19 +319,19 @@ async fn ctrl_c_during_a_download_keeps_the_part_and_says_how_to_resume() {
     let instance = cloud_sandbox::ALIYUN_INSTANCE_ID;
     // Large enough that the download is still running when the signal comes.
     let config = SandboxConfig::default().with_file_size(
-        Service::AliyunRds,
+        Provider::AliyunRds,
         instance,
         0,
         8 * 1024 * 1024 * 1024,
     );
     let sandbox = Sandbox::start(config).expect("the sandbox starts");
-    let file = newest(&sandbox, Service::AliyunRds);
+    let file = newest(&sandbox, Provider::AliyunRds);
     let out = scratch("ctrl-c").join("big.bin");
     let part = scratch("ctrl-c").join("big.bin.part");
     let endpoint = sandbox.endpoint();
     let mut args = download_args(&file, out.to_str().unwrap());
     args.extend(["--endpoint", &endpoint]);
-    let child = crate::support::command(&env(Service::AliyunRds))
+    let child = crate::support::command(&env(Provider::AliyunRds))
         .args(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use aliyun_rds::{Clock, DescribeBackupsRequest, NonceSource, SignatureVersion};
-use cloud_sandbox::{ALIYUN_INSTANCE_ID, RequestKind, Sandbox, SandboxConfig, Service};
+use cloud_sandbox::{ALIYUN_INSTANCE_ID, Provider, RequestKind, Sandbox, SandboxConfig};
 use cloud_signer::Credentials;
 use futures::TryStreamExt;
 use serde_json::Value;
@@ -38,7 +38,7 @@ async fn lists_all_137_backups_of_rm_demo_with_both_signatures() {
         assert_eq!(calls.len(), 2, "{calls:?}");
         for call in &calls {
             assert_eq!(call.kind, RequestKind::Api);
-            assert_eq!(call.service, Some(Service::AliyunRds));
+            assert_eq!(call.service, Some(Provider::AliyunRds));
             assert_eq!(call.operation.as_deref(), Some("DescribeBackups"));
             assert_eq!(call.status, 200);
         }
@@ -154,7 +154,7 @@ async fn a_replayed_nonce_is_refused() {
     let client = aliyun(
         &sandbox,
         SignatureVersion::V3,
-        credentials(Service::AliyunRds),
+        credentials(Provider::AliyunRds),
         fast_retries().with_nonce_source(NonceSource::fixed("the-same-nonce")),
     );
     let request = DescribeBackupsRequest::new(ALIYUN_INSTANCE_ID);
@@ -172,7 +172,7 @@ async fn a_replayed_nonce_is_refused() {
             ("Format", "JSON"),
             ("DBInstanceId", ALIYUN_INSTANCE_ID),
         ],
-        &credentials(Service::AliyunRds),
+        &credentials(Provider::AliyunRds),
         now(),
         "another-nonce",
     );
@@ -194,7 +194,7 @@ async fn a_timestamp_more_than_15_minutes_off_is_refused() {
         let client = aliyun(
             &sandbox,
             SignatureVersion::V3,
-            credentials(Service::AliyunRds),
+            credentials(Provider::AliyunRds),
             fast_retries().with_clock(Clock::fixed(now() + skew)),
         );
         let error = client
@@ -208,7 +208,7 @@ async fn a_timestamp_more_than_15_minutes_off_is_refused() {
     let client = aliyun(
         &sandbox,
         SignatureVersion::V2,
-        credentials(Service::AliyunRds),
+        credentials(Provider::AliyunRds),
         fast_retries().with_clock(Clock::fixed(now() - Duration::minutes(10))),
     );
     client
@@ -225,7 +225,7 @@ async fn an_injected_clock_sets_the_window() {
     let in_2024 = aliyun(
         &sandbox,
         SignatureVersion::V3,
-        credentials(Service::AliyunRds),
+        credentials(Provider::AliyunRds),
         fast_retries().with_clock(Clock::fixed(at + Duration::minutes(3))),
     );
     let page = in_2024.describe_backups(&request).await.unwrap();
@@ -245,7 +245,7 @@ async fn an_injected_clock_sets_the_window() {
 #[tokio::test]
 async fn page_size_must_be_30_50_or_100() {
     let sandbox = support::sandbox();
-    let creds = credentials(Service::AliyunRds);
+    let creds = credentials(Provider::AliyunRds);
     for (size, nonce) in [
         ("20", "n-20"),
         ("0", "n-0"),
@@ -365,7 +365,7 @@ async fn signature_v2_without_format_answers_xml() {
             ("DBInstanceId", ALIYUN_INSTANCE_ID),
             ("PageSize", "30"),
         ],
-        &credentials(Service::AliyunRds),
+        &credentials(Provider::AliyunRds),
         now(),
         "xml-nonce",
     );
@@ -403,7 +403,7 @@ async fn unknown_instances_and_actions() {
             ("Version", "2014-08-15"),
             ("Format", "JSON"),
         ],
-        &credentials(Service::AliyunRds),
+        &credentials(Provider::AliyunRds),
         now(),
         "action-nonce",
     );
@@ -420,7 +420,7 @@ async fn unknown_instances_and_actions() {
             ("Version", "2014-08-15"),
             ("Format", "JSON"),
         ],
-        &credentials(Service::AliyunRds),
+        &credentials(Provider::AliyunRds),
         now(),
         "missing-nonce",
     );
@@ -434,7 +434,7 @@ async fn unknown_instances_and_actions() {
 #[tokio::test]
 async fn a_tampered_payload_hash_is_refused() {
     let sandbox = support::sandbox();
-    let creds = credentials(Service::AliyunRds);
+    let creds = credentials(Provider::AliyunRds);
     let request = support::aliyun_v3(
         &sandbox,
         &[("DBInstanceId", ALIYUN_INSTANCE_ID)],

@@ -1,7 +1,7 @@
 //! Capital Online MySQL through the `capitalonline-mysql` client.
 
 use capitalonline_mysql::{Clock, NonceSource};
-use cloud_sandbox::{CAPITALONLINE_INSTANCE_ID, Service};
+use cloud_sandbox::{CAPITALONLINE_INSTANCE_ID, Provider};
 use cloud_signer::Credentials;
 use serde_json::Value;
 use time::Duration;
@@ -94,7 +94,7 @@ async fn wrong_credentials_are_refused() {
     assert!(error.request_id().is_some(), "the cds-request-id header");
 
     // An Alibaba Cloud key pair is not a Capital Online one.
-    let wrong_key = capitalonline(&sandbox, credentials(Service::AliyunRds), fast_retries());
+    let wrong_key = capitalonline(&sandbox, credentials(Provider::AliyunRds), fast_retries());
     let error = wrong_key
         .describe_backups(CAPITALONLINE_INSTANCE_ID)
         .await
@@ -112,7 +112,7 @@ async fn wrong_credentials_are_refused() {
         let signed = rpc::sign(
             RpcFlavor::Aliyun,
             &request,
-            &credentials(Service::CapitalOnlineMysql),
+            &credentials(Provider::CapitalOnlineMysql),
             now(),
             "aliyun-flavour",
         );
@@ -130,7 +130,7 @@ async fn a_replayed_nonce_and_an_old_timestamp_are_refused() {
     let sandbox = support::sandbox();
     let replaying = capitalonline(
         &sandbox,
-        credentials(Service::CapitalOnlineMysql),
+        credentials(Provider::CapitalOnlineMysql),
         fast_retries().with_nonce_source(NonceSource::fixed("fixed")),
     );
     replaying
@@ -145,7 +145,7 @@ async fn a_replayed_nonce_and_an_old_timestamp_are_refused() {
 
     let late = capitalonline(
         &sandbox,
-        credentials(Service::CapitalOnlineMysql),
+        credentials(Provider::CapitalOnlineMysql),
         fast_retries().with_clock(Clock::fixed(now() - Duration::minutes(16))),
     );
     let error = late
@@ -164,7 +164,7 @@ async fn unknown_instances_missing_arguments_and_actions() {
     assert_eq!(error.code(), Some("ResourceNotFound"));
     assert_eq!(error.status(), Some(404));
 
-    let creds = credentials(Service::CapitalOnlineMysql);
+    let creds = credentials(Provider::CapitalOnlineMysql);
     let url = support::capitalonline_url(
         &sandbox,
         &[("Action", "DescribeBackups")],

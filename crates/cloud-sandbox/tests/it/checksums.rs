@@ -4,7 +4,7 @@
 use aliyun_rds::{DescribeBackupsRequest, SignatureVersion};
 use cloud_sandbox::{
     ALIYUN_INSTANCE_ID, CAPITALONLINE_INSTANCE_ID, HUAWEI_GAUSSDB_INSTANCE_ID,
-    HUAWEI_RDS_INSTANCE_ID, Sandbox, SandboxConfig, Service,
+    HUAWEI_RDS_INSTANCE_ID, Provider, Sandbox, SandboxConfig,
 };
 use md5::{Digest, Md5};
 
@@ -47,7 +47,7 @@ fn crc64fast_is_crc_64_xz() {
 async fn aliyun_files_carry_the_crc64_of_the_whole_file() {
     let sandbox = support::sandbox();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 2)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 2)
         .unwrap();
     let expected = cloud_sandbox::file_crc64(&file.backup_id, file.size);
 
@@ -91,8 +91,8 @@ async fn aliyun_files_carry_the_crc64_of_the_whole_file() {
 async fn huawei_etags_are_the_md5_of_the_file() {
     let sandbox = support::sandbox();
     for (service, instance) in [
-        (Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID),
-        (Service::HuaweiGaussdb, HUAWEI_GAUSSDB_INSTANCE_ID),
+        (Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID),
+        (Provider::HuaweiCloudGaussDb, HUAWEI_GAUSSDB_INSTANCE_ID),
     ] {
         let file = sandbox.backup(service, instance, 1).unwrap();
         let expected = cloud_sandbox::file_md5_hex(&file.backup_id, file.size);
@@ -135,7 +135,7 @@ async fn huawei_etags_are_the_md5_of_the_file() {
 async fn capital_online_keeps_its_etag() {
     let sandbox = support::sandbox();
     let file = sandbox
-        .backup(Service::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
+        .backup(Provider::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
         .unwrap();
     let head = http().head(&file.download_url).send().await.unwrap();
     assert_eq!(head.status(), 200);
@@ -202,12 +202,12 @@ async fn files_above_the_checksum_limit_are_served_without_checksums() {
     let sandbox = Sandbox::start(
         SandboxConfig::default()
             .with_checksum_limit(4096)
-            .with_file_size(Service::AliyunRds, ALIYUN_INSTANCE_ID, 1, 4096)
-            .with_file_size(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 1, 4096),
+            .with_file_size(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 1, 4096)
+            .with_file_size(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 1, 4096),
     )
     .unwrap();
     let big = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     assert!(big.size > 4096);
     let head = http().head(&big.download_url).send().await.unwrap();
@@ -223,7 +223,7 @@ async fn files_above_the_checksum_limit_are_served_without_checksums() {
 
     // At the limit, the checksum is there.
     let small = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 1)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 1)
         .unwrap();
     let head = http().head(&small.download_url).send().await.unwrap();
     assert_eq!(
@@ -233,14 +233,14 @@ async fn files_above_the_checksum_limit_are_served_without_checksums() {
 
     // A large Huawei file gets a multipart-style ETag: not an MD5, and says so.
     let big = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap();
     let head = http().head(&big.download_url).send().await.unwrap();
     let etag = header(&head, "etag").unwrap();
     assert!(etag.ends_with("-1\""), "{etag}");
     assert_eq!(etag.len(), 36);
     let small = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 1)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 1)
         .unwrap();
     let head = http().head(&small.download_url).send().await.unwrap();
     assert_eq!(
@@ -256,14 +256,14 @@ async fn files_above_the_checksum_limit_are_served_without_checksums() {
 async fn concurrent_first_requests_agree() {
     // Several first requests for one file at once: one computation, the same answer.
     let sandbox = Sandbox::start(SandboxConfig::default().with_file_size(
-        Service::HuaweiGaussdb,
+        Provider::HuaweiCloudGaussDb,
         HUAWEI_GAUSSDB_INSTANCE_ID,
         0,
         8 << 20,
     ))
     .unwrap();
     let file = sandbox
-        .backup(Service::HuaweiGaussdb, HUAWEI_GAUSSDB_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudGaussDb, HUAWEI_GAUSSDB_INSTANCE_ID, 0)
         .unwrap();
     let heads = (0..4).map(|_| http().head(&file.download_url).send());
     let etags: Vec<_> = futures::future::join_all(heads)

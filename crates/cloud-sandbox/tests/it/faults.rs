@@ -6,7 +6,7 @@ use std::time::Duration;
 use aliyun_rds::{DescribeBackupsRequest, SignatureVersion};
 use cloud_sandbox::{
     ALIYUN_INSTANCE_ID, CAPITALONLINE_INSTANCE_ID, FaultKind, Faults, HUAWEI_RDS_INSTANCE_ID,
-    RequestKind, Sandbox, SandboxConfig, Service,
+    Provider, RequestKind, Sandbox, SandboxConfig,
 };
 use futures::StreamExt;
 use huaweicloud_rds::ListBackupsRequest;
@@ -89,7 +89,7 @@ async fn too_much_throttling_is_a_throttling_error() {
     let client = aliyun(
         &sandbox,
         SignatureVersion::V2,
-        credentials(Service::AliyunRds),
+        credentials(Provider::AliyunRds),
         fast_retries(),
     );
     let error = client
@@ -142,12 +142,12 @@ async fn faults_hit_only_their_service() {
     sandbox.faults().set(
         Faults::new()
             .with_throttle(1)
-            .with_service(Service::HuaweiRds),
+            .with_service(Provider::HuaweiCloudRds),
     );
     aliyun(
         &sandbox,
         SignatureVersion::V3,
-        credentials(Service::AliyunRds),
+        credentials(Provider::AliyunRds),
         fast_retries().with_retry(aliyun_rds::RetryPolicy::no_retry()),
     )
     .describe_backups(&DescribeBackupsRequest::new(ALIYUN_INSTANCE_ID))
@@ -156,7 +156,7 @@ async fn faults_hit_only_their_service() {
     assert_eq!(sandbox.faults().get().throttle, 1);
     let error = support::rds(
         &sandbox,
-        credentials(Service::HuaweiRds),
+        credentials(Provider::HuaweiCloudRds),
         fast_retries().with_retry(huaweicloud_rds::RetryPolicy::no_retry()),
     )
     .list_backups(&ListBackupsRequest::new(HUAWEI_RDS_INSTANCE_ID))
@@ -170,7 +170,7 @@ async fn faults_hit_only_their_service() {
 async fn a_download_is_cut_after_k_bytes() {
     let sandbox = support::sandbox();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     sandbox.faults().drop_next_downloads(1, 100_000);
 
@@ -232,7 +232,7 @@ async fn ignoring_range_answers_the_whole_file() {
         Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_ignore_range(true)))
             .unwrap();
     let file = sandbox
-        .backup(Service::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
+        .backup(Provider::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
         .unwrap();
     let response = http()
         .get(&file.download_url)
@@ -264,7 +264,7 @@ async fn ignoring_range_answers_the_whole_file() {
 async fn a_corrupted_download_flips_one_byte() {
     let sandbox = support::sandbox();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     let true_file = cloud_sandbox::content(&file.backup_id, 0, file.size as usize);
     let crc = cloud_sandbox::file_crc64(&file.backup_id, file.size).to_string();
@@ -339,19 +339,19 @@ async fn corruption_follows_the_service_and_skips_heads() {
         SandboxConfig::default().with_faults(
             Faults::new()
                 .with_corrupted_downloads(1, 0)
-                .with_service(Service::HuaweiRds),
+                .with_service(Provider::HuaweiCloudRds),
         ),
     )
     .unwrap();
     let aliyun = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(
         support::download(&aliyun.download_url).await,
         cloud_sandbox::content(&aliyun.backup_id, 0, aliyun.size as usize)
     );
     let rds = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(
         http()
@@ -378,7 +378,7 @@ async fn corruption_follows_the_service_and_skips_heads() {
 async fn a_dropped_download_cut_before_the_offset_keeps_the_corruption() {
     let sandbox = support::sandbox();
     let file = sandbox
-        .backup(Service::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
+        .backup(Provider::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
         .unwrap();
     sandbox.faults().drop_next_downloads(1, 1000);
     sandbox.faults().corrupt_next_downloads(1, 5000);
@@ -435,7 +435,7 @@ async fn a_hung_request_is_never_answered() {
     assert_eq!(hung[0].status, 0);
     assert_eq!(hung[0].fault, Some(FaultKind::Hung));
     assert_eq!(hung[0].kind, RequestKind::Api);
-    assert_eq!(hung[0].service, Some(Service::AliyunRds));
+    assert_eq!(hung[0].service, Some(Provider::AliyunRds));
     assert_eq!(hung[0].operation.as_deref(), Some("DescribeBackups"));
     assert_eq!(hung[0].error_code, None);
     assert_eq!(sandbox.faults().get().hang, 0);
@@ -461,9 +461,9 @@ async fn hangs_follow_the_service() {
     sandbox.faults().set(
         Faults::new()
             .with_hang(1)
-            .with_service(Service::HuaweiGaussdb),
+            .with_service(Provider::HuaweiCloudGaussDb),
     );
-    let credentials = credentials(Service::HuaweiRds);
+    let credentials = credentials(Provider::HuaweiCloudRds);
     let rds = support::huawei_get(
         &sandbox,
         "backups",
@@ -492,13 +492,13 @@ async fn hangs_follow_the_service() {
         records,
         [
             (
-                Some(Service::HuaweiRds),
+                Some(Provider::HuaweiCloudRds),
                 Some("ListBackups".to_owned()),
                 200,
                 None
             ),
             (
-                Some(Service::HuaweiGaussdb),
+                Some(Provider::HuaweiCloudGaussDb),
                 Some("ShowInstanceBackups".to_owned()),
                 0,
                 Some(FaultKind::Hung)
@@ -517,7 +517,7 @@ async fn shutdown_completes_with_hung_requests() {
             ("Action", "DescribeBackups"),
             ("InstanceUuid", CAPITALONLINE_INSTANCE_ID),
         ],
-        &credentials(Service::CapitalOnlineMysql),
+        &credentials(Provider::CapitalOnlineMysql),
         support::now(),
         "hang-shutdown-1",
     );

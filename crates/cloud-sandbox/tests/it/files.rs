@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use cloud_sandbox::{ALIYUN_INSTANCE_ID, RequestKind, Sandbox, SandboxConfig, Service};
+use cloud_sandbox::{ALIYUN_INSTANCE_ID, Provider, RequestKind, Sandbox, SandboxConfig};
 use time::{Duration, OffsetDateTime};
 
 use crate::support::{self, http};
@@ -16,7 +16,7 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
 async fn range_requests() {
     let sandbox = support::sandbox();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 3)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 3)
         .unwrap();
     let (url, size, id) = (&file.download_url, file.size, file.backup_id.as_str());
 
@@ -118,7 +118,7 @@ async fn range_requests() {
     assert!(
         downloads
             .iter()
-            .all(|r| r.service == Some(Service::AliyunRds))
+            .all(|r| r.service == Some(Provider::AliyunRds))
     );
 }
 
@@ -131,7 +131,11 @@ async fn expired_and_tampered_links_are_refused() {
     }))
     .unwrap();
     let file = sandbox
-        .backup(Service::HuaweiRds, cloud_sandbox::HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(
+            Provider::HuaweiCloudRds,
+            cloud_sandbox::HUAWEI_RDS_INSTANCE_ID,
+            0,
+        )
         .unwrap();
     let url = &file.download_url;
     assert_eq!(http().head(url).send().await.unwrap().status(), 200);
@@ -179,10 +183,10 @@ async fn a_huge_file_costs_nothing() {
     let size: u64 = 5 << 30;
     let sandbox = Sandbox::start(
         SandboxConfig::default()
-            .with_file_size(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0, size)
+            .with_file_size(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0, size)
             // Huawei sizes are whole KB.
             .with_file_size(
-                Service::HuaweiRds,
+                Provider::HuaweiCloudRds,
                 cloud_sandbox::HUAWEI_RDS_INSTANCE_ID,
                 1,
                 1000,
@@ -190,7 +194,7 @@ async fn a_huge_file_costs_nothing() {
     )
     .unwrap();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(file.size, size);
     let head = http().head(&file.download_url).send().await.unwrap();
@@ -218,11 +222,15 @@ async fn a_huge_file_costs_nothing() {
     assert_eq!(page.items.unwrap().backup[0].backup_size, Some(size as i64));
 
     let rounded = sandbox
-        .backup(Service::HuaweiRds, cloud_sandbox::HUAWEI_RDS_INSTANCE_ID, 1)
+        .backup(
+            Provider::HuaweiCloudRds,
+            cloud_sandbox::HUAWEI_RDS_INSTANCE_ID,
+            1,
+        )
         .unwrap();
     assert_eq!(rounded.size, 1024);
     let found = sandbox
-        .find_backup(Service::HuaweiRds, &rounded.backup_id)
+        .find_backup(Provider::HuaweiCloudRds, &rounded.backup_id)
         .unwrap();
     assert_eq!(found.size, 1024);
 }

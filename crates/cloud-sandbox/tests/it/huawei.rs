@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use cloud_sandbox::{HUAWEI_GAUSSDB_INSTANCE_ID, HUAWEI_RDS_INSTANCE_ID, Service};
+use cloud_sandbox::{HUAWEI_GAUSSDB_INSTANCE_ID, HUAWEI_RDS_INSTANCE_ID, Provider};
 use cloud_signer::Credentials;
 use futures::TryStreamExt;
 use huaweicloud_gaussdb::ShowInstanceBackupsRequest;
@@ -90,7 +90,7 @@ async fn rds_raw_json_has_the_real_field_types() {
 #[tokio::test]
 async fn limit_must_be_1_to_100_and_filters_apply() {
     let sandbox = support::sandbox();
-    let creds = credentials(Service::HuaweiRds);
+    let creds = credentials(Provider::HuaweiCloudRds);
     for limit in ["0", "101", "-1", "ten"] {
         let request = support::huawei_get(
             &sandbox,
@@ -187,7 +187,7 @@ async fn an_expired_date_is_refused() {
     let sandbox = support::sandbox();
     let client = rds(
         &sandbox,
-        credentials(Service::HuaweiRds),
+        credentials(Provider::HuaweiCloudRds),
         fast_retries().with_clock(Clock::fixed(now() - Duration::minutes(30))),
     );
     let error = client
@@ -215,7 +215,7 @@ async fn gaussdb_lists_all_backups_with_its_quirks() {
     let ids: HashSet<_> = backups.iter().map(|b| b.id.clone().unwrap()).collect();
     assert_eq!(ids.len(), 103);
     for request in sandbox.requests() {
-        assert_eq!(request.service, Some(Service::HuaweiGaussdb));
+        assert_eq!(request.service, Some(Provider::HuaweiCloudGaussDb));
         assert_eq!(request.operation.as_deref(), Some("ShowInstanceBackups"));
     }
 
@@ -242,7 +242,7 @@ async fn gaussdb_lists_all_backups_with_its_quirks() {
 
     // No API gives a GaussDB file, the sandbox does; its size is the KB string x 1024.
     let file = sandbox
-        .backup(Service::HuaweiGaussdb, HUAWEI_GAUSSDB_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudGaussDb, HUAWEI_GAUSSDB_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(Some(file.backup_id.as_str()), backup["id"].as_str());
     let kb: u64 = size[..size.len() - 2].parse().unwrap();
@@ -326,7 +326,7 @@ async fn unknown_apis_are_apig_0101() {
         &sandbox,
         "instances",
         &[],
-        &credentials(Service::HuaweiRds),
+        &credentials(Provider::HuaweiCloudRds),
         now(),
     );
     let (status, _, body) = send_json(request).await;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use cloud_sandbox::{
     ALIYUN_INSTANCE_ID, CAPITALONLINE_INSTANCE_ID, FaultKind, Faults, HUAWEI_RDS_INSTANCE_ID,
-    Sandbox, SandboxConfig, Service,
+    Provider, Sandbox, SandboxConfig,
 };
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -74,7 +74,7 @@ async fn a_link_with_one_use_works_once_then_expires() {
     sandbox.faults().limit_link_uses(Some(1));
     let client = support::capitalonline_demo(&sandbox);
     let id = sandbox
-        .backup(Service::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
+        .backup(Provider::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
         .unwrap()
         .backup_id;
     let fresh_link = || async {
@@ -125,7 +125,7 @@ async fn heads_and_ranged_gets_count_as_uses() {
         Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_link_uses(3)))
             .unwrap();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     let url = &file.download_url;
     assert_eq!(head(url).await, 200);
@@ -142,7 +142,7 @@ async fn heads_and_ranged_gets_count_as_uses() {
 
     // Each link counts its own uses.
     let other = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(get(&other.download_url).await, ok());
     assert_eq!(
@@ -158,17 +158,17 @@ async fn link_uses_follow_the_service() {
         SandboxConfig::default().with_faults(
             Faults::new()
                 .with_link_uses(0)
-                .with_service(Service::HuaweiRds),
+                .with_service(Provider::HuaweiCloudRds),
         ),
     )
     .unwrap();
     let aliyun = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(get(&aliyun.download_url).await, ok());
     assert_eq!(get(&aliyun.download_url).await, ok());
     let rds = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(get(&rds.download_url).await, expired());
 }
@@ -177,14 +177,14 @@ async fn link_uses_follow_the_service() {
 async fn links_are_unique_and_their_serial_number_is_signed() {
     let sandbox = support::sandbox();
     let first = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap()
         .download_url;
     let second = sandbox
         .find_backup(
-            Service::HuaweiRds,
+            Provider::HuaweiCloudRds,
             &sandbox
-                .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+                .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
                 .unwrap()
                 .backup_id,
         )
@@ -231,7 +231,7 @@ async fn link_ttl_makes_links_expire_early() {
     let (sandbox, offset) = sandbox_with_offset(Faults::new());
     let client = support::rds_demo(&sandbox);
     let id = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap()
         .backup_id;
     let before = client.list_backup_files(&id).await.unwrap().files[0]
@@ -254,7 +254,7 @@ async fn link_ttl_makes_links_expire_early() {
         expires_at.unix_timestamp().to_string()
     );
     let from_sandbox = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap()
         .download_url;
     assert_eq!(get(&short).await, ok());
@@ -300,7 +300,7 @@ async fn link_ttl_applies_to_every_api_that_returns_links() {
         .unwrap();
     let capitalonline = {
         let id = sandbox
-            .backup(Service::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
+            .backup(Provider::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
             .unwrap()
             .backup_id;
         support::capitalonline_demo(&sandbox)
@@ -325,7 +325,7 @@ async fn a_huge_ttl_does_not_break_links() {
         Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_link_ttl(u64::MAX)))
             .unwrap();
     let file = sandbox
-        .backup(Service::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
     assert_eq!(get(&file.download_url).await, ok());
     let expires: i64 = param(&file.download_url, "Expires")
@@ -336,7 +336,7 @@ async fn a_huge_ttl_does_not_break_links() {
     // Huawei reports the expiry in its response: still a valid time.
     let rds = support::rds_demo(&sandbox);
     let id = sandbox
-        .backup(Service::HuaweiRds, HUAWEI_RDS_INSTANCE_ID, 0)
+        .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
         .unwrap()
         .backup_id;
     let files = rds.list_backup_files(&id).await.unwrap();
@@ -368,7 +368,7 @@ async fn the_control_endpoint_takes_the_new_faults() {
             .with_hang(1)
             .with_link_uses(1)
             .with_link_ttl(30)
-            .with_service(Service::HuaweiRds)
+            .with_service(Provider::HuaweiCloudRds)
     );
     let (_, _, armed) = send_json(http().get(&url)).await;
     assert_eq!(armed, echoed);

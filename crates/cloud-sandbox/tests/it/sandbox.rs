@@ -6,7 +6,7 @@ use std::net::TcpStream;
 
 use aliyun_rds::{DescribeBackupsRequest, SignatureVersion};
 use cloud_sandbox::{
-    ALIYUN_INSTANCE_ID, RequestKind, Sandbox, SandboxConfig, Service, demo_credentials,
+    ALIYUN_INSTANCE_ID, Provider, RequestKind, Sandbox, SandboxConfig, demo_credentials,
     demo_instances,
 };
 use futures::TryStreamExt;
@@ -49,8 +49,8 @@ fn it_runs_without_an_async_runtime() {
 async fn backup_counts_for_benchmarks() {
     let sandbox = Sandbox::start(
         SandboxConfig::default()
-            .with_backup_count(Service::AliyunRds, ALIYUN_INSTANCE_ID, 10_000)
-            .with_backup_count(Service::AliyunRds, "rm-bench", 250),
+            .with_backup_count(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 10_000)
+            .with_backup_count(Provider::AliyunRds, "rm-bench", 250),
     )
     .unwrap();
     let client = aliyun_demo(&sandbox, SignatureVersion::V3);
@@ -75,7 +75,7 @@ async fn backup_counts_for_benchmarks() {
     let instances = sandbox.instances();
     let aliyun: Vec<_> = instances
         .iter()
-        .filter(|i| i.service == Service::AliyunRds)
+        .filter(|i| i.service == Provider::AliyunRds)
         .map(|i| (i.instance_id.as_str(), i.backup_count))
         .collect();
     assert_eq!(aliyun, [(ALIYUN_INSTANCE_ID, 10_000), ("rm-bench", 250)]);
@@ -84,8 +84,8 @@ async fn backup_counts_for_benchmarks() {
 #[test]
 fn bad_configurations_are_refused() {
     for config in [
-        SandboxConfig::default().with_file_size(Service::HuaweiGaussdb, "nope", 0, 1),
-        SandboxConfig::default().with_backup_count(Service::AliyunRds, "rm demo", 1),
+        SandboxConfig::default().with_file_size(Provider::HuaweiCloudGaussDb, "nope", 0, 1),
+        SandboxConfig::default().with_backup_count(Provider::AliyunRds, "rm demo", 1),
     ] {
         let error = Sandbox::start(config).unwrap_err();
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
@@ -102,18 +102,18 @@ fn demo_data_is_consistent() {
             .collect::<Vec<_>>(),
         [
             (
-                Service::CapitalOnlineMysql,
+                Provider::CapitalOnlineMysql,
                 cloud_sandbox::CAPITALONLINE_INSTANCE_ID,
                 14
             ),
-            (Service::AliyunRds, "rm-demo", 137),
+            (Provider::AliyunRds, "rm-demo", 137),
             (
-                Service::HuaweiRds,
+                Provider::HuaweiCloudRds,
                 cloud_sandbox::HUAWEI_RDS_INSTANCE_ID,
                 125
             ),
             (
-                Service::HuaweiGaussdb,
+                Provider::HuaweiCloudGaussDb,
                 cloud_sandbox::HUAWEI_GAUSSDB_INSTANCE_ID,
                 103
             ),
@@ -121,14 +121,14 @@ fn demo_data_is_consistent() {
     );
     assert!(cloud_sandbox::HUAWEI_RDS_INSTANCE_ID.ends_with("in01"));
     assert!(cloud_sandbox::HUAWEI_GAUSSDB_INSTANCE_ID.ends_with("in07"));
-    for service in Service::ALL {
+    for service in Provider::ALL.iter().copied() {
         let credentials = demo_credentials(service);
         assert!(
             credentials.secret.contains("not-real"),
             "obviously not a real secret"
         );
         assert!(!format!("{credentials:?}").contains(credentials.secret));
-        assert_eq!(service.name().parse::<Service>(), Ok(service));
+        assert_eq!(service.name().parse::<Provider>(), Ok(service));
     }
     let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
     assert_eq!(sandbox.instances(), instances);
@@ -172,7 +172,7 @@ async fn the_control_endpoint() {
     let request = support::aliyun_v3(
         &sandbox,
         &[("DBInstanceId", ALIYUN_INSTANCE_ID)],
-        &credentials(Service::AliyunRds),
+        &credentials(Provider::AliyunRds),
         now(),
         "control-nonce",
     );

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cloud_sandbox::{Sandbox, SandboxConfig, Service, demo_credentials};
+use cloud_sandbox::{Provider, Sandbox, SandboxConfig, demo_credentials};
 use cloud_signer::Credentials;
 use cloud_signer::acs3::{self, Acs3Request};
 use cloud_signer::huawei::{self, HuaweiRequest};
@@ -34,7 +34,7 @@ pub(crate) fn fast_retries() -> aliyun_rds::HttpConfig {
 }
 
 /// The demo credentials of `service`.
-pub(crate) fn credentials(service: Service) -> Credentials {
+pub(crate) fn credentials(service: Provider) -> Credentials {
     demo_credentials(service).to_credentials()
 }
 
@@ -64,7 +64,7 @@ pub(crate) fn aliyun_demo(
     aliyun(
         sandbox,
         version,
-        credentials(Service::AliyunRds),
+        credentials(Provider::AliyunRds),
         fast_retries(),
     )
 }
@@ -84,7 +84,7 @@ pub(crate) fn capitalonline(
 pub(crate) fn capitalonline_demo(sandbox: &Sandbox) -> capitalonline_mysql::Client {
     capitalonline(
         sandbox,
-        credentials(Service::CapitalOnlineMysql),
+        credentials(Provider::CapitalOnlineMysql),
         fast_retries(),
     )
 }
@@ -110,13 +110,17 @@ pub(crate) fn rds(
 }
 
 pub(crate) fn rds_demo(sandbox: &Sandbox) -> huaweicloud_rds::Client {
-    rds(sandbox, credentials(Service::HuaweiRds), fast_retries())
+    rds(
+        sandbox,
+        credentials(Provider::HuaweiCloudRds),
+        fast_retries(),
+    )
 }
 
 pub(crate) fn gaussdb_demo(sandbox: &Sandbox) -> huaweicloud_gaussdb::Client {
     huaweicloud_gaussdb::Client::new(huawei_config(
         sandbox,
-        credentials(Service::HuaweiGaussdb),
+        credentials(Provider::HuaweiCloudGaussDb),
         fast_retries(),
     ))
     .expect("a huaweicloud-gaussdb client")

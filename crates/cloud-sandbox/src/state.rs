@@ -1,0 +1,127 @@
+//! What every request handler shares ([`State`]) and a received request ([`Received`]): the
+//! types the server and the service handlers (`aliyun`, `capitalonline`, `huawei`, `files`,
+//! `control`) all use, so that those modules depend on this one and not on each other.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hyper::Method;
+use hyper::body::Bytes;
+use hyper::header::HeaderMap;
+use time::OffsetDateTime;
+
+use crate::auth::NonceCache;
+use crate::catalog::Catalog;
+use crate::config::Clock;
+use crate::files::FileState;
+use crate::http;
+use crate::log::RequestLog;
+use crate::{FaultHandle, SandboxConfig, mix};
+
+/// What every request handler shares.
+pub(crate) struct State {
+    pub(crate) catalog: Catalog,
+    pub(crate) clock: Clock,
+    pub(crate) endpoint: String,
+    pub(crate) faults: FaultHandle,
+    pub(crate) log: RequestLog,
+    pub(crate) nonces: NonceCache,
+    /// Checksums, link serial numbers and link uses.
+    pub(crate) files: FileState,
+    /// The largest file whose checksums are computed.
+    pub(crate) checksum_limit: u64,
+    counter: AtomicU64,
+    seed: u64,
+}
+
+impl State {
+    /// The state of a sandbox serving `catalog` at `addr`, configured by `config`.
+    pub(crate) fn new(catalog: Catalog, config: &SandboxConfig, addr: SocketAddr) -> Self {
+        Self {
+            catalog,
+            clock: config.clock.clone(),
+            endpoint: format!("http://{addr}"),
+            faults: FaultHandle::new(config.faults.clone()),
+            log: RequestLog::default(),
+            nonces: NonceCache::default(),
+            files: FileState::default(),
+            checksum_limit: config.checksum_limit,
+            counter: AtomicU64::new(0),
+            seed: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+                ^ u64::from(addr.port()),
+        }
+    }
+
+    /// The sandbox's time.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    fn random(&self) -> u64 {
+        mix::nth(self.seed, self.counter.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A fresh request id in UUID form: upper-case for Alibaba Cloud, lower-case else.
+    pub(crate) fn uuid(&self, upper: bool) -> String {
+        let (a, b) = (self.random(), self.random());
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48) & 0x3fff,
+            b & 0xffff_ffff_ffff
+        );
+        if upper { id.to_uppercase() } else { id }
+    }
+
+    /// A fresh request id of 32 hex digits (Huawei Cloud's `X-Request-Id`).
+    pub(crate) fn hex_id(&self) -> String {
+        format!("{:016x}{:016x}", self.random(), self.random())
+    }
+}
+
+/// A received API request, decoded once.
+#[derive(Debug)]
+pub(crate) struct Received {
+    pub(crate) method: Method,
+    /// The path as received (still percent-encoded).
+    pub(crate) path: String,
+    /// The query pairs, decoded.
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Received {
+    /// The `Host` header (what the client signed), else the sandbox's own address.
+    pub(crate) fn host<'a>(&'a self, state: &'a State) -> &'a str {
+        http::header(&self.headers, "host").unwrap_or_else(|| {
+            state
+                .endpoint
+                .strip_prefix("http://")
+                .unwrap_or(&state.endpoint)
+        })
+    }
+
+    /// The first query parameter `name`.
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        http::pair(&self.query, name)
+    }
+
+    /// The body's pairs, when it is a form.
+    pub(crate) fn form_params(&self) -> Vec<(String, String)> {
+        let is_form = http::header(&self.headers, "content-type").is_some_and(|ct| {
+            ct.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+        if is_form {
+            http::decode_pairs(&String::from_utf8_lossy(&self.body))
+        } else {
+            Vec::new()
+        }
+    }
+}
