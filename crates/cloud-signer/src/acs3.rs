@@ -100,15 +100,17 @@
 //! Checking the date window, the nonce and that `x-acs-content-sha256` is among the signed
 //! headers is the server's job.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use time::OffsetDateTime;
 
 use crate::Credentials;
-use crate::common::{RedactedPairs, get_header, lowercase, set_header, stage_type};
+use crate::common::{
+    RedactedPairs, authorization, finish_headers, lowercase, push_canonical_headers, set_header,
+    sign_canonical_request, signature_type, signed_getters, signed_names, stage_type,
+};
 use crate::crypto;
-use crate::encoding::{encode_pairs, percent_encode_into, py_strip};
+use crate::encoding::{encode_pairs, percent_encode_into};
 
 /// The algorithm name, first word of the `Authorization` header and of the string to sign.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -242,37 +244,18 @@ fn is_signed(name: &str) -> bool {
     name == "host" || name == "content-type" || name.starts_with("x-acs-")
 }
 
-/// The stages of one signature computation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Acs3Signature {
-    canonical_request: CanonicalRequest,
-    string_to_sign: StringToSign,
-    signature: String,
-}
-
-impl Acs3Signature {
-    /// The canonical request.
-    pub fn canonical_request(&self) -> &CanonicalRequest {
-        &self.canonical_request
+signature_type!(
+    /// The stages of one signature computation.
+    Acs3Signature {
+        /// The canonical request.
+        canonical_request: CanonicalRequest,
+        /// The lower-case hex signature.
+        signature,
+        /// Whether `candidate` (e.g. from [`ParsedAuthorization::signature`]) equals this
+        /// signature, compared in constant time.
+        matches,
     }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &StringToSign {
-        &self.string_to_sign
-    }
-
-    /// The lower-case hex signature.
-    pub fn signature(&self) -> &str {
-        &self.signature
-    }
-
-    /// Whether `candidate` (e.g. from [`ParsedAuthorization::signature`]) equals this
-    /// signature, compared in constant time.
-    pub fn matches(&self, candidate: &str) -> bool {
-        crypto::constant_time_eq(&self.signature, candidate)
-    }
-}
+);
 
 /// Computes the stages for `request` (with headers `headers`), signing the headers named in
 /// `signed` (lower-case, in that order) with payload hash `payload_hash`.
@@ -320,29 +303,10 @@ fn compute<S: AsRef<str>>(
         percent_encode_into(&mut canonical_request, v);
     }
     canonical_request.push('\n');
-    for name in signed {
-        let name = name.as_ref();
-        let value = get_header(headers, name).unwrap_or_default();
-        canonical_request.push_str(name);
-        canonical_request.push(':');
-        canonical_request.push_str(py_strip(value));
-        canonical_request.push('\n');
-    }
-    canonical_request.push('\n');
-    for (i, name) in signed.iter().enumerate() {
-        if i > 0 {
-            canonical_request.push(';');
-        }
-        canonical_request.push_str(name.as_ref());
-    }
-    canonical_request.push('\n');
-    canonical_request.push_str(payload_hash);
+    push_canonical_headers(&mut canonical_request, headers, signed, payload_hash);
 
-    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + 1 + 64);
-    string_to_sign.push_str(ALGORITHM);
-    string_to_sign.push('\n');
-    crypto::push_sha256_hex(&mut string_to_sign, canonical_request.as_bytes());
-    let signature = crypto::hmac_sha256_hex(secret.as_bytes(), string_to_sign.as_bytes());
+    let (string_to_sign, signature) =
+        sign_canonical_request(ALGORITHM, None, &canonical_request, secret);
     Acs3Signature {
         canonical_request: CanonicalRequest::new(canonical_request, sensitive),
         string_to_sign: StringToSign::new(string_to_sign, sensitive),
@@ -409,13 +373,12 @@ pub fn sign(
         add(SECURITY_TOKEN_HEADER, token.to_owned());
     }
 
-    let mut signed: Vec<Cow<'_, str>> = headers
-        .iter()
-        .map(|(name, _)| lowercase(name))
-        .filter(|name| is_signed(name))
-        .collect();
-    signed.sort_unstable();
-    signed.dedup();
+    let signed = signed_names(
+        headers
+            .iter()
+            .map(|(name, _)| lowercase(name))
+            .filter(|name| is_signed(name)),
+    );
     let signature = compute(
         request,
         &headers,
@@ -426,30 +389,16 @@ pub fn sign(
     );
 
     let signed_headers = signed.join(";");
-    let access_key_id = credentials.access_key_id();
-    let mut authorization = String::with_capacity(
-        ALGORITHM.len()
-            + access_key_id.len()
-            + signed_headers.len()
-            + signature.signature.len()
-            + 40,
+    let authorization = authorization(
+        ALGORITHM,
+        "Credential",
+        ",",
+        credentials.access_key_id(),
+        &signed_headers,
+        &signature.signature,
     );
-    authorization.push_str(ALGORITHM);
-    authorization.push_str(" Credential=");
-    authorization.push_str(access_key_id);
-    authorization.push_str(",SignedHeaders=");
-    authorization.push_str(&signed_headers);
-    authorization.push_str(",Signature=");
-    authorization.push_str(&signature.signature);
-
     headers.retain(|(name, _)| name != "host");
-    for (_, value) in &mut headers {
-        let trimmed = py_strip(value);
-        if trimmed.len() != value.len() {
-            *value = trimmed.to_owned();
-        }
-    }
-    headers.push(("Authorization".to_owned(), authorization.clone()));
+    finish_headers(&mut headers, &authorization);
     let mut query = request.query.clone();
     query.sort_by(|a, b| a.0.cmp(&b.0));
     SignedAcs3 {
@@ -473,35 +422,7 @@ pub struct SignedAcs3 {
 }
 
 impl SignedAcs3 {
-    /// The canonical request.
-    pub fn canonical_request(&self) -> &CanonicalRequest {
-        &self.signature.canonical_request
-    }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &StringToSign {
-        &self.signature.string_to_sign
-    }
-
-    /// The lower-case hex signature.
-    pub fn signature(&self) -> &str {
-        &self.signature.signature
-    }
-
-    /// All three stages.
-    pub fn stages(&self) -> &Acs3Signature {
-        &self.signature
-    }
-
-    /// The `Authorization` header's value.
-    pub fn authorization(&self) -> &str {
-        &self.authorization
-    }
-
-    /// The signed header names, `;`-separated (as in `Authorization`).
-    pub fn signed_headers(&self) -> &str {
-        &self.signed_headers
-    }
+    signed_getters!(Acs3Signature);
 
     /// Every header the HTTP request must carry, as `(name, value)` with trimmed values (as
     /// signed): the request's own headers, then the added `x-acs-*` headers, then

@@ -1,5 +1,7 @@
 //! What the algorithm modules share (private): the stage type, redaction, header helpers.
 
+use std::borrow::Cow;
+
 /// What a Debug impl prints instead of a secret or a security token.
 pub(crate) const REDACTED: &str = "** redacted **";
 
@@ -57,6 +59,194 @@ macro_rules! stage_type {
 }
 
 pub(crate) use stage_type;
+
+/// Declares the type of one signature computation's result: its first stage (`$first`, of type
+/// `$first_type`), its string to sign, and the signature itself, with getters and a
+/// constant-time [`matches`]. Each algorithm module declares its own, over its own stage types.
+macro_rules! signature_type {
+    (
+        $(#[$meta:meta])* $name:ident {
+            $(#[$first_doc:meta])* $first:ident: $first_type:ty,
+            $(#[$signature_doc:meta])* signature,
+            $(#[$matches_doc:meta])* matches,
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $first: $first_type,
+            string_to_sign: StringToSign,
+            signature: String,
+        }
+
+        impl $name {
+            $(#[$first_doc])*
+            pub fn $first(&self) -> &$first_type {
+                &self.$first
+            }
+
+            /// The string to sign.
+            pub fn string_to_sign(&self) -> &StringToSign {
+                &self.string_to_sign
+            }
+
+            $(#[$signature_doc])*
+            pub fn signature(&self) -> &str {
+                &self.signature
+            }
+
+            $(#[$matches_doc])*
+            pub fn matches(&self, candidate: &str) -> bool {
+                $crate::crypto::constant_time_eq(&self.signature, candidate)
+            }
+        }
+    };
+}
+
+pub(crate) use signature_type;
+
+/// The getters a signed request shares with its stages (`$stages`, a [`signature_type!`]),
+/// plus its `Authorization` value and signed header names; expands inside the signed type's
+/// `impl`, whose fields are `signature`, `authorization` and `signed_headers`.
+macro_rules! signed_getters {
+    ($stages:ty) => {
+        /// The canonical request.
+        pub fn canonical_request(&self) -> &CanonicalRequest {
+            &self.signature.canonical_request
+        }
+
+        /// The string to sign.
+        pub fn string_to_sign(&self) -> &StringToSign {
+            &self.signature.string_to_sign
+        }
+
+        /// The lower-case hex signature.
+        pub fn signature(&self) -> &str {
+            &self.signature.signature
+        }
+
+        /// All three stages.
+        pub fn stages(&self) -> &$stages {
+            &self.signature
+        }
+
+        /// The `Authorization` header's value.
+        pub fn authorization(&self) -> &str {
+            &self.authorization
+        }
+
+        /// The signed header names, `;`-separated (as in `Authorization`).
+        pub fn signed_headers(&self) -> &str {
+            &self.signed_headers
+        }
+    };
+}
+
+pub(crate) use signed_getters;
+
+/// The end of a header-signing canonical request (ACS3, Huawei), after the query and its
+/// newline: `name:value\n` for each signed header (a missing one counts as empty, values
+/// trimmed), a blank line, the names `;`-separated, a newline and the payload hash.
+pub(crate) fn push_canonical_headers<S: AsRef<str>>(
+    out: &mut String,
+    headers: &[(String, String)],
+    signed: &[S],
+    payload_hash: &str,
+) {
+    for name in signed {
+        let name = name.as_ref();
+        let value = get_header(headers, name).unwrap_or_default();
+        out.push_str(name);
+        out.push(':');
+        out.push_str(crate::encoding::py_strip(value));
+        out.push('\n');
+    }
+    out.push('\n');
+    for (i, name) in signed.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name.as_ref());
+    }
+    out.push('\n');
+    out.push_str(payload_hash);
+}
+
+/// The string to sign of a header-signing algorithm, `<algorithm>\n[<date>\n]<hex SHA-256
+/// of the canonical request>`, and its lower-case hex HMAC-SHA256 under `secret`.
+pub(crate) fn sign_canonical_request(
+    algorithm: &str,
+    date: Option<&str>,
+    canonical_request: &str,
+    secret: &str,
+) -> (String, String) {
+    let date_len = date.map_or(0, |date| date.len() + 1);
+    let mut string_to_sign = String::with_capacity(algorithm.len() + date_len + 1 + 64);
+    string_to_sign.push_str(algorithm);
+    string_to_sign.push('\n');
+    if let Some(date) = date {
+        string_to_sign.push_str(date);
+        string_to_sign.push('\n');
+    }
+    crate::crypto::push_sha256_hex(&mut string_to_sign, canonical_request.as_bytes());
+    let signature = crate::crypto::hmac_sha256_hex(secret.as_bytes(), string_to_sign.as_bytes());
+    (string_to_sign, signature)
+}
+
+/// The signed header names: lower-case, sorted, without duplicates.
+pub(crate) fn signed_names<'a>(names: impl Iterator<Item = Cow<'a, str>>) -> Vec<Cow<'a, str>> {
+    let mut signed: Vec<Cow<'a, str>> = names.collect();
+    signed.sort_unstable();
+    signed.dedup();
+    signed
+}
+
+/// The `Authorization` value of a header-signing algorithm:
+/// `<algorithm> <key_label>=<access key id><separator>SignedHeaders=<names><separator>Signature=<hex>`
+/// (ACS3: `Credential`, `,`; Huawei: `Access`, `, `).
+pub(crate) fn authorization(
+    algorithm: &str,
+    key_label: &str,
+    separator: &str,
+    access_key_id: &str,
+    signed_headers: &str,
+    signature: &str,
+) -> String {
+    let mut out = String::with_capacity(
+        algorithm.len()
+            + key_label.len()
+            + access_key_id.len()
+            + signed_headers.len()
+            + signature.len()
+            + 2 * separator.len()
+            + 24,
+    );
+    out.push_str(algorithm);
+    out.push(' ');
+    out.push_str(key_label);
+    out.push('=');
+    out.push_str(access_key_id);
+    out.push_str(separator);
+    out.push_str("SignedHeaders=");
+    out.push_str(signed_headers);
+    out.push_str(separator);
+    out.push_str("Signature=");
+    out.push_str(signature);
+    out
+}
+
+/// The headers to send after signing: each value trimmed as it was signed, then
+/// `Authorization`.
+pub(crate) fn finish_headers(headers: &mut Vec<(String, String)>, authorization: &str) {
+    for (_, value) in headers.iter_mut() {
+        let trimmed = crate::encoding::py_strip(value);
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+    }
+    headers.push(("Authorization".to_owned(), authorization.to_owned()));
+}
 
 /// `name: value` pairs for a Debug impl, with the values of the names in `secret` redacted
 /// (compared ASCII case-insensitively).

@@ -78,13 +78,15 @@
 //!
 //! Checking the date window and which headers must be signed is the server's job.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use time::OffsetDateTime;
 
 use crate::Credentials;
-use crate::common::{RedactedPairs, get_header, lowercase, set_header, stage_type};
+use crate::common::{
+    RedactedPairs, authorization, finish_headers, get_header, lowercase, push_canonical_headers,
+    set_header, sign_canonical_request, signature_type, signed_getters, signed_names, stage_type,
+};
 use crate::crypto;
 use crate::encoding::{encode_pairs_into, percent_decode_lossy, percent_encode_into, py_strip};
 
@@ -296,37 +298,18 @@ fn canonical_query(query: &[(String, String)]) -> String {
     out
 }
 
-/// The stages of one signature computation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HuaweiSignature {
-    canonical_request: CanonicalRequest,
-    string_to_sign: StringToSign,
-    signature: String,
-}
-
-impl HuaweiSignature {
-    /// The canonical request.
-    pub fn canonical_request(&self) -> &CanonicalRequest {
-        &self.canonical_request
+signature_type!(
+    /// The stages of one signature computation.
+    HuaweiSignature {
+        /// The canonical request.
+        canonical_request: CanonicalRequest,
+        /// The lower-case hex signature.
+        signature,
+        /// Whether `candidate` (e.g. from [`ParsedAuthorization::signature`]) equals this
+        /// signature, compared in constant time.
+        matches,
     }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &StringToSign {
-        &self.string_to_sign
-    }
-
-    /// The lower-case hex signature.
-    pub fn signature(&self) -> &str {
-        &self.signature
-    }
-
-    /// Whether `candidate` (e.g. from [`ParsedAuthorization::signature`]) equals this
-    /// signature, compared in constant time.
-    pub fn matches(&self, candidate: &str) -> bool {
-        crypto::constant_time_eq(&self.signature, candidate)
-    }
-}
+);
 
 /// Computes the stages for `request`, whose `headers` must already hold every header
 /// (`Host` included, `X-Sdk-Date` set), signing the lower-case names in `signed` in order.
@@ -371,34 +354,13 @@ fn compute<S: AsRef<str>>(
     canonical_request.push('\n');
     push_canonical_query(&mut canonical_request, &request.query);
     canonical_request.push('\n');
-    for name in signed {
-        let name = name.as_ref();
-        let value = get_header(headers, name).unwrap_or_default();
-        canonical_request.push_str(name);
-        canonical_request.push(':');
-        canonical_request.push_str(py_strip(value));
-        canonical_request.push('\n');
-    }
-    canonical_request.push('\n');
-    for (i, name) in signed.iter().enumerate() {
-        if i > 0 {
-            canonical_request.push(';');
-        }
-        canonical_request.push_str(name.as_ref());
-    }
-    canonical_request.push('\n');
-    canonical_request.push_str(payload_hash);
+    push_canonical_headers(&mut canonical_request, headers, signed, payload_hash);
 
     let date = get_header(headers, DATE_HEADER)
         .map(py_strip)
         .unwrap_or_default();
-    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + date.len() + 2 + 64);
-    string_to_sign.push_str(ALGORITHM);
-    string_to_sign.push('\n');
-    string_to_sign.push_str(date);
-    string_to_sign.push('\n');
-    crypto::push_sha256_hex(&mut string_to_sign, canonical_request.as_bytes());
-    let signature = crypto::hmac_sha256_hex(secret.as_bytes(), string_to_sign.as_bytes());
+    let (string_to_sign, signature) =
+        sign_canonical_request(ALGORITHM, Some(date), &canonical_request, secret);
     HuaweiSignature {
         canonical_request: CanonicalRequest::new(canonical_request, sensitive),
         string_to_sign: StringToSign::new(string_to_sign, sensitive),
@@ -492,13 +454,12 @@ pub fn sign(
     // What `headers_with_host` gives: the project id is already set, so only `Host` is added
     // (at the end); it is taken off again before the headers are returned.
     headers.push(("Host".to_owned(), request.host.clone()));
-    let mut signed: Vec<Cow<'_, str>> = headers
-        .iter()
-        .filter(|(name, _)| !name.contains('_'))
-        .map(|(name, _)| lowercase(name))
-        .collect();
-    signed.sort_unstable();
-    signed.dedup();
+    let signed = signed_names(
+        headers
+            .iter()
+            .filter(|(name, _)| !name.contains('_'))
+            .map(|(name, _)| lowercase(name)),
+    );
     let signature = compute(
         request,
         &headers,
@@ -508,30 +469,17 @@ pub fn sign(
     );
 
     let signed_headers = signed.join(";");
-    let access_key_id = credentials.access_key_id();
-    let mut authorization = String::with_capacity(
-        ALGORITHM.len()
-            + access_key_id.len()
-            + signed_headers.len()
-            + signature.signature.len()
-            + 40,
+    let authorization = authorization(
+        ALGORITHM,
+        "Access",
+        ", ",
+        credentials.access_key_id(),
+        &signed_headers,
+        &signature.signature,
     );
-    authorization.push_str(ALGORITHM);
-    authorization.push_str(" Access=");
-    authorization.push_str(access_key_id);
-    authorization.push_str(", SignedHeaders=");
-    authorization.push_str(&signed_headers);
-    authorization.push_str(", Signature=");
-    authorization.push_str(&signature.signature);
-
+    // `Host` was added last, for signing only.
     headers.pop();
-    for (_, value) in &mut headers {
-        let trimmed = py_strip(value);
-        if trimmed.len() != value.len() {
-            *value = trimmed.to_owned();
-        }
-    }
-    headers.push(("Authorization".to_owned(), authorization.clone()));
+    finish_headers(&mut headers, &authorization);
     SignedHuawei {
         signature,
         authorization,
@@ -556,35 +504,7 @@ pub struct SignedHuawei {
 }
 
 impl SignedHuawei {
-    /// The canonical request.
-    pub fn canonical_request(&self) -> &CanonicalRequest {
-        &self.signature.canonical_request
-    }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &StringToSign {
-        &self.signature.string_to_sign
-    }
-
-    /// The lower-case hex signature.
-    pub fn signature(&self) -> &str {
-        &self.signature.signature
-    }
-
-    /// All three stages.
-    pub fn stages(&self) -> &HuaweiSignature {
-        &self.signature
-    }
-
-    /// The `Authorization` header's value.
-    pub fn authorization(&self) -> &str {
-        &self.authorization
-    }
-
-    /// The signed header names, `;`-separated (as in `Authorization`).
-    pub fn signed_headers(&self) -> &str {
-        &self.signed_headers
-    }
+    signed_getters!(HuaweiSignature);
 
     /// Every header the HTTP request must carry, as `(name, value)` with trimmed values: the
     /// request's own headers, then the added ones (`X-Project-Id`, `X-Security-Token`,

@@ -87,7 +87,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 use crate::Credentials;
-use crate::common::{RedactedPairs, stage_type};
+use crate::common::{RedactedPairs, signature_type, stage_type};
 use crate::crypto;
 use crate::encoding::{encode_pairs, encode_pairs_into, percent_encode_into};
 
@@ -223,38 +223,19 @@ fn set(pairs: &mut Vec<(String, String)>, name: String, value: String) {
     }
 }
 
-/// The three stages of one signature computation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RpcSignature {
-    canonical_query: CanonicalQuery,
-    string_to_sign: StringToSign,
-    signature: String,
-}
-
-impl RpcSignature {
-    /// The canonical query string (step 2).
-    pub fn canonical_query(&self) -> &CanonicalQuery {
-        &self.canonical_query
+signature_type!(
+    /// The three stages of one signature computation.
+    RpcSignature {
+        /// The canonical query string (step 2).
+        canonical_query: CanonicalQuery,
+        /// The Base64 signature (step 4), as it goes into the `Signature` parameter before
+        /// percent-encoding.
+        signature,
+        /// Whether `candidate` (a received, already percent-decoded `Signature`) equals this
+        /// signature, compared in constant time.
+        matches,
     }
-
-    /// The string to sign (step 3).
-    pub fn string_to_sign(&self) -> &StringToSign {
-        &self.string_to_sign
-    }
-
-    /// The Base64 signature (step 4), as it goes into the `Signature` parameter before
-    /// percent-encoding.
-    pub fn signature(&self) -> &str {
-        &self.signature
-    }
-
-    /// Whether `candidate` (a received, already percent-decoded `Signature`) equals this
-    /// signature, compared in constant time.
-    pub fn matches(&self, candidate: &str) -> bool {
-        crypto::constant_time_eq(&self.signature, candidate)
-    }
-}
+);
 
 /// Computes the signature of a set of parameters exactly as received: `params` are all the
 /// parameters of the request (query and form body, percent-decoded), including `AccessKeyId`,

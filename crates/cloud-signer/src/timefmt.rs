@@ -37,36 +37,29 @@ fn fast(dt: OffsetDateTime, date_sep: &str, time_sep: &str) -> Option<String> {
 
 /// `yyyy-MM-ddTHH:mm:ssZ` (Python `%Y-%m-%dT%H:%M:%SZ`) in UTC.
 pub(crate) fn iso8601(dt: OffsetDateTime) -> String {
-    let dt = utc(dt);
-    if let Some(text) = fast(dt, "-", ":") {
-        return text;
-    }
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    stamp(dt, "-", ":")
 }
 
 /// `yyyyMMddTHHmmssZ` (Python `%Y%m%dT%H%M%SZ`) in UTC.
 pub(crate) fn basic(dt: OffsetDateTime) -> String {
+    stamp(dt, "", "")
+}
+
+/// `yyyy<d>MM<d>ddTHH<t>mm<t>ssZ` in UTC: the fast path, or `format!` for years it does not
+/// take.
+fn stamp(dt: OffsetDateTime, date_sep: &str, time_sep: &str) -> String {
     let dt = utc(dt);
-    if let Some(text) = fast(dt, "", "") {
-        return text;
-    }
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    fast(dt, date_sep, time_sep).unwrap_or_else(|| {
+        format!(
+            "{:04}{date_sep}{:02}{date_sep}{:02}T{:02}{time_sep}{:02}{time_sep}{:02}Z",
+            dt.year(),
+            u8::from(dt.month()),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        )
+    })
 }
 
 #[cfg(test)]
