@@ -9,10 +9,9 @@
 
 use aliyun_rds::{Client, Config, DescribeBackupsRequest, Record};
 use cloud_http::Error;
-use futures::TryStreamExt;
 use time::UtcOffset;
 
-use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
+use crate::common::{body, bytes, collect_backups, non_empty, records, request_id, unavailable};
 use crate::model::normalize_time;
 use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Options, Provider};
@@ -52,11 +51,13 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
 /// at a page that brings no backup not seen before, so a server that ignores `PageNumber`
 /// cannot make it loop.
 pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    client
-        .backup_records(DescribeBackupsRequest::new(instance_id).with_page_size(PAGE_SIZE))
-        .map_ok(|record| backup_from_record(instance_id, record))
-        .try_collect()
-        .await
+    let request = DescribeBackupsRequest::new(instance_id).with_page_size(PAGE_SIZE);
+    collect_backups(
+        client.backup_records(request),
+        instance_id,
+        backup_from_record,
+    )
+    .await
 }
 
 /// The download link of backup `backup_id` of `instance_id`, with `client`:

@@ -54,6 +54,25 @@ pub(crate) fn unavailable(request_id: Option<String>, message: String) -> Error 
     Error::service(None, service)
 }
 
+/// The backups of `instance_id` from a client's stream of records, each mapped by `map`
+/// (the provider module's `backup_from_record`); the first error ends it.
+#[cfg(any(
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+pub(crate) async fn collect_backups<T>(
+    records: impl futures::Stream<Item = Result<cloud_http::Record<T>, Error>>,
+    instance_id: &str,
+    map: fn(&str, cloud_http::Record<T>) -> crate::Backup,
+) -> Result<Vec<crate::Backup>, Error> {
+    use futures::TryStreamExt;
+    records
+        .map_ok(|record| map(instance_id, record))
+        .try_collect()
+        .await
+}
+
 /// A text field that is present and not blank, trimmed.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

@@ -20,9 +20,9 @@
 //!
 //! GaussDB for MySQL has no API for backup download links: [`no_download_links`] says so.
 
-use futures::TryStreamExt;
 use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
+use crate::common::collect_backups;
 use crate::common::non_empty;
 use crate::model::rfc3339;
 use crate::service::backup_service;
@@ -45,11 +45,9 @@ pub fn client(options: &Options) -> Result<Client, Error> {
 ///
 /// Each record's `raw` is the element of `backups` as received.
 pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    client
-        .instance_backup_records(ShowInstanceBackupsRequest::new(instance_id))
-        .map_ok(|record| backup_from_record(instance_id, record))
-        .try_collect()
-        .await
+    let request = ShowInstanceBackupsRequest::new(instance_id);
+    let records = client.instance_backup_records(request);
+    collect_backups(records, instance_id, backup_from_record).await
 }
 
 /// Always an error (of kind [`Config`](cloud_http::ErrorKind::Config), before anything is

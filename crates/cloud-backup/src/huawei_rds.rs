@@ -14,10 +14,9 @@
 //! (`2018-08-06T12:41:14+0800`) and keep it. Download links come from `ListBackupFiles`
 //! (`ShowBackupDownloadLink` in the official SDK), one per file of the backup.
 
-use futures::TryStreamExt;
 use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Record};
 
-use crate::common::{non_empty, unavailable};
+use crate::common::{collect_backups, non_empty, unavailable};
 use crate::model::rfc3339;
 use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Error, Options, Provider};
@@ -38,11 +37,13 @@ pub fn client(options: &Options) -> Result<Client, Error> {
 ///
 /// Each record's `raw` is the element of `backups` as received.
 pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
-    client
-        .backup_records(ListBackupsRequest::new(instance_id))
-        .map_ok(|record| backup_from_record(instance_id, record))
-        .try_collect()
-        .await
+    let request = ListBackupsRequest::new(instance_id);
+    collect_backups(
+        client.backup_records(request),
+        instance_id,
+        backup_from_record,
+    )
+    .await
 }
 
 /// The download links of the files of backup `backup_id` of `instance_id`, with `client`: one

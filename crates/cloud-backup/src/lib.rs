@@ -132,6 +132,7 @@
 
 pub mod model;
 mod provider;
+mod setters;
 
 #[cfg(feature = "aliyun-rds")]
 pub mod aliyun;
@@ -157,6 +158,8 @@ mod transfer;
 
 use std::path::Path;
 use std::time::Duration;
+
+use crate::setters::option_setters;
 
 pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
@@ -216,53 +219,27 @@ impl Options {
         Self::default()
     }
 
-    /// Sets the region.
-    #[must_use]
-    pub fn with_region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
-    }
+    option_setters! {
+        /// Sets the region.
+        with_region(region: impl Into<String>);
 
-    /// Sets the endpoint override (`scheme://host[:port]`).
-    #[must_use]
-    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
-    }
+        /// Sets the endpoint override (`scheme://host[:port]`).
+        with_endpoint(endpoint: impl Into<String>);
 
-    /// Sets the Huawei Cloud project id.
-    #[must_use]
-    pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
-        self.project_id = Some(project_id.into());
-        self
-    }
+        /// Sets the Huawei Cloud project id.
+        with_project_id(project_id: impl Into<String>);
 
-    /// Sets the credentials, instead of the environment's.
-    #[must_use]
-    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
-        self
-    }
+        /// Sets the credentials, instead of the environment's.
+        with_credentials(credentials: Credentials);
 
-    /// Sets the longest wait for a connection.
-    #[must_use]
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
+        /// Sets the longest wait for a connection.
+        with_connect_timeout(connect_timeout: Duration);
 
-    /// Sets the longest wait for one attempt of an API call.
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+        /// Sets the longest wait for one attempt of an API call.
+        with_timeout(timeout: Duration);
 
-    /// Sets the attempts per API call (1: no retry).
-    #[must_use]
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = Some(attempts);
-        self
+        /// Sets the attempts per API call (1: no retry).
+        with_max_attempts(max_attempts: u32);
     }
 
     /// `http` with these options' timeouts and attempts (what every provider client built

@@ -1,6 +1,7 @@
 //! The provider-neutral records, [`Backup`] and [`DownloadLink`], and the time and size
 //! normalizations that turn each provider's wire values into them.
 
+use crate::setters::option_setters;
 use serde::{Deserialize, Serialize};
 
 use crate::Provider;
@@ -68,39 +69,21 @@ impl Backup {
         }
     }
 
-    /// Sets the status.
-    #[must_use]
-    pub fn with_status(mut self, status: impl Into<String>) -> Self {
-        self.status = Some(status.into());
-        self
-    }
+    option_setters! {
+        /// Sets the status.
+        with_status(status: impl Into<String>);
 
-    /// Sets the size in bytes.
-    #[must_use]
-    pub fn with_size_bytes(mut self, size: u64) -> Self {
-        self.size_bytes = Some(size);
-        self
-    }
+        /// Sets the size in bytes.
+        with_size_bytes(size_bytes: u64);
 
-    /// Sets the start time (RFC 3339).
-    #[must_use]
-    pub fn with_started_at(mut self, at: impl Into<String>) -> Self {
-        self.started_at = Some(at.into());
-        self
-    }
+        /// Sets the start time (RFC 3339).
+        with_started_at(started_at: impl Into<String>);
 
-    /// Sets the finish time (RFC 3339).
-    #[must_use]
-    pub fn with_finished_at(mut self, at: impl Into<String>) -> Self {
-        self.finished_at = Some(at.into());
-        self
-    }
+        /// Sets the finish time (RFC 3339).
+        with_finished_at(finished_at: impl Into<String>);
 
-    /// Sets the provider's backup type.
-    #[must_use]
-    pub fn with_backup_type(mut self, backup_type: impl Into<String>) -> Self {
-        self.backup_type = Some(backup_type.into());
-        self
+        /// Sets the provider's backup type.
+        with_backup_type(backup_type: impl Into<String>);
     }
 
     /// Sets the raw record.
@@ -171,39 +154,21 @@ impl DownloadLink {
         }
     }
 
-    /// Sets the internal-network URL.
-    #[must_use]
-    pub fn with_intranet_url(mut self, url: impl Into<String>) -> Self {
-        self.intranet_url = Some(url.into());
-        self
-    }
+    option_setters! {
+        /// Sets the internal-network URL.
+        with_intranet_url(intranet_url: impl Into<String>);
 
-    /// Sets the file name.
-    #[must_use]
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
+        /// Sets the file name.
+        with_name(name: impl Into<String>);
 
-    /// Sets the size in bytes.
-    #[must_use]
-    pub fn with_size_bytes(mut self, size: u64) -> Self {
-        self.size_bytes = Some(size);
-        self
-    }
+        /// Sets the size in bytes.
+        with_size_bytes(size_bytes: u64);
 
-    /// Sets the expiry (RFC 3339).
-    #[must_use]
-    pub fn with_expires_at(mut self, at: impl Into<String>) -> Self {
-        self.expires_at = Some(at.into());
-        self
-    }
+        /// Sets the expiry (RFC 3339).
+        with_expires_at(expires_at: impl Into<String>);
 
-    /// Sets the CRC-64 the API reports (decimal).
-    #[must_use]
-    pub fn with_crc64(mut self, crc64: impl Into<String>) -> Self {
-        self.crc64 = Some(crc64.into());
-        self
+        /// Sets the CRC-64 the API reports (decimal).
+        with_crc64(crc64: impl Into<String>);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Downloading the files of a backup: where each goes, the size checks, and the loop over
 //! [`cloud_http::download`].
 
+use crate::setters::option_setters;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -78,25 +79,15 @@ impl DownloadOptions {
         self
     }
 
-    /// Sets the retry policy of each file.
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
+    option_setters! {
+        /// Sets the retry policy of each file.
+        with_retry(retry: RetryPolicy);
 
-    /// Sets the idle timeout.
-    #[must_use]
-    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = Some(timeout);
-        self
-    }
+        /// Sets the idle timeout.
+        with_idle_timeout(idle_timeout: Duration);
 
-    /// Sets the connect timeout.
-    #[must_use]
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
+        /// Sets the connect timeout.
+        with_connect_timeout(connect_timeout: Duration);
     }
 
     /// Sets the progress observer factory: `make(link, destination)` is called before each
