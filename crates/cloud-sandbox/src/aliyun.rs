@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::auth::{self, within_window};
 use crate::catalog::{Backup, Instance};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{self, Body, Outcome, Reply};
+use crate::http::{self, Body, Reply};
 use crate::state::{Received, State};
 use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
@@ -137,16 +137,8 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
             response
         }
     };
-    Reply {
-        response,
-        outcome: Outcome {
-            kind: None,
-            service: Some(SERVICE),
-            operation: (!action.is_empty()).then_some(action),
-            error_code,
-            fault,
-        },
-    }
+    let operation = (!action.is_empty()).then_some(action);
+    Reply::api(response, Some(SERVICE), operation, error_code, fault)
 }
 
 /// Authenticates, applies faults, and runs the action.
@@ -365,20 +357,13 @@ fn verify_v3(state: &State, req: &Received) -> ApiResult<()> {
         ));
     }
 
-    let mut received = Acs3Request::new(req.method.as_str(), req.host(state))
-        .with_canonical_uri(req.path.as_str())
-        .with_body(req.body.to_vec());
-    for (name, value) in &req.query {
-        received = received.with_query_param(name.as_str(), value.as_str());
-    }
-    for (name, value) in &req.headers {
-        if name.as_str() != "host"
-            && name.as_str() != "authorization"
-            && let Ok(value) = value.to_str()
-        {
-            received = received.with_header(name.as_str(), value);
-        }
-    }
+    let received = req.rebuild(
+        Acs3Request::new(req.method.as_str(), req.host(state))
+            .with_canonical_uri(req.path.as_str())
+            .with_body(req.body.to_vec()),
+        |request, name, value| request.with_query_param(name, value),
+        |request, name, value| request.with_header(name, value),
+    );
     let expected = acs3::compute_signature(&received, auth.signed_headers(), secret);
     if !expected.matches(auth.signature()) {
         return Err(signature_mismatch(expected.string_to_sign().as_str()));

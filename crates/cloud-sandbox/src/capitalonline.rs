@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::within_window;
 use crate::catalog::Backup;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{self, Outcome, Reply};
+use crate::http::{self, Reply};
 use crate::state::{Received, State};
 use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
@@ -46,16 +46,9 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
             (error.status, body, Some(error.code))
         }
     };
-    Reply {
-        response: http::json(status, &[("cds-request-id", &request_id)], &body),
-        outcome: Outcome {
-            kind: None,
-            service: Some(SERVICE),
-            operation: (!action.is_empty()).then_some(action),
-            error_code,
-            fault,
-        },
-    }
+    let response = http::json(status, &[("cds-request-id", &request_id)], &body);
+    let operation = (!action.is_empty()).then_some(action);
+    Reply::api(response, Some(SERVICE), operation, error_code, fault)
 }
 
 fn answer(

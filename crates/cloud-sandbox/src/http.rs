@@ -187,6 +187,29 @@ pub(crate) struct Reply {
     pub(crate) outcome: Outcome,
 }
 
+impl Reply {
+    /// The reply of an API call to `service`: its operation (`None` when the request named
+    /// none), the error code answered, and the fault that shaped it.
+    pub(crate) fn api(
+        response: Response<Body>,
+        service: Option<Provider>,
+        operation: Option<String>,
+        error_code: Option<String>,
+        fault: Option<FaultKind>,
+    ) -> Self {
+        Self {
+            response,
+            outcome: Outcome {
+                kind: None,
+                service,
+                operation,
+                error_code,
+                fault,
+            },
+        }
+    }
+}
+
 /// A response with `status`, `body`, and the given headers.
 pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: Body) -> Response<Body> {
     let mut response = Response::new(body);

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::auth::within_window;
 use crate::catalog::{Backup, Instance};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{self, Outcome, Reply};
+use crate::http::{self, Reply};
 use crate::state::{Received, State};
 use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
@@ -119,16 +119,8 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
             (error.status, body, Some(error.code))
         }
     };
-    Reply {
-        response: http::json(status, &[("x-request-id", &request_id)], &body),
-        outcome: Outcome {
-            kind: None,
-            service,
-            operation,
-            error_code,
-            fault,
-        },
-    }
+    let response = http::json(status, &[("x-request-id", &request_id)], &body);
+    Reply::api(response, service, operation, error_code, fault)
 }
 
 fn answer(
@@ -210,19 +202,12 @@ fn verify(state: &State, req: &Received, project_id: &str) -> ApiResult<()> {
     {
         return Err(signature_failed());
     }
-    let mut received = HuaweiRequest::new(req.method.as_str(), req.host(state), req.path.as_str())
-        .with_body(req.body.to_vec());
-    for (name, value) in &req.query {
-        received = received.with_query_param(name.as_str(), value.as_str());
-    }
-    for (name, value) in &req.headers {
-        if name.as_str() != "host"
-            && name.as_str() != "authorization"
-            && let Ok(value) = value.to_str()
-        {
-            received = received.with_header(name.as_str(), value);
-        }
-    }
+    let received = req.rebuild(
+        HuaweiRequest::new(req.method.as_str(), req.host(state), req.path.as_str())
+            .with_body(req.body.to_vec()),
+        |request, name, value| request.with_query_param(name, value),
+        |request, name, value| request.with_header(name, value),
+    );
     let expected = huawei::compute_signature(&received, auth.signed_headers(), credentials.secret);
     if !expected.matches(auth.signature()) {
         return Err(signature_failed());

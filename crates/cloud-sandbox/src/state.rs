@@ -107,6 +107,27 @@ impl Received {
         })
     }
 
+    /// `request` with everything received that a signature covers added: the query pairs
+    /// (`query`) and every header but `Host` (the request was built with the host) and
+    /// `Authorization` (`header`); headers whose values are not text are left out.
+    pub(crate) fn rebuild<R>(
+        &self,
+        request: R,
+        query: impl Fn(R, &str, &str) -> R,
+        header: impl Fn(R, &str, &str) -> R,
+    ) -> R {
+        let request = self.query.iter().fold(request, |request, (name, value)| {
+            query(request, name, value)
+        });
+        self.headers
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "host" | "authorization"))
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .fold(request, |request, (name, value)| {
+                header(request, name, value)
+            })
+    }
+
     /// The first query parameter `name`.
     pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
         http::pair(&self.query, name)
