@@ -68,7 +68,7 @@ pub fn string<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_any(StringVisitor)
+    deserializer.deserialize_any(ScalarVisitor::<String>::NEW)
 }
 
 /// Decodes an integer field that may arrive as a number or as a string.
@@ -85,7 +85,7 @@ pub fn integer<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_any(IntegerVisitor)
+    deserializer.deserialize_any(ScalarVisitor::<i64>::NEW)
 }
 
 /// Decodes a floating-point field that may arrive as a number or as a string.
@@ -101,7 +101,7 @@ pub fn number<'de, D>(deserializer: D) -> Result<Option<f64>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_any(NumberVisitor)
+    deserializer.deserialize_any(ScalarVisitor::<f64>::NEW)
 }
 
 /// Decodes a boolean field that may arrive as a bool, a string or `0`/`1`.
@@ -117,7 +117,7 @@ pub fn boolean<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_any(BooleanVisitor)
+    deserializer.deserialize_any(ScalarVisitor::<bool>::NEW)
 }
 
 /// Decodes an array field, skipping the elements that do not decode as `T`.
@@ -216,53 +216,179 @@ fn parse_boolean(text: &str) -> Option<bool> {
     }
 }
 
-struct StringVisitor;
+/// A scalar the lenient helpers read from any JSON value: what each kind of value becomes
+/// (`None` for what cannot be one). One [`ScalarVisitor`] serves them all.
+trait Scalar: Sized {
+    /// Whether an object or array is kept (as its compact JSON text, through
+    /// [`from_string`](Self::from_string)) rather than skipped as `None`.
+    const KEEPS_COMPOUND: bool = false;
 
-impl<'de> Visitor<'de> for StringVisitor {
-    type Value = Option<String>;
+    fn from_bool(value: bool) -> Option<Self>;
+    fn from_i128(value: i128) -> Option<Self>;
+    fn from_u128(value: u128) -> Option<Self>;
+    fn from_f64(value: f64) -> Option<Self>;
+    fn from_str(value: &str) -> Option<Self>;
+
+    fn from_string(value: String) -> Option<Self> {
+        Self::from_str(&value)
+    }
+
+    fn from_bytes(value: &[u8]) -> Option<Self> {
+        std::str::from_utf8(value).ok().and_then(Self::from_str)
+    }
+}
+
+impl Scalar for String {
+    const KEEPS_COMPOUND: bool = true;
+
+    fn from_bool(value: bool) -> Option<Self> {
+        Some(value.to_string())
+    }
+
+    fn from_i128(value: i128) -> Option<Self> {
+        Some(value.to_string())
+    }
+
+    fn from_u128(value: u128) -> Option<Self> {
+        Some(value.to_string())
+    }
+
+    fn from_f64(value: f64) -> Option<Self> {
+        Some(float_text(value))
+    }
+
+    fn from_str(value: &str) -> Option<Self> {
+        Some(value.to_owned())
+    }
+
+    fn from_string(value: String) -> Option<Self> {
+        Some(value)
+    }
+
+    fn from_bytes(value: &[u8]) -> Option<Self> {
+        Some(String::from_utf8_lossy(value).into_owned())
+    }
+}
+
+impl Scalar for i64 {
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+
+    fn from_i128(value: i128) -> Option<Self> {
+        i64::try_from(value).ok()
+    }
+
+    fn from_u128(value: u128) -> Option<Self> {
+        i64::try_from(value).ok()
+    }
+
+    fn from_f64(value: f64) -> Option<Self> {
+        float_to_i64(value)
+    }
+
+    fn from_str(value: &str) -> Option<Self> {
+        parse_integer(value)
+    }
+}
+
+impl Scalar for f64 {
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+
+    fn from_i128(value: i128) -> Option<Self> {
+        Some(value as f64)
+    }
+
+    fn from_u128(value: u128) -> Option<Self> {
+        Some(value as f64)
+    }
+
+    fn from_f64(value: f64) -> Option<Self> {
+        Some(value).filter(|value| value.is_finite())
+    }
+
+    fn from_str(value: &str) -> Option<Self> {
+        parse_number(value)
+    }
+}
+
+impl Scalar for bool {
+    fn from_bool(value: bool) -> Option<Self> {
+        Some(value)
+    }
+
+    fn from_i128(value: i128) -> Option<Self> {
+        match value {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    fn from_u128(value: u128) -> Option<Self> {
+        i128::try_from(value).ok().and_then(Self::from_i128)
+    }
+
+    fn from_f64(_: f64) -> Option<Self> {
+        None
+    }
+
+    fn from_str(value: &str) -> Option<Self> {
+        parse_boolean(value)
+    }
+}
+
+/// The visitor of [`string`], [`integer`], [`number`] and [`boolean`]: any JSON value, read as
+/// the scalar `T` says.
+struct ScalarVisitor<T>(PhantomData<T>);
+
+impl<T> ScalarVisitor<T> {
+    const NEW: Self = Self(PhantomData);
+}
+
+impl<'de, T: Scalar> Visitor<'de> for ScalarVisitor<T> {
+    type Value = Option<T>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("any JSON value")
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Some(value.to_string()))
+        Ok(T::from_bool(value))
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Some(value.to_string()))
+        Ok(T::from_i128(i128::from(value)))
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Some(value.to_string()))
+        Ok(T::from_i128(i128::from(value)))
     }
 
     fn visit_i128<E: de::Error>(self, value: i128) -> Result<Self::Value, E> {
-        Ok(Some(value.to_string()))
+        Ok(T::from_i128(value))
     }
 
     fn visit_u128<E: de::Error>(self, value: u128) -> Result<Self::Value, E> {
-        Ok(Some(value.to_string()))
+        Ok(T::from_u128(value))
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Some(float_text(value)))
-    }
-
-    fn visit_char<E: de::Error>(self, value: char) -> Result<Self::Value, E> {
-        Ok(Some(value.to_string()))
+        Ok(T::from_f64(value))
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Some(value.to_owned()))
+        Ok(T::from_str(value))
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Some(value))
+        Ok(T::from_string(value))
     }
 
     fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
-        Ok(Some(String::from_utf8_lossy(value).into_owned()))
+        Ok(T::from_bytes(value))
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -285,224 +411,19 @@ impl<'de> Visitor<'de> for StringVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let value = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
-        Ok(Some(value.to_string()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let value = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
-        Ok(Some(value.to_string()))
-    }
-}
-
-struct IntegerVisitor;
-
-impl<'de> Visitor<'de> for IntegerVisitor {
-    type Value = Option<i64>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Some(value))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(i64::try_from(value).ok())
-    }
-
-    fn visit_i128<E: de::Error>(self, value: i128) -> Result<Self::Value, E> {
-        Ok(i64::try_from(value).ok())
-    }
-
-    fn visit_u128<E: de::Error>(self, value: u128) -> Result<Self::Value, E> {
-        Ok(i64::try_from(value).ok())
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(float_to_i64(value))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(parse_integer(value))
-    }
-
-    fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
-        Ok(std::str::from_utf8(value).ok().and_then(parse_integer))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if T::KEEPS_COMPOUND {
+            let value = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
+            return Ok(T::from_string(value.to_string()));
+        }
         skip_map(map)?;
         Ok(None)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq)?;
-        Ok(None)
-    }
-}
-
-struct NumberVisitor;
-
-impl<'de> Visitor<'de> for NumberVisitor {
-    type Value = Option<f64>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Some(value as f64))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Some(value as f64))
-    }
-
-    fn visit_i128<E: de::Error>(self, value: i128) -> Result<Self::Value, E> {
-        Ok(Some(value as f64))
-    }
-
-    fn visit_u128<E: de::Error>(self, value: u128) -> Result<Self::Value, E> {
-        Ok(Some(value as f64))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Some(value).filter(|value| value.is_finite()))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(parse_number(value))
-    }
-
-    fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
-        Ok(std::str::from_utf8(value).ok().and_then(parse_number))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map)?;
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq)?;
-        Ok(None)
-    }
-}
-
-struct BooleanVisitor;
-
-impl<'de> Visitor<'de> for BooleanVisitor {
-    type Value = Option<bool>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Some(value))
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(match value {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        })
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(match value {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        })
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(parse_boolean(value))
-    }
-
-    fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
-        Ok(std::str::from_utf8(value).ok().and_then(parse_boolean))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map)?;
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        if T::KEEPS_COMPOUND {
+            let value = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
+            return Ok(T::from_string(value.to_string()));
+        }
         skip_seq(seq)?;
         Ok(None)
     }
