@@ -212,3 +212,66 @@ impl ServiceClient {
         self.inner.config.credentials()
     }
 }
+
+/// Declares a Huawei Cloud service crate's `Client`: a struct over a [`ServiceClient`] of
+/// `$service` whose errors are read with `$errors` (the crate's generated `ERROR_FORMAT`),
+/// with `new`, `from_env`, `config` and `endpoint`. The crate then adds one method per
+/// operation in its own `impl` block, each a call on the `inner` [`ServiceClient`].
+///
+/// ```
+/// huaweicloud_core::service_client! {
+///     /// A client of Huawei Cloud RDS.
+///     pub struct Client(huaweicloud_core::Service::RDS, cloud_http::ErrorFormat::new());
+/// }
+///
+/// let config = huaweicloud_core::Config::new(
+///     huaweicloud_core::Credentials::new("AK", "SK"),
+///     "0123456789abcdef0123456789abcdef",
+/// )
+/// .with_region("cn-north-4");
+/// let client = Client::new(config)?;
+/// assert_eq!(client.endpoint().as_str(), "https://rds.cn-north-4.myhuaweicloud.com");
+/// # Ok::<(), huaweicloud_core::Error>(())
+/// ```
+#[macro_export]
+macro_rules! service_client {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($service:expr, $errors:expr);) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        $vis struct $name {
+            inner: $crate::ServiceClient,
+        }
+
+        impl $name {
+            /// A client for `config`, with its own connection pool.
+            ///
+            /// Fails with a configuration error when the project id is missing, when neither
+            /// a region nor an endpoint is set, when the region is not in the service's
+            /// region table (set the endpoint explicitly then), or when the HTTP settings are
+            /// invalid.
+            pub fn new(config: $crate::Config) -> $crate::Result<Self> {
+                Ok(Self {
+                    inner: $crate::ServiceClient::new(
+                        config,
+                        $service.with_error_format($errors),
+                    )?,
+                })
+            }
+
+            /// A client configured from the environment: `Config::from_env`, then `new`.
+            pub fn from_env() -> $crate::Result<Self> {
+                Self::new($crate::Config::from_env()?)
+            }
+
+            /// The configuration.
+            pub fn config(&self) -> &$crate::Config {
+                self.inner.config()
+            }
+
+            /// The endpoint requests go to, e.g. `https://rds.cn-north-4.myhuaweicloud.com`.
+            pub fn endpoint(&self) -> &$crate::Endpoint {
+                self.inner.endpoint()
+            }
+        }
+    };
+}

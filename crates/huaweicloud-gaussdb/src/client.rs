@@ -2,80 +2,47 @@
 
 use cloud_http::Records;
 use futures::Stream;
-use huaweicloud_core::{OperationRequest, Service, ServiceClient, validate};
+use huaweicloud_core::{OperationRequest, Service, validate};
 
 use crate::{
-    BackupV3, Config, Endpoint, RawResponse, Record, Result, ShowInstanceBackupsRequest,
-    ShowInstanceBackupsResponse,
+    BackupV3, RawResponse, Record, Result, ShowInstanceBackupsRequest, ShowInstanceBackupsResponse,
 };
 
 /// The operation name of `ShowInstanceBackups`, in errors and tracing spans.
 const SHOW_INSTANCE_BACKUPS: &str = "ShowInstanceBackups";
 
-/// A client of the Huawei Cloud GaussDB for MySQL (TaurusDB, v3) backup API.
-///
-/// Cloning is cheap and shares the connection pool. Every request goes to
-/// `<endpoint>/v3/<project_id>/...`, carries `Content-Type: application/json` and
-/// `X-Project-Id`, and is signed with `SDK-HMAC-SHA256` afresh for every attempt (retries
-/// included). HTTP 429 and the gateway's `APIG.0308` / `APIGW.0308` are retried with backoff;
-/// see [`HttpConfig`](crate::HttpConfig).
-///
-/// There is no download-link API for GaussDB for MySQL backups (the official SDK has none;
-/// only its audit, slow, error and DDL logs have download APIs): this client lists backups
-/// only.
-///
-/// ```no_run
-/// use futures::TryStreamExt;
-/// use huaweicloud_gaussdb::{Client, ShowInstanceBackupsRequest};
-///
-/// # async fn run() -> huaweicloud_gaussdb::Result<()> {
-/// // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID and _REGION (or ~/.huaweicloud/credentials).
-/// let client = Client::from_env()?;
-/// let request = ShowInstanceBackupsRequest::new("61a4ea66210545909d74a05c27a7179ein07");
-/// let backups: Vec<_> = client.instance_backups(request).try_collect().await?;
-/// for backup in &backups {
-///     println!("{:?} {:?} bytes, created {:?}", backup.id, backup.size_bytes(), backup.created_at());
-/// }
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug)]
-pub struct Client {
-    inner: ServiceClient,
+huaweicloud_core::service_client! {
+    /// A client of the Huawei Cloud GaussDB for MySQL (TaurusDB, v3) backup API.
+    ///
+    /// Cloning is cheap and shares the connection pool. Every request goes to
+    /// `<endpoint>/v3/<project_id>/...`, carries `Content-Type: application/json` and
+    /// `X-Project-Id`, and is signed with `SDK-HMAC-SHA256` afresh for every attempt (retries
+    /// included). HTTP 429 and the gateway's `APIG.0308` / `APIGW.0308` are retried with backoff;
+    /// see [`HttpConfig`](crate::HttpConfig).
+    ///
+    /// There is no download-link API for GaussDB for MySQL backups (the official SDK has none;
+    /// only its audit, slow, error and DDL logs have download APIs): this client lists backups
+    /// only.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use huaweicloud_gaussdb::{Client, ShowInstanceBackupsRequest};
+    ///
+    /// # async fn run() -> huaweicloud_gaussdb::Result<()> {
+    /// // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID and _REGION (or ~/.huaweicloud/credentials).
+    /// let client = Client::from_env()?;
+    /// let request = ShowInstanceBackupsRequest::new("61a4ea66210545909d74a05c27a7179ein07");
+    /// let backups: Vec<_> = client.instance_backups(request).try_collect().await?;
+    /// for backup in &backups {
+    ///     println!("{:?} {:?} bytes, created {:?}", backup.id, backup.size_bytes(), backup.created_at());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub struct Client(Service::GAUSSDB, crate::ERROR_FORMAT);
 }
 
 impl Client {
-    /// A client for `config`, with its own connection pool.
-    ///
-    /// Fails with a [`Config`](crate::ErrorKind::Config) error when the project id is
-    /// missing, when neither a region nor an endpoint is set, when the region is not in the
-    /// GaussDB region table (set the endpoint explicitly then), or when the HTTP settings are
-    /// invalid.
-    pub fn new(config: Config) -> Result<Self> {
-        Ok(Self {
-            inner: ServiceClient::new(
-                config,
-                Service::GAUSSDB.with_error_format(crate::ERROR_FORMAT),
-            )?,
-        })
-    }
-
-    /// A client configured from the environment: [`Config::from_env`], then
-    /// [`Client::new`].
-    pub fn from_env() -> Result<Self> {
-        Self::new(Config::from_env()?)
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        self.inner.config()
-    }
-
-    /// The endpoint requests go to, e.g. `https://gaussdb.cn-north-4.myhuaweicloud.com`.
-    pub fn endpoint(&self) -> &Endpoint {
-        self.inner.endpoint()
-    }
-
     /// `ShowInstanceBackups` (`GET /v3/{project_id}/instances/{instance_id}/backups`): one
     /// page of the full backups of an instance, with every option set on `request`
     /// (`offset`, `limit`, `order_field`, `order_rule`, `filter_field`, `filter_content`, and

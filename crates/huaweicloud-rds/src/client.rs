@@ -2,11 +2,11 @@
 
 use cloud_http::Records;
 use futures::Stream;
-use huaweicloud_core::{OperationRequest, Service, ServiceClient, validate};
+use huaweicloud_core::{OperationRequest, Service, validate};
 
 use crate::{
-    Backup, Config, Endpoint, Error, ListBackupFilesRequest, ListBackupFilesResponse,
-    ListBackupsRequest, ListBackupsResponse, RawResponse, Record, Result,
+    Backup, Error, ListBackupFilesRequest, ListBackupFilesResponse, ListBackupsRequest,
+    ListBackupsResponse, RawResponse, Record, Result,
 };
 
 /// The operation name of `ListBackups`, in errors and tracing spans.
@@ -14,63 +14,34 @@ const LIST_BACKUPS: &str = "ListBackups";
 /// The operation name of `ListBackupFiles` (`ShowBackupDownloadLink` in the official SDK).
 const LIST_BACKUP_FILES: &str = "ListBackupFiles";
 
-/// A client of the Huawei Cloud RDS (v3) backup API.
-///
-/// Cloning is cheap and shares the connection pool. Every request goes to
-/// `<endpoint>/v3/<project_id>/...`, carries `Content-Type: application/json` and
-/// `X-Project-Id`, and is signed with `SDK-HMAC-SHA256` afresh for every attempt (retries
-/// included). HTTP 429 and the gateway's `APIG.0308` / `APIGW.0308` are retried with backoff;
-/// see [`HttpConfig`](crate::HttpConfig).
-///
-/// ```no_run
-/// use futures::TryStreamExt;
-/// use huaweicloud_rds::{Client, ListBackupsRequest};
-///
-/// # async fn run() -> huaweicloud_rds::Result<()> {
-/// // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID and _REGION (or ~/.huaweicloud/credentials).
-/// let client = Client::from_env()?;
-/// let request = ListBackupsRequest::new("43e4feaab48f11e89039fa163ebaa7e4br01").with_backup_type("auto");
-/// let backups: Vec<_> = client.backups(request).try_collect().await?;
-/// for backup in &backups {
-///     println!("{:?} {:?} bytes, began {:?}", backup.id, backup.size_bytes(), backup.begin_time_parsed());
-/// }
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug)]
-pub struct Client {
-    inner: ServiceClient,
+huaweicloud_core::service_client! {
+    /// A client of the Huawei Cloud RDS (v3) backup API.
+    ///
+    /// Cloning is cheap and shares the connection pool. Every request goes to
+    /// `<endpoint>/v3/<project_id>/...`, carries `Content-Type: application/json` and
+    /// `X-Project-Id`, and is signed with `SDK-HMAC-SHA256` afresh for every attempt (retries
+    /// included). HTTP 429 and the gateway's `APIG.0308` / `APIGW.0308` are retried with backoff;
+    /// see [`HttpConfig`](crate::HttpConfig).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use huaweicloud_rds::{Client, ListBackupsRequest};
+    ///
+    /// # async fn run() -> huaweicloud_rds::Result<()> {
+    /// // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID and _REGION (or ~/.huaweicloud/credentials).
+    /// let client = Client::from_env()?;
+    /// let request = ListBackupsRequest::new("43e4feaab48f11e89039fa163ebaa7e4br01").with_backup_type("auto");
+    /// let backups: Vec<_> = client.backups(request).try_collect().await?;
+    /// for backup in &backups {
+    ///     println!("{:?} {:?} bytes, began {:?}", backup.id, backup.size_bytes(), backup.begin_time_parsed());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub struct Client(Service::RDS, crate::ERROR_FORMAT);
 }
 
 impl Client {
-    /// A client for `config`, with its own connection pool.
-    ///
-    /// Fails with a [`Config`](crate::ErrorKind::Config) error when the project id is
-    /// missing, when neither a region nor an endpoint is set, when the region is not in the
-    /// RDS region table (set the endpoint explicitly then), or when the HTTP settings are
-    /// invalid.
-    pub fn new(config: Config) -> Result<Self> {
-        Ok(Self {
-            inner: ServiceClient::new(config, Service::RDS.with_error_format(crate::ERROR_FORMAT))?,
-        })
-    }
-
-    /// A client configured from the environment: [`Config::from_env`], then
-    /// [`Client::new`].
-    pub fn from_env() -> Result<Self> {
-        Self::new(Config::from_env()?)
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        self.inner.config()
-    }
-
-    /// The endpoint requests go to, e.g. `https://rds.cn-north-4.myhuaweicloud.com`.
-    pub fn endpoint(&self) -> &Endpoint {
-        self.inner.endpoint()
-    }
-
     /// `ListBackups` (`GET /v3/{project_id}/backups`): one page of the backups of an
     /// instance, filtered by every field set on `request` (`backup_id`, `backup_type`,
     /// `status`, `offset`, `limit`, `begin_time`/`end_time`, and the `X-Language` header).
