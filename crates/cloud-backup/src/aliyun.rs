@@ -11,7 +11,10 @@ use aliyun_rds::{Client, Config, DescribeBackupsRequest, Record};
 use cloud_http::Error;
 use time::UtcOffset;
 
-use crate::common::{body, bytes, collect_backups, non_empty, records, request_id, unavailable};
+use crate::common::{
+    backup_record, body, bytes, collect_backups, credentials_or_env, non_empty, records,
+    request_id, single_link, unavailable,
+};
 use crate::model::normalize_time;
 use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Options, Provider};
@@ -24,10 +27,7 @@ pub const PAGE_SIZE: i64 = 100;
 /// A client with `options`' credentials (else the environment's chain) and region or
 /// endpoint.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    let base = match &options.credentials {
-        Some(credentials) => Config::new(credentials.clone()),
-        None => Config::from_env()?,
-    };
+    let base = credentials_or_env(options, Config::new, Config::from_env)?;
     Client::new(config(base, options)?)
 }
 
@@ -52,12 +52,8 @@ pub fn config(mut config: Config, options: &Options) -> Result<Config, Error> {
 /// cannot make it loop.
 pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
     let request = DescribeBackupsRequest::new(instance_id).with_page_size(PAGE_SIZE);
-    collect_backups(
-        client.backup_records(request),
-        instance_id,
-        backup_from_record,
-    )
-    .await
+    let records = client.backup_records(request);
+    collect_backups(records, instance_id, backup_from_record).await
 }
 
 /// The download link of backup `backup_id` of `instance_id`, with `client`:
@@ -83,18 +79,14 @@ pub async fn download_links_with(
             format!("backup {backup_id} of instance {instance_id} was not found"),
         ));
     };
-    let Some(url) = non_empty(backup.backup_download_url) else {
-        let status = non_empty(backup.backup_status)
-            .map(|s| format!(" (backup status: {s})"))
-            .unwrap_or_default();
-        return Err(unavailable(
-            request_id(&raw, &body),
-            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
-        ));
-    };
-    let mut link = DownloadLink::new(PROVIDER, instance_id, backup_id, url);
-    link.intranet_url = non_empty(backup.backup_intranet_download_url);
-    link.size_bytes = bytes(backup.backup_size);
+    let urls = [
+        backup.backup_download_url,
+        backup.backup_intranet_download_url,
+        backup.backup_status,
+    ];
+    let size = bytes(backup.backup_size);
+    let id = request_id(&raw, &body);
+    let mut link = single_link(PROVIDER, instance_id, backup_id, urls, size, id)?;
     // "The checksum ... calculated by using the CRC64 algorithm" (RDS API reference); the
     // documents' example is masked (`1835830439**********`), so only a decimal u64 is kept.
     link.crc64 = non_empty(backup.checksum)
@@ -122,18 +114,16 @@ pub fn backup_from_record(instance_id: &str, record: Record<aliyun_rds::Backup>)
     let (typed, raw) = record.into_parts();
     // Alibaba Cloud sends UTC times with a `Z`; a zone-less one is read as UTC too.
     let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, UtcOffset::UTC));
-    let mut backup = Backup::new(
+    let texts = [typed.backup_id, typed.backup_status, typed.backup_type];
+    let times = [time(typed.backup_start_time), time(typed.backup_end_time)];
+    backup_record(
         PROVIDER,
         instance_id,
-        non_empty(typed.backup_id).unwrap_or_default(),
-    );
-    backup.status = non_empty(typed.backup_status);
-    backup.size_bytes = bytes(typed.backup_size);
-    backup.started_at = time(typed.backup_start_time);
-    backup.finished_at = time(typed.backup_end_time);
-    backup.backup_type = non_empty(typed.backup_type);
-    backup.raw = raw;
-    backup
+        texts,
+        bytes(typed.backup_size),
+        times,
+        raw,
+    )
 }
 
 backup_service!(Client, PROVIDER);

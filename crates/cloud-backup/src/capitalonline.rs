@@ -9,7 +9,9 @@ use capitalonline_mysql::{Client, Config};
 use cloud_http::Error;
 use serde_json::Value;
 
-use crate::common::{body, bytes, non_empty, records, request_id, unavailable};
+use crate::common::{
+    backup_record, body, bytes, credentials_or_env, records, request_id, single_link,
+};
 use crate::model::{CHINA_STANDARD_TIME, normalize_time};
 use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Options, Provider};
@@ -25,10 +27,7 @@ pub const REGIONS: &[(&str, &str)] = &[
 
 /// A client with `options`' credentials (else the environment's) and region or endpoint.
 pub fn client(options: &Options) -> Result<Client, Error> {
-    let base = match &options.credentials {
-        Some(credentials) => Config::new(credentials.clone()),
-        None => Config::from_env()?,
-    };
+    let base = credentials_or_env(options, Config::new, Config::from_env)?;
     Client::new(config(base, options)?)
 }
 
@@ -83,18 +82,20 @@ pub async fn download_links_with(
         }
         _ => capitalonline_mysql::BackupDownload::default(),
     };
-    let Some(url) = non_empty(data.backup_download_url) else {
-        let status = non_empty(data.status)
-            .map(|s| format!(" (backup status: {s})"))
-            .unwrap_or_default();
-        return Err(unavailable(
-            request_id(&raw, &body),
-            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
-        ));
-    };
-    let mut link = DownloadLink::new(PROVIDER, instance_id, backup_id, url);
-    link.intranet_url = non_empty(data.backup_intranet_download_url);
-    link.size_bytes = bytes(data.backup_size);
+    let urls = [
+        data.backup_download_url,
+        data.backup_intranet_download_url,
+        data.status,
+    ];
+    let id = request_id(&raw, &body);
+    let link = single_link(
+        PROVIDER,
+        instance_id,
+        backup_id,
+        urls,
+        bytes(data.backup_size),
+        id,
+    )?;
     Ok(vec![link])
 }
 
@@ -117,18 +118,17 @@ pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
     let typed =
         serde_json::from_value::<capitalonline_mysql::Backup>(record.clone()).unwrap_or_default();
     let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, CHINA_STANDARD_TIME));
-    let mut backup = Backup::new(
+    let finished = time(typed.end_time).or_else(|| time(typed.backup_finish_time));
+    let texts = [typed.backup_id, typed.status, typed.backup_type];
+    let times = [time(typed.start_time), finished];
+    backup_record(
         PROVIDER,
         instance_id,
-        non_empty(typed.backup_id).unwrap_or_default(),
-    );
-    backup.status = non_empty(typed.status);
-    backup.size_bytes = bytes(typed.backup_size);
-    backup.started_at = time(typed.start_time);
-    backup.finished_at = time(typed.end_time).or_else(|| time(typed.backup_finish_time));
-    backup.backup_type = non_empty(typed.backup_type);
-    backup.raw = record;
-    backup
+        texts,
+        bytes(typed.backup_size),
+        times,
+        record,
+    )
 }
 
 backup_service!(Client, PROVIDER);

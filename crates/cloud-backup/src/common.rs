@@ -73,6 +73,74 @@ pub(crate) async fn collect_backups<T>(
         .await
 }
 
+/// A backup record of `provider` from what a listing gives: `[id, status, backup type]` as
+/// texts (blank ones count as missing), the size in bytes, `[started, finished]` already in
+/// RFC 3339, and the provider's JSON as received.
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+pub(crate) fn backup_record(
+    provider: crate::Provider,
+    instance_id: &str,
+    [id, status, backup_type]: [Option<String>; 3],
+    size_bytes: Option<u64>,
+    [started_at, finished_at]: [Option<String>; 2],
+    raw: serde_json::Value,
+) -> crate::Backup {
+    let mut backup = crate::Backup::new(provider, instance_id, non_empty(id).unwrap_or_default());
+    backup.status = non_empty(status);
+    backup.backup_type = non_empty(backup_type);
+    backup.size_bytes = size_bytes;
+    backup.started_at = started_at;
+    backup.finished_at = finished_at;
+    backup.raw = raw;
+    backup
+}
+
+/// The download link of a backup whose API gives one URL: from `[url, intranet url, backup
+/// status]` and the size, or, when the URL is missing or blank, the error that the backup has
+/// no download URL now (naming its status), with the response's request id.
+#[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
+pub(crate) fn single_link(
+    provider: crate::Provider,
+    instance_id: &str,
+    backup_id: &str,
+    [url, intranet_url, status]: [Option<String>; 3],
+    size_bytes: Option<u64>,
+    request_id: Option<String>,
+) -> Result<crate::DownloadLink, Error> {
+    let Some(url) = non_empty(url) else {
+        let status = non_empty(status)
+            .map(|s| format!(" (backup status: {s})"))
+            .unwrap_or_default();
+        return Err(unavailable(
+            request_id,
+            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
+        ));
+    };
+    let mut link = crate::DownloadLink::new(provider, instance_id, backup_id, url);
+    link.intranet_url = non_empty(intranet_url);
+    link.size_bytes = size_bytes;
+    Ok(link)
+}
+
+/// A provider's configuration with `options`' credentials (`new`), else from the
+/// environment's chain (`from_env`).
+#[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
+pub(crate) fn credentials_or_env<C>(
+    options: &crate::Options,
+    new: fn(cloud_signer::Credentials) -> C,
+    from_env: fn() -> Result<C, Error>,
+) -> Result<C, Error> {
+    match &options.credentials {
+        Some(credentials) => Ok(new(credentials.clone())),
+        None => from_env(),
+    }
+}
+
 /// A text field that is present and not blank, trimmed.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

@@ -22,8 +22,8 @@
 
 use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
+use crate::common::backup_record;
 use crate::common::collect_backups;
-use crate::common::non_empty;
 use crate::model::rfc3339;
 use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Error, Options, Provider};
@@ -88,17 +88,17 @@ pub fn no_download_links(instance_id: &str, backup_id: &str) -> Error {
 /// ```
 pub fn backup_from_record(instance_id: &str, record: Record<BackupV3>) -> Backup {
     let (typed, raw) = record.into_parts();
-    let mut backup = Backup::new(
+    // ShowInstanceBackups gives no end time.
+    let times = [typed.created_at().and_then(rfc3339), None];
+    let size = typed.size_bytes();
+    backup_record(
         PROVIDER,
         instance_id,
-        non_empty(typed.id.clone()).unwrap_or_default(),
-    );
-    backup.size_bytes = typed.size_bytes();
-    backup.started_at = typed.created_at().and_then(rfc3339);
-    backup.status = non_empty(typed.status);
-    backup.backup_type = non_empty(typed.backup_type);
-    backup.raw = raw;
-    backup
+        [typed.id, typed.status, typed.backup_type],
+        size,
+        times,
+        raw,
+    )
 }
 
 /// Always [`no_download_links`]: the service has no download API (for the seam).

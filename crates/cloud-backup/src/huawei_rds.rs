@@ -16,7 +16,7 @@
 
 use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Record};
 
-use crate::common::{collect_backups, non_empty, unavailable};
+use crate::common::{backup_record, collect_backups, non_empty, unavailable};
 use crate::model::rfc3339;
 use crate::service::backup_service;
 use crate::{Backup, DownloadLink, Error, Options, Provider};
@@ -38,12 +38,8 @@ pub fn client(options: &Options) -> Result<Client, Error> {
 /// Each record's `raw` is the element of `backups` as received.
 pub async fn list_backups_with(client: &Client, instance_id: &str) -> Result<Vec<Backup>, Error> {
     let request = ListBackupsRequest::new(instance_id);
-    collect_backups(
-        client.backup_records(request),
-        instance_id,
-        backup_from_record,
-    )
-    .await
+    let records = client.backup_records(request);
+    collect_backups(records, instance_id, backup_from_record).await
 }
 
 /// The download links of the files of backup `backup_id` of `instance_id`, with `client`: one
@@ -122,18 +118,13 @@ pub async fn download_links_with(
 /// ```
 pub fn backup_from_record(instance_id: &str, record: Record<huaweicloud_rds::Backup>) -> Backup {
     let (typed, raw) = record.into_parts();
-    let mut backup = Backup::new(
-        PROVIDER,
-        instance_id,
-        non_empty(typed.id.clone()).unwrap_or_default(),
-    );
-    backup.size_bytes = typed.size_bytes();
-    backup.started_at = typed.begin_time_parsed().and_then(rfc3339);
-    backup.finished_at = typed.end_time_parsed().and_then(rfc3339);
-    backup.status = non_empty(typed.status);
-    backup.backup_type = non_empty(typed.r#type);
-    backup.raw = raw;
-    backup
+    let size = typed.size_bytes();
+    let times = [
+        typed.begin_time_parsed().and_then(rfc3339),
+        typed.end_time_parsed().and_then(rfc3339),
+    ];
+    let texts = [typed.id, typed.status, typed.r#type];
+    backup_record(PROVIDER, instance_id, texts, size, times, raw)
 }
 
 backup_service!(Client, PROVIDER);
