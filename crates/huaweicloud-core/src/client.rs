@@ -275,3 +275,43 @@ macro_rules! service_client {
         }
     };
 }
+
+/// Declares the two listing methods of a Huawei Cloud service crate's `Client` (see
+/// [`service_client!`]) for one paged operation: the typed stream and the records stream
+/// (each item also kept as received), both over [`ServiceClient::listing`], with the docs
+/// given for each. `operation` checks a request and turns it into the operation to send.
+#[macro_export]
+macro_rules! listing_methods {
+    (
+        impl $client:ty {
+            $(#[$typed_doc:meta])* fn $typed:ident;
+            $(#[$records_doc:meta])* fn $records:ident;
+            request: $request:ty,
+            response: $response:ty,
+            item: $item:ty,
+            operation: $operation:path $(,)?
+        }
+    ) => {
+        impl $client {
+            $(#[$typed_doc])*
+            pub fn $typed(
+                &self,
+                request: $request,
+            ) -> impl $crate::macro_support::Stream<Item = $crate::Result<$item>> + Send + '_ {
+                self.inner.listing::<_, $response>(request, $operation)
+            }
+
+            $(#[$records_doc])*
+            pub fn $records(
+                &self,
+                request: $request,
+            ) -> impl $crate::macro_support::Stream<
+                Item = $crate::Result<$crate::macro_support::Record<$item>>,
+            > + Send
+                   + '_ {
+                self.inner
+                    .listing::<_, $crate::macro_support::Records<$response>>(request, $operation)
+            }
+        }
+    };
+}

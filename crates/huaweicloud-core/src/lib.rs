@@ -78,6 +78,13 @@ pub use endpoint::{Endpoint, Service};
 pub use request::OperationRequest;
 pub use validate::MAX_LIMIT;
 
+/// What the macros of this crate name in the crates that use them.
+#[doc(hidden)]
+pub mod macro_support {
+    pub use cloud_http::{Record, Records};
+    pub use futures::Stream;
+}
+
 /// The result of every fallible function of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -1,11 +1,9 @@
 //! The client: checks, builds and sends each operation through the shared Huawei engine.
 
-use cloud_http::Records;
-use futures::Stream;
 use huaweicloud_core::{OperationRequest, Service, validate};
 
 use crate::{
-    BackupV3, RawResponse, Record, Result, ShowInstanceBackupsRequest, ShowInstanceBackupsResponse,
+    BackupV3, RawResponse, Result, ShowInstanceBackupsRequest, ShowInstanceBackupsResponse,
 };
 
 /// The operation name of `ShowInstanceBackups`, in errors and tracing spans.
@@ -75,57 +73,51 @@ impl Client {
             .send(&show_instance_backups_operation(request)?)
             .await
     }
+}
 
-    /// Every full backup matching `request`, over all pages, as a lazy stream: a page is
-    /// fetched only when the previous one has been consumed.
-    ///
-    /// Paging starts at the request's `offset` (default 0) with its `limit` (default 100, the
-    /// largest). The stream stops once the offset reaches `total_count` (sent as a string; or,
-    /// without a total, after a short page), on an empty page, and after a page that brings
-    /// nothing new; it never yields a backup twice (backups are told apart by `id`). An error
-    /// is yielded once and ends the stream.
-    ///
-    /// [`instance_backup_records`](Self::instance_backup_records) pages the same way and also
-    /// keeps each backup as received.
-    pub fn instance_backups(
-        &self,
-        request: ShowInstanceBackupsRequest,
-    ) -> impl Stream<Item = Result<BackupV3>> + Send + '_ {
-        self.inner
-            .listing::<_, ShowInstanceBackupsResponse>(request, show_instance_backups_operation)
-    }
+huaweicloud_core::listing_methods! {
+    impl Client {
+        /// Every full backup matching `request`, over all pages, as a lazy stream: a page is
+        /// fetched only when the previous one has been consumed.
+        ///
+        /// Paging starts at the request's `offset` (default 0) with its `limit` (default 100, the
+        /// largest). The stream stops once the offset reaches `total_count` (sent as a string; or,
+        /// without a total, after a short page), on an empty page, and after a page that brings
+        /// nothing new; it never yields a backup twice (backups are told apart by `id`). An error
+        /// is yielded once and ends the stream.
+        ///
+        /// [`instance_backup_records`](Self::instance_backup_records) pages the same way and also
+        /// keeps each backup as received.
+        fn instance_backups;
 
-    /// [`instance_backups`](Self::instance_backups), each backup as a [`Record`]: the typed
-    /// [`BackupV3`] (`value`) and the element of `backups` exactly as received (`raw`; `size`
-    /// stays the string `"74464.0"`, fields the model does not know stay there), for tools that
-    /// keep the provider's own JSON.
-    ///
-    /// The paging is the same code as [`instance_backups`](Self::instance_backups): the same
-    /// requests, stops, duplicate removal and errors; only each page is decoded into JSON
-    /// values first.
-    ///
-    /// ```no_run
-    /// use futures::TryStreamExt;
-    /// use huaweicloud_gaussdb::{Client, ShowInstanceBackupsRequest};
-    ///
-    /// # async fn run(client: Client) -> huaweicloud_gaussdb::Result<()> {
-    /// let request = ShowInstanceBackupsRequest::new("61a4ea66210545909d74a05c27a7179ein07");
-    /// let records: Vec<_> = client.instance_backup_records(request).try_collect().await?;
-    /// for record in &records {
-    ///     println!("{:?} created {:?}: {}", record.value.id, record.value.created_at(), record.raw);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn instance_backup_records(
-        &self,
+        /// [`instance_backups`](Self::instance_backups), each backup as a [`Record`](crate::Record): the typed
+        /// [`BackupV3`] (`value`) and the element of `backups` exactly as received (`raw`; `size`
+        /// stays the string `"74464.0"`, fields the model does not know stay there), for tools that
+        /// keep the provider's own JSON.
+        ///
+        /// The paging is the same code as [`instance_backups`](Self::instance_backups): the same
+        /// requests, stops, duplicate removal and errors; only each page is decoded into JSON
+        /// values first.
+        ///
+        /// ```no_run
+        /// use futures::TryStreamExt;
+        /// use huaweicloud_gaussdb::{Client, ShowInstanceBackupsRequest};
+        ///
+        /// # async fn run(client: Client) -> huaweicloud_gaussdb::Result<()> {
+        /// let request = ShowInstanceBackupsRequest::new("61a4ea66210545909d74a05c27a7179ein07");
+        /// let records: Vec<_> = client.instance_backup_records(request).try_collect().await?;
+        /// for record in &records {
+        ///     println!("{:?} created {:?}: {}", record.value.id, record.value.created_at(), record.raw);
+        /// }
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn instance_backup_records;
+
         request: ShowInstanceBackupsRequest,
-    ) -> impl Stream<Item = Result<Record<BackupV3>>> + Send + '_ {
-        self.inner
-            .listing::<_, Records<ShowInstanceBackupsResponse>>(
-                request,
-                show_instance_backups_operation,
-            )
+        response: ShowInstanceBackupsResponse,
+        item: BackupV3,
+        operation: show_instance_backups_operation,
     }
 }
 

@@ -1,12 +1,10 @@
 //! The client: checks, builds and sends each operation through the shared Huawei engine.
 
-use cloud_http::Records;
-use futures::Stream;
 use huaweicloud_core::{OperationRequest, Service, validate};
 
 use crate::{
     Backup, Error, ListBackupFilesRequest, ListBackupFilesResponse, ListBackupsRequest,
-    ListBackupsResponse, RawResponse, Record, Result,
+    ListBackupsResponse, RawResponse, Result,
 };
 
 /// The operation name of `ListBackups`, in errors and tracing spans.
@@ -69,55 +67,6 @@ impl Client {
         self.inner.send(&list_backups_operation(request)?).await
     }
 
-    /// Every backup matching `request`, over all pages, as a lazy stream: a page is fetched
-    /// only when the previous one has been consumed.
-    ///
-    /// Paging starts at the request's `offset` (default 0) with its `limit` (default 100, the
-    /// largest). The stream stops once the offset reaches `total_count` (or, without a total,
-    /// after a short page), on an empty page, and after a page that brings nothing new; it
-    /// never yields a backup twice (backups are told apart by `id`). An error (an invalid
-    /// request, checked before the first page; a page that failed after its retries) is
-    /// yielded once and ends the stream.
-    ///
-    /// [`backup_records`](Self::backup_records) pages the same way and also keeps each backup
-    /// as received.
-    pub fn backups(
-        &self,
-        request: ListBackupsRequest,
-    ) -> impl Stream<Item = Result<Backup>> + Send + '_ {
-        self.inner
-            .listing::<_, ListBackupsResponse>(request, list_backups_operation)
-    }
-
-    /// [`backups`](Self::backups), each backup as a [`Record`]: the typed [`Backup`] (`value`)
-    /// and the element of `backups` exactly as received (`raw`; odd keys such as the docs'
-    /// `"id "` and fields the model does not know stay there), for tools that keep the
-    /// provider's own JSON.
-    ///
-    /// The paging is the same code as [`backups`](Self::backups): the same requests, stops,
-    /// duplicate removal and errors; only each page is decoded into JSON values first.
-    ///
-    /// ```no_run
-    /// use futures::TryStreamExt;
-    /// use huaweicloud_rds::{Client, ListBackupsRequest};
-    ///
-    /// # async fn run(client: Client) -> huaweicloud_rds::Result<()> {
-    /// let request = ListBackupsRequest::new("43e4feaab48f11e89039fa163ebaa7e4br01");
-    /// let records: Vec<_> = client.backup_records(request).try_collect().await?;
-    /// for record in &records {
-    ///     println!("{:?} {:?} bytes: {}", record.value.id, record.value.size_bytes(), record.raw);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn backup_records(
-        &self,
-        request: ListBackupsRequest,
-    ) -> impl Stream<Item = Result<Record<Backup>>> + Send + '_ {
-        self.inner
-            .listing::<_, Records<ListBackupsResponse>>(request, list_backups_operation)
-    }
-
     /// `ListBackupFiles` (`GET /v3/{project_id}/backup-files?backup_id=...`,
     /// `ShowBackupDownloadLink` in the official SDK): the files of a backup with their
     /// download links, sizes (kB; [`BackupFile::size_bytes`](crate::BackupFile::size_bytes))
@@ -138,6 +87,52 @@ impl Client {
         self.inner
             .send(&list_backup_files_operation(backup_id)?)
             .await
+    }
+}
+
+huaweicloud_core::listing_methods! {
+    impl Client {
+        /// Every backup matching `request`, over all pages, as a lazy stream: a page is fetched
+        /// only when the previous one has been consumed.
+        ///
+        /// Paging starts at the request's `offset` (default 0) with its `limit` (default 100, the
+        /// largest). The stream stops once the offset reaches `total_count` (or, without a total,
+        /// after a short page), on an empty page, and after a page that brings nothing new; it
+        /// never yields a backup twice (backups are told apart by `id`). An error (an invalid
+        /// request, checked before the first page; a page that failed after its retries) is
+        /// yielded once and ends the stream.
+        ///
+        /// [`backup_records`](Self::backup_records) pages the same way and also keeps each backup
+        /// as received.
+        fn backups;
+
+        /// [`backups`](Self::backups), each backup as a [`Record`](crate::Record): the typed [`Backup`] (`value`)
+        /// and the element of `backups` exactly as received (`raw`; odd keys such as the docs'
+        /// `"id "` and fields the model does not know stay there), for tools that keep the
+        /// provider's own JSON.
+        ///
+        /// The paging is the same code as [`backups`](Self::backups): the same requests, stops,
+        /// duplicate removal and errors; only each page is decoded into JSON values first.
+        ///
+        /// ```no_run
+        /// use futures::TryStreamExt;
+        /// use huaweicloud_rds::{Client, ListBackupsRequest};
+        ///
+        /// # async fn run(client: Client) -> huaweicloud_rds::Result<()> {
+        /// let request = ListBackupsRequest::new("43e4feaab48f11e89039fa163ebaa7e4br01");
+        /// let records: Vec<_> = client.backup_records(request).try_collect().await?;
+        /// for record in &records {
+        ///     println!("{:?} {:?} bytes: {}", record.value.id, record.value.size_bytes(), record.raw);
+        /// }
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn backup_records;
+
+        request: ListBackupsRequest,
+        response: ListBackupsResponse,
+        item: Backup,
+        operation: list_backups_operation,
     }
 }
 
