@@ -112,7 +112,16 @@ async fn an_endpoint_with_user_information_never_appears_in_an_error() {
             )
             .await;
             assert_eq!(run.status.code(), Some(1), "{run:?}");
-            assert!(run.stderr.contains("invalid endpoint"), "{run:?}");
+            // A build without the provider refuses it first, without reading the endpoint.
+            let enabled = provider
+                .parse::<cloud_backup::Provider>()
+                .is_ok_and(cloud_backup::is_enabled);
+            let says = if enabled {
+                "invalid endpoint"
+            } else {
+                "does not include"
+            };
+            assert!(run.stderr.contains(says), "{run:?}");
             assert!(!run.stderr.contains("endpoint-password"), "{run:?}");
             assert!(!run.stdout.contains("endpoint-password"), "{run:?}");
         }
