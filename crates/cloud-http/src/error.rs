@@ -135,6 +135,9 @@ struct Inner {
     path: Option<String>,
     /// Overrides the classification by kind/code/status (e.g. an operation deadline).
     retryable: Option<bool>,
+    /// The request provably never reached the server (it could not connect, or could not be
+    /// built).
+    not_sent: bool,
     retry_after: Option<Duration>,
     attempts: Option<u32>,
     source: Option<Source>,
@@ -155,6 +158,7 @@ impl Error {
                 detail: None,
                 path: None,
                 retryable: None,
+                not_sent: false,
                 retry_after: None,
                 attempts: None,
                 source: None,
@@ -382,6 +386,13 @@ impl Error {
             && (self.inner.status == Some(404) || self.inner.meaning.not_found)
     }
 
+    /// The request provably never reached the server: it could not connect (DNS, TCP, TLS)
+    /// or could not be built. Only such a failure may be retried for an operation that must
+    /// not run twice ([`Idempotency::NotIdempotent`](crate::Idempotency::NotIdempotent)).
+    pub fn request_not_sent(&self) -> bool {
+        self.inner.not_sent
+    }
+
     /// What the provider's code means (all `false` when it has no code or the provider's
     /// table does not list it).
     pub fn code_meaning(&self) -> CodeMeaning {
@@ -525,6 +536,9 @@ impl From<reqwest::Error> for Error {
     /// Classifies a reqwest error; the URL (with its signed query string) is removed first.
     fn from(error: reqwest::Error) -> Self {
         let error = error.without_url();
+        // A connect error (DNS, TCP connect, TLS handshake) or a request that could not be
+        // built: nothing reached the server. Anything later may have.
+        let not_sent = error.is_connect() || error.is_builder();
         let cause = root_cause(&error);
         let (kind, sentence) = if error.is_builder() {
             (ErrorKind::Config, "the request could not be built")
@@ -553,7 +567,9 @@ impl From<reqwest::Error> for Error {
         } else {
             format!("{sentence}: {cause}")
         };
-        Self::with_detail(kind, detail).with_source(Box::new(error))
+        let mut out = Self::with_detail(kind, detail).with_source(Box::new(error));
+        out.inner.not_sent = not_sent;
+        out
     }
 }
 

@@ -221,7 +221,7 @@ pub use protocol::{CodeMeaning, CodeTable, ErrorFormat, IdSource, ServiceProtoco
 pub use proxy::client_builder;
 pub use record::Record;
 pub use response::{REQUEST_ID_HEADERS, RawResponse};
-pub use transport::{AttemptContext, Transport};
+pub use transport::{AttemptContext, Idempotency, Transport};
 
 /// Compiles and runs the examples of `README.md` as doctests.
 #[cfg(doctest)]

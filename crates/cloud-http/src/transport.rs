@@ -44,6 +44,19 @@ impl AttemptContext {
     }
 }
 
+/// Whether an operation may be sent again after a failure ([`Transport::send_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Idempotency {
+    /// Reading, or anything that gives the same result when done twice: retried on every
+    /// retryable failure.
+    Idempotent,
+    /// A create or a delete: retried only when the request provably never reached the
+    /// service (a connect error). The provider's idempotency token, where the action takes
+    /// one, is the other way to make a retry safe.
+    NotIdempotent,
+}
+
 /// The HTTP runtime: a reqwest client (rustls, one connection pool), the configuration, and the
 /// provider's [`ServiceProtocol`]. Cloning is cheap and shares the pool.
 #[derive(Clone)]
@@ -144,16 +157,8 @@ impl Transport {
     where
         F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
     {
-        let span = tracing::info_span!(
-            "cloud_http.operation",
-            service = self.service,
-            operation,
-            attempts = Empty,
-        );
-        self.send_inner(operation, build, span.clone())
-            .instrument(span)
+        self.send_with(operation, Idempotency::Idempotent, build)
             .await
-            .map_err(|e| e.with_operation(operation))
     }
 
     /// [`send`](Transport::send), then decodes the body as JSON.
@@ -162,7 +167,48 @@ impl Transport {
         T: DeserializeOwned,
         F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
     {
-        self.send(operation, build)
+        self.send_json_with(operation, Idempotency::Idempotent, build)
+            .await
+    }
+
+    /// [`send`](Transport::send) for an operation of the given [`Idempotency`]: one that must
+    /// not run twice (a create, a delete) is retried only when its request provably never
+    /// reached the server ([`Error::request_not_sent`]: a connect error); any other failure
+    /// — a 5xx, a dropped connection, a timeout — is returned at once, since the service may
+    /// have acted on it.
+    pub async fn send_with<F>(
+        &self,
+        operation: &'static str,
+        idempotency: Idempotency,
+        build: F,
+    ) -> Result<RawResponse, Error>
+    where
+        F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
+    {
+        let span = tracing::info_span!(
+            "cloud_http.operation",
+            service = self.service,
+            operation,
+            attempts = Empty,
+        );
+        self.send_inner(operation, idempotency, build, span.clone())
+            .instrument(span)
+            .await
+            .map_err(|e| e.with_operation(operation))
+    }
+
+    /// [`send_with`](Transport::send_with), then decodes the body as JSON.
+    pub async fn send_json_with<T, F>(
+        &self,
+        operation: &'static str,
+        idempotency: Idempotency,
+        build: F,
+    ) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: FnMut(&AttemptContext) -> Result<reqwest::Request, Error>,
+    {
+        self.send_with(operation, idempotency, build)
             .await?
             .json()
             .map_err(|e| e.with_operation(operation))
@@ -171,6 +217,7 @@ impl Transport {
     async fn send_inner<F>(
         &self,
         operation: &'static str,
+        idempotency: Idempotency,
         mut build: F,
         span: tracing::Span,
     ) -> Result<RawResponse, Error>
@@ -218,7 +265,19 @@ impl Transport {
                 } => (error, server_delay),
             };
             let error = error.with_attempts(attempt);
-            let retryable = self.protocol.is_retryable(&error);
+            let repeatable = match idempotency {
+                Idempotency::Idempotent => true,
+                Idempotency::NotIdempotent => error.request_not_sent(),
+            };
+            let retryable = repeatable && self.protocol.is_retryable(&error);
+            if !repeatable {
+                attempt_span.in_scope(|| {
+                    tracing::debug!(
+                        error = %error,
+                        "not retrying: the request may have reached the service, and {operation} must not run twice"
+                    );
+                });
+            }
             if attempt >= max_attempts || !retryable {
                 attempt_span.in_scope(|| {
                     tracing::debug!(error = %error, retryable, "giving up");

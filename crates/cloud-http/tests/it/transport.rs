@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cloud_http::{AttemptContext, Clock, Error, ErrorKind, NonceSource, RetryPolicy};
+use cloud_http::{AttemptContext, Clock, Error, ErrorKind, Idempotency, NonceSource, RetryPolicy};
 use serde_json::{Value, json};
 use time::macros::datetime;
 use wiremock::matchers::{method, path};
@@ -691,4 +691,81 @@ async fn logs_name_the_operation_and_never_the_secrets() {
     assert!(logs.contains("retrying"), "{logs}");
     assert!(logs.contains("status=500"), "{logs}");
     assert_no_secret(&logs);
+}
+
+/// A create or delete is never sent twice on a failure after its request may have reached the
+/// service: a 5xx, a dropped connection, an attempt timeout.
+#[tokio::test]
+async fn a_non_idempotent_call_is_not_repeated_after_a_server_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(alibaba_error(
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+            "svc-create",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let transport = transport(config(), ALIBABA);
+    let error = transport
+        .send_with(
+            "CreateBackup",
+            Idempotency::NotIdempotent,
+            signed_get(&transport, &server.uri()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.attempts(), Some(1));
+    assert!(!error.request_not_sent());
+    // The same failure of a read is retried.
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_non_idempotent_call_is_not_repeated_after_a_dropped_connection() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let transport = transport(config(), ALIBABA);
+    let error = transport
+        .send_with(
+            "DeleteBackup",
+            Idempotency::NotIdempotent,
+            signed_get(&transport, &format!("http://{address}")),
+        )
+        .await
+        .unwrap_err();
+    server.abort();
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+    assert_eq!(error.attempts(), Some(1));
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_non_idempotent_call_is_retried_when_it_could_not_connect() {
+    // Bind then drop, so the port is (almost certainly) closed: nothing was sent.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let transport = transport(config(), ALIBABA);
+    let error = transport
+        .send_with(
+            "CreateBackup",
+            Idempotency::NotIdempotent,
+            signed_get(&transport, &format!("http://{address}")),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.request_not_sent(), "{error}");
+    assert_eq!(error.attempts(), Some(3));
 }
