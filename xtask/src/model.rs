@@ -145,6 +145,14 @@ pub(crate) struct Operation {
     /// How the operation pages, when it lists (see [`PagingModel`]).
     #[serde(default)]
     pub(crate) paging: Option<PagingModel>,
+    /// Whether the operation may be sent again after a failure that may have reached the
+    /// service: `false` for a create or a delete. Default `true`.
+    #[serde(default = "yes")]
+    pub(crate) idempotent: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// How a listing operation pages: which request parameters address a page, where the items

@@ -239,6 +239,10 @@ fn render_module(krate: &Crate, file: &str, module: &Module) -> Result<String, S
         out.line("");
         render_protocol(&mut out, protocol);
     }
+    if let Some(operation) = &module.operation {
+        out.line("");
+        render_api_request(&mut out, operation);
+    }
     if let Some(operation) = &module.operation
         && let Some(paging) = model::resolve_paging(module, operation)?
     {
@@ -246,6 +250,59 @@ fn render_module(krate: &Crate, file: &str, module: &Module) -> Result<String, S
         render_paging(&mut out, operation, &paging);
     }
     Ok(out.0)
+}
+
+/// `cloud_http::ApiRequest` for the request: constants and the parameters by location.
+fn render_api_request(out: &mut Out, operation: &Operation) {
+    let request = model::request_type_name(operation);
+    let optional = |value: &Option<String>| match value {
+        Some(value) => format!("Some({})", literal(value)),
+        None => "None".to_owned(),
+    };
+    out.line(&format!("impl cloud_http::ApiRequest for {request} {{"));
+    out.line(&format!("    type Response = {};", operation.response));
+    out.line(&format!(
+        "    const OPERATION: &'static str = {};",
+        literal(&operation.name)
+    ));
+    out.line(&format!(
+        "    const METHOD: &'static str = {};",
+        literal(&operation.method)
+    ));
+    out.line(&format!(
+        "    const PATH: &'static str = {};",
+        literal(&operation.path)
+    ));
+    out.line(&format!(
+        "    const ACTION: Option<&'static str> = {};",
+        optional(&operation.action)
+    ));
+    out.line(&format!(
+        "    const VERSION: Option<&'static str> = {};",
+        optional(&operation.version)
+    ));
+    out.line(&format!(
+        "    const IDEMPOTENCY: cloud_http::Idempotency = cloud_http::Idempotency::{};",
+        if operation.idempotent {
+            "Idempotent"
+        } else {
+            "NotIdempotent"
+        }
+    ));
+    for (method, inherent, value) in [
+        ("query", "query_params", "String"),
+        ("headers", "header_params", "String"),
+        ("path", "path_params", "String"),
+        ("body", "body_params", "serde_json::Value"),
+    ] {
+        out.line("");
+        out.line(&format!(
+            "    fn {method}(&self) -> Vec<(&'static str, {value})> {{"
+        ));
+        out.line(&format!("        Self::{inherent}(self)"));
+        out.line("    }");
+    }
+    out.line("}");
 }
 
 /// `ERROR_FORMAT`: the provider's error format and code table as a `cloud_http::ErrorFormat`.

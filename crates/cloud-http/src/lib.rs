@@ -175,6 +175,8 @@
 //!   removal, the page cap and the raw records (`src/listing.rs`).
 //! * [`download`], [`Download`], [`DownloadOutcome`], [`Progress`]: resumable, verified
 //!   downloads (`src/download.rs`).
+//! * [`ApiRequest`]: what a client needs of one operation's request, generated for every
+//!   operation model (`src/operation.rs`).
 //! * [`Record`]: one item of a response, decoded and as received (`src/record.rs`).
 //! * [`lenient`]: serde helpers that accept numbers as strings and the reverse, `"74464.0"`,
 //!   missing and `null` fields.
@@ -196,6 +198,7 @@ mod endpoint;
 mod error;
 pub mod lenient;
 mod listing;
+mod operation;
 mod paginate;
 mod protocol;
 mod proxy;
@@ -216,6 +219,7 @@ pub use error::{Error, ErrorKind, ServiceError};
 pub use listing::{
     MAX_PAGES, PageRequest, PageStyle, Paged, PagedRequest, Paging, Records, paginate_listing,
 };
+pub use operation::ApiRequest;
 pub use paginate::{Page, PageCursor, paginate};
 pub use protocol::{CodeMeaning, CodeTable, ErrorFormat, IdSource, ServiceProtocol};
 pub use proxy::client_builder;

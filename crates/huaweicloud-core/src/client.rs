@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use cloud_http::{
-    AttemptContext, Error, PageRequest, Paged, PagedRequest, RawResponse, Transport,
+    ApiRequest, AttemptContext, Error, PageRequest, Paged, PagedRequest, RawResponse, Transport,
     paginate_listing,
 };
 use cloud_signer::Credentials;
@@ -113,6 +113,9 @@ impl ServiceClient {
         for (name, value) in request.headers() {
             unsigned = unsigned.with_header(*name, value.as_str());
         }
+        if let Some(body) = request.body() {
+            unsigned = unsigned.with_body(body.to_vec());
+        }
         Ok(huawei::sign(&unsigned, self.credentials(), timestamp))
     }
 
@@ -156,6 +159,9 @@ impl ServiceClient {
             })?;
             headers.insert(header_name, header_value);
         }
+        if let Some(body) = request.body() {
+            *built.body_mut() = Some(body.to_vec().into());
+        }
         Ok(built)
     }
 
@@ -168,7 +174,7 @@ impl ServiceClient {
         request.path(&self.inner.project_id)?;
         self.inner
             .transport
-            .send(request.operation(), |attempt| {
+            .send_with(request.operation(), request.idempotency(), |attempt| {
                 self.build_request(request, attempt)
             })
             .await
@@ -180,10 +186,32 @@ impl ServiceClient {
         request.path(&self.inner.project_id)?;
         self.inner
             .transport
-            .send_json(request.operation(), |attempt| {
+            .send_json_with(request.operation(), request.idempotency(), |attempt| {
                 self.build_request(request, attempt)
             })
             .await
+    }
+
+    /// Sends a generated request ([`ApiRequest`]) after `check` accepts it, and decodes its
+    /// response: [`OperationRequest::of`], then [`send_json`](Self::send_json). A create or a
+    /// delete is not repeated after a failure that may have reached the service.
+    pub async fn call<R: ApiRequest>(
+        &self,
+        request: &R,
+        check: fn(&R) -> Result<()>,
+    ) -> Result<R::Response> {
+        check(request)?;
+        self.send_json(&OperationRequest::of(request)).await
+    }
+
+    /// [`call`](Self::call), returning the response as received.
+    pub async fn call_raw<R: ApiRequest>(
+        &self,
+        request: &R,
+        check: fn(&R) -> Result<()>,
+    ) -> Result<RawResponse> {
+        check(request)?;
+        self.send(&OperationRequest::of(request)).await
     }
 
     /// Every item of a paged operation, over all pages, as a lazy stream

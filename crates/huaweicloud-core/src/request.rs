@@ -1,6 +1,7 @@
 //! One operation's request, independent of the wire: method, path template and parameters.
 
 use cloud_http::Error;
+use cloud_http::{ApiRequest, Idempotency};
 use cloud_signer::encoding::percent_encode;
 
 use crate::Result;
@@ -31,6 +32,8 @@ pub struct OperationRequest {
     path_params: Vec<(&'static str, String)>,
     query: Vec<(&'static str, String)>,
     headers: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    idempotency: Idempotency,
 }
 
 impl OperationRequest {
@@ -44,7 +47,52 @@ impl OperationRequest {
             path_params: Vec::new(),
             query: Vec::new(),
             headers: Vec::new(),
+            body: None,
+            idempotency: Idempotency::Idempotent,
         }
+    }
+
+    /// The operation of a generated request ([`ApiRequest`]): its name, method, path
+    /// template, path, query and header parameters, its JSON body (when it has members) and
+    /// whether it may be repeated.
+    pub fn of<R: ApiRequest>(request: &R) -> Self {
+        let body = request.body();
+        let mut operation = Self::new(R::OPERATION, R::METHOD, R::PATH)
+            .with_path_params(request.path())
+            .with_query_params(request.query())
+            .with_headers(request.headers())
+            .with_idempotency(R::IDEMPOTENCY);
+        if !body.is_empty() {
+            let object: serde_json::Map<String, serde_json::Value> = body
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect();
+            operation = operation.with_json_body(&serde_json::Value::Object(object));
+        }
+        operation
+    }
+
+    /// Sets the JSON body.
+    pub fn with_json_body(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(body.to_string().into_bytes());
+        self
+    }
+
+    /// Sets whether the operation may be sent again after a failure that may have reached
+    /// the service (default [`Idempotency::Idempotent`]).
+    pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// The JSON body, when the operation sends one.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_deref()
+    }
+
+    /// Whether the operation may be sent again after a failure that may have reached it.
+    pub fn idempotency(&self) -> Idempotency {
+        self.idempotency
     }
 
     /// Sets the path parameters: `{name}` placeholders and their values (not encoded).

@@ -128,14 +128,7 @@ fn show_instance_backups_operation(
     validate::required(SHOW_INSTANCE_BACKUPS, "instance_id", &request.instance_id)?;
     validate::limit(SHOW_INSTANCE_BACKUPS, request.limit)?;
     validate::offset(SHOW_INSTANCE_BACKUPS, request.offset)?;
-    Ok(OperationRequest::new(
-        SHOW_INSTANCE_BACKUPS,
-        ShowInstanceBackupsRequest::METHOD,
-        ShowInstanceBackupsRequest::PATH,
-    )
-    .with_path_params(request.path_params())
-    .with_query_params(request.query_params())
-    .with_headers(request.header_params()))
+    Ok(OperationRequest::of(request))
 }
 
 #[cfg(test)]

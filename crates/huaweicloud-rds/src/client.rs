@@ -154,28 +154,14 @@ fn list_backups_operation(request: &ListBackupsRequest) -> Result<OperationReque
         }
         _ => {}
     }
-    Ok(OperationRequest::new(
-        LIST_BACKUPS,
-        ListBackupsRequest::METHOD,
-        ListBackupsRequest::PATH,
-    )
-    .with_path_params(request.path_params())
-    .with_query_params(request.query_params())
-    .with_headers(request.header_params()))
+    Ok(OperationRequest::of(request))
 }
 
 /// Checks `backup_id` and builds the operation to send.
 fn list_backup_files_operation(backup_id: &str) -> Result<OperationRequest> {
     validate::required(LIST_BACKUP_FILES, "backup_id", backup_id)?;
     let request = ListBackupFilesRequest::new(backup_id);
-    Ok(OperationRequest::new(
-        LIST_BACKUP_FILES,
-        ListBackupFilesRequest::METHOD,
-        ListBackupFilesRequest::PATH,
-    )
-    .with_path_params(request.path_params())
-    .with_query_params(request.query_params())
-    .with_headers(request.header_params()))
+    Ok(OperationRequest::of(&request))
 }
 
 #[cfg(test)]

@@ -651,6 +651,32 @@ pub struct BackupDownloadLinkByDb {
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
 
+impl cloud_http::ApiRequest for DescribeBackupsRequest {
+    type Response = DescribeBackupsResponse;
+    const OPERATION: &'static str = "DescribeBackups";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/";
+    const ACTION: Option<&'static str> = Some("DescribeBackups");
+    const VERSION: Option<&'static str> = Some("2014-08-15");
+    const IDEMPOTENCY: cloud_http::Idempotency = cloud_http::Idempotency::Idempotent;
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Self::query_params(self)
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        Self::header_params(self)
+    }
+
+    fn path(&self) -> Vec<(&'static str, String)> {
+        Self::path_params(self)
+    }
+
+    fn body(&self) -> Vec<(&'static str, serde_json::Value)> {
+        Self::body_params(self)
+    }
+}
+
 impl cloud_http::PagedRequest for DescribeBackupsRequest {
     type Response = DescribeBackupsResponse;
 

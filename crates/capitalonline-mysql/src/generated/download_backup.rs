@@ -249,3 +249,29 @@ pub struct BackupDownload {
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+impl cloud_http::ApiRequest for DownloadBackupRequest {
+    type Response = DownloadBackupResponse;
+    const OPERATION: &'static str = "DownloadBackup";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/mysql/";
+    const ACTION: Option<&'static str> = Some("DownloadBackup");
+    const VERSION: Option<&'static str> = Some("2019-08-08");
+    const IDEMPOTENCY: cloud_http::Idempotency = cloud_http::Idempotency::Idempotent;
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Self::query_params(self)
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        Self::header_params(self)
+    }
+
+    fn path(&self) -> Vec<(&'static str, String)> {
+        Self::path_params(self)
+    }
+
+    fn body(&self) -> Vec<(&'static str, serde_json::Value)> {
+        Self::body_params(self)
+    }
+}

@@ -125,3 +125,29 @@ pub struct BackupFile {
     #[serde(flatten)]
     pub unknown_fields: serde_json::Map<String, serde_json::Value>,
 }
+
+impl cloud_http::ApiRequest for ListBackupFilesRequest {
+    type Response = ListBackupFilesResponse;
+    const OPERATION: &'static str = "ListBackupFiles";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/v3/{project_id}/backup-files";
+    const ACTION: Option<&'static str> = None;
+    const VERSION: Option<&'static str> = None;
+    const IDEMPOTENCY: cloud_http::Idempotency = cloud_http::Idempotency::Idempotent;
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Self::query_params(self)
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        Self::header_params(self)
+    }
+
+    fn path(&self) -> Vec<(&'static str, String)> {
+        Self::path_params(self)
+    }
+
+    fn body(&self) -> Vec<(&'static str, serde_json::Value)> {
+        Self::body_params(self)
+    }
+}
