@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use cloud_http::{
-    AttemptContext, PageRequest, Paged, PagedRequest, Records, Transport, paginate_listing,
+    ApiRequest, AttemptContext, PageRequest, Paged, PagedRequest, Records, Transport,
+    paginate_listing,
 };
 use cloud_signer::acs3::{self, Acs3Request};
 use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
@@ -15,6 +16,9 @@ use crate::{
     Backup, DescribeBackupsRequest, DescribeBackupsResponse, Error, RawResponse, Record, Result,
 };
 use cloud_http::Endpoint;
+
+/// The ApsaraDB RDS API version, for a request whose model gives none (every model does).
+const API_VERSION: &str = "2014-08-15";
 
 /// The page sizes `DescribeBackups` accepts.
 const PAGE_SIZES: [i64; 3] = [30, 50, 100];
@@ -94,24 +98,56 @@ impl Client {
         &self,
         request: &DescribeBackupsRequest,
     ) -> Result<DescribeBackupsResponse> {
-        self.describe(request).await
+        self.call_as(request, check_describe_backups).await
     }
 
-    /// `DescribeBackups`, its body decoded into `P`: the typed response, or the records view
-    /// of the paging stream.
-    async fn describe<P: DeserializeOwned>(&self, request: &DescribeBackupsRequest) -> Result<P> {
-        let params = checked_params(request)?;
+    /// Sends `request` (any generated request: [`ApiRequest`]) after `check` accepts it, each
+    /// attempt signed afresh, and decodes the body into `P`. A create or a delete is not
+    /// repeated after a failure that may have reached the service.
+    pub(crate) async fn call_as<R: ApiRequest, P: DeserializeOwned>(
+        &self,
+        request: &R,
+        check: fn(&R) -> Result<()>,
+    ) -> Result<P> {
+        check(request)?;
+        let (action, version, params) = rpc_parts(request);
         self.inner
             .transport
-            .send_json(
-                DescribeBackupsRequest::ACTION,
-                self.builder(
-                    DescribeBackupsRequest::ACTION,
-                    DescribeBackupsRequest::VERSION,
-                    &params,
-                ),
+            .send_json_with(
+                action,
+                R::IDEMPOTENCY,
+                self.builder(action, version, &params),
             )
             .await
+    }
+
+    /// [`call_as`](Self::call_as), the body left undecoded.
+    pub(crate) async fn call_raw_checked<R: ApiRequest>(
+        &self,
+        request: &R,
+        check: fn(&R) -> Result<()>,
+    ) -> Result<RawResponse> {
+        check(request)?;
+        let (action, version, params) = rpc_parts(request);
+        self.inner
+            .transport
+            .send_with(
+                action,
+                R::IDEMPOTENCY,
+                self.builder(action, version, &params),
+            )
+            .await
+    }
+
+    /// Sends any generated request as it is (no checks beyond what the API does) and decodes
+    /// its response: the way to an operation this crate has no method for yet.
+    pub async fn call<R: ApiRequest>(&self, request: &R) -> Result<R::Response> {
+        self.call_as(request, |_| Ok(())).await
+    }
+
+    /// [`call`](Self::call), returning the response as received.
+    pub async fn call_raw<R: ApiRequest>(&self, request: &R) -> Result<RawResponse> {
+        self.call_raw_checked(request, |_| Ok(())).await
     }
 
     /// [`describe_backups`](Self::describe_backups), returning the response as received
@@ -122,18 +158,7 @@ impl Client {
         &self,
         request: &DescribeBackupsRequest,
     ) -> Result<RawResponse> {
-        let params = checked_params(request)?;
-        self.inner
-            .transport
-            .send(
-                DescribeBackupsRequest::ACTION,
-                self.builder(
-                    DescribeBackupsRequest::ACTION,
-                    DescribeBackupsRequest::VERSION,
-                    &params,
-                ),
-            )
-            .await
+        self.call_raw_checked(request, check_describe_backups).await
     }
 
     /// Every backup set matching `request`, over all pages, as a lazy stream: a page is fetched
@@ -178,7 +203,7 @@ impl Client {
         &self,
         request: DescribeBackupsRequest,
     ) -> impl Stream<Item = Result<Backup>> + Send + '_ {
-        self.listing::<DescribeBackupsResponse>(request)
+        self.listing::<_, DescribeBackupsResponse>(request, check_describe_backups)
     }
 
     /// [`backups`](Self::backups), each backup set as a [`Record`]: the typed [`Backup`]
@@ -208,21 +233,27 @@ impl Client {
         &self,
         request: DescribeBackupsRequest,
     ) -> impl Stream<Item = Result<Record<Backup>>> + Send + '_ {
-        self.listing::<Records<DescribeBackupsResponse>>(request)
+        self.listing::<_, Records<DescribeBackupsResponse>>(request, check_describe_backups)
     }
 
-    /// The paging of [`backups`](Self::backups) and [`backup_records`](Self::backup_records)
-    /// (`cloud_http::paginate_listing`), each page's body decoded into `P`.
-    fn listing<P: Paged>(
+    /// The paging of every listing (`cloud_http::paginate_listing`): `request` at each page,
+    /// checked by `check`, its body decoded into `P` (the typed response, or [`Records`] of
+    /// it).
+    pub(crate) fn listing<R, P>(
         &self,
-        request: DescribeBackupsRequest,
-    ) -> impl Stream<Item = Result<P::Item>> + Send + '_ {
+        request: R,
+        check: fn(&R) -> Result<()>,
+    ) -> impl Stream<Item = Result<P::Item>> + Send + '_
+    where
+        R: PagedRequest + ApiRequest,
+        P: Paged,
+    {
         // Boxed so the stream is `Unpin`: `try_next()` and friends work without pinning.
         Box::pin(paginate_listing(
             request.paging(),
             move |page: PageRequest| {
                 let request = request.at_page(&page);
-                async move { self.describe::<P>(&request).await }
+                async move { self.call_as::<R, P>(&request, check).await }
             },
         ))
     }
@@ -303,8 +334,19 @@ impl Client {
     }
 }
 
-/// The request's wire parameters, after checking what the API would refuse.
-fn checked_params(request: &DescribeBackupsRequest) -> Result<Vec<(&'static str, String)>> {
+/// The action, version and query parameters of an RPC request.
+fn rpc_parts<R: ApiRequest>(
+    request: &R,
+) -> (&'static str, &'static str, Vec<(&'static str, String)>) {
+    (
+        R::ACTION.unwrap_or(R::OPERATION),
+        R::VERSION.unwrap_or(API_VERSION),
+        request.query(),
+    )
+}
+
+/// Refuses what `DescribeBackups` would refuse, before anything is sent.
+fn check_describe_backups(request: &DescribeBackupsRequest) -> Result<()> {
     if request.db_instance_id.trim().is_empty() {
         return Err(Error::config("DescribeBackups needs a DBInstanceId"));
     }
@@ -337,7 +379,7 @@ fn checked_params(request: &DescribeBackupsRequest) -> Result<Vec<(&'static str,
             "DescribeBackups EndTime ({end}) must be later than StartTime ({start})"
         )));
     }
-    Ok(params)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -403,7 +445,7 @@ mod tests {
     fn requests_are_checked() {
         let ok = DescribeBackupsRequest::new("rm-1");
         for size in PAGE_SIZES {
-            assert!(checked_params(&ok.clone().with_page_size(size)).is_ok());
+            assert!(check_describe_backups(&ok.clone().with_page_size(size)).is_ok());
         }
         let bad = [
             DescribeBackupsRequest::new(" "),
@@ -420,11 +462,11 @@ mod tests {
                 .with_end_time(datetime!(2024-01-01 00:00:50 UTC)),
         ];
         for request in bad {
-            let error = checked_params(&request).unwrap_err();
+            let error = check_describe_backups(&request).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::Config, "{request:?}");
         }
         assert!(
-            checked_params(
+            check_describe_backups(
                 &ok.with_page_number(1)
                     .with_start_time(datetime!(2024-01-01 00:00 UTC))
                     .with_end_time(datetime!(2024-01-01 00:01 UTC))

@@ -111,6 +111,7 @@ mod client;
 mod config;
 mod credentials;
 mod endpoint;
+mod operations;
 
 pub use generated::*;
 

@@ -2,15 +2,14 @@
 
 use std::sync::Arc;
 
-use cloud_http::{AttemptContext, RawResponse, Transport};
+use cloud_http::{ApiRequest, AttemptContext, RawResponse, Transport};
 use cloud_signer::Credentials;
 use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
-use serde::de::DeserializeOwned;
 
 use crate::config::SERVICE_PATH;
 use crate::{
-    Config, DescribeBackupsRequest, DescribeBackupsResponse, DownloadBackupRequest,
-    DownloadBackupResponse, Result,
+    Config, DescribeBackupsRequest, DescribeBackupsResponse, DescribeDBInstancesRequest,
+    DescribeDBInstancesResponse, DownloadBackupRequest, DownloadBackupResponse, Result,
 };
 
 /// A client of the Capital Online MySQL backup API.
@@ -80,26 +79,15 @@ impl Client {
 
     /// `DescribeBackups`: the backup sets of the instance `instance_uuid`.
     pub async fn describe_backups(&self, instance_uuid: &str) -> Result<DescribeBackupsResponse> {
-        let request = DescribeBackupsRequest::new(instance_uuid);
-        self.call_json(
-            DescribeBackupsRequest::ACTION,
-            DescribeBackupsRequest::VERSION,
-            request.query_params(),
-        )
-        .await
+        self.call(&DescribeBackupsRequest::new(instance_uuid)).await
     }
 
     /// [`describe_backups`](Self::describe_backups), returning the response as received
     /// (status, headers, body) instead of decoding it. Errors are still mapped: an error status
     /// or a `Code` other than `Success` is an [`Error`](crate::Error).
     pub async fn describe_backups_raw(&self, instance_uuid: &str) -> Result<RawResponse> {
-        let request = DescribeBackupsRequest::new(instance_uuid);
-        self.call(
-            DescribeBackupsRequest::ACTION,
-            DescribeBackupsRequest::VERSION,
-            request.query_params(),
-        )
-        .await
+        self.call_raw(&DescribeBackupsRequest::new(instance_uuid))
+            .await
     }
 
     /// `DownloadBackup`: the download addresses (public and intranet) of the backup set
@@ -109,13 +97,8 @@ impl Client {
         instance_uuid: &str,
         backup_id: &str,
     ) -> Result<DownloadBackupResponse> {
-        let request = DownloadBackupRequest::new(instance_uuid, backup_id);
-        self.call_json(
-            DownloadBackupRequest::ACTION,
-            DownloadBackupRequest::VERSION,
-            request.query_params(),
-        )
-        .await
+        self.call(&DownloadBackupRequest::new(instance_uuid, backup_id))
+            .await
     }
 
     /// [`download_backup`](Self::download_backup), returning the response as received.
@@ -125,13 +108,8 @@ impl Client {
         instance_uuid: &str,
         backup_id: &str,
     ) -> Result<RawResponse> {
-        let request = DownloadBackupRequest::new(instance_uuid, backup_id);
-        self.call(
-            DownloadBackupRequest::ACTION,
-            DownloadBackupRequest::VERSION,
-            request.query_params(),
-        )
-        .await
+        self.call_raw(&DownloadBackupRequest::new(instance_uuid, backup_id))
+            .await
     }
 
     /// The endpoint and path requests go to: `<endpoint>/mysql/`.
@@ -139,33 +117,57 @@ impl Client {
         &self.inner.base_url
     }
 
-    async fn call(
-        &self,
-        action: &'static str,
-        version: &'static str,
-        params: Vec<(&'static str, String)>,
-    ) -> Result<RawResponse> {
+    /// Sends any generated request ([`ApiRequest`]) and decodes its response. A create or
+    /// a delete is not repeated after a failure that may have reached the service.
+    pub async fn call<R: ApiRequest>(&self, request: &R) -> Result<R::Response> {
+        let (action, version, params) = rpc_parts(request);
         self.inner
             .transport
-            .send(action, |attempt| {
+            .send_json_with(action, R::IDEMPOTENCY, |attempt| {
                 self.inner.build(action, version, &params, attempt)
             })
             .await
     }
 
-    async fn call_json<T: DeserializeOwned>(
-        &self,
-        action: &'static str,
-        version: &'static str,
-        params: Vec<(&'static str, String)>,
-    ) -> Result<T> {
+    /// [`call`](Self::call), returning the response as received (errors are still mapped).
+    pub async fn call_raw<R: ApiRequest>(&self, request: &R) -> Result<RawResponse> {
+        let (action, version, params) = rpc_parts(request);
         self.inner
             .transport
-            .send_json(action, |attempt| {
+            .send_with(action, R::IDEMPOTENCY, |attempt| {
                 self.inner.build(action, version, &params, attempt)
             })
             .await
     }
+
+    /// `DescribeDBInstances`: the account's MySQL instances (all of them: the API does not
+    /// page), filtered by every set parameter.
+    pub async fn describe_db_instances(
+        &self,
+        request: &DescribeDBInstancesRequest,
+    ) -> Result<DescribeDBInstancesResponse> {
+        self.call(request).await
+    }
+
+    /// [`describe_db_instances`](Self::describe_db_instances), returning the response as
+    /// received.
+    pub async fn describe_db_instances_raw(
+        &self,
+        request: &DescribeDBInstancesRequest,
+    ) -> Result<RawResponse> {
+        self.call_raw(request).await
+    }
+}
+
+/// The action, version and query parameters of a generated request.
+fn rpc_parts<R: ApiRequest>(
+    request: &R,
+) -> (&'static str, &'static str, Vec<(&'static str, String)>) {
+    (
+        R::ACTION.unwrap_or(R::OPERATION),
+        R::VERSION.unwrap_or(rpc::CAPITAL_ONLINE_VERSION),
+        request.query(),
+    )
 }
 
 impl Inner {

@@ -267,7 +267,8 @@ macro_rules! service_client {
         $(#[$meta])*
         #[derive(Clone, Debug)]
         $vis struct $name {
-            inner: $crate::ServiceClient,
+            /// The engine every operation of the crate goes through.
+            pub(crate) inner: $crate::ServiceClient,
         }
 
         impl $name {

@@ -102,6 +102,7 @@
 mod client;
 mod ext;
 pub mod generated;
+mod operations;
 
 pub use generated::*;
 

@@ -101,6 +101,7 @@
 mod client;
 mod ext;
 pub mod generated;
+mod operations;
 
 pub use generated::*;
 

@@ -4,6 +4,7 @@
 mod client;
 mod describe_backups;
 mod errors;
+mod operations;
 mod requests;
 
 /// The text of an example in `fixtures/aliyun-rds/examples/`.

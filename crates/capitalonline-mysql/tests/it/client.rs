@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use capitalonline_mysql::{
-    Client, Clock, Config, Credentials, DEFAULT_ENDPOINT, ErrorKind, HttpConfig, NonceSource,
-    RetryPolicy,
+    Client, Clock, Config, Credentials, DEFAULT_ENDPOINT, DescribeDBInstancesRequest, ErrorKind,
+    HttpConfig, NonceSource, RetryPolicy,
 };
 use cloud_signer::rpc::{self, RpcFlavor};
 use time::macros::datetime;
@@ -459,4 +459,42 @@ async fn the_secret_never_shows() {
         assert!(!text.contains(SECRET), "{text}");
         assert!(!text.contains("Signature=abc"), "{text}");
     }
+}
+
+#[tokio::test]
+async fn instances_of_the_documented_example() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("Action", "DescribeDBInstances"))
+        .respond_with(json(example!("DescribeDBInstances.cds-doc.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let response = client(&server)
+        .describe_db_instances(
+            &DescribeDBInstancesRequest::default().with_instance_name("test-mysql"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.code.as_deref(), Some("Success"));
+    let instance = &response.data[0];
+    assert_eq!(
+        instance.instance_uuid.as_deref(),
+        Some("5ac7c945-ae47-4bbf-82e6-2823d64b57c5")
+    );
+    assert_eq!(instance.version.as_deref(), Some("5.7.24"));
+    assert_eq!(instance.status.as_deref(), Some("RUNNING"));
+    assert_eq!(
+        instance.created_time.as_deref(),
+        Some("2020-05-03 22:16:22")
+    );
+    assert_eq!(instance.ram, Some(8192));
+    assert_eq!(instance.tags[0].tag_name.as_deref(), Some("test_tag"));
+    assert_eq!(
+        instance.ro_groups[0].svc_type.as_deref(),
+        Some("mysql-readonly")
+    );
+    let query = query(&received(&server).await[0]);
+    assert_eq!(query["InstanceName"], "test-mysql");
+    assert_eq!(query["Version"], "2019-08-08");
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use huaweicloud_gaussdb::{
-    BackupV3, Client, Clock, Config, Credentials, ErrorKind, HttpConfig, Record, RetryPolicy,
-    ShowInstanceBackupsRequest,
+    BackupV3, Client, Clock, Config, Credentials, ErrorKind, HttpConfig,
+    ListGaussMySqlInstancesUnifyStatusRequest, Record, RetryPolicy,
+    ShowGaussMySqlBackupPolicyRequest, ShowInstanceBackupsRequest,
 };
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -428,4 +429,63 @@ async fn instance_backup_records_stop_on_a_repeated_page_and_yield_an_error_once
     let error = results[0].as_ref().unwrap_err();
     assert_eq!(error.status(), Some(400));
     assert_eq!(error.request_id(), Some("req-400"));
+}
+
+#[tokio::test]
+async fn instances_of_the_documented_example_from_the_v3_1_listing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3.1/619d3e78f61b4be68bc5aa0b59edcf7b/instances"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ListGaussMySqlInstances.v3.otc-mirror.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let records: Vec<_> = client(&server)
+        .instance_records(ListGaussMySqlInstancesUnifyStatusRequest::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let served: serde_json::Value =
+        serde_json::from_str(example!("ListGaussMySqlInstances.v3.otc-mirror.json")).unwrap();
+    assert!(!records.is_empty());
+    assert_eq!(records[0].raw, served["instances"][0]);
+    let instance = &records[0].value;
+    assert_eq!(
+        instance.id.as_deref(),
+        served["instances"][0]["id"].as_str()
+    );
+    // A number where the SDK says string is read as its text.
+    assert_eq!(instance.port.as_deref(), Some("3306"));
+    // The documented `_0800` is kept as sent (not a valid offset).
+    assert!(
+        instance
+            .created
+            .as_deref()
+            .is_some_and(|c| c.ends_with("_0800"))
+    );
+}
+
+#[tokio::test]
+async fn the_backup_policy_of_the_documented_example() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/policy", BACKUPS_PATH)))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ShowGaussMySqlBackupPolicy.otc-mirror.json")),
+        )
+        .mount(&server)
+        .await;
+    let policy = client(&server)
+        .show_backup_policy(&ShowGaussMySqlBackupPolicyRequest::new(INSTANCE_ID))
+        .await
+        .unwrap()
+        .backup_policy
+        .unwrap();
+    // `"keep_days" : "7,"`: not a number, so no value rather than a wrong one.
+    assert_eq!(policy.keep_days, None);
+    assert!(policy.start_time.is_some());
 }

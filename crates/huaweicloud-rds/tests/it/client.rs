@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use huaweicloud_rds::{
-    Backup, Client, Clock, Config, Credentials, ErrorKind, HttpConfig, ListBackupsRequest, Record,
-    RetryPolicy,
+    Backup, Client, Clock, Config, Credentials, ErrorKind, HttpConfig, ListBackupsRequest,
+    ListInstancesRequest, Record, RetryPolicy, ShowBackupPolicyRequest,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -689,4 +689,121 @@ async fn backup_records_stop_on_a_repeated_page_and_yield_an_error_once() {
         .collect()
         .await;
     assert_eq!(results[0].as_ref().unwrap_err().kind(), ErrorKind::Config);
+}
+
+/// One page of `count` instances from `first`, of `total`.
+fn instances_page(first: i64, count: i64, total: i64) -> Value {
+    let instances: Vec<Value> = (first..first + count)
+        .map(|n| {
+            json!({"id": format!("{n:032}in01"), "name": format!("db-{n}"), "status": "ACTIVE",
+                        "datastore": {"type": "MySQL", "version": "8.0"}})
+        })
+        .collect();
+    json!({"instances": instances, "total_count": total})
+}
+
+#[tokio::test]
+async fn instances_page_through_list_instances() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/0483b6b16e954cb88930a360d2c4e663/instances"))
+        .and(query_param("datastore_type", "MySQL"))
+        .respond_with(|request: &Request| {
+            let offset: i64 = request
+                .url
+                .query_pairs()
+                .find(|(name, _)| name == "offset")
+                .and_then(|(_, value)| value.parse().ok())
+                .unwrap_or(0);
+            ResponseTemplate::new(200).set_body_json(instances_page(
+                offset,
+                (150 - offset).min(100),
+                150,
+            ))
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let request = ListInstancesRequest::default().with_datastore_type("MySQL");
+    let instances: Vec<_> = client.instances(request).try_collect().await.unwrap();
+    assert_eq!(instances.len(), 150);
+    assert_eq!(instances[149].name.as_deref(), Some("db-149"));
+    assert_eq!(
+        instances[0]
+            .datastore
+            .as_ref()
+            .and_then(|d| d.r#type.as_deref()),
+        Some("MySQL")
+    );
+}
+
+#[tokio::test]
+async fn instances_of_the_documented_example() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ListInstances.otc-mirror-all.json")),
+        )
+        .mount(&server)
+        .await;
+    let records: Vec<_> = client(&server)
+        .instance_records(ListInstancesRequest::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let served: Value =
+        serde_json::from_str(example!("ListInstances.otc-mirror-all.json")).unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].raw, served["instances"][1]);
+    assert!(records[0].value.id.is_some());
+    assert!(records[0].value.backup_strategy.is_some());
+}
+
+#[tokio::test]
+async fn the_backup_policy_on_and_off() {
+    let server = MockServer::start().await;
+    let policy_path = "/v3/0483b6b16e954cb88930a360d2c4e663/instances/43e4feaab48f11e89039fa163ebaa7e4br01/backups/policy";
+    Mock::given(method("GET"))
+        .and(path(policy_path))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ShowBackupPolicy.otc-mirror-md-enabled.json")),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(policy_path))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("ShowBackupPolicy.otc-mirror-md-disabled.json")),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let request = ShowBackupPolicyRequest::new(INSTANCE_ID);
+    let on = client
+        .show_backup_policy(&request)
+        .await
+        .unwrap()
+        .backup_policy
+        .unwrap();
+    assert_eq!(on.keep_days, Some(7));
+    assert_eq!(on.start_time.as_deref(), Some("19:00-20:00"));
+    assert_eq!(on.period.as_deref(), Some("1,2"));
+    let off = client
+        .show_backup_policy(&request)
+        .await
+        .unwrap()
+        .backup_policy
+        .unwrap();
+    assert_eq!(off.keep_days, Some(0));
+    assert_eq!(off.start_time, None);
+    let error = client
+        .show_backup_policy(&ShowBackupPolicyRequest::new(" "))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("instance_id"), "{error}");
 }

@@ -1,0 +1,156 @@
+//! The operations beyond `DescribeBackups`: instance discovery and the backup policy, each a
+//! check of what the API would refuse and a call through [`Client::call_as`] (or its paging).
+
+use cloud_http::Records;
+use futures::Stream;
+
+use crate::{
+    Client, DBInstance, DescribeBackupPolicyRequest, DescribeBackupPolicyResponse,
+    DescribeDBInstancesRequest, DescribeDBInstancesResponse, Error, RawResponse, Record, Result,
+};
+
+/// The largest `PageSize` of `DescribeDBInstances`.
+const MAX_INSTANCES_PAGE: i64 = 100;
+
+impl Client {
+    /// `DescribeDBInstances`: one page of the instances of a region (set `Engine` to `MySQL`
+    /// for MySQL only).
+    ///
+    /// The request is checked before anything is sent: an empty `RegionId`, a `PageSize`
+    /// outside 1..=100 or a `PageNumber` below 1 is a [`Config`](crate::ErrorKind::Config)
+    /// error.
+    pub async fn describe_db_instances(
+        &self,
+        request: &DescribeDBInstancesRequest,
+    ) -> Result<DescribeDBInstancesResponse> {
+        self.call_as(request, check_describe_db_instances).await
+    }
+
+    /// [`describe_db_instances`](Self::describe_db_instances), returning the response as
+    /// received.
+    pub async fn describe_db_instances_raw(
+        &self,
+        request: &DescribeDBInstancesRequest,
+    ) -> Result<RawResponse> {
+        self.call_raw_checked(request, check_describe_db_instances)
+            .await
+    }
+
+    /// Every instance matching `request`, over all pages (`PageSize` 100 unless the request
+    /// sets one), as a lazy stream with the paging rules of [`backups`](Self::backups):
+    /// the total, each instance once (told apart by `DBInstanceId`), a page cap.
+    ///
+    /// ```no_run
+    /// use aliyun_rds::{Client, DescribeDBInstancesRequest};
+    /// use futures::TryStreamExt;
+    ///
+    /// # async fn run(client: Client) -> aliyun_rds::Result<()> {
+    /// let request = DescribeDBInstancesRequest::new("cn-hangzhou").with_engine("MySQL");
+    /// let instances: Vec<_> = client.instances(request).try_collect().await?;
+    /// for instance in &instances {
+    ///     println!("{:?} {:?}", instance.db_instance_id, instance.db_instance_status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn instances(
+        &self,
+        request: DescribeDBInstancesRequest,
+    ) -> impl Stream<Item = Result<DBInstance>> + Send + '_ {
+        self.listing::<_, DescribeDBInstancesResponse>(request, check_describe_db_instances)
+    }
+
+    /// [`instances`](Self::instances), each instance as a [`Record`]: typed, and the element
+    /// of `Items.DBInstance` exactly as received.
+    pub fn instance_records(
+        &self,
+        request: DescribeDBInstancesRequest,
+    ) -> impl Stream<Item = Result<Record<DBInstance>>> + Send + '_ {
+        self.listing::<_, Records<DescribeDBInstancesResponse>>(
+            request,
+            check_describe_db_instances,
+        )
+    }
+
+    /// `DescribeBackupPolicy`: the backup policy of an instance (retention, window, days,
+    /// log backup).
+    ///
+    /// An empty `DBInstanceId` is a [`Config`](crate::ErrorKind::Config) error, before
+    /// sending.
+    pub async fn describe_backup_policy(
+        &self,
+        request: &DescribeBackupPolicyRequest,
+    ) -> Result<DescribeBackupPolicyResponse> {
+        self.call_as(request, check_describe_backup_policy).await
+    }
+
+    /// [`describe_backup_policy`](Self::describe_backup_policy), returning the response as
+    /// received.
+    pub async fn describe_backup_policy_raw(
+        &self,
+        request: &DescribeBackupPolicyRequest,
+    ) -> Result<RawResponse> {
+        self.call_raw_checked(request, check_describe_backup_policy)
+            .await
+    }
+}
+
+/// Refuses what `DescribeDBInstances` would refuse.
+fn check_describe_db_instances(request: &DescribeDBInstancesRequest) -> Result<()> {
+    required("DescribeDBInstances", "RegionId", &request.region_id)?;
+    if let Some(size) = request.page_size
+        && !(1..=MAX_INSTANCES_PAGE).contains(&size)
+    {
+        return Err(Error::config(format!(
+            "DescribeDBInstances PageSize must be between 1 and {MAX_INSTANCES_PAGE}, not {size}"
+        )));
+    }
+    if let Some(number) = request.page_number
+        && number < 1
+    {
+        return Err(Error::config(format!(
+            "DescribeDBInstances PageNumber must be 1 or more, not {number}"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses what `DescribeBackupPolicy` would refuse.
+fn check_describe_backup_policy(request: &DescribeBackupPolicyRequest) -> Result<()> {
+    required(
+        "DescribeBackupPolicy",
+        "DBInstanceId",
+        &request.db_instance_id,
+    )
+}
+
+/// `value` (parameter `name` of `operation`) is not blank.
+pub(crate) fn required(operation: &str, name: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::config(format!("{operation} needs a {name}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_checked() {
+        let ok = DescribeDBInstancesRequest::new("cn-hangzhou");
+        assert!(check_describe_db_instances(&ok).is_ok());
+        assert!(check_describe_db_instances(&ok.clone().with_page_size(100)).is_ok());
+        for bad in [
+            DescribeDBInstancesRequest::new(" "),
+            ok.clone().with_page_size(0),
+            ok.clone().with_page_size(101),
+            ok.clone().with_page_number(0),
+        ] {
+            let error = check_describe_db_instances(&bad).unwrap_err();
+            assert_eq!(error.kind(), crate::ErrorKind::Config, "{bad:?}");
+        }
+        assert!(check_describe_backup_policy(&DescribeBackupPolicyRequest::new("rm-1")).is_ok());
+        assert!(check_describe_backup_policy(&DescribeBackupPolicyRequest::new("")).is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! The operations beyond the backup listing: instance discovery and the backup policy.
+
+use huaweicloud_core::{OperationRequest, validate};
+
+use crate::{
+    Client, ListGaussMySqlInstancesUnifyStatusRequest, ListGaussMySqlInstancesUnifyStatusResponse,
+    MysqlInstanceListInfo, RawResponse, Result, ShowGaussMySqlBackupPolicyRequest,
+    ShowGaussMySqlBackupPolicyResponse,
+};
+
+/// The operation name of the instance listing.
+const LIST_INSTANCES: &str = "ListGaussMySqlInstancesUnifyStatus";
+
+impl Client {
+    /// `ListGaussMySqlInstancesUnifyStatus` (`GET /v3.1/{project_id}/instances`, the
+    /// recommended listing): one page of the project's instances, filtered by every set
+    /// parameter.
+    ///
+    /// A `limit` outside 1..=100 or a negative `offset` is a
+    /// [`Config`](crate::ErrorKind::Config) error, before sending.
+    pub async fn list_instances(
+        &self,
+        request: &ListGaussMySqlInstancesUnifyStatusRequest,
+    ) -> Result<ListGaussMySqlInstancesUnifyStatusResponse> {
+        self.inner.call(request, check_list_instances).await
+    }
+
+    /// [`list_instances`](Self::list_instances), returning the response as received.
+    pub async fn list_instances_raw(
+        &self,
+        request: &ListGaussMySqlInstancesUnifyStatusRequest,
+    ) -> Result<RawResponse> {
+        self.inner.call_raw(request, check_list_instances).await
+    }
+
+    /// `ShowGaussMySqlBackupPolicy`
+    /// (`GET /v3/{project_id}/instances/{instance_id}/backups/policy`): the automated backup
+    /// policy of an instance.
+    ///
+    /// An empty `instance_id` is a [`Config`](crate::ErrorKind::Config) error, before sending.
+    pub async fn show_backup_policy(
+        &self,
+        request: &ShowGaussMySqlBackupPolicyRequest,
+    ) -> Result<ShowGaussMySqlBackupPolicyResponse> {
+        self.inner.call(request, check_show_backup_policy).await
+    }
+
+    /// [`show_backup_policy`](Self::show_backup_policy), returning the response as received.
+    pub async fn show_backup_policy_raw(
+        &self,
+        request: &ShowGaussMySqlBackupPolicyRequest,
+    ) -> Result<RawResponse> {
+        self.inner.call_raw(request, check_show_backup_policy).await
+    }
+}
+
+huaweicloud_core::listing_methods! {
+    impl Client {
+        /// Every instance matching `request`, over all pages (`limit` 100 unless the request
+        /// sets one), as a lazy stream: the total, each instance once (told apart by `id`), a
+        /// page cap; an error is yielded once and ends the stream.
+        fn instances;
+
+        /// [`instances`](Self::instances), each instance as a
+        /// [`Record`](crate::Record): typed, and the element of `instances` exactly as
+        /// received (`port` and `keep_days` stay the strings they are).
+        fn instance_records;
+
+        request: ListGaussMySqlInstancesUnifyStatusRequest,
+        response: ListGaussMySqlInstancesUnifyStatusResponse,
+        item: MysqlInstanceListInfo,
+        operation: list_instances_operation,
+    }
+}
+
+/// Refuses what the instance listing would refuse.
+fn check_list_instances(request: &ListGaussMySqlInstancesUnifyStatusRequest) -> Result<()> {
+    validate::limit(LIST_INSTANCES, request.limit)?;
+    validate::offset(LIST_INSTANCES, request.offset)
+}
+
+/// Checks `request` and turns it into the operation to send.
+fn list_instances_operation(
+    request: &ListGaussMySqlInstancesUnifyStatusRequest,
+) -> Result<OperationRequest> {
+    check_list_instances(request)?;
+    Ok(OperationRequest::of(request))
+}
+
+/// Refuses what `ShowGaussMySqlBackupPolicy` would refuse.
+fn check_show_backup_policy(request: &ShowGaussMySqlBackupPolicyRequest) -> Result<()> {
+    validate::required(
+        "ShowGaussMySqlBackupPolicy",
+        "instance_id",
+        &request.instance_id,
+    )
+}
