@@ -7,17 +7,22 @@
 //! `DescribeBackups` filtered by `BackupId` (`BackupDownloadURL`,
 //! `BackupIntranetDownloadURL`).
 
-use aliyun_rds::{Client, Config, DescribeBackupsRequest, Record};
+use aliyun_rds::{
+    Client, Config, DescribeBackupPolicyRequest, DescribeBackupsRequest,
+    DescribeDBInstancesRequest, Record,
+};
 use cloud_http::Error;
+use serde_json::Value;
 use time::UtcOffset;
 
 use crate::common::{
-    backup_record, body, bytes, collect_backups, credentials_or_env, non_empty, records,
-    request_id, single_link, unavailable,
+    backup_record, body, bytes, collect_backups, collect_mapped, credentials_or_env,
+    instance_record, non_empty, records, request_id, single_link, unavailable,
 };
 use crate::model::normalize_time;
+use crate::records::{weekdays_from_names, window_utc};
 use crate::service::backup_service;
-use crate::{Backup, DownloadLink, Options, Provider};
+use crate::{Backup, BackupPolicy, DownloadLink, Instance, Options, Provider};
 
 const PROVIDER: Provider = Provider::AliyunRds;
 
@@ -126,7 +131,78 @@ pub fn backup_from_record(instance_id: &str, record: Record<aliyun_rds::Backup>)
     )
 }
 
-backup_service!(Client, PROVIDER);
+/// Every MySQL instance of the client's region, with `client`: `DescribeDBInstances`
+/// (`Engine=MySQL`, `PageSize` 100) page after page, each once. Each record's `raw` is the
+/// element of `Items.DBInstance` as received.
+pub async fn list_instances_with(client: &Client) -> Result<Vec<Instance>, Error> {
+    let request = DescribeDBInstancesRequest::new(client.config().region())
+        .with_engine("MySQL")
+        .with_page_size(PAGE_SIZE);
+    collect_mapped(client.instance_records(request), instance_from_record).await
+}
+
+/// An [`Instance`] from one element of `DescribeDBInstances`' `Items.DBInstance`; its name is
+/// the instance's description.
+pub fn instance_from_record(record: Record<aliyun_rds::DBInstance>) -> Instance {
+    let (typed, raw) = record.into_parts();
+    let created = typed
+        .create_time
+        .and_then(|t| normalize_time(&t, UtcOffset::UTC));
+    let texts = [
+        typed.db_instance_id,
+        typed.db_instance_description,
+        typed.engine,
+        typed.engine_version,
+        typed.db_instance_status,
+        typed.region_id,
+        typed.zone_id,
+    ];
+    instance_record(PROVIDER, texts, created, raw)
+}
+
+/// The backup policy of `instance_id`, with `client`: `DescribeBackupPolicy`. Automated
+/// backups cannot be turned off on Alibaba Cloud, so `enabled` is true when a retention is
+/// given; log backup is read from `BackupLog` (`Enable`), else `EnableBackupLog` (`1`).
+pub async fn backup_policy_with(client: &Client, instance_id: &str) -> Result<BackupPolicy, Error> {
+    let raw = client
+        .describe_backup_policy_raw(&DescribeBackupPolicyRequest::new(instance_id))
+        .await?;
+    let body = body(&raw)?;
+    Ok(policy_from_record(instance_id, body))
+}
+
+/// A [`BackupPolicy`] from a `DescribeBackupPolicy` body, kept whole as `raw`.
+pub fn policy_from_record(instance_id: &str, record: Value) -> BackupPolicy {
+    let typed = serde_json::from_value::<aliyun_rds::DescribeBackupPolicyResponse>(record.clone())
+        .unwrap_or_default();
+    let days = |value: Option<i64>| value.and_then(|days| u32::try_from(days).ok());
+    let mut policy = BackupPolicy::new(PROVIDER, instance_id);
+    policy.retention_days = days(typed.backup_retention_period);
+    policy.enabled = policy.retention_days.map(|days| days > 0);
+    policy.window_utc = typed.preferred_backup_time.as_deref().and_then(window_utc);
+    policy.days = typed
+        .preferred_backup_period
+        .as_deref()
+        .map(weekdays_from_names)
+        .unwrap_or_default();
+    policy.log_backup = match non_empty(typed.backup_log).as_deref() {
+        Some(text) => Some(text.eq_ignore_ascii_case("enable")),
+        None => non_empty(typed.enable_backup_log).map(|flag| flag == "1"),
+    };
+    policy.log_retention_days = days(typed.log_backup_retention_period);
+    policy.next_backup_at = typed
+        .preferred_next_backup_time
+        .and_then(|t| normalize_time(&t, UtcOffset::UTC));
+    policy.raw = record;
+    policy
+}
+
+backup_service!(
+    Client,
+    PROVIDER,
+    instances: list_instances_with,
+    policy: backup_policy_with
+);
 
 #[cfg(test)]
 mod tests {

@@ -10,11 +10,12 @@ use cloud_http::Error;
 use serde_json::Value;
 
 use crate::common::{
-    backup_record, body, bytes, credentials_or_env, records, request_id, single_link,
+    backup_record, body, bytes, credentials_or_env, instance_record, records, request_id,
+    single_link,
 };
 use crate::model::{CHINA_STANDARD_TIME, normalize_time};
 use crate::service::backup_service;
-use crate::{Backup, DownloadLink, Options, Provider};
+use crate::{Backup, DownloadLink, Instance, Options, Provider};
 
 const PROVIDER: Provider = Provider::CapitalOnlineMysql;
 
@@ -131,7 +132,42 @@ pub fn backup_from_record(instance_id: &str, record: Value) -> Backup {
     )
 }
 
-backup_service!(Client, PROVIDER);
+/// Every MySQL instance of the account, with `client`: `DescribeDBInstances` (one call: the
+/// API does not page). Each record's `raw` is the element of `Data` as received.
+pub async fn list_instances_with(client: &Client) -> Result<Vec<Instance>, Error> {
+    let raw = client
+        .describe_db_instances_raw(&capitalonline_mysql::DescribeDBInstancesRequest::default())
+        .await?;
+    let body = body(&raw)?;
+    Ok(records(body.get("Data"))
+        .into_iter()
+        .map(instance_from_record)
+        .collect())
+}
+
+/// An [`Instance`] from one element of `DescribeDBInstances`' `Data`, kept whole as `raw`;
+/// its zone is the availability zone code (`RegionId`, e.g. `CN_Hongkong_A`) and its
+/// creation time China Standard Time.
+pub fn instance_from_record(record: Value) -> Instance {
+    // The generated type is lenient: any JSON object decodes.
+    let typed = serde_json::from_value::<capitalonline_mysql::DBInstance>(record.clone())
+        .unwrap_or_default();
+    let created = typed
+        .created_time
+        .and_then(|t| normalize_time(&t, CHINA_STANDARD_TIME));
+    let texts = [
+        typed.instance_uuid,
+        typed.instance_name,
+        Some("MySQL".to_owned()),
+        typed.version,
+        typed.status,
+        None,
+        typed.region_id,
+    ];
+    instance_record(PROVIDER, texts, created, record)
+}
+
+backup_service!(Client, PROVIDER, instances: list_instances_with);
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use crate::service::{BackupService, connect};
 use crate::transfer::{LinkSource, download_files_with, http_client};
-use crate::{Backup, DownloadLink, DownloadOptions, DownloadedFile, Error, Options, Provider};
+use crate::{
+    Backup, BackupPolicy, DownloadLink, DownloadOptions, DownloadedFile, Error, Instance, Options,
+    Provider,
+};
 
 /// One provider's client behind the same three calls for every service: list the backups of
 /// an instance, get the download links of a backup, download it.
@@ -66,6 +69,21 @@ impl Client {
     /// The service this client talks to.
     pub fn provider(&self) -> Provider {
         self.service.provider()
+    }
+
+    /// The account's MySQL instances (in the region of the options, where the provider has
+    /// regions), all pages, each once: Capital Online `DescribeDBInstances`, Alibaba Cloud
+    /// `DescribeDBInstances` (`Engine=MySQL`), Huawei Cloud RDS `ListInstances`
+    /// (`datastore_type=MySQL`), GaussDB for MySQL `ListGaussMySqlInstancesUnifyStatus`.
+    pub async fn list_instances(&self) -> Result<Vec<Instance>, Error> {
+        self.service.list_instances().await
+    }
+
+    /// The automated backup policy of `instance_id`: Alibaba Cloud `DescribeBackupPolicy`,
+    /// Huawei Cloud `ShowBackupPolicy` / `ShowGaussMySqlBackupPolicy`; an error for Capital
+    /// Online, which has no API that reads it.
+    pub async fn backup_policy(&self, instance_id: &str) -> Result<BackupPolicy, Error> {
+        self.service.backup_policy(instance_id).await
     }
 
     /// Every backup of `instance_id`, all pages, each backup once (see

@@ -141,6 +141,69 @@ pub(crate) fn credentials_or_env<C>(
     }
 }
 
+/// The items of a client's stream of records, each mapped by `map`; the first error ends it.
+#[cfg(any(
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+pub(crate) async fn collect_mapped<T, U>(
+    records: impl futures::Stream<Item = Result<cloud_http::Record<T>, Error>>,
+    map: fn(cloud_http::Record<T>) -> U,
+) -> Result<Vec<U>, Error> {
+    use futures::TryStreamExt;
+    records.map_ok(map).try_collect().await
+}
+
+/// An instance record of `provider` from what a listing gives: `[id, name, engine, engine
+/// version, status, region, zone]` as texts (blank ones count as missing), the creation time
+/// already in RFC 3339, and the provider's JSON as received.
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+pub(crate) fn instance_record(
+    provider: crate::Provider,
+    [id, name, engine, engine_version, status, region, zone]: [Option<String>; 7],
+    created_at: Option<String>,
+    raw: serde_json::Value,
+) -> crate::Instance {
+    let mut instance = crate::Instance::new(provider, non_empty(id).unwrap_or_default());
+    instance.name = non_empty(name);
+    instance.engine = non_empty(engine);
+    instance.engine_version = non_empty(engine_version);
+    instance.status = non_empty(status);
+    instance.region = non_empty(region);
+    instance.zone = non_empty(zone);
+    instance.created_at = created_at;
+    instance.raw = raw;
+    instance
+}
+
+/// The policy of a Huawei Cloud service (RDS, GaussDB for MySQL): `keep_days` (0 means
+/// automated backup is off), the UTC window `start_time` and the weekday numbers `period`.
+#[cfg(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb"))]
+pub(crate) fn huawei_policy(
+    provider: crate::Provider,
+    instance_id: &str,
+    keep_days: Option<i64>,
+    [start_time, period]: [Option<String>; 2],
+    raw: serde_json::Value,
+) -> crate::BackupPolicy {
+    let mut policy = crate::BackupPolicy::new(provider, instance_id);
+    policy.retention_days = keep_days.and_then(|days| u32::try_from(days).ok());
+    policy.enabled = keep_days.map(|days| days > 0);
+    policy.window_utc = start_time.as_deref().and_then(crate::records::window_utc);
+    policy.days = period
+        .as_deref()
+        .map(crate::records::weekdays_from_numbers)
+        .unwrap_or_default();
+    policy.raw = raw;
+    policy
+}
+
 /// A text field that is present and not blank, trimmed.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

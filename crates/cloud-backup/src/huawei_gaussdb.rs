@@ -22,11 +22,13 @@
 
 use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
-use crate::common::backup_record;
-use crate::common::collect_backups;
-use crate::model::rfc3339;
+use crate::common::{
+    backup_record, collect_backups, collect_mapped, huawei_policy, instance_record,
+};
+use crate::model::{normalize_time, rfc3339};
 use crate::service::backup_service;
-use crate::{Backup, DownloadLink, Error, Options, Provider};
+use crate::{Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider};
+use time::UtcOffset;
 
 pub use crate::common::huawei_config as config;
 
@@ -110,7 +112,63 @@ async fn download_links_with(
     Err(no_download_links(instance_id, backup_id))
 }
 
-backup_service!(Client, PROVIDER);
+/// Every instance of the project, with `client`: `ListGaussMySqlInstancesUnifyStatus`
+/// (`limit` 100) page after page, each once. Each record's `raw` is the element of
+/// `instances` as received.
+pub async fn list_instances_with(client: &Client) -> Result<Vec<Instance>, Error> {
+    let request = huaweicloud_gaussdb::ListGaussMySqlInstancesUnifyStatusRequest::default();
+    collect_mapped(client.instance_records(request), instance_from_record).await
+}
+
+/// An [`Instance`] from one element of the instance listing; the engine is
+/// `gaussdb-mysql`, as the API names it.
+pub fn instance_from_record(
+    record: Record<huaweicloud_gaussdb::MysqlInstanceListInfo>,
+) -> Instance {
+    let (typed, raw) = record.into_parts();
+    let created = typed
+        .created
+        .and_then(|t| normalize_time(&t, UtcOffset::UTC));
+    let (engine, version) = typed
+        .datastore
+        .map(|datastore| (datastore.r#type, datastore.version))
+        .unwrap_or_default();
+    let texts = [
+        typed.id,
+        typed.name,
+        engine,
+        version,
+        typed.status,
+        typed.region,
+        None,
+    ];
+    instance_record(PROVIDER, texts, created, raw)
+}
+
+/// The automated backup policy of `instance_id`, with `client`: `ShowGaussMySqlBackupPolicy`;
+/// its `raw` is `backup_policy` as received.
+pub async fn backup_policy_with(client: &Client, instance_id: &str) -> Result<BackupPolicy, Error> {
+    let request = huaweicloud_gaussdb::ShowGaussMySqlBackupPolicyRequest::new(instance_id);
+    let raw = client.show_backup_policy_raw(&request).await?;
+    let body: serde_json::Value = raw.json()?;
+    let record = body.get("backup_policy").cloned().unwrap_or_default();
+    let typed = serde_json::from_value::<huaweicloud_gaussdb::GaussBackupPolicy>(record.clone())
+        .unwrap_or_default();
+    Ok(huawei_policy(
+        PROVIDER,
+        instance_id,
+        typed.keep_days,
+        [typed.start_time, typed.period],
+        record,
+    ))
+}
+
+backup_service!(
+    Client,
+    PROVIDER,
+    instances: list_instances_with,
+    policy: backup_policy_with
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,10 +16,14 @@
 
 use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Record};
 
-use crate::common::{backup_record, collect_backups, non_empty, unavailable};
-use crate::model::rfc3339;
+use crate::common::{
+    backup_record, collect_backups, collect_mapped, huawei_policy, instance_record, non_empty,
+    unavailable,
+};
+use crate::model::{normalize_time, rfc3339};
 use crate::service::backup_service;
-use crate::{Backup, DownloadLink, Error, Options, Provider};
+use crate::{Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider};
+use time::UtcOffset;
 
 pub use crate::common::huawei_config as config;
 
@@ -127,7 +131,67 @@ pub fn backup_from_record(instance_id: &str, record: Record<huaweicloud_rds::Bac
     backup_record(PROVIDER, instance_id, texts, size, times, raw)
 }
 
-backup_service!(Client, PROVIDER);
+/// Every MySQL instance of the project, with `client`: `ListInstances`
+/// (`datastore_type=MySQL`, `limit` 100) page after page, each once. Each record's `raw` is
+/// the element of `instances` as received.
+pub async fn list_instances_with(client: &Client) -> Result<Vec<Instance>, Error> {
+    let request = huaweicloud_rds::ListInstancesRequest::default().with_datastore_type("MySQL");
+    collect_mapped(client.instance_records(request), instance_from_record).await
+}
+
+/// An [`Instance`] from one element of `ListInstances`' `instances`; its zone is the
+/// primary node's availability zone.
+pub fn instance_from_record(record: Record<huaweicloud_rds::InstanceResponse>) -> Instance {
+    let (typed, raw) = record.into_parts();
+    let zone = typed
+        .nodes
+        .iter()
+        .find(|node| node.role.as_deref() == Some("master"))
+        .or(typed.nodes.first())
+        .and_then(|node| node.availability_zone.clone());
+    let created = typed
+        .created
+        .and_then(|t| normalize_time(&t, UtcOffset::UTC));
+    let (engine, version) = typed
+        .datastore
+        .map(|datastore| (datastore.r#type, datastore.version))
+        .unwrap_or_default();
+    let texts = [
+        typed.id,
+        typed.name,
+        engine,
+        version,
+        typed.status,
+        typed.region,
+        zone,
+    ];
+    instance_record(PROVIDER, texts, created, raw)
+}
+
+/// The automated backup policy of `instance_id`, with `client`: `ShowBackupPolicy`
+/// (`keep_days` 0 means it is off); its `raw` is `backup_policy` as received.
+pub async fn backup_policy_with(client: &Client, instance_id: &str) -> Result<BackupPolicy, Error> {
+    let request = huaweicloud_rds::ShowBackupPolicyRequest::new(instance_id);
+    let raw = client.show_backup_policy_raw(&request).await?;
+    let body: serde_json::Value = raw.json()?;
+    let record = body.get("backup_policy").cloned().unwrap_or_default();
+    let typed =
+        serde_json::from_value::<huaweicloud_rds::BackupPolicy>(record.clone()).unwrap_or_default();
+    Ok(huawei_policy(
+        PROVIDER,
+        instance_id,
+        typed.keep_days,
+        [typed.start_time, typed.period],
+        record,
+    ))
+}
+
+backup_service!(
+    Client,
+    PROVIDER,
+    instances: list_instances_with,
+    policy: backup_policy_with
+);
 
 #[cfg(test)]
 mod tests {

@@ -132,6 +132,7 @@
 
 pub mod model;
 mod provider;
+pub mod records;
 mod setters;
 
 #[cfg(feature = "aliyun-rds")]
@@ -163,11 +164,13 @@ use crate::setters::option_setters;
 
 pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
+pub use cloud_provider::{Capability, Lack};
 pub use cloud_signer::Credentials;
 pub use model::{Backup, DownloadLink};
 pub use provider::{
     FileFacts, ParseProviderError, Provider, SizeUnit, enabled_providers, is_enabled,
 };
+pub use records::{BackupPolicy, Instance};
 pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 
@@ -280,6 +283,27 @@ impl Options {
         }
         http
     }
+}
+
+/// The account's MySQL instances on `provider` (see [`Client::list_instances`]).
+pub async fn list_instances(provider: Provider, options: &Options) -> Result<Vec<Instance>, Error> {
+    Client::new(provider, options)?.list_instances().await
+}
+
+/// The automated backup policy of `instance_id` on `provider` (see
+/// [`Client::backup_policy`]); an error, before any credential is read, when the provider
+/// has no API for it.
+pub async fn backup_policy(
+    provider: Provider,
+    options: &Options,
+    instance_id: &str,
+) -> Result<BackupPolicy, Error> {
+    if provider.lacks(Capability::ReadBackupPolicy).is_some() {
+        return Err(service::lacking(provider, Capability::ReadBackupPolicy));
+    }
+    Client::new(provider, options)?
+        .backup_policy(instance_id)
+        .await
 }
 
 /// Every backup of `instance_id` on `provider`, all pages, each backup once.

@@ -10,7 +10,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::{Backup, DownloadLink, Error, Options, Provider};
+use cloud_provider::Capability;
+
+use crate::{Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider};
 
 /// A boxed future that can be sent between threads: what [`BackupService`]'s methods return,
 /// so that services can be used as trait objects.
@@ -70,11 +72,44 @@ pub trait BackupService: Send + Sync {
         instance_id: &'a str,
         backup_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<DownloadLink>, Error>>;
+
+    /// The account's MySQL instances (in the client's region, where the provider has
+    /// regions), all pages, each once. The default is the error that the service lacks it.
+    fn list_instances<'a>(&'a self) -> BoxFuture<'a, Result<Vec<Instance>, Error>> {
+        let error = lacking(self.provider(), Capability::ListInstances);
+        Box::pin(async move { Err(error) })
+    }
+
+    /// The automated backup policy of `instance_id`. The default is the error that the
+    /// service lacks it.
+    fn backup_policy<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<BackupPolicy, Error>> {
+        let _ = instance_id;
+        let error = lacking(self.provider(), Capability::ReadBackupPolicy);
+        Box::pin(async move { Err(error) })
+    }
 }
 
-/// Implements [`BackupService`] for a client crate's `Client` from its module's two async
+/// The error that `provider`'s API lacks `capability`: what is missing and what to do
+/// instead, as a [`Config`](cloud_http::ErrorKind::Config) error (nothing was sent).
+pub fn lacking(provider: Provider, capability: Capability) -> Error {
+    match provider.lacks(capability) {
+        Some(lack) => Error::config(format!("{}: {}", lack.why, lack.instead)),
+        None => Error::config(format!(
+            "{} is not available for {} in this build",
+            capability.description(),
+            provider.title()
+        )),
+    }
+}
+
+/// Implements [`BackupService`] for a client crate's `Client` from its module's async
 /// functions, `list_backups_with(&Client, instance_id)` and `download_links_with(&Client,
-/// instance_id, backup_id)`: each provider module says `backup_service!(Client, PROVIDER);`.
+/// instance_id, backup_id)`, and, where the provider offers them, the functions named after
+/// `instances:` (`(&Client)`) and `policy:` (`(&Client, instance_id)`): each provider module
+/// says e.g. `backup_service!(Client, PROVIDER, instances: list_instances_with);`.
 #[cfg(any(
     feature = "capitalonline-mysql",
     feature = "aliyun-rds",
@@ -82,7 +117,13 @@ pub trait BackupService: Send + Sync {
     feature = "huaweicloud-gaussdb"
 ))]
 macro_rules! backup_service {
-    ($client:ty, $provider:expr) => {
+    (
+        $client:ty,
+        $provider:expr
+        $(, instances: $instances:path)?
+        $(, policy: $policy:path)?
+        $(,)?
+    ) => {
         /// The provider seam: this module's `list_backups_with` and `download_links_with`.
         impl $crate::service::BackupService for $client {
             fn provider(&self) -> $crate::Provider {
@@ -104,6 +145,23 @@ macro_rules! backup_service {
             {
                 Box::pin(download_links_with(self, instance_id, backup_id))
             }
+
+            $(
+                fn list_instances<'a>(
+                    &'a self,
+                ) -> $crate::service::BoxFuture<'a, Result<Vec<$crate::Instance>, $crate::Error>> {
+                    Box::pin($instances(self))
+                }
+            )?
+
+            $(
+                fn backup_policy<'a>(
+                    &'a self,
+                    instance_id: &'a str,
+                ) -> $crate::service::BoxFuture<'a, Result<$crate::BackupPolicy, $crate::Error>> {
+                    Box::pin($policy(self, instance_id))
+                }
+            )?
         }
     };
 }
@@ -122,10 +180,11 @@ pub(crate) fn downloadable(
     instance_id: &str,
     backup_id: &str,
 ) -> Result<(), Error> {
-    match provider.no_download_api() {
-        Some((why, instead)) => Err(Error::config(format!(
-            "{why}, so backup {backup_id} of instance {instance_id} cannot be downloaded from \
-             here: {instead}"
+    match provider.lacks(Capability::DownloadLinks) {
+        Some(lack) => Err(Error::config(format!(
+            "{}, so backup {backup_id} of instance {instance_id} cannot be downloaded from \
+             here: {}",
+            lack.why, lack.instead
         ))),
         None => Ok(()),
     }

@@ -167,17 +167,125 @@ impl Provider {
     }
 }
 
-impl Provider {
-    /// Why this provider's backups cannot be downloaded through its API, and what to do
-    /// instead; `None` when its API gives download links.
-    pub const fn no_download_api(self) -> Option<(&'static str, &'static str)> {
+/// Something a backup tool does through a provider's API, which some providers do not offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Capability {
+    /// Download links of full backups.
+    DownloadLinks,
+    /// Listing the account's instances.
+    ListInstances,
+    /// Reading an instance's backup policy.
+    ReadBackupPolicy,
+    /// Listing log (binlog) backups.
+    ListLogBackups,
+    /// Download links of log (binlog) backups.
+    DownloadLogBackups,
+    /// Creating a manual backup.
+    CreateBackup,
+    /// Deleting a backup.
+    DeleteBackup,
+    /// The time range a restore can reach.
+    RestoreWindow,
+}
+
+impl Capability {
+    /// Every capability, in the order the documentation lists them.
+    pub const ALL: &'static [Capability] = &[
+        Capability::ListInstances,
+        Capability::DownloadLinks,
+        Capability::ListLogBackups,
+        Capability::DownloadLogBackups,
+        Capability::ReadBackupPolicy,
+        Capability::CreateBackup,
+        Capability::DeleteBackup,
+        Capability::RestoreWindow,
+    ];
+
+    /// What it is, in a few words, for messages: "download links of full backups".
+    pub const fn description(self) -> &'static str {
         match self {
-            Provider::HuaweiCloudGaussDb => Some((
+            Capability::DownloadLinks => "download links of full backups",
+            Capability::ListInstances => "listing the account's instances",
+            Capability::ReadBackupPolicy => "reading the backup policy",
+            Capability::ListLogBackups => "listing log (binlog) backups",
+            Capability::DownloadLogBackups => "download links of log (binlog) backups",
+            Capability::CreateBackup => "creating a manual backup",
+            Capability::DeleteBackup => "deleting a backup",
+            Capability::RestoreWindow => "the restorable time range",
+        }
+    }
+}
+
+/// Why a provider's API lacks a [`Capability`], and what to do instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lack {
+    /// What is missing, as a sentence fragment: "GaussDB for MySQL (TaurusDB) has no API for
+    /// backup download links".
+    pub why: &'static str,
+    /// What to do instead.
+    pub instead: &'static str,
+}
+
+impl Lack {
+    const fn some(why: &'static str, instead: &'static str) -> Option<Lack> {
+        Some(Lack { why, instead })
+    }
+}
+
+impl Provider {
+    /// Why this provider's API lacks `capability`, and what to do instead; `None` when the
+    /// API offers it. The facts come from the providers' API documents and official SDKs
+    /// (see the workspace README's capability table).
+    ///
+    /// ```
+    /// use cloud_provider::{Capability, Provider};
+    ///
+    /// assert!(Provider::HuaweiCloudGaussDb.lacks(Capability::DownloadLinks).is_some());
+    /// assert!(Provider::CapitalOnlineMysql.lacks(Capability::ReadBackupPolicy).is_some());
+    /// assert!(Provider::AliyunRds.lacks(Capability::ReadBackupPolicy).is_none());
+    /// ```
+    pub const fn lacks(self, capability: Capability) -> Option<Lack> {
+        match (self, capability) {
+            (Provider::HuaweiCloudGaussDb, Capability::DownloadLinks) => Lack::some(
                 "GaussDB for MySQL (TaurusDB) has no API for backup download links",
                 "restore it from the Huawei Cloud console (TaurusDB > Backups > Restore), or \
                  export the instance's data to an OBS bucket of your own",
-            )),
+            ),
+            (Provider::CapitalOnlineMysql, Capability::ReadBackupPolicy) => Lack::some(
+                "Capital Online MySQL has no API that reads the backup policy (only \
+                 ModifyDbBackupPolicy, which changes it)",
+                "see the policy in the Capital Online console",
+            ),
+            (
+                Provider::CapitalOnlineMysql,
+                Capability::ListLogBackups | Capability::DownloadLogBackups,
+            ) => Lack::some(
+                "Capital Online MySQL has no API for log (binlog) backups",
+                "keep binlogs with your own replica or binlog server",
+            ),
+            (Provider::CapitalOnlineMysql, Capability::RestoreWindow) => Lack::some(
+                "Capital Online MySQL has no API for the restorable time range (its \
+                 DescribeRollbackRangeTime was withdrawn from the documentation in December 2021)",
+                "see the restore options in the Capital Online console",
+            ),
+            (Provider::HuaweiCloudGaussDb, Capability::DownloadLogBackups) => Lack::some(
+                "GaussDB for MySQL (TaurusDB) has no API for downloading log backups (its \
+                 incremental backups serve point-in-time restore only)",
+                "restore to a point in time from the Huawei Cloud console",
+            ),
             _ => None,
+        }
+    }
+
+    /// Why this provider's backups cannot be downloaded through its API, and what to do
+    /// instead; `None` when its API gives download links
+    /// (`lacks(Capability::DownloadLinks)`).
+    pub const fn no_download_api(self) -> Option<(&'static str, &'static str)> {
+        match self.lacks(Capability::DownloadLinks) {
+            Some(lack) => Some((lack.why, lack.instead)),
+            None => None,
         }
     }
 }

@@ -61,7 +61,11 @@ fn answer(
     if req.query_param("Version") != Some(rpc::CAPITAL_ONLINE_VERSION) {
         return Err(invalid("Version"));
     }
-    if !matches!(action, "DescribeBackups" | "DownloadBackup") || req.method != hyper::Method::GET {
+    if !matches!(
+        action,
+        "DescribeBackups" | "DownloadBackup" | "DescribeDBInstances"
+    ) || req.method != hyper::Method::GET
+    {
         return Err(ApiError::new(
             400,
             "UnsupportedOperation",
@@ -81,6 +85,9 @@ fn answer(
             ),
             _ => ApiError::new(500, "InternalError", "内部错误"),
         });
+    }
+    if action == "DescribeDBInstances" {
+        return Ok(describe_db_instances(state, req));
     }
     let Some(instance_id) = req.query_param("InstanceUuid").filter(|v| !v.is_empty()) else {
         return Err(arg_missing("InstanceUuid"));
@@ -109,6 +116,51 @@ fn answer(
         "Data": backup_json(&backup, Some(&url)),
         "TaskId": "",
     }))
+}
+
+/// `DescribeDBInstances`: every instance (no paging), filtered by `InstanceUuid`,
+/// `InstanceName` and `IP` (a prefix), shaped like the documented example (numbers for
+/// `Port`, `Cpu`, `Ram`, `Disks`; `CreatedTime` in China Standard Time without a zone).
+fn describe_db_instances(state: &State, req: &Received) -> Value {
+    let filter = |name: &str| req.query_param(name).filter(|v| !v.is_empty());
+    let (uuid, name, ip) = (filter("InstanceUuid"), filter("InstanceName"), filter("IP"));
+    let data: Vec<Value> = state
+        .catalog
+        .instances()
+        .filter(|i| i.service == SERVICE)
+        .enumerate()
+        .map(|(n, instance)| (format!("10.240.{}.{}", n / 250, 10 + n % 250), instance))
+        .filter(|(address, i)| {
+            uuid.is_none_or(|u| i.id == u)
+                && name.is_none_or(|v| i.name == v)
+                && ip.is_none_or(|p| address.starts_with(p))
+        })
+        .map(|(address, instance)| {
+            json!({
+                "InstanceUuid": instance.id,
+                "InstanceName": instance.name,
+                "Status": "RUNNING",
+                "StatusStr": "运行中",
+                "Version": "8.0.32",
+                "SubProductKey": "mysql-replication",
+                "SubProductName": "MySQL 高可用版",
+                "RegionId": "CN_Beijing_B",
+                "DisplayName": "中国大陆-北京-可用区B",
+                "IP": address,
+                "Port": 3306,
+                "Cpu": 4,
+                "Ram": 8192,
+                "Disks": 200,
+                "CreatedTime": timefmt::cst_plain(instance.created()),
+                "ProjectName": "默认项目",
+                "MasterInfo": "",
+                "RelationService": null,
+                "RoGroups": [],
+                "Tags": [],
+            })
+        })
+        .collect();
+    json!({"Code": "Success", "Message": "Success.", "Data": data})
 }
 
 /// The Capital Online flavour of the RPC signature: HMAC-SHA1 over the query parameters,

@@ -6,7 +6,7 @@ use std::io;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use crate::config::MAX_BACKUPS_PER_INSTANCE;
+use crate::config::{FLEET_BACKUPS, MAX_BACKUPS_PER_INSTANCE, MAX_FLEET};
 use crate::demo::{DemoInstance, default_instance};
 use crate::{Provider, SandboxConfig, mix, timefmt};
 
@@ -37,7 +37,41 @@ pub(crate) struct Instance {
     sizes: HashMap<usize, u64>,
 }
 
+/// The automated backup policy of a simulated instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// Days backups are kept.
+    pub(crate) retention_days: u32,
+    /// The hour (UTC) the one-hour backup window starts.
+    pub(crate) window_hour: u8,
+    /// The backup days, 1 (Monday) to 7 (Sunday).
+    pub(crate) days: Vec<u8>,
+    /// Days log backups are kept.
+    pub(crate) log_retention_days: u32,
+}
+
 impl Instance {
+    /// When the instance was created: 2023-03-01 02:00 UTC plus its ordinal in hours, the
+    /// same on every run and before its oldest backup.
+    pub(crate) fn created(&self) -> OffsetDateTime {
+        datetime!(2023-03-01 02:00 UTC) + Duration::hours(i64::try_from(self.ordinal).unwrap_or(0))
+    }
+
+    /// Its automated backup policy: derived from its ordinal, so instances differ.
+    pub(crate) fn policy(&self) -> Policy {
+        let n = self.ordinal;
+        Policy {
+            retention_days: 7 * (1 + (n % 3) as u32),
+            window_hour: 16 + (n % 6) as u8,
+            days: if n.is_multiple_of(2) {
+                (1..=7).collect()
+            } else {
+                vec![1, 3, 5, 7]
+            },
+            log_retention_days: 7,
+        }
+    }
+
     pub(crate) fn describe(&self) -> DemoInstance {
         let mut demo = default_instance(self.service);
         demo.instance_id.clone_from(&self.id);
@@ -134,6 +168,30 @@ impl Catalog {
                 sizes: HashMap::new(),
             });
         }
+        if config.fleet > MAX_FLEET {
+            return Err(invalid(format!(
+                "a fleet of {} instances per service is more than the {MAX_FLEET} the sandbox \
+                 allows",
+                config.fleet
+            )));
+        }
+        for service in Provider::ALL.iter().copied() {
+            let demo = default_instance(service);
+            for k in 1..=config.fleet {
+                let id = fleet_instance_id(service, k);
+                let ordinal = instances.iter().filter(|i| i.service == service).count() as u64;
+                instances.push(Instance {
+                    service,
+                    salt: mix::hash_parts(&[service.name(), &id]),
+                    id,
+                    name: format!("{}-fleet-{k}", demo.name),
+                    engine: demo.engine.clone(),
+                    count: FLEET_BACKUPS,
+                    ordinal,
+                    sizes: HashMap::new(),
+                });
+            }
+        }
         for (service, id, index, bytes) in &config.file_sizes {
             let Some(instance) = instances
                 .iter_mut()
@@ -204,6 +262,26 @@ impl Catalog {
 }
 
 /// An instance id must be usable in a URL path segment and a JSON string as it is.
+/// The id of fleet instance `k` of `service`, in the provider's shape, the same on every run.
+fn fleet_instance_id(service: Provider, k: usize) -> String {
+    let k_text = k.to_string();
+    let a = mix::hash_parts(&["fleet", service.name(), &k_text]);
+    let b = mix::splitmix64(a);
+    match service {
+        Provider::AliyunRds => format!("rm-fleet{k:08}"),
+        Provider::CapitalOnlineMysql => format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        ),
+        Provider::HuaweiCloudRds => format!("{a:016x}{b:016x}in01"),
+        Provider::HuaweiCloudGaussDb => format!("{a:016x}{b:016x}in07"),
+    }
+}
+
 fn check_instance_id(id: &str) -> io::Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 128

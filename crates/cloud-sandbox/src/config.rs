@@ -14,6 +14,12 @@ pub const MAX_BACKUPS_PER_INSTANCE: usize = 1_000_000;
 /// [`SandboxConfig::with_checksum_limit`]).
 pub const DEFAULT_CHECKSUM_LIMIT: u64 = 1 << 30;
 
+/// The most fleet instances per service ([`SandboxConfig::with_fleet`]).
+pub const MAX_FLEET: usize = 10_000;
+
+/// The backups of each fleet instance.
+pub const FLEET_BACKUPS: usize = 12;
+
 /// The settings of a [`Sandbox`](crate::Sandbox), with builder-lite `with_*` setters.
 ///
 /// The default: a free port on 127.0.0.1, the system clock, no faults, the
@@ -42,6 +48,7 @@ pub struct SandboxConfig {
     pub(crate) backup_counts: Vec<(Provider, String, usize)>,
     pub(crate) file_sizes: Vec<(Provider, String, usize, u64)>,
     pub(crate) checksum_limit: u64,
+    pub(crate) fleet: usize,
 }
 
 impl Default for SandboxConfig {
@@ -53,6 +60,7 @@ impl Default for SandboxConfig {
             backup_counts: Vec::new(),
             file_sizes: Vec::new(),
             checksum_limit: DEFAULT_CHECKSUM_LIMIT,
+            fleet: 0,
         }
     }
 }
@@ -91,6 +99,23 @@ impl SandboxConfig {
     /// [`Sandbox::faults`](crate::Sandbox::faults) or the control endpoint.
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Adds `count` instances to every service (at most [`MAX_FLEET`]), each with
+    /// [`FLEET_BACKUPS`] backups, beside the demo instances: a fleet for the instance
+    /// listings, `--all-instances` and benchmarks. Their ids have each provider's shape
+    /// (`rm-fleet00000001`, 32 hex digits then `in01` or `in07`, a UUID for Capital Online)
+    /// and are the same on every run.
+    ///
+    /// ```
+    /// use cloud_sandbox::SandboxConfig;
+    ///
+    /// let config = SandboxConfig::default().with_fleet(50);
+    /// # let _ = config;
+    /// ```
+    pub fn with_fleet(mut self, count: usize) -> Self {
+        self.fleet = count;
         self
     }
 

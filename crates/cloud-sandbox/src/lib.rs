@@ -113,7 +113,9 @@ mod state;
 mod timefmt;
 
 pub use cloud_provider::{ParseProviderError, Provider};
-pub use config::{DEFAULT_CHECKSUM_LIMIT, MAX_BACKUPS_PER_INSTANCE, SandboxConfig};
+pub use config::{
+    DEFAULT_CHECKSUM_LIMIT, FLEET_BACKUPS, MAX_BACKUPS_PER_INSTANCE, MAX_FLEET, SandboxConfig,
+};
 pub use content::{content, file_crc64, file_md5_hex, fill_content};
 pub use demo::{
     ALIYUN_ACCESS_KEY_ID, ALIYUN_INSTANCE_ID, ALIYUN_SECRET, CAPITALONLINE_ACCESS_KEY_ID,

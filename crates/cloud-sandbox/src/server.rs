@@ -297,7 +297,7 @@ fn route(method: &Method, path: &str, query: &[(String, String)], headers: &Head
         Route::Files
     } else if path == "/mysql" || path == "/mysql/" {
         Route::Api(Api::CapitalOnline)
-    } else if path.starts_with("/v3/") {
+    } else if path.starts_with("/v3/") || path.starts_with("/v3.1/") {
         Route::Api(Api::Huawei)
     } else if path == "/"
         && (headers.contains_key("x-acs-action") || http::pair(query, "Action").is_some())

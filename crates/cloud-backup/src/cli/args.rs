@@ -11,7 +11,7 @@ use cloud_backup::Provider;
 use super::faults::{FaultSpec, parse_fault_spec};
 
 pub(super) const USAGE: &str = "\
-cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances> [ARGS]
+cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances|policy> [ARGS]
        cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
        cloud-backup sandbox <serve|instances> [ARGS]
    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb";
@@ -155,6 +155,13 @@ pub(super) struct Global {
     #[arg(long = "sandbox-fault", global = true, value_name = "SPEC", value_parser = parse_fault_spec)]
     pub(super) sandbox_fault: Vec<FaultSpec>,
 
+    /// With --sandbox (or `sandbox serve`): add N instances to every service (each with 12
+    /// backups), for the instance listings and fleet-wide commands.
+    #[cfg(feature = "sandbox")]
+    #[arg(long = "sandbox-fleet", global = true, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub(super) sandbox_fleet: u32,
+
     /// Seconds to wait for a connection (default 10).
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_seconds)]
     pub(super) connect_timeout: Option<Duration>,
@@ -255,11 +262,17 @@ pub(super) struct ProviderArgs {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
-    /// List every backup of an instance (all pages).
+    /// List every backup of an instance (all pages), or of every instance of the account.
     List {
         /// The database instance.
-        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
-        instance: String,
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new(),
+              required_unless_present = "all_instances", conflicts_with = "all_instances")]
+        instance: Option<String>,
+        /// Every MySQL instance of the account (as `instances` lists them), listed
+        /// concurrently (8 at a time); each record names its instance. The exit status is 3
+        /// when any instance could not be listed; the others are printed anyway.
+        #[arg(long)]
+        all_instances: bool,
         /// Print one JSON array instead of a table.
         #[arg(long)]
         json: bool,
@@ -299,10 +312,19 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// With --sandbox: the sandbox's demo instance of this provider.
-    #[cfg(feature = "sandbox")]
+    /// List the account's MySQL instances through the provider's API (in --region, for
+    /// providers with regions); with --sandbox, the sandbox's.
     Instances {
         /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an instance's automated backup policy: retention, window (UTC), days, log backup.
+    Policy {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -397,6 +419,13 @@ impl Global {
     pub(super) fn in_sandbox(&self) -> bool {
         #[cfg(feature = "sandbox")]
         return self.sandbox;
+        #[cfg(not(feature = "sandbox"))]
+        return false;
+    }
+
+    pub(super) fn has_fleet(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox_fleet > 0;
         #[cfg(not(feature = "sandbox"))]
         return false;
     }

@@ -31,7 +31,9 @@ impl<'a> Context<'a> {
         {
             use cloud_backup::sandbox::{Sandbox, SandboxConfig};
             let sandbox = if global.sandbox {
-                let config = SandboxConfig::default().with_faults(faults(&global.sandbox_fault));
+                let config = SandboxConfig::default()
+                    .with_faults(faults(&global.sandbox_fault))
+                    .with_fleet(global.sandbox_fleet as usize);
                 Some(Sandbox::start(config).map_err(Failure::Sandbox)?)
             } else {
                 None
@@ -106,16 +108,23 @@ pub(super) async fn run(
     let options = context.options(provider);
     let cloud = |error| Failure::Cloud(provider, error);
     match command {
-        Command::List { instance, json } => {
-            let backups = cloud_backup::list_backups(provider, &options, instance)
-                .await
-                .map_err(cloud)?;
-            if *json {
-                write_json(out, &backups)?;
-            } else {
-                write_table(out, &backups, false)?;
+        Command::List {
+            instance,
+            all_instances,
+            json,
+        } => match instance {
+            Some(instance) if !*all_instances => {
+                let backups = cloud_backup::list_backups(provider, &options, instance)
+                    .await
+                    .map_err(cloud)?;
+                if *json {
+                    write_json(out, &backups)?;
+                } else {
+                    write_table(out, &backups, false)?;
+                }
             }
-        }
+            _ => list_every_instance(provider, &options, *json, out).await?,
+        },
         Command::DownloadUrl {
             instance,
             backup,
@@ -155,7 +164,26 @@ pub(super) async fn run(
             }
         }
         #[cfg(feature = "sandbox")]
-        Command::Instances { json } => write_instances(out, Some(provider), *json)?,
+        Command::Instances { json } => {
+            let instances = cloud_backup::list_instances(provider, &options)
+                .await
+                .map_err(cloud)?;
+            if *json {
+                write_json(out, &instances)?;
+            } else {
+                write_instance_table(out, &instances)?;
+            }
+        }
+        Command::Policy { instance, json } => {
+            let policy = cloud_backup::backup_policy(provider, &options, instance)
+                .await
+                .map_err(cloud)?;
+            if *json {
+                write_json(out, &policy)?;
+            } else {
+                write_policy(out, &policy)?;
+            }
+        }
     }
     Ok(())
 }
@@ -202,6 +230,50 @@ pub(super) fn download_options(
 }
 
 /// `all list`: every configured provider's backups, one output.
+/// `list --all-instances`: the account's instances, then the backups of each, 8 at a time;
+/// an instance that fails is reported on stderr and makes the exit status 3, the others are
+/// printed.
+async fn list_every_instance(
+    provider: Provider,
+    options: &Options,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let cloud = |error| Failure::Cloud(provider, error);
+    let client = Client::new(provider, options).map_err(cloud)?;
+    let instances = client.list_instances().await.map_err(cloud)?;
+    let targets: Vec<(Client, String)> = instances
+        .into_iter()
+        .filter(|instance| !instance.instance_id.is_empty())
+        .map(|instance| (client.clone(), instance.instance_id))
+        .collect();
+    let mut partial = false;
+    let mut backups = Vec::new();
+    for listing in cloud_backup::fleet::list_instances(&targets, 0).await {
+        match listing.result {
+            Ok(listed) => backups.extend(listed),
+            Err(error) => {
+                eprintln!(
+                    "error: {provider} instance {}: {}",
+                    listing.instance_id,
+                    one_line(&error.to_string())
+                );
+                partial = true;
+            }
+        }
+    }
+    if json {
+        write_json(out, &backups)?;
+    } else {
+        write_table(out, &backups, true)?;
+    }
+    if partial {
+        out.flush()?;
+        return Err(Failure::Partial);
+    }
+    Ok(())
+}
+
 pub(super) async fn list_all(
     context: &Context<'_>,
     instances: &[InstanceArg],
@@ -285,11 +357,18 @@ pub(super) async fn list_all(
 
 /// `sandbox serve`: the banner, then serve until Ctrl-C.
 #[cfg(feature = "sandbox")]
-pub(super) async fn serve(port: u16, faults: cloud_backup::sandbox::Faults) -> ExitCode {
+pub(super) async fn serve(
+    port: u16,
+    faults: cloud_backup::sandbox::Faults,
+    fleet: u32,
+) -> ExitCode {
     use cloud_backup::sandbox::{Sandbox, SandboxConfig};
     let armed = (!faults.is_empty()).then(|| format!("{faults:?}"));
-    let sandbox = match Sandbox::start(SandboxConfig::default().with_port(port).with_faults(faults))
-    {
+    let config = SandboxConfig::default()
+        .with_port(port)
+        .with_faults(faults)
+        .with_fleet(fleet as usize);
+    let sandbox = match Sandbox::start(config) {
         Ok(sandbox) => sandbox,
         Err(error) => {
             eprintln!(

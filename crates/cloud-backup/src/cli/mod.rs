@@ -105,6 +105,9 @@ fn misuse(cli: &Cli) -> Option<String> {
             if global.has_faults() && !in_sandbox {
                 return Some("--sandbox-fault needs --sandbox".to_owned());
             }
+            if global.has_fleet() && !in_sandbox {
+                return Some("--sandbox-fleet needs --sandbox".to_owned());
+            }
         }
         #[cfg(feature = "sandbox")]
         Target::Sandbox(args) => {
@@ -115,6 +118,9 @@ fn misuse(cli: &Cli) -> Option<String> {
             }
             if global.has_faults() && !matches!(args.command, SandboxCommand::Serve { .. }) {
                 return Some("--sandbox-fault applies to `sandbox serve` and --sandbox".to_owned());
+            }
+            if global.has_fleet() && !matches!(args.command, SandboxCommand::Serve { .. }) {
+                return Some("--sandbox-fleet applies to `sandbox serve` and --sandbox".to_owned());
             }
         }
         target => {
@@ -128,13 +134,8 @@ fn misuse(cli: &Cli) -> Option<String> {
             if global.has_faults() && !in_sandbox {
                 return Some("--sandbox-fault needs --sandbox".to_owned());
             }
-            #[cfg(feature = "sandbox")]
-            if matches!(command, Command::Instances { .. }) && !in_sandbox {
-                return Some(format!(
-                    "instances lists the sandbox's demo instances: run `cloud-backup --sandbox \
-                     {provider} instances` (cloud-backup does not list a real account's \
-                     instances)"
-                ));
+            if global.has_fleet() && !in_sandbox {
+                return Some("--sandbox-fleet needs --sandbox".to_owned());
             }
             let _ = command;
         }
@@ -173,7 +174,11 @@ pub(crate) fn main() -> ExitCode {
         command: SandboxCommand::Serve { port },
     }) = &cli.target
     {
-        return runtime.block_on(serve(*port, faults(&cli.global.sandbox_fault)));
+        return runtime.block_on(serve(
+            *port,
+            faults(&cli.global.sandbox_fault),
+            cli.global.sandbox_fleet,
+        ));
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use cloud_backup::model::human_size;
-use cloud_backup::{Backup, DownloadLink, DownloadedFile, Error, Provider};
+use cloud_backup::{Backup, BackupPolicy, DownloadLink, DownloadedFile, Error, Instance, Provider};
 use cloud_http::ErrorKind;
 
 /// One demo instance, as `instances --json` prints it.
@@ -55,6 +55,63 @@ pub(super) fn write_instances(
         ]
     }));
     write_columns(out, &table)
+}
+
+/// Instances as a table: id, name, engine and version, status, zone (or region), created.
+pub(super) fn write_instance_table(out: &mut impl Write, instances: &[Instance]) -> io::Result<()> {
+    let text = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+    let mut table = vec![[
+        "INSTANCE ID".to_owned(),
+        "NAME".to_owned(),
+        "ENGINE".to_owned(),
+        "STATUS".to_owned(),
+        "ZONE".to_owned(),
+        "CREATED".to_owned(),
+    ]];
+    table.extend(instances.iter().map(|instance| {
+        let engine = match (&instance.engine, &instance.engine_version) {
+            (Some(engine), Some(version)) => format!("{engine} {version}"),
+            (engine, version) => text(&engine.clone().or_else(|| version.clone())),
+        };
+        [
+            instance.instance_id.clone(),
+            text(&instance.name),
+            engine,
+            text(&instance.status),
+            text(&instance.zone.clone().or_else(|| instance.region.clone())),
+            text(&instance.created_at),
+        ]
+    }));
+    write_columns(out, &table)?;
+    writeln!(out, "{} instance(s)", instances.len())
+}
+
+/// A backup policy as `name: value` lines; what the provider does not say is left out.
+pub(super) fn write_policy(out: &mut impl Write, policy: &BackupPolicy) -> io::Result<()> {
+    let yes_no = |flag: bool| if flag { "on" } else { "off" };
+    writeln!(out, "instance: {}", policy.instance_id)?;
+    if let Some(enabled) = policy.enabled {
+        writeln!(out, "automated backup: {}", yes_no(enabled))?;
+    }
+    if let Some(days) = policy.retention_days {
+        writeln!(out, "retention: {days} day(s)")?;
+    }
+    if let Some(window) = &policy.window_utc {
+        writeln!(out, "window: {window} UTC")?;
+    }
+    if !policy.days.is_empty() {
+        writeln!(out, "days: {}", policy.days.join(", "))?;
+    }
+    if let Some(next) = &policy.next_backup_at {
+        writeln!(out, "next backup: {next}")?;
+    }
+    if let Some(log) = policy.log_backup {
+        writeln!(out, "log backup: {}", yes_no(log))?;
+    }
+    if let Some(days) = policy.log_retention_days {
+        writeln!(out, "log retention: {days} day(s)")?;
+    }
+    Ok(())
 }
 
 pub(super) fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {

@@ -270,7 +270,20 @@ fn sandbox_options_and_faults() {
             "--instance",
             "i",
         ],
-        vec!["cloud-backup", "aliyun-rds", "instances"],
+        vec![
+            "cloud-backup",
+            "--sandbox-fleet",
+            "3",
+            "aliyun-rds",
+            "instances",
+        ],
+        vec![
+            "cloud-backup",
+            "sandbox",
+            "instances",
+            "--sandbox-fleet",
+            "3",
+        ],
         vec!["cloud-backup", "sandbox", "instances", "--region", "cn"],
         vec![
             "cloud-backup",
@@ -301,6 +314,17 @@ fn sandbox_options_and_faults() {
         ],
         vec!["cloud-backup", "sandbox", "instances"],
         vec!["cloud-backup", "--sandbox", "all", "list"],
+        vec!["cloud-backup", "aliyun-rds", "instances"],
+        vec!["cloud-backup", "sandbox", "serve", "--sandbox-fleet", "5"],
+        vec![
+            "cloud-backup",
+            "--sandbox",
+            "--sandbox-fleet",
+            "5",
+            "aliyun-rds",
+            "list",
+            "--all-instances",
+        ],
     ] {
         assert!(parse(&fine).is_ok(), "{fine:?}");
     }

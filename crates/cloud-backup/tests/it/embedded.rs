@@ -194,18 +194,71 @@ async fn faults_can_be_injected_into_the_embedded_sandbox() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instances_of_one_provider_and_of_all() {
-    let ran = run(&["--sandbox", "aliyun-rds", "instances", "--json"], &[]).await;
-    assert_eq!(
-        ran.json(),
-        serde_json::json!([{
-            "provider": "aliyun-rds",
-            "instance_id": "rm-demo",
-            "name": "rm-demo",
-            "engine": "MySQL 8.0",
-            "backup_count": 137,
-        }])
+async fn instances_through_each_providers_api_and_the_sandbox_demo_list() {
+    // Each provider's instance listing API, answered by the sandbox.
+    for instance in demo_instances() {
+        let service = instance.service;
+        let ran = run(&["--sandbox", service.name(), "instances", "--json"], &[]).await;
+        assert!(ran.status.success(), "{ran:?}");
+        let listed = ran.json();
+        let listed = listed.as_array().expect("an array");
+        assert_eq!(listed.len(), 1, "{service}: {listed:?}");
+        let row = &listed[0];
+        assert_eq!(row["provider"], service.name());
+        assert_eq!(row["instance_id"], instance.instance_id.as_str());
+        assert_eq!(row["name"], instance.name.as_str());
+        assert!(
+            row["engine"].as_str().is_some_and(|e| !e.is_empty()),
+            "{row}"
+        );
+        assert!(
+            row["created_at"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("2023-03-01T")),
+            "{row}"
+        );
+        assert!(row["raw"].is_object(), "{row}");
+    }
+    let table = run(&["--sandbox", "aliyun-rds", "instances"], &[]).await;
+    assert!(table.stdout.starts_with("INSTANCE ID "), "{table:?}");
+    assert!(
+        table
+            .stdout
+            .contains("rm-demo  MySQL 8.0  Running  cn-hangzhou-h"),
+        "{table:?}"
     );
+    assert!(table.stdout.ends_with("1 instance(s)\n"), "{table:?}");
+
+    // A fleet: the demo instance and 130 more per service, over two pages of 100.
+    for service in [Provider::AliyunRds, Provider::HuaweiCloudGaussDb] {
+        let ran = run(
+            &[
+                "--sandbox",
+                "--sandbox-fleet",
+                "130",
+                service.name(),
+                "instances",
+                "--json",
+            ],
+            &[],
+        )
+        .await;
+        assert!(ran.status.success(), "{ran:?}");
+        let listed = ran.json();
+        let ids: Vec<&str> = listed
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|row| row["instance_id"].as_str().expect("an id"))
+            .collect();
+        assert_eq!(ids.len(), 131, "{service}: two pages of 100");
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 131, "{service}: each once");
+    }
+
+    // The sandbox's own list of its demo instances.
     let all = run_all_instances().await;
     let providers: Vec<&str> = all
         .iter()
@@ -229,10 +282,138 @@ async fn instances_of_one_provider_and_of_all() {
     assert!(table.stdout.starts_with("PROVIDER "), "{table:?}");
     assert!(table.stdout.contains("rm-demo"), "{table:?}");
 
-    // Without --sandbox, there is nothing to list: a usage error.
+    // Without --sandbox, the real API, which needs credentials.
     let ran = run(&["aliyun-rds", "instances"], &[]).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "{ran:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backup_policy_of_each_provider() {
+    for instance in demo_instances() {
+        let service = instance.service;
+        let id = instance.instance_id.as_str();
+        let ran = run(
+            &[
+                "--sandbox",
+                service.name(),
+                "policy",
+                "--instance",
+                id,
+                "--json",
+            ],
+            &[],
+        )
+        .await;
+        if service == Provider::CapitalOnlineMysql {
+            // No API reads it: an error that says so and what to do instead.
+            assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+            assert!(
+                ran.stderr.contains("no API that reads the backup policy"),
+                "{ran:?}"
+            );
+            assert!(ran.stderr.contains("console"), "{ran:?}");
+            assert_eq!(ran.stdout, "");
+            continue;
+        }
+        assert!(ran.status.success(), "{service}: {ran:?}");
+        let policy = ran.json();
+        assert_eq!(policy["provider"], service.name());
+        assert_eq!(policy["instance_id"], id);
+        assert_eq!(policy["enabled"], true);
+        assert_eq!(policy["retention_days"], 7);
+        assert_eq!(policy["window_utc"], "16:00-17:00");
+        assert_eq!(policy["days"].as_array().map(Vec::len), Some(7), "{policy}");
+        if service == Provider::AliyunRds {
+            assert_eq!(policy["log_backup"], true);
+            assert!(policy["next_backup_at"].as_str().is_some(), "{policy}");
+        }
+    }
+    let text = run(
+        &["--sandbox", "aliyun-rds", "policy", "--instance", "rm-demo"],
+        &[],
+    )
+    .await;
+    assert!(
+        text.stdout.contains("window: 16:00-17:00 UTC\n"),
+        "{text:?}"
+    );
+    // An unknown instance is the provider's not-found error.
+    let ran = run(
+        &[
+            "--sandbox",
+            "huaweicloud-rds",
+            "policy",
+            "--instance",
+            "nope",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("DBS.200002"), "{ran:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_all_instances_lists_the_fleet() {
+    let ran = run(
+        &[
+            "--sandbox",
+            "--sandbox-fleet",
+            "5",
+            "huaweicloud-rds",
+            "list",
+            "--all-instances",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let backups = ran.json();
+    let backups = backups.as_array().expect("an array");
+    let demo_count = demo_instances()
+        .into_iter()
+        .find(|i| i.service == Provider::HuaweiCloudRds)
+        .map(|i| i.backup_count)
+        .unwrap_or_default();
+    assert_eq!(backups.len(), demo_count + 5 * cloud_sandbox::FLEET_BACKUPS);
+    let mut instances: Vec<&str> = backups
+        .iter()
+        .map(|b| b["instance_id"].as_str().expect("an instance"))
+        .collect();
+    instances.dedup();
+    assert_eq!(instances.len(), 6, "records name their instance, in order");
+    let table = run(
+        &[
+            "--sandbox",
+            "capitalonline-mysql",
+            "list",
+            "--all-instances",
+        ],
+        &[],
+    )
+    .await;
+    assert!(table.stdout.starts_with("PROVIDER "), "{table:?}");
+    // Neither or both is a usage error.
+    let ran = run(&["--sandbox", "aliyun-rds", "list"], &[]).await;
     assert_eq!(ran.status.code(), Some(2), "{ran:?}");
-    assert!(ran.stderr.contains("--sandbox"), "{ran:?}");
+    let ran = run(
+        &[
+            "--sandbox",
+            "aliyun-rds",
+            "list",
+            "--instance",
+            "rm-demo",
+            "--all-instances",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(2), "{ran:?}");
 }
 
 async fn run_all_instances() -> Vec<Value> {

@@ -399,7 +399,7 @@ async fn unknown_instances_and_actions() {
     let url = support::aliyun_v2_url(
         &sandbox,
         &[
-            ("Action", "DescribeDBInstances"),
+            ("Action", "DescribeSQLLogRecords"),
             ("Version", "2014-08-15"),
             ("Format", "JSON"),
         ],

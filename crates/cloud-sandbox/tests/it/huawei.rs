@@ -322,9 +322,10 @@ async fn gaussdb_orders_and_filters() {
 #[tokio::test]
 async fn unknown_apis_are_apig_0101() {
     let sandbox = support::sandbox();
+    // An RDS API the sandbox does not simulate: the instances' configuration templates.
     let request = support::huawei_get(
         &sandbox,
-        "instances",
+        "configurations",
         &[],
         &credentials(Provider::HuaweiCloudRds),
         now(),

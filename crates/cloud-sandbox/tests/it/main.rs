@@ -9,6 +9,7 @@ mod checksums;
 mod faults;
 mod files;
 mod huawei;
+mod instances;
 mod links;
 mod sandbox;
 mod support;

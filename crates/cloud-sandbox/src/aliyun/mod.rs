@@ -12,7 +12,15 @@ use crate::http::{self, Body, Reply};
 use crate::state::{Received, State};
 use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
+mod instances;
+
 const SERVICE: Provider = Provider::AliyunRds;
+/// The actions simulated.
+const ACTIONS: [&str; 3] = [
+    "DescribeBackups",
+    "DescribeDBInstances",
+    "DescribeBackupPolicy",
+];
 /// The API version of RDS.
 const VERSION: &str = "2014-08-15";
 /// The `HostId` of error bodies: the central endpoint's host.
@@ -35,7 +43,7 @@ enum Format {
     Xml,
 }
 
-fn missing(name: &str) -> ApiError {
+pub(super) fn missing(name: &str) -> ApiError {
     ApiError::new(
         400,
         format!("Missing{name}"),
@@ -161,7 +169,7 @@ fn answer(
     let Some(version) = version else {
         return Err(missing("Version"));
     };
-    if action != "DescribeBackups" {
+    if !ACTIONS.contains(&action) {
         return Err(ApiError::new(
             404,
             "InvalidAction.NotFound",
@@ -190,7 +198,11 @@ fn answer(
             ),
         });
     }
-    describe_backups(state, params)
+    match action {
+        "DescribeDBInstances" => instances::describe_db_instances(state, params),
+        "DescribeBackupPolicy" => instances::describe_backup_policy(state, params),
+        _ => describe_backups(state, params),
+    }
 }
 
 /// The checks shared by both signatures once the signature itself matched: the timestamp
@@ -372,7 +384,7 @@ fn verify_v3(state: &State, req: &Received) -> ApiResult<()> {
 }
 
 /// A positive integer parameter with a default, or `error`.
-fn number(
+pub(super) fn number(
     params: &[(String, String)],
     name: &str,
     default: u64,
@@ -384,7 +396,7 @@ fn number(
     }
 }
 
-fn malformed(name: &str) -> ApiError {
+pub(super) fn malformed(name: &str) -> ApiError {
     ApiError::new(
         400,
         format!("Invalid{name}.Malformed"),

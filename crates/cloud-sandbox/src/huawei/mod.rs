@@ -16,11 +16,15 @@ use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 /// The largest `limit` of both services, and its default.
 const MAX_LIMIT: u64 = 100;
 
+mod instances;
+
 /// The operations simulated.
 enum Operation {
     ListBackups,
     ListBackupFiles,
     ShowInstanceBackups(String),
+    ListInstances(Provider),
+    ShowBackupPolicy(Provider, String),
 }
 
 impl Operation {
@@ -29,12 +33,21 @@ impl Operation {
             Operation::ListBackups => "ListBackups",
             Operation::ListBackupFiles => "ListBackupFiles",
             Operation::ShowInstanceBackups(_) => "ShowInstanceBackups",
+            Operation::ListInstances(Provider::HuaweiCloudGaussDb) => {
+                "ListGaussMySqlInstancesUnifyStatus"
+            }
+            Operation::ListInstances(_) => "ListInstances",
+            Operation::ShowBackupPolicy(Provider::HuaweiCloudGaussDb, _) => {
+                "ShowGaussMySqlBackupPolicy"
+            }
+            Operation::ShowBackupPolicy(..) => "ShowBackupPolicy",
         }
     }
 
     fn service(&self) -> Provider {
         match self {
             Operation::ShowInstanceBackups(_) => Provider::HuaweiCloudGaussDb,
+            Operation::ListInstances(service) | Operation::ShowBackupPolicy(service, _) => *service,
             _ => Provider::HuaweiCloudRds,
         }
     }
@@ -75,6 +88,36 @@ fn operation(req: &Received) -> Option<(Operation, String)> {
             Operation::ShowInstanceBackups((*instance_id).to_owned()),
             *project_id,
         ),
+        (true, ["v3", project_id, "instances"]) => (
+            Operation::ListInstances(Provider::HuaweiCloudRds),
+            *project_id,
+        ),
+        (true, ["v3.1", project_id, "instances"]) => (
+            Operation::ListInstances(Provider::HuaweiCloudGaussDb),
+            *project_id,
+        ),
+        // The same path for both services: a GaussDB instance id ends in `in07`.
+        (
+            true,
+            [
+                "v3",
+                project_id,
+                "instances",
+                instance_id,
+                "backups",
+                "policy",
+            ],
+        ) => {
+            let service = if instance_id.ends_with("in07") {
+                Provider::HuaweiCloudGaussDb
+            } else {
+                Provider::HuaweiCloudRds
+            };
+            (
+                Operation::ShowBackupPolicy(service, (*instance_id).to_owned()),
+                *project_id,
+            )
+        }
         _ => return None,
     };
     Some((operation, project_id.to_owned()))
@@ -148,6 +191,10 @@ fn answer(
         Operation::ListBackupFiles => list_backup_files(state, req),
         Operation::ShowInstanceBackups(instance_id) => {
             show_instance_backups(state, req, instance_id)
+        }
+        Operation::ListInstances(service) => instances::list_instances(state, req, *service),
+        Operation::ShowBackupPolicy(service, instance_id) => {
+            instances::show_backup_policy(state, *service, instance_id)
         }
     }
 }

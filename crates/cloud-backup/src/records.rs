@@ -1,0 +1,268 @@
+//! The provider-neutral records beyond backups: [`Instance`] and [`BackupPolicy`], and the
+//! normalizations of backup windows and days they share.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Provider;
+use crate::setters::option_setters;
+
+/// One database instance, the same shape for every provider: what
+/// `cloud-backup <PROVIDER> instances --json` prints, one element per instance.
+///
+/// ```
+/// use cloud_backup::{Instance, Provider};
+///
+/// let instance = Instance::new(Provider::AliyunRds, "rm-demo")
+///     .with_engine("MySQL")
+///     .with_engine_version("8.0");
+/// assert_eq!(instance.engine.as_deref(), Some("MySQL"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Instance {
+    /// The service; serialized as its name.
+    pub provider: Provider,
+    /// The instance's id, as the provider's other APIs take it.
+    pub instance_id: String,
+    /// The instance's name (Alibaba Cloud: its description).
+    pub name: Option<String>,
+    /// The engine: `MySQL`, or the provider's own name (`gaussdb-mysql`).
+    pub engine: Option<String>,
+    /// The engine version, as sent (`8.0`, `5.7.24`).
+    pub engine_version: Option<String>,
+    /// The status, the provider's own value (`RUNNING`, `Running`, `ACTIVE`, `normal`).
+    pub status: Option<String>,
+    /// The region, where the provider says it.
+    pub region: Option<String>,
+    /// The zone (Capital Online: the availability zone code such as `CN_Hongkong_A`; Huawei
+    /// Cloud RDS: the primary node's zone).
+    pub zone: Option<String>,
+    /// When the instance was created, RFC 3339 with an offset.
+    pub created_at: Option<String>,
+    /// The provider's record exactly as received.
+    pub raw: serde_json::Value,
+}
+
+impl Instance {
+    /// A record with the identifying fields set and the rest empty.
+    pub fn new(provider: Provider, instance_id: impl Into<String>) -> Self {
+        Self {
+            provider,
+            instance_id: instance_id.into(),
+            name: None,
+            engine: None,
+            engine_version: None,
+            status: None,
+            region: None,
+            zone: None,
+            created_at: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    option_setters! {
+        /// Sets the name.
+        with_name(name: impl Into<String>);
+
+        /// Sets the engine.
+        with_engine(engine: impl Into<String>);
+
+        /// Sets the engine version.
+        with_engine_version(engine_version: impl Into<String>);
+
+        /// Sets the status.
+        with_status(status: impl Into<String>);
+
+        /// Sets the region.
+        with_region(region: impl Into<String>);
+
+        /// Sets the zone.
+        with_zone(zone: impl Into<String>);
+
+        /// Sets the creation time (RFC 3339).
+        with_created_at(created_at: impl Into<String>);
+    }
+
+    /// Sets the raw record.
+    #[must_use]
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
+/// An instance's automated backup policy, the same shape for every provider that has an API
+/// for it: what `cloud-backup <PROVIDER> policy --json` prints.
+///
+/// ```
+/// use cloud_backup::{BackupPolicy, Provider};
+///
+/// let policy = BackupPolicy::new(Provider::HuaweiCloudRds, "in01").with_retention_days(7u32);
+/// assert_eq!(policy.retention_days, Some(7));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BackupPolicy {
+    /// The service; serialized as its name.
+    pub provider: Provider,
+    /// The instance, as it was asked for.
+    pub instance_id: String,
+    /// Whether automated backups are on (Huawei Cloud RDS: `keep_days` above 0).
+    pub enabled: Option<bool>,
+    /// How long automated backups are kept, in days.
+    pub retention_days: Option<u32>,
+    /// The backup window in UTC, `HH:MM-HH:MM`.
+    pub window_utc: Option<String>,
+    /// The days backups run, as English weekday names, Monday first.
+    pub days: Vec<String>,
+    /// Whether log (binlog) backup is on, where the provider says.
+    pub log_backup: Option<bool>,
+    /// How long log backups are kept, in days, where the provider says.
+    pub log_retention_days: Option<u32>,
+    /// The next automated backup, RFC 3339, where the provider says.
+    pub next_backup_at: Option<String>,
+    /// The provider's record exactly as received.
+    pub raw: serde_json::Value,
+}
+
+impl BackupPolicy {
+    /// A policy with the identifying fields set and the rest empty.
+    pub fn new(provider: Provider, instance_id: impl Into<String>) -> Self {
+        Self {
+            provider,
+            instance_id: instance_id.into(),
+            enabled: None,
+            retention_days: None,
+            window_utc: None,
+            days: Vec::new(),
+            log_backup: None,
+            log_retention_days: None,
+            next_backup_at: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    option_setters! {
+        /// Sets whether automated backups are on.
+        with_enabled(enabled: bool);
+
+        /// Sets the retention in days.
+        with_retention_days(retention_days: u32);
+
+        /// Sets the backup window (UTC, `HH:MM-HH:MM`).
+        with_window_utc(window_utc: impl Into<String>);
+
+        /// Sets whether log backup is on.
+        with_log_backup(log_backup: bool);
+
+        /// Sets the log backup retention in days.
+        with_log_retention_days(log_retention_days: u32);
+
+        /// Sets the next backup time (RFC 3339).
+        with_next_backup_at(next_backup_at: impl Into<String>);
+    }
+
+    /// Sets the backup days (English weekday names).
+    #[must_use]
+    pub fn with_days(mut self, days: Vec<String>) -> Self {
+        self.days = days;
+        self
+    }
+
+    /// Sets the raw record.
+    #[must_use]
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
+/// The English weekday names, Monday first.
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Backup days from comma-separated weekday numbers, `1` Monday to `7` Sunday (Huawei
+/// Cloud's `period`); anything else is left out.
+///
+/// ```
+/// assert_eq!(cloud_backup::records::weekdays_from_numbers("1,2, 7"), ["Monday", "Tuesday", "Sunday"]);
+/// ```
+pub fn weekdays_from_numbers(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter_map(|day| day.trim().parse::<usize>().ok())
+        .filter_map(|day| WEEKDAYS.get(day.checked_sub(1)?))
+        .map(|day| (*day).to_owned())
+        .collect()
+}
+
+/// Backup days from comma-separated English weekday names (Alibaba Cloud's
+/// `PreferredBackupPeriod`), in the canonical spelling; unknown names are left out.
+///
+/// ```
+/// assert_eq!(cloud_backup::records::weekdays_from_names("monday,Friday,Funday"), ["Monday", "Friday"]);
+/// ```
+pub fn weekdays_from_names(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter_map(|day| {
+            WEEKDAYS
+                .iter()
+                .find(|name| name.eq_ignore_ascii_case(day.trim()))
+        })
+        .map(|day| (*day).to_owned())
+        .collect()
+}
+
+/// A backup window as `HH:MM-HH:MM` from the providers' UTC forms: `15:00Z-16:00Z` (Alibaba
+/// Cloud) or `19:00-20:00` (Huawei Cloud); `None` for anything else.
+///
+/// ```
+/// use cloud_backup::records::window_utc;
+///
+/// assert_eq!(window_utc("15:00Z-16:00Z").as_deref(), Some("15:00-16:00"));
+/// assert_eq!(window_utc("19:00-20:00").as_deref(), Some("19:00-20:00"));
+/// assert_eq!(window_utc("7pm").as_deref(), None);
+/// ```
+pub fn window_utc(text: &str) -> Option<String> {
+    let (start, end) = text.trim().split_once('-')?;
+    let clock = |part: &str| -> Option<String> {
+        let part = part.trim().trim_end_matches(['Z', 'z']);
+        let (hour, minute) = part.split_once(':')?;
+        let (hour, minute) = (hour.parse::<u8>().ok()?, minute.parse::<u8>().ok()?);
+        (hour <= 24 && minute < 60).then(|| format!("{hour:02}:{minute:02}"))
+    };
+    Some(format!("{}-{}", clock(start)?, clock(end)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_days_and_windows() {
+        assert!(weekdays_from_numbers("0,8,x,").is_empty());
+        assert_eq!(weekdays_from_numbers("3"), ["Wednesday"]);
+        assert!(weekdays_from_names("").is_empty());
+        assert_eq!(window_utc("24:00-01:00").as_deref(), Some("24:00-01:00"));
+        assert_eq!(window_utc("25:00-01:00"), None);
+        assert_eq!(window_utc("10:60-11:00"), None);
+        assert_eq!(window_utc("-"), None);
+    }
+
+    #[test]
+    fn records_serialize_their_provider_as_its_name() {
+        let instance = Instance::new(Provider::HuaweiCloudGaussDb, "in07");
+        let json = serde_json::to_value(&instance).unwrap();
+        assert_eq!(json["provider"], "huaweicloud-gaussdb");
+        let policy =
+            BackupPolicy::new(Provider::AliyunRds, "rm-1").with_days(vec!["Monday".into()]);
+        let json = serde_json::to_value(&policy).unwrap();
+        assert_eq!(json["days"][0], "Monday");
+    }
+}
