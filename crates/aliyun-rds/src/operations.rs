@@ -6,7 +6,9 @@ use futures::Stream;
 
 use crate::{
     Client, DBInstance, DescribeBackupPolicyRequest, DescribeBackupPolicyResponse,
-    DescribeDBInstancesRequest, DescribeDBInstancesResponse, Error, RawResponse, Record, Result,
+    DescribeDBInstancesRequest, DescribeDBInstancesResponse,
+    DescribeLocalAvailableRecoveryTimeRequest, DescribeLocalAvailableRecoveryTimeResponse, Error,
+    RawResponse, Record, Result,
 };
 
 /// The largest `PageSize` of `DescribeDBInstances`.
@@ -93,6 +95,34 @@ impl Client {
         self.call_raw_checked(request, check_describe_backup_policy)
             .await
     }
+
+    /// `DescribeLocalAvailableRecoveryTime`: the time range a point-in-time restore of the
+    /// instance can reach. An empty `DBInstanceId` is a [`Config`](crate::ErrorKind::Config)
+    /// error, before sending.
+    pub async fn describe_local_available_recovery_time(
+        &self,
+        request: &DescribeLocalAvailableRecoveryTimeRequest,
+    ) -> Result<DescribeLocalAvailableRecoveryTimeResponse> {
+        self.call_as(request, check_recovery_time).await
+    }
+
+    /// [`describe_local_available_recovery_time`](Self::describe_local_available_recovery_time),
+    /// returning the response as received.
+    pub async fn describe_local_available_recovery_time_raw(
+        &self,
+        request: &DescribeLocalAvailableRecoveryTimeRequest,
+    ) -> Result<RawResponse> {
+        self.call_raw_checked(request, check_recovery_time).await
+    }
+}
+
+/// Refuses what `DescribeLocalAvailableRecoveryTime` would refuse.
+fn check_recovery_time(request: &DescribeLocalAvailableRecoveryTimeRequest) -> Result<()> {
+    required(
+        "DescribeLocalAvailableRecoveryTime",
+        "DBInstanceId",
+        &request.db_instance_id,
+    )
 }
 
 /// Refuses what `DescribeDBInstances` would refuse.

@@ -22,7 +22,9 @@ use crate::common::{
 use crate::model::normalize_time;
 use crate::records::{weekdays_from_names, window_utc};
 use crate::service::backup_service;
-use crate::{Backup, BackupPolicy, DownloadLink, Instance, Options, Provider};
+use crate::{
+    Backup, BackupPolicy, DownloadLink, Instance, Options, Provider, RestoreWindow, TimeRange,
+};
 
 const PROVIDER: Provider = Provider::AliyunRds;
 
@@ -197,11 +199,40 @@ pub fn policy_from_record(instance_id: &str, record: Value) -> BackupPolicy {
     policy
 }
 
+/// The restorable time range of `instance_id`, with `client`:
+/// `DescribeLocalAvailableRecoveryTime` (one range, UTC); its `raw` is the body as received.
+pub async fn restore_window_with(
+    client: &Client,
+    instance_id: &str,
+) -> Result<RestoreWindow, Error> {
+    let request = aliyun_rds::DescribeLocalAvailableRecoveryTimeRequest::new(instance_id);
+    let raw = client
+        .describe_local_available_recovery_time_raw(&request)
+        .await?;
+    let body = body(&raw)?;
+    let typed = serde_json::from_value::<aliyun_rds::DescribeLocalAvailableRecoveryTimeResponse>(
+        body.clone(),
+    )
+    .unwrap_or_default();
+    let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, UtcOffset::UTC));
+    let ranges = match (
+        time(typed.recovery_begin_time),
+        time(typed.recovery_end_time),
+    ) {
+        (Some(start), Some(end)) => vec![TimeRange::new(start, end)],
+        _ => Vec::new(),
+    };
+    Ok(RestoreWindow::new(PROVIDER, instance_id)
+        .with_ranges(ranges)
+        .with_raw(body))
+}
+
 backup_service!(
     Client,
     PROVIDER,
     instances: list_instances_with,
-    policy: backup_policy_with
+    policy: backup_policy_with,
+    restore_window: restore_window_with,
 );
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::service::{BackupService, connect};
 use crate::transfer::{LinkSource, download_files_with, http_client};
 use crate::{
     Backup, BackupPolicy, DownloadLink, DownloadOptions, DownloadedFile, Error, Instance, Options,
-    Provider,
+    Provider, RestoreWindow,
 };
 
 /// One provider's client behind the same three calls for every service: list the backups of
@@ -84,6 +84,14 @@ impl Client {
     /// Online, which has no API that reads it.
     pub async fn backup_policy(&self, instance_id: &str) -> Result<BackupPolicy, Error> {
         self.service.backup_policy(instance_id).await
+    }
+
+    /// The time ranges a point-in-time restore of `instance_id` can reach: Alibaba Cloud
+    /// `DescribeLocalAvailableRecoveryTime` (one range), Huawei Cloud `ListRestoreTimes` /
+    /// `ShowBackupRestoreTime` (several when log backups have a gap); an error for Capital
+    /// Online, which has no API for it.
+    pub async fn restore_window(&self, instance_id: &str) -> Result<RestoreWindow, Error> {
+        self.service.restore_window(instance_id).await
     }
 
     /// Every backup of `instance_id`, all pages, each backup once (see

@@ -204,6 +204,30 @@ pub(crate) fn huawei_policy(
     policy
 }
 
+/// The restore ranges of a Huawei Cloud answer: an array of `{start_time, end_time}` in Unix
+/// milliseconds (numbers or strings), oldest first; malformed ones are left out.
+#[cfg(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb"))]
+pub(crate) fn huawei_ranges(ranges: Option<&serde_json::Value>) -> Vec<crate::TimeRange> {
+    let millis = |range: &serde_json::Value, key: &str| {
+        range
+            .get(key)
+            .and_then(|value| cloud_http::lenient::integer(value).ok().flatten())
+    };
+    let mut ranges: Vec<(i64, crate::TimeRange)> = ranges
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|range| {
+            let start = millis(range, "start_time")?;
+            let time_range =
+                crate::TimeRange::from_unix_millis(Some(start), millis(range, "end_time"))?;
+            Some((start, time_range))
+        })
+        .collect();
+    ranges.sort_by_key(|(start, _)| *start);
+    ranges.into_iter().map(|(_, range)| range).collect()
+}
+
 /// A text field that is present and not blank, trimmed.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

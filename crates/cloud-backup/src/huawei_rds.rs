@@ -17,12 +17,14 @@
 use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Record};
 
 use crate::common::{
-    backup_record, collect_backups, collect_mapped, huawei_policy, instance_record, non_empty,
-    unavailable,
+    backup_record, collect_backups, collect_mapped, huawei_policy, huawei_ranges, instance_record,
+    non_empty, unavailable,
 };
 use crate::model::{normalize_time, rfc3339};
 use crate::service::backup_service;
-use crate::{Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider};
+use crate::{
+    Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider, RestoreWindow,
+};
 use time::UtcOffset;
 
 pub use crate::common::huawei_config as config;
@@ -186,11 +188,27 @@ pub async fn backup_policy_with(client: &Client, instance_id: &str) -> Result<Ba
     ))
 }
 
+/// The restorable time ranges of `instance_id`, with `client`: the `restore_time` of the answer, from
+/// Unix milliseconds to RFC 3339 (UTC), oldest first; its `raw` is the body as received.
+pub async fn restore_window_with(
+    client: &Client,
+    instance_id: &str,
+) -> Result<RestoreWindow, Error> {
+    let raw = client
+        .list_restore_times_raw(&huaweicloud_rds::ListRestoreTimesRequest::new(instance_id))
+        .await?;
+    let body: serde_json::Value = raw.json()?;
+    Ok(RestoreWindow::new(PROVIDER, instance_id)
+        .with_ranges(huawei_ranges(body.get("restore_time")))
+        .with_raw(body))
+}
+
 backup_service!(
     Client,
     PROVIDER,
     instances: list_instances_with,
-    policy: backup_policy_with
+    policy: backup_policy_with,
+    restore_window: restore_window_with,
 );
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ pub use model::{Backup, DownloadLink};
 pub use provider::{
     FileFacts, ParseProviderError, Provider, SizeUnit, enabled_providers, is_enabled,
 };
-pub use records::{BackupPolicy, Instance};
+pub use records::{BackupPolicy, Instance, RestoreWindow, TimeRange};
 pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 
@@ -303,6 +303,22 @@ pub async fn backup_policy(
     }
     Client::new(provider, options)?
         .backup_policy(instance_id)
+        .await
+}
+
+/// The time ranges a point-in-time restore of `instance_id` on `provider` can reach (see
+/// [`Client::restore_window`]); an error, before any credential is read, when the provider
+/// has no API for it.
+pub async fn restore_window(
+    provider: Provider,
+    options: &Options,
+    instance_id: &str,
+) -> Result<RestoreWindow, Error> {
+    if provider.lacks(Capability::RestoreWindow).is_some() {
+        return Err(service::lacking(provider, Capability::RestoreWindow));
+    }
+    Client::new(provider, options)?
+        .restore_window(instance_id)
         .await
 }
 

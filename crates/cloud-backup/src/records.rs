@@ -177,6 +177,99 @@ impl BackupPolicy {
     }
 }
 
+/// The time ranges a point-in-time restore of an instance can reach: what
+/// `cloud-backup <PROVIDER> restore-window --json` prints. Several ranges when the provider
+/// reports a gap in the log backups (Huawei Cloud); one for Alibaba Cloud.
+///
+/// ```
+/// use cloud_backup::{Provider, RestoreWindow, TimeRange};
+///
+/// let window = RestoreWindow::new(Provider::AliyunRds, "rm-demo")
+///     .with_ranges(vec![TimeRange::new("2020-03-16T07:59:18Z", "2020-03-20T08:41:29Z")]);
+/// assert_eq!(window.ranges.len(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RestoreWindow {
+    /// The service; serialized as its name.
+    pub provider: Provider,
+    /// The instance, as it was asked for.
+    pub instance_id: String,
+    /// The ranges, oldest first.
+    pub ranges: Vec<TimeRange>,
+    /// The provider's answer exactly as received.
+    pub raw: serde_json::Value,
+}
+
+impl RestoreWindow {
+    /// A window with no range yet.
+    pub fn new(provider: Provider, instance_id: impl Into<String>) -> Self {
+        Self {
+            provider,
+            instance_id: instance_id.into(),
+            ranges: Vec::new(),
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets the ranges.
+    #[must_use]
+    pub fn with_ranges(mut self, ranges: Vec<TimeRange>) -> Self {
+        self.ranges = ranges;
+        self
+    }
+
+    /// Sets the raw answer.
+    #[must_use]
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
+/// A time range, both ends RFC 3339.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TimeRange {
+    /// The start.
+    pub start: String,
+    /// The end.
+    pub end: String,
+}
+
+impl TimeRange {
+    /// The range from `start` to `end`.
+    pub fn new(start: impl Into<String>, end: impl Into<String>) -> Self {
+        Self {
+            start: start.into(),
+            end: end.into(),
+        }
+    }
+
+    /// The range between two Unix times in milliseconds (Huawei Cloud's), in UTC; `None` when
+    /// either is missing or out of range, or the range ends before it starts.
+    ///
+    /// ```
+    /// use cloud_backup::TimeRange;
+    ///
+    /// let range = TimeRange::from_unix_millis(Some(1532001446987), Some(1532742139000)).unwrap();
+    /// assert_eq!(range.start, "2018-07-19T11:57:26.987Z");
+    /// assert!(TimeRange::from_unix_millis(Some(2), Some(1)).is_none());
+    /// ```
+    pub fn from_unix_millis(start: Option<i64>, end: Option<i64>) -> Option<Self> {
+        let time = |ms: i64| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .ok()
+                .and_then(crate::model::rfc3339)
+        };
+        let (start, end) = (start?, end?);
+        if end < start {
+            return None;
+        }
+        Some(Self::new(time(start)?, time(end)?))
+    }
+}
+
 /// The English weekday names, Monday first.
 const WEEKDAYS: [&str; 7] = [
     "Monday",

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use cloud_provider::Capability;
 
-use crate::{Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider};
+use crate::{
+    Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider, RestoreWindow,
+};
 
 /// A boxed future that can be sent between threads: what [`BackupService`]'s methods return,
 /// so that services can be used as trait objects.
@@ -90,6 +92,17 @@ pub trait BackupService: Send + Sync {
         let error = lacking(self.provider(), Capability::ReadBackupPolicy);
         Box::pin(async move { Err(error) })
     }
+
+    /// The time ranges a point-in-time restore of `instance_id` can reach. The default is
+    /// the error that the service lacks it.
+    fn restore_window<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<RestoreWindow, Error>> {
+        let _ = instance_id;
+        let error = lacking(self.provider(), Capability::RestoreWindow);
+        Box::pin(async move { Err(error) })
+    }
 }
 
 /// The error that `provider`'s API lacks `capability`: what is missing and what to do
@@ -122,6 +135,7 @@ macro_rules! backup_service {
         $provider:expr
         $(, instances: $instances:path)?
         $(, policy: $policy:path)?
+        $(, restore_window: $restore:path)?
         $(,)?
     ) => {
         /// The provider seam: this module's `list_backups_with` and `download_links_with`.
@@ -160,6 +174,15 @@ macro_rules! backup_service {
                     instance_id: &'a str,
                 ) -> $crate::service::BoxFuture<'a, Result<$crate::BackupPolicy, $crate::Error>> {
                     Box::pin($policy(self, instance_id))
+                }
+            )?
+
+            $(
+                fn restore_window<'a>(
+                    &'a self,
+                    instance_id: &'a str,
+                ) -> $crate::service::BoxFuture<'a, Result<$crate::RestoreWindow, $crate::Error>> {
+                    Box::pin($restore(self, instance_id))
                 }
             )?
         }

@@ -72,6 +72,16 @@ impl Instance {
         }
     }
 
+    /// The deliberate gap in the log backups of the Huawei Cloud RDS demo instance (three
+    /// hours, ten days before the newest backup), so that its restorable time has two
+    /// ranges; `None` for every other instance.
+    pub(crate) fn log_gap(&self) -> Option<(OffsetDateTime, OffsetDateTime)> {
+        (self.service == Provider::HuaweiCloudRds && self.ordinal == 0).then(|| {
+            let start = NEWEST - Duration::days(10) + Duration::hours(3);
+            (start, start + Duration::hours(3))
+        })
+    }
+
     pub(crate) fn describe(&self) -> DemoInstance {
         let mut demo = default_instance(self.service);
         demo.instance_id.clone_from(&self.id);
@@ -216,6 +226,30 @@ impl Catalog {
             instance.sizes.insert(*index, bytes);
         }
         Ok(Self { instances })
+    }
+
+    /// The ranges a point-in-time restore of `instance` can reach at `now`: from the end of
+    /// its oldest backup to a minute before `now` (the log backups' lag), split by its
+    /// [log gap](Instance::log_gap); none without backups.
+    pub(crate) fn restore_ranges(
+        &self,
+        instance: &Instance,
+        now: OffsetDateTime,
+    ) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+        let Some(oldest) = instance.count.checked_sub(1) else {
+            return Vec::new();
+        };
+        let start = self.backup(instance, oldest).end;
+        let end = now - Duration::minutes(1);
+        if end <= start {
+            return Vec::new();
+        }
+        match instance.log_gap() {
+            Some((gap_start, gap_end)) if start < gap_start && gap_end < end => {
+                vec![(start, gap_start), (gap_end, end)]
+            }
+            _ => vec![(start, end)],
+        }
     }
 
     /// Every instance, in service order.

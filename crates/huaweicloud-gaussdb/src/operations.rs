@@ -4,7 +4,8 @@ use huaweicloud_core::{OperationRequest, validate};
 
 use crate::{
     Client, ListGaussMySqlInstancesUnifyStatusRequest, ListGaussMySqlInstancesUnifyStatusResponse,
-    MysqlInstanceListInfo, RawResponse, Result, ShowGaussMySqlBackupPolicyRequest,
+    MysqlInstanceListInfo, RawResponse, Result, ShowBackupRestoreTimeRequest,
+    ShowBackupRestoreTimeResponse, ShowGaussMySqlBackupPolicyRequest,
     ShowGaussMySqlBackupPolicyResponse,
 };
 
@@ -52,6 +53,33 @@ impl Client {
     ) -> Result<RawResponse> {
         self.inner.call_raw(request, check_show_backup_policy).await
     }
+}
+
+impl Client {
+    /// `ShowBackupRestoreTime` (`GET /v3/{project_id}/instances/{instance_id}/restore-time`): the time ranges a
+    /// point-in-time restore of the instance can reach, in Unix milliseconds; a gap in the
+    /// log backups splits them.
+    ///
+    /// An empty `instance_id` is a [`Config`](crate::ErrorKind::Config) error, before sending.
+    pub async fn show_backup_restore_time(
+        &self,
+        request: &ShowBackupRestoreTimeRequest,
+    ) -> Result<ShowBackupRestoreTimeResponse> {
+        self.inner.call(request, check_restore_time).await
+    }
+
+    /// [`show_backup_restore_time`](Self::show_backup_restore_time), returning the response as received.
+    pub async fn show_backup_restore_time_raw(
+        &self,
+        request: &ShowBackupRestoreTimeRequest,
+    ) -> Result<RawResponse> {
+        self.inner.call_raw(request, check_restore_time).await
+    }
+}
+
+/// Refuses what `ShowBackupRestoreTime` would refuse.
+fn check_restore_time(request: &ShowBackupRestoreTimeRequest) -> Result<()> {
+    validate::required("ShowBackupRestoreTime", "instance_id", &request.instance_id)
 }
 
 huaweicloud_core::listing_methods! {

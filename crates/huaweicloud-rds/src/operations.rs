@@ -3,8 +3,9 @@
 use huaweicloud_core::{OperationRequest, validate};
 
 use crate::{
-    Client, InstanceResponse, ListInstancesRequest, ListInstancesResponse, RawResponse, Result,
-    ShowBackupPolicyRequest, ShowBackupPolicyResponse,
+    Client, InstanceResponse, ListInstancesRequest, ListInstancesResponse, ListRestoreTimesRequest,
+    ListRestoreTimesResponse, RawResponse, Result, ShowBackupPolicyRequest,
+    ShowBackupPolicyResponse,
 };
 
 impl Client {
@@ -44,6 +45,33 @@ impl Client {
     ) -> Result<RawResponse> {
         self.inner.call_raw(request, check_show_backup_policy).await
     }
+}
+
+impl Client {
+    /// `ListRestoreTimes` (`GET /v3/{project_id}/instances/{instance_id}/restore-time`): the time ranges a
+    /// point-in-time restore of the instance can reach, in Unix milliseconds; a gap in the
+    /// log backups splits them.
+    ///
+    /// An empty `instance_id` is a [`Config`](crate::ErrorKind::Config) error, before sending.
+    pub async fn list_restore_times(
+        &self,
+        request: &ListRestoreTimesRequest,
+    ) -> Result<ListRestoreTimesResponse> {
+        self.inner.call(request, check_restore_time).await
+    }
+
+    /// [`list_restore_times`](Self::list_restore_times), returning the response as received.
+    pub async fn list_restore_times_raw(
+        &self,
+        request: &ListRestoreTimesRequest,
+    ) -> Result<RawResponse> {
+        self.inner.call_raw(request, check_restore_time).await
+    }
+}
+
+/// Refuses what `ListRestoreTimes` would refuse.
+fn check_restore_time(request: &ListRestoreTimesRequest) -> Result<()> {
+    validate::required("ListRestoreTimes", "instance_id", &request.instance_id)
 }
 
 huaweicloud_core::listing_methods! {

@@ -138,3 +138,33 @@ async fn invalid_requests_are_refused_before_sending() {
     assert!(error.to_string().contains("DBInstanceId"), "{error}");
     assert!(received(&server).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_recovery_time_of_the_documented_example() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string(example!(
+            "DescribeLocalAvailableRecoveryTime.ali-doc-en.json"
+        )))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let window = client
+        .describe_local_available_recovery_time(
+            &aliyun_rds::DescribeLocalAvailableRecoveryTimeRequest::new("rm-uf6wjk5xxxxxxx"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        window.recovery_begin_time.as_deref(),
+        Some("2020-03-16T07:59:18Z")
+    );
+    assert_eq!(
+        window.recovery_end_time.as_deref(),
+        Some("2020-03-20T08:41:29Z")
+    );
+    assert_eq!(
+        query(&received(&server).await[0])["DBInstanceId"],
+        "rm-uf6wjk5xxxxxxx"
+    );
+}

@@ -11,7 +11,7 @@ use cloud_backup::Provider;
 use super::faults::{FaultSpec, parse_fault_spec};
 
 pub(super) const USAGE: &str = "\
-cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances|policy> [ARGS]
+cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances|policy|restore-window> [ARGS]
        cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
        cloud-backup sandbox <serve|instances> [ARGS]
    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb";
@@ -316,6 +316,16 @@ pub(super) enum Command {
     /// providers with regions); with --sandbox, the sandbox's.
     Instances {
         /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the time ranges a point-in-time restore of an instance can reach (several when
+    /// the log backups have a gap).
+    RestoreWindow {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
     },

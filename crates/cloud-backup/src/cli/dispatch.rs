@@ -174,6 +174,16 @@ pub(super) async fn run(
                 write_instance_table(out, &instances)?;
             }
         }
+        Command::RestoreWindow { instance, json } => {
+            let window = cloud_backup::restore_window(provider, &options, instance)
+                .await
+                .map_err(cloud)?;
+            if *json {
+                write_json(out, &window)?;
+            } else {
+                write_restore_window(out, &window)?;
+            }
+        }
         Command::Policy { instance, json } => {
             let policy = cloud_backup::backup_policy(provider, &options, instance)
                 .await

@@ -3,7 +3,9 @@
 use std::io::{self, Write};
 
 use cloud_backup::model::human_size;
-use cloud_backup::{Backup, BackupPolicy, DownloadLink, DownloadedFile, Error, Instance, Provider};
+use cloud_backup::{
+    Backup, BackupPolicy, DownloadLink, DownloadedFile, Error, Instance, Provider, RestoreWindow,
+};
 use cloud_http::ErrorKind;
 
 /// One demo instance, as `instances --json` prints it.
@@ -84,6 +86,25 @@ pub(super) fn write_instance_table(out: &mut impl Write, instances: &[Instance])
     }));
     write_columns(out, &table)?;
     writeln!(out, "{} instance(s)", instances.len())
+}
+
+/// The restorable ranges, one `start .. end` line each, and the gaps between them.
+pub(super) fn write_restore_window(out: &mut impl Write, window: &RestoreWindow) -> io::Result<()> {
+    writeln!(out, "instance: {}", window.instance_id)?;
+    if window.ranges.is_empty() {
+        return writeln!(out, "no point in time can be restored to now");
+    }
+    for (n, range) in window.ranges.iter().enumerate() {
+        if let Some(previous) = n.checked_sub(1).and_then(|p| window.ranges.get(p)) {
+            writeln!(
+                out,
+                "  gap: {} .. {} (not restorable)",
+                previous.end, range.start
+            )?;
+        }
+        writeln!(out, "restorable: {} .. {}", range.start, range.end)?;
+    }
+    Ok(())
 }
 
 /// A backup policy as `name: value` lines; what the provider does not say is left out.

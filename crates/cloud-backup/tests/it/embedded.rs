@@ -485,3 +485,60 @@ async fn sandbox_serve_runs_for_other_programs() {
     assert!(huawei.project_id.is_some());
     child.kill().await.expect("the sandbox stops");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_restore_window_of_each_provider() {
+    for instance in demo_instances() {
+        let service = instance.service;
+        let id = instance.instance_id.as_str();
+        let ran = run(
+            &[
+                "--sandbox",
+                service.name(),
+                "restore-window",
+                "--instance",
+                id,
+                "--json",
+            ],
+            &[],
+        )
+        .await;
+        if service == Provider::CapitalOnlineMysql {
+            assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+            assert!(ran.stderr.contains("restorable time range"), "{ran:?}");
+            continue;
+        }
+        assert!(ran.status.success(), "{service}: {ran:?}");
+        let window = ran.json();
+        let ranges = window["ranges"].as_array().expect("ranges");
+        // The Huawei Cloud RDS demo instance has a deliberate three-hour gap in its log
+        // backups; the others are continuous.
+        let expected = if service == Provider::HuaweiCloudRds {
+            2
+        } else {
+            1
+        };
+        assert_eq!(ranges.len(), expected, "{service}: {window}");
+        for range in ranges {
+            let (start, end) = (
+                range["start"].as_str().unwrap(),
+                range["end"].as_str().unwrap(),
+            );
+            assert!(start < end, "{range}");
+        }
+        assert!(window["raw"].is_object(), "{window}");
+    }
+    let text = run(
+        &[
+            "--sandbox",
+            "huaweicloud-rds",
+            "restore-window",
+            "--instance",
+            &demo(Provider::HuaweiCloudRds),
+        ],
+        &[],
+    )
+    .await;
+    assert!(text.stdout.contains("  gap: "), "{text:?}");
+    assert_eq!(text.stdout.matches("restorable: ").count(), 2, "{text:?}");
+}

@@ -160,3 +160,33 @@ fn next_backup(now: OffsetDateTime, hour: u8, days: &[u8]) -> String {
         None => text,
     }
 }
+
+/// `DescribeLocalAvailableRecoveryTime`: one range, from the oldest backup to the newest log
+/// backup (the newest range where the log backups have a gap), UTC.
+pub(super) fn describe_local_available_recovery_time(
+    state: &State,
+    params: &[(String, String)],
+) -> ApiResult<Value> {
+    let Some(instance_id) = http::pair(params, "DBInstanceId").filter(|v| !v.is_empty()) else {
+        return Err(missing("DBInstanceId"));
+    };
+    let Some(instance) = state.catalog.instance(SERVICE, instance_id) else {
+        return Err(ApiError::new(
+            404,
+            "InvalidDBInstance.NotFound",
+            "Specified instance does not exist or not support.",
+        ));
+    };
+    let Some((start, end)) = state.catalog.restore_ranges(instance, state.now()).pop() else {
+        return Err(ApiError::new(
+            404,
+            "InvalidBackup.NotFound",
+            "The available backup does not exist in recovery time.",
+        ));
+    };
+    Ok(json!({
+        "DBInstanceId": instance.id,
+        "RecoveryBeginTime": timefmt::utc_iso(start),
+        "RecoveryEndTime": timefmt::utc_iso(end),
+    }))
+}

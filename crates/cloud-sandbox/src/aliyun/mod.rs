@@ -16,10 +16,11 @@ mod instances;
 
 const SERVICE: Provider = Provider::AliyunRds;
 /// The actions simulated.
-const ACTIONS: [&str; 3] = [
+const ACTIONS: [&str; 4] = [
     "DescribeBackups",
     "DescribeDBInstances",
     "DescribeBackupPolicy",
+    "DescribeLocalAvailableRecoveryTime",
 ];
 /// The API version of RDS.
 const VERSION: &str = "2014-08-15";
@@ -201,6 +202,9 @@ fn answer(
     match action {
         "DescribeDBInstances" => instances::describe_db_instances(state, params),
         "DescribeBackupPolicy" => instances::describe_backup_policy(state, params),
+        "DescribeLocalAvailableRecoveryTime" => {
+            instances::describe_local_available_recovery_time(state, params)
+        }
         _ => describe_backups(state, params),
     }
 }

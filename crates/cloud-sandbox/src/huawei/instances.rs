@@ -141,3 +141,29 @@ pub(super) fn show_backup_policy(
         "period": days.join(","),
     }}))
 }
+
+/// The restorable ranges of `instance_id` of `service`, in Unix milliseconds: RDS names the
+/// member `restore_time`, GaussDB `restore_times`.
+pub(super) fn restore_times(
+    state: &State,
+    service: Provider,
+    instance_id: &str,
+) -> ApiResult<Value> {
+    let Some(instance) = state.catalog.instance(service, instance_id) else {
+        return Err(instance_not_found());
+    };
+    let millis = |t: time::OffsetDateTime| {
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    };
+    let ranges: Vec<Value> = state
+        .catalog
+        .restore_ranges(instance, state.now())
+        .into_iter()
+        .map(|(start, end)| json!({"start_time": millis(start), "end_time": millis(end)}))
+        .collect();
+    let member = match service {
+        Provider::HuaweiCloudGaussDb => "restore_times",
+        _ => "restore_time",
+    };
+    Ok(json!({ member: ranges }))
+}

@@ -25,6 +25,7 @@ enum Operation {
     ShowInstanceBackups(String),
     ListInstances(Provider),
     ShowBackupPolicy(Provider, String),
+    RestoreTime(Provider, String),
 }
 
 impl Operation {
@@ -41,6 +42,8 @@ impl Operation {
                 "ShowGaussMySqlBackupPolicy"
             }
             Operation::ShowBackupPolicy(..) => "ShowBackupPolicy",
+            Operation::RestoreTime(Provider::HuaweiCloudGaussDb, _) => "ShowBackupRestoreTime",
+            Operation::RestoreTime(..) => "ListRestoreTimes",
         }
     }
 
@@ -96,7 +99,7 @@ fn operation(req: &Received) -> Option<(Operation, String)> {
             Operation::ListInstances(Provider::HuaweiCloudGaussDb),
             *project_id,
         ),
-        // The same path for both services: a GaussDB instance id ends in `in07`.
+        // The same paths for both services: a GaussDB instance id ends in `in07`.
         (
             true,
             [
@@ -107,20 +110,27 @@ fn operation(req: &Received) -> Option<(Operation, String)> {
                 "backups",
                 "policy",
             ],
-        ) => {
-            let service = if instance_id.ends_with("in07") {
-                Provider::HuaweiCloudGaussDb
-            } else {
-                Provider::HuaweiCloudRds
-            };
-            (
-                Operation::ShowBackupPolicy(service, (*instance_id).to_owned()),
-                *project_id,
-            )
-        }
+        ) => (
+            Operation::ShowBackupPolicy(service_of(instance_id), (*instance_id).to_owned()),
+            *project_id,
+        ),
+        (true, ["v3", project_id, "instances", instance_id, "restore-time"]) => (
+            Operation::RestoreTime(service_of(instance_id), (*instance_id).to_owned()),
+            *project_id,
+        ),
         _ => return None,
     };
     Some((operation, project_id.to_owned()))
+}
+
+/// The Huawei Cloud service of an instance, for the paths both services share: GaussDB for
+/// MySQL instance ids end in `in07`.
+fn service_of(instance_id: &str) -> Provider {
+    if instance_id.ends_with("in07") {
+        Provider::HuaweiCloudGaussDb
+    } else {
+        Provider::HuaweiCloudRds
+    }
 }
 
 /// The service and operation of `req`, from its method and path (before any check).
@@ -195,6 +205,9 @@ fn answer(
         Operation::ListInstances(service) => instances::list_instances(state, req, *service),
         Operation::ShowBackupPolicy(service, instance_id) => {
             instances::show_backup_policy(state, *service, instance_id)
+        }
+        Operation::RestoreTime(service, instance_id) => {
+            instances::restore_times(state, *service, instance_id)
         }
     }
 }

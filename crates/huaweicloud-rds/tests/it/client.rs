@@ -807,3 +807,28 @@ async fn the_backup_policy_on_and_off() {
         .unwrap_err();
     assert!(error.to_string().contains("instance_id"), "{error}");
 }
+
+#[tokio::test]
+async fn restore_times_of_the_documented_example() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/v3/0483b6b16e954cb88930a360d2c4e663/instances/43e4feaab48f11e89039fa163ebaa7e4br01/restore-time",
+        ))
+        .and(query_param("date", "2018-07-20"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(example!("ListRestoreTimes.otc-mirror-md.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let response = client(&server)
+        .list_restore_times(
+            &huaweicloud_rds::ListRestoreTimesRequest::new(INSTANCE_ID).with_date("2018-07-20"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.restore_time.len(), 1);
+    assert_eq!(response.restore_time[0].start_time, Some(1532001446987));
+    assert_eq!(response.restore_time[0].end_time, Some(1532742139000));
+}
