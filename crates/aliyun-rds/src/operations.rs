@@ -5,10 +5,11 @@ use cloud_http::Records;
 use futures::Stream;
 
 use crate::{
-    Client, DBInstance, DescribeBackupPolicyRequest, DescribeBackupPolicyResponse,
-    DescribeDBInstancesRequest, DescribeDBInstancesResponse,
-    DescribeLocalAvailableRecoveryTimeRequest, DescribeLocalAvailableRecoveryTimeResponse, Error,
-    RawResponse, Record, Result,
+    Client, CreateBackupRequest, CreateBackupResponse, DBInstance, DeleteBackupRequest,
+    DeleteBackupResponse, DescribeBackupPolicyRequest, DescribeBackupPolicyResponse,
+    DescribeBackupTasksRequest, DescribeBackupTasksResponse, DescribeDBInstancesRequest,
+    DescribeDBInstancesResponse, DescribeLocalAvailableRecoveryTimeRequest,
+    DescribeLocalAvailableRecoveryTimeResponse, Error, RawResponse, Record, Result,
 };
 
 /// The largest `PageSize` of `DescribeDBInstances`.
@@ -113,6 +114,47 @@ impl Client {
         request: &DescribeLocalAvailableRecoveryTimeRequest,
     ) -> Result<RawResponse> {
         self.call_raw_checked(request, check_recovery_time).await
+    }
+}
+
+impl Client {
+    /// `CreateBackup`: starts a manual backup of an instance; the answer's `BackupJobId` is
+    /// followed with [`describe_backup_tasks`](Self::describe_backup_tasks). Never repeated
+    /// after a failure that may have reached the service (the action takes no idempotency
+    /// token), so a 5xx or a dropped connection is returned as it is: check
+    /// `DescribeBackupTasks` before trying again.
+    pub async fn create_backup(
+        &self,
+        request: &CreateBackupRequest,
+    ) -> Result<CreateBackupResponse> {
+        self.call_as(request, |r| {
+            required("CreateBackup", "DBInstanceId", &r.db_instance_id)
+        })
+        .await
+    }
+
+    /// `DescribeBackupTasks`: the backup jobs of an instance that are not finished yet.
+    pub async fn describe_backup_tasks(
+        &self,
+        request: &DescribeBackupTasksRequest,
+    ) -> Result<DescribeBackupTasksResponse> {
+        self.call_as(request, |r| {
+            required("DescribeBackupTasks", "DBInstanceId", &r.db_instance_id)
+        })
+        .await
+    }
+
+    /// `DeleteBackup`: deletes backup sets (`BackupId` comma-separated). Never repeated after
+    /// a failure that may have reached the service.
+    pub async fn delete_backup(
+        &self,
+        request: &DeleteBackupRequest,
+    ) -> Result<DeleteBackupResponse> {
+        self.call_as(request, |r| {
+            required("DeleteBackup", "DBInstanceId", &r.db_instance_id)?;
+            required("DeleteBackup", "BackupId", &r.backup_id)
+        })
+        .await
     }
 }
 

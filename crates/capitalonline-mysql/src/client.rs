@@ -8,7 +8,8 @@ use cloud_signer::rpc::{self, RpcFlavor, RpcRequest};
 
 use crate::config::SERVICE_PATH;
 use crate::{
-    Config, DescribeBackupsRequest, DescribeBackupsResponse, DescribeDBInstancesRequest,
+    Config, CreateBackupRequest, CreateBackupResponse, DeleteBackupRequest, DeleteBackupResponse,
+    DescribeBackupsRequest, DescribeBackupsResponse, DescribeDBInstancesRequest,
     DescribeDBInstancesResponse, DownloadBackupRequest, DownloadBackupResponse, Result,
 };
 
@@ -120,22 +121,22 @@ impl Client {
     /// Sends any generated request ([`ApiRequest`]) and decodes its response. A create or
     /// a delete is not repeated after a failure that may have reached the service.
     pub async fn call<R: ApiRequest>(&self, request: &R) -> Result<R::Response> {
-        let (action, version, params) = rpc_parts(request);
+        let parts = RpcParts::of(request);
         self.inner
             .transport
-            .send_json_with(action, R::IDEMPOTENCY, |attempt| {
-                self.inner.build(action, version, &params, attempt)
+            .send_json_with(parts.action, R::IDEMPOTENCY, |attempt| {
+                self.inner.build(&parts, attempt)
             })
             .await
     }
 
     /// [`call`](Self::call), returning the response as received (errors are still mapped).
     pub async fn call_raw<R: ApiRequest>(&self, request: &R) -> Result<RawResponse> {
-        let (action, version, params) = rpc_parts(request);
+        let parts = RpcParts::of(request);
         self.inner
             .transport
-            .send_with(action, R::IDEMPOTENCY, |attempt| {
-                self.inner.build(action, version, &params, attempt)
+            .send_with(parts.action, R::IDEMPOTENCY, |attempt| {
+                self.inner.build(&parts, attempt)
             })
             .await
     }
@@ -149,6 +150,25 @@ impl Client {
         self.call(request).await
     }
 
+    /// `CreateBackup`: starts a manual backup (`BackupType` `physical-backup` or
+    /// `logical-backup`). The answer carries a task ID, not the backup's ID. Not repeated
+    /// after a failure that may have reached the service (there is no idempotency token).
+    pub async fn create_backup(
+        &self,
+        request: &CreateBackupRequest,
+    ) -> Result<CreateBackupResponse> {
+        self.call(request).await
+    }
+
+    /// `DeleteBackup`: deletes a backup set. Not repeated after a failure that may have
+    /// reached the service.
+    pub async fn delete_backup(
+        &self,
+        request: &DeleteBackupRequest,
+    ) -> Result<DeleteBackupResponse> {
+        self.call(request).await
+    }
+
     /// [`describe_db_instances`](Self::describe_db_instances), returning the response as
     /// received.
     pub async fn describe_db_instances_raw(
@@ -159,31 +179,46 @@ impl Client {
     }
 }
 
-/// The action, version and query parameters of a generated request.
-fn rpc_parts<R: ApiRequest>(
-    request: &R,
-) -> (&'static str, &'static str, Vec<(&'static str, String)>) {
-    (
-        R::ACTION.unwrap_or(R::OPERATION),
-        R::VERSION.unwrap_or(rpc::CAPITAL_ONLINE_VERSION),
-        request.query(),
-    )
+/// What one request sends: its action and version, its method, the query parameters it
+/// signs, and (for `POST`) the JSON body, which is not signed (providers.md 1.3).
+struct RpcParts {
+    action: &'static str,
+    version: &'static str,
+    method: &'static str,
+    params: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl RpcParts {
+    fn of<R: ApiRequest>(request: &R) -> Self {
+        let members = request.body();
+        let body = (R::METHOD == "POST").then(|| {
+            let object: serde_json::Map<String, serde_json::Value> = members
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect();
+            serde_json::Value::Object(object).to_string().into_bytes()
+        });
+        Self {
+            action: R::ACTION.unwrap_or(R::OPERATION),
+            version: R::VERSION.unwrap_or(rpc::CAPITAL_ONLINE_VERSION),
+            method: R::METHOD,
+            params: request.query(),
+            body,
+        }
+    }
 }
 
 impl Inner {
-    /// Builds and signs one attempt: a `GET` with every parameter in the query. `version` is
-    /// the operation's (`2019-08-08`, the same as [`rpc::CAPITAL_ONLINE_VERSION`]).
-    fn build(
-        &self,
-        action: &str,
-        version: &str,
-        params: &[(&'static str, String)],
-        attempt: &AttemptContext,
-    ) -> Result<reqwest::Request> {
-        let request = params.iter().fold(
-            RpcRequest::new("GET")
-                .with_param("Action", action)
-                .with_param("Version", version),
+    /// Builds and signs one attempt: a `GET` with every parameter in the query, or a `POST`
+    /// whose query holds the signed common parameters and whose body is the JSON of the
+    /// business parameters. The version is the operation's (`2019-08-08`, the same as
+    /// [`rpc::CAPITAL_ONLINE_VERSION`]).
+    fn build(&self, parts: &RpcParts, attempt: &AttemptContext) -> Result<reqwest::Request> {
+        let request = parts.params.iter().fold(
+            RpcRequest::new(parts.method)
+                .with_param("Action", parts.action)
+                .with_param("Version", parts.version),
             |request, (name, value)| request.with_param(*name, value.as_str()),
         );
         let signed = rpc::sign(
@@ -194,6 +229,14 @@ impl Inner {
             &attempt.nonce,
         );
         let url = format!("{}?{}", self.base_url, signed.query_string());
-        Ok(self.transport.http_client().get(url).build()?)
+        let http = self.transport.http_client();
+        let builder = match &parts.body {
+            Some(body) => http
+                .post(url)
+                .header("Content-Type", "application/json")
+                .body(body.clone()),
+            None => http.get(url),
+        };
+        Ok(builder.build()?)
     }
 }

@@ -62,3 +62,34 @@ pub fn offset(operation: &str, offset: Option<i64>) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+/// A backup name as both services accept it: 4 to 64 characters, starting with a letter (or,
+/// for GaussDB for MySQL, a Chinese character), then letters, digits, `-` and `_`.
+///
+/// ```
+/// use huaweicloud_core::validate::backup_name;
+///
+/// assert!(backup_name("CreateManualBackup", "nightly-2026_12").is_ok());
+/// assert!(backup_name("CreateManualBackup", "1abc").is_err());
+/// assert!(backup_name("CreateManualBackup", "abc").is_err());
+/// ```
+pub fn backup_name(operation: &str, name: &str) -> Result<()> {
+    let count = name.chars().count();
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let rest_ok = name.chars().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '-' | '_')
+            || ('\u{4e00}'..='\u{9fff}').contains(&c)
+    });
+    if (4..=64).contains(&count) && first_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(Error::config(format!(
+            "{operation}: name must be 4 to 64 characters, start with a letter and hold only \
+             letters, digits, - and _, not {name:?}"
+        )))
+    }
+}

@@ -3,7 +3,9 @@
 use huaweicloud_core::{OperationRequest, validate};
 
 use crate::{
-    Client, ListGaussMySqlInstancesUnifyStatusRequest, ListGaussMySqlInstancesUnifyStatusResponse,
+    Client, CreateGaussMySqlBackupRequest, CreateGaussMySqlBackupResponse,
+    DeleteGaussMySqlBackupRequest, DeleteGaussMySqlBackupResponse,
+    ListGaussMySqlInstancesUnifyStatusRequest, ListGaussMySqlInstancesUnifyStatusResponse,
     MysqlInstanceListInfo, RawResponse, Result, ShowBackupRestoreTimeRequest,
     ShowBackupRestoreTimeResponse, ShowGaussMySqlBackupPolicyRequest,
     ShowGaussMySqlBackupPolicyResponse,
@@ -75,6 +77,44 @@ impl Client {
     ) -> Result<RawResponse> {
         self.inner.call_raw(request, check_restore_time).await
     }
+}
+
+impl Client {
+    /// `CreateGaussMySqlBackup`: starts a manual backup; the answer carries the new backup's ID (status
+    /// `BUILDING`). The name is checked before sending (4 to 64 characters, starting with a
+    /// letter). Never repeated after a failure that may have reached the service (there is no
+    /// idempotency token): a 5xx or a dropped connection is returned as it is, so list the
+    /// backups before trying again.
+    pub async fn create_backup(
+        &self,
+        request: &CreateGaussMySqlBackupRequest,
+    ) -> Result<CreateGaussMySqlBackupResponse> {
+        self.inner.call(request, check_create).await
+    }
+
+    /// `DeleteGaussMySqlBackup` (`DELETE /v3/{project_id}/backups/{backup_id}`): deletes a manual backup.
+    /// Never repeated after a failure that may have reached the service.
+    pub async fn delete_backup(
+        &self,
+        request: &DeleteGaussMySqlBackupRequest,
+    ) -> Result<DeleteGaussMySqlBackupResponse> {
+        self.inner.call(request, check_delete).await
+    }
+}
+
+/// Refuses what `CreateGaussMySqlBackup` would refuse.
+fn check_create(request: &CreateGaussMySqlBackupRequest) -> Result<()> {
+    validate::required(
+        "CreateGaussMySqlBackup",
+        "instance_id",
+        &request.instance_id,
+    )?;
+    validate::backup_name("CreateGaussMySqlBackup", &request.name)
+}
+
+/// Refuses what `DeleteGaussMySqlBackup` would refuse.
+fn check_delete(request: &DeleteGaussMySqlBackupRequest) -> Result<()> {
+    validate::required("DeleteGaussMySqlBackup", "backup_id", &request.backup_id)
 }
 
 /// Refuses what `ShowBackupRestoreTime` would refuse.

@@ -3,7 +3,8 @@
 use huaweicloud_core::{OperationRequest, validate};
 
 use crate::{
-    Client, InstanceResponse, ListInstancesRequest, ListInstancesResponse, ListRestoreTimesRequest,
+    Client, CreateManualBackupRequest, CreateManualBackupResponse, DeleteManualBackupRequest,
+    InstanceResponse, ListInstancesRequest, ListInstancesResponse, ListRestoreTimesRequest,
     ListRestoreTimesResponse, RawResponse, Result, ShowBackupPolicyRequest,
     ShowBackupPolicyResponse,
 };
@@ -67,6 +68,38 @@ impl Client {
     ) -> Result<RawResponse> {
         self.inner.call_raw(request, check_restore_time).await
     }
+}
+
+impl Client {
+    /// `CreateManualBackup`: starts a manual backup; the answer carries the new backup's ID (status
+    /// `BUILDING`). The name is checked before sending (4 to 64 characters, starting with a
+    /// letter). Never repeated after a failure that may have reached the service (there is no
+    /// idempotency token): a 5xx or a dropped connection is returned as it is, so list the
+    /// backups before trying again.
+    pub async fn create_manual_backup(
+        &self,
+        request: &CreateManualBackupRequest,
+    ) -> Result<CreateManualBackupResponse> {
+        self.inner.call(request, check_create).await
+    }
+
+    /// `DeleteManualBackup` (`DELETE /v3/{project_id}/backups/{backup_id}`): deletes a manual backup
+    /// (the answer has no body). Never repeated after a failure that may have reached the
+    /// service.
+    pub async fn delete_manual_backup(&self, request: &DeleteManualBackupRequest) -> Result<()> {
+        self.inner.call_raw(request, check_delete).await.map(|_| ())
+    }
+}
+
+/// Refuses what `CreateManualBackup` would refuse.
+fn check_create(request: &CreateManualBackupRequest) -> Result<()> {
+    validate::required("CreateManualBackup", "instance_id", &request.instance_id)?;
+    validate::backup_name("CreateManualBackup", &request.name)
+}
+
+/// Refuses what `DeleteManualBackup` would refuse.
+fn check_delete(request: &DeleteManualBackupRequest) -> Result<()> {
+    validate::required("DeleteManualBackup", "backup_id", &request.backup_id)
 }
 
 /// Refuses what `ListRestoreTimes` would refuse.

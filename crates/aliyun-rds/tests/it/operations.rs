@@ -168,3 +168,77 @@ async fn the_recovery_time_of_the_documented_example() {
         "rm-uf6wjk5xxxxxxx"
     );
 }
+
+#[tokio::test]
+async fn create_backup_and_its_job_and_never_a_second_create() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(|request: &Request| {
+            // Signature V3 names the action in a header.
+            let action = request
+                .headers
+                .get("x-acs-action")
+                .and_then(|value| value.to_str().ok());
+            let body = match action {
+                Some("CreateBackup") => example!("CreateBackup.ali-doc-en-old.json"),
+                _ => example!("DescribeBackupTasks.ali-doc-cn-old.json"),
+            };
+            ResponseTemplate::new(200).set_body_string(body)
+        })
+        .mount(&server)
+        .await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let created = client
+        .create_backup(&aliyun_rds::CreateBackupRequest::new("rm-uf6wjk5xxxxxxx"))
+        .await
+        .unwrap();
+    assert_eq!(created.backup_job_id.as_deref(), Some("5073731"));
+    let tasks = client
+        .describe_backup_tasks(
+            &aliyun_rds::DescribeBackupTasksRequest::new("rm-uf6wjk5xxxxxxx")
+                .with_backup_job_id("5073731"),
+        )
+        .await
+        .unwrap();
+    let job = &tasks.items.unwrap().backup_job[0];
+    // A number where the docs say string.
+    assert_eq!(job.backup_job_id.as_deref(), Some("4762614"));
+    assert_eq!(job.backup_status.as_deref(), Some("NoStart"));
+
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
+            "Code": "ServiceUnavailable", "Message": "The request has failed due to a temporary failure of the server.", "RequestId": "r-1"
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, SignatureVersion::V2);
+    let error = client
+        .create_backup(&aliyun_rds::CreateBackupRequest::new("rm-uf6wjk5xxxxxxx"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.attempts(),
+        Some(1),
+        "a 5xx after a create: no second create"
+    );
+    let error = client
+        .delete_backup(&aliyun_rds::DeleteBackupRequest::new(
+            "rm-uf6wjk5xxxxxxx",
+            "327329803",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(error.attempts(), Some(1));
+    let sent = received(&server).await;
+    assert_eq!(query(&sent[1])["BackupId"], "327329803");
+    assert!(
+        client
+            .delete_backup(&aliyun_rds::DeleteBackupRequest::new("rm-1", " "))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("BackupId")
+    );
+}

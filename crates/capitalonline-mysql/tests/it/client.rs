@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use capitalonline_mysql::{
-    Client, Clock, Config, Credentials, DEFAULT_ENDPOINT, DescribeDBInstancesRequest, ErrorKind,
-    HttpConfig, NonceSource, RetryPolicy,
+    Client, Clock, Config, CreateBackupRequest, Credentials, DEFAULT_ENDPOINT, DeleteBackupRequest,
+    DescribeDBInstancesRequest, ErrorKind, HttpConfig, NonceSource, RetryPolicy,
 };
 use cloud_signer::rpc::{self, RpcFlavor};
 use time::macros::datetime;
@@ -497,4 +497,51 @@ async fn instances_of_the_documented_example() {
     let query = query(&received(&server).await[0]);
     assert_eq!(query["InstanceName"], "test-mysql");
     assert_eq!(query["Version"], "2019-08-08");
+}
+
+#[tokio::test]
+async fn create_backup_posts_its_parameters_as_json_and_is_never_repeated() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(query_param("Action", "CreateBackup"))
+        .respond_with(json(example!("CreateBackup.cds-doc.json")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let first = client(&server);
+    let request = CreateBackupRequest::new(INSTANCE, "physical-backup").with_desc("before upgrade");
+    let created = first.create_backup(&request).await.unwrap();
+    assert_eq!(created.task_id.as_deref(), Some("***********"));
+    let sent = &received(&server).await[0];
+    // The business parameters travel in the JSON body, unsigned; the query is signed.
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"InstanceUuid": INSTANCE, "BackupType": "physical-backup", "Desc": "before upgrade"})
+    );
+    let query = query(sent);
+    assert!(query.contains_key("Signature"));
+    assert!(!query.contains_key("InstanceUuid"));
+
+    // A 5xx after the request may have reached the service: one attempt, never a second
+    // create.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_string(r#"{"Code":"InternalError","Message":"内部错误","TaskId":""}"#),
+        )
+        // One create and one delete, each sent once.
+        .expect(2)
+        .mount(&server)
+        .await;
+    let error = client(&server).create_backup(&request).await.unwrap_err();
+    assert_eq!(error.code(), Some("InternalError"));
+    assert_eq!(error.attempts(), Some(1));
+    assert!(error.is_retryable(), "a read would have been retried");
+    let error = client(&server)
+        .delete_backup(&DeleteBackupRequest::new(INSTANCE, "b-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.attempts(), Some(1));
 }

@@ -489,3 +489,60 @@ async fn the_backup_policy_of_the_documented_example() {
     assert_eq!(policy.keep_days, None);
     assert!(policy.start_time.is_some());
 }
+
+#[tokio::test]
+async fn create_and_delete_backups_never_twice() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/619d3e78f61b4be68bc5aa0b59edcf7b/backups/create"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "backup": {"id": "b1182ccdda034f2b9535f3dca5c47e71br07", "name": "backup-1",
+                       "begin_time": "2020-07-07T01:17:05+0800", "status": "BUILDING", "type": "manual",
+                       "instance_id": INSTANCE_ID},
+            "job_id": "e0fbbfc8-1ac4-4721-b9e9-7dd685c5bdd7"
+        })))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(
+            "/v3/619d3e78f61b4be68bc5aa0b59edcf7b/backups/b1182ccdda034f2b9535f3dca5c47e71br07",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("DeleteGaussMySqlBackup.otc-mirror.json")),
+        )
+        .mount(&server)
+        .await;
+    let first = client(&server);
+    let request = huaweicloud_gaussdb::CreateGaussMySqlBackupRequest::new(INSTANCE_ID, "backup-1");
+    let created = first.create_backup(&request).await.unwrap();
+    assert_eq!(
+        created.job_id.as_deref(),
+        Some("e0fbbfc8-1ac4-4721-b9e9-7dd685c5bdd7")
+    );
+    let id = created.backup.unwrap().id.unwrap();
+    let deleted = first
+        .delete_backup(&huaweicloud_gaussdb::DeleteGaussMySqlBackupRequest::new(
+            &id,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(deleted.backup_id.as_deref(), Some(id.as_str()));
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(502)
+                .set_body_string("<html><title>502 Bad Gateway</title></html>"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server).create_backup(&request).await.unwrap_err();
+    assert_eq!(
+        error.attempts(),
+        Some(1),
+        "a 5xx after a create: no second create"
+    );
+}

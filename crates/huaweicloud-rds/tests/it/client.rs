@@ -832,3 +832,75 @@ async fn restore_times_of_the_documented_example() {
     assert_eq!(response.restore_time[0].start_time, Some(1532001446987));
     assert_eq!(response.restore_time[0].end_time, Some(1532742139000));
 }
+
+#[tokio::test]
+async fn create_and_delete_manual_backups_never_twice() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/0483b6b16e954cb88930a360d2c4e663/backups"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(example!("CreateManualBackup.otc-mirror.json")),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(
+            "/v3/0483b6b16e954cb88930a360d2c4e663/backups/2f4ddb93",
+        ))
+        .respond_with(ResponseTemplate::new(200))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let first = client(&server);
+    let request = huaweicloud_rds::CreateManualBackupRequest::new(INSTANCE_ID, "backupDemo")
+        .with_description("This is a description");
+    let created = first.create_manual_backup(&request).await.unwrap();
+    let backup = created.backup.unwrap();
+    assert_eq!(backup.status.as_deref(), Some("BUILDING"));
+    assert_eq!(
+        backup.id.as_deref(),
+        Some("2f4ddb93-b901-4b08-93d8-1d2e472f30fe")
+    );
+    let sent = server.received_requests().await.unwrap();
+    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"instance_id": INSTANCE_ID, "name": "backupDemo", "description": "This is a description"})
+    );
+    // The JSON body is signed (its SHA-256 is part of the canonical request).
+    assert!(sent[0].headers.get("authorization").is_some());
+    first
+        .delete_manual_backup(&huaweicloud_rds::DeleteManualBackupRequest::new("2f4ddb93"))
+        .await
+        .unwrap();
+    // Refused before sending.
+    let error = first
+        .create_manual_backup(&huaweicloud_rds::CreateManualBackupRequest::new(
+            INSTANCE_ID,
+            "x",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error_code": "DBS.108000", "error_msg": "Server error."})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .create_manual_backup(&request)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.attempts(),
+        Some(1),
+        "a 5xx after a create: no second create"
+    );
+}
