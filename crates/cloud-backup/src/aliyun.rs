@@ -16,14 +16,17 @@ use serde_json::Value;
 use time::UtcOffset;
 
 use crate::common::{
-    backup_record, body, bytes, collect_backups, collect_mapped, credentials_or_env,
-    instance_record, non_empty, records, request_id, single_link, unavailable,
+    backup_failed, backup_record, body, bytes, collect_backups, collect_mapped, credentials_or_env,
+    instance_record, non_empty, now_rfc3339, records, request_id, single_link, started_since,
+    unavailable,
 };
+use crate::manual::Progress;
 use crate::model::normalize_time;
 use crate::records::{weekdays_from_names, window_utc};
 use crate::service::backup_service;
 use crate::{
-    Backup, BackupPolicy, DownloadLink, Instance, Options, Provider, RestoreWindow, TimeRange,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, Instance, Options, Provider, RestoreWindow,
+    TimeRange,
 };
 
 const PROVIDER: Provider = Provider::AliyunRds;
@@ -227,12 +230,87 @@ pub async fn restore_window_with(
         .with_raw(body))
 }
 
+/// Starts a manual backup of `instance_id`, with `client`: `CreateBackup` (Alibaba Cloud
+/// takes no name). The answer carries a backup job ID.
+pub async fn create_backup_with(
+    client: &Client,
+    instance_id: &str,
+    _name: &str,
+) -> Result<CreatedBackup, Error> {
+    let mut created = CreatedBackup::new(PROVIDER, instance_id, now_rfc3339());
+    let raw = client
+        .call_raw(&aliyun_rds::CreateBackupRequest::new(instance_id))
+        .await?;
+    let body = body(&raw)?;
+    let typed = serde_json::from_value::<aliyun_rds::CreateBackupResponse>(body.clone())
+        .unwrap_or_default();
+    created.job_id = non_empty(typed.backup_job_id);
+    created.raw = body;
+    Ok(created)
+}
+
+/// One look at a backup `created` started: its job in `DescribeBackupTasks` while it runs;
+/// once the job has left the list, the backup set in `DescribeBackups` (by the ID the job
+/// gave, else the newest manual set started since the create call).
+pub async fn backup_progress_with(
+    client: &Client,
+    created: &CreatedBackup,
+) -> Result<Progress, Error> {
+    let instance_id = created.instance_id.as_str();
+    if let Some(job_id) = &created.job_id {
+        let request =
+            aliyun_rds::DescribeBackupTasksRequest::new(instance_id).with_backup_job_id(job_id);
+        let tasks = client.describe_backup_tasks(&request).await?;
+        let job = tasks
+            .items
+            .map(|items| items.backup_job)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|job| job.backup_job_id.as_deref() == Some(job_id.as_str()));
+        if let Some(job) = job {
+            return Ok(Progress::Running {
+                status: non_empty(job.backup_status),
+                backup_id: non_empty(job.backup_id).or_else(|| created.backup_id.clone()),
+            });
+        }
+    }
+    let backups = list_backups_with(client, instance_id).await?;
+    let found = backups.into_iter().find(|backup| match &created.backup_id {
+        Some(id) => backup.backup_id == *id,
+        None => {
+            backup.raw.get("BackupMode").and_then(Value::as_str) == Some("Manual")
+                && started_since(backup, &created.requested_at)
+        }
+    });
+    Ok(match found {
+        Some(backup) if backup.status.as_deref() == Some("Failed") => {
+            return Err(backup_failed(&backup.backup_id, "Failed"));
+        }
+        Some(backup) => Progress::Done(Box::new(backup)),
+        None => Progress::Running {
+            status: None,
+            backup_id: created.backup_id.clone(),
+        },
+    })
+}
+
+/// Deletes backup set `backup_id` of `instance_id`, with `client`: `DeleteBackup`.
+pub async fn delete_backup_with(
+    client: &Client,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<(), Error> {
+    let request = aliyun_rds::DeleteBackupRequest::new(instance_id, backup_id);
+    client.delete_backup(&request).await.map(|_| ())
+}
+
 backup_service!(
     Client,
     PROVIDER,
     instances: list_instances_with,
     policy: backup_policy_with,
     restore_window: restore_window_with,
+    manual: (create_backup_with, backup_progress_with, delete_backup_with),
 );
 
 #[cfg(test)]

@@ -10,12 +10,13 @@ use cloud_http::Error;
 use serde_json::Value;
 
 use crate::common::{
-    backup_record, body, bytes, credentials_or_env, instance_record, records, request_id,
-    single_link,
+    backup_failed, backup_record, body, bytes, credentials_or_env, instance_record, non_empty,
+    now_rfc3339, records, request_id, single_link, started_since,
 };
+use crate::manual::Progress;
 use crate::model::{CHINA_STANDARD_TIME, normalize_time};
 use crate::service::backup_service;
-use crate::{Backup, DownloadLink, Instance, Options, Provider};
+use crate::{Backup, CreatedBackup, DownloadLink, Instance, Options, Provider};
 
 const PROVIDER: Provider = Provider::CapitalOnlineMysql;
 
@@ -167,7 +168,80 @@ pub fn instance_from_record(record: Value) -> Instance {
     instance_record(PROVIDER, texts, created, record)
 }
 
-backup_service!(Client, PROVIDER, instances: list_instances_with);
+/// Starts a physical backup of `instance_id`, with `client`: `CreateBackup` (`name` becomes
+/// its description). The answer carries a task ID only.
+pub async fn create_backup_with(
+    client: &Client,
+    instance_id: &str,
+    name: &str,
+) -> Result<CreatedBackup, Error> {
+    let mut created = CreatedBackup::new(PROVIDER, instance_id, now_rfc3339());
+    let mut request = capitalonline_mysql::CreateBackupRequest::new(instance_id, "physical-backup");
+    if !name.trim().is_empty() {
+        request = request.with_desc(name);
+    }
+    let raw = client.call_raw(&request).await?;
+    let body = body(&raw)?;
+    created.job_id = body
+        .get("TaskId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .and_then(|id| non_empty(Some(id)));
+    created.raw = body;
+    Ok(created)
+}
+
+/// One look at a backup `created` started: Capital Online names no backup and has no task
+/// API, so it is the newest manual backup that started since the create call (less a minute
+/// of clock difference), once its status is `finished`.
+pub async fn backup_progress_with(
+    client: &Client,
+    created: &CreatedBackup,
+) -> Result<Progress, Error> {
+    let backups = list_backups_with(client, &created.instance_id).await?;
+    let candidate = backups.into_iter().find(|backup| {
+        backup.raw.get("BackupMode").and_then(Value::as_str) == Some("manual")
+            && started_since(backup, &created.requested_at)
+    });
+    Ok(match candidate {
+        Some(backup) if backup.status.as_deref() == Some("finished") => {
+            Progress::Done(Box::new(backup))
+        }
+        Some(backup)
+            if backup
+                .status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("failed")) =>
+        {
+            return Err(backup_failed(&backup.backup_id, "failed"));
+        }
+        Some(backup) => Progress::Running {
+            status: backup.status,
+            backup_id: Some(backup.backup_id),
+        },
+        None => Progress::Running {
+            status: None,
+            backup_id: None,
+        },
+    })
+}
+
+/// Deletes backup `backup_id` of `instance_id`, with `client`: `DeleteBackup`.
+pub async fn delete_backup_with(
+    client: &Client,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<(), Error> {
+    let request = capitalonline_mysql::DeleteBackupRequest::new(instance_id, backup_id);
+    client.call(&request).await.map(|_| ())
+}
+
+backup_service!(
+    Client,
+    PROVIDER,
+    instances: list_instances_with,
+    manual: (create_backup_with, backup_progress_with, delete_backup_with),
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use std::sync::Arc;
 
+use crate::manual::{CreatedBackup, Progress, WaitOptions};
 use crate::service::{BackupService, connect};
 use crate::transfer::{LinkSource, download_files_with, http_client};
 use crate::{
@@ -92,6 +93,61 @@ impl Client {
     /// Online, which has no API for it.
     pub async fn restore_window(&self, instance_id: &str) -> Result<RestoreWindow, Error> {
         self.service.restore_window(instance_id).await
+    }
+
+    /// Starts a manual backup of `instance_id` named `name`: Capital Online `CreateBackup`
+    /// (a physical backup; the name becomes its description), Alibaba Cloud `CreateBackup`,
+    /// Huawei Cloud `CreateManualBackup` / `CreateGaussMySqlBackup`. Never repeated after a
+    /// failure that may have reached the service: on such an error, list the backups before
+    /// trying again.
+    pub async fn create_backup(
+        &self,
+        instance_id: &str,
+        name: &str,
+    ) -> Result<CreatedBackup, Error> {
+        self.service.create_backup(instance_id, name).await
+    }
+
+    /// Follows `created` until it is done, looking every `options.interval`: the finished
+    /// backup, as `list` shows it. An error when the provider reports it failed, and a
+    /// [`Timeout`](cloud_http::ErrorKind::Timeout) error after `options.timeout` (the backup
+    /// may still finish). `progress` is told of every look.
+    pub async fn wait_for_backup(
+        &self,
+        created: &CreatedBackup,
+        options: WaitOptions,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<Backup, Error> {
+        let deadline = tokio::time::Instant::now() + options.timeout;
+        let mut created = created.clone();
+        loop {
+            let look = self.service.backup_progress(&created).await?;
+            progress(&look);
+            match look {
+                Progress::Done(backup) => return Ok(*backup),
+                Progress::Running { backup_id, .. } => {
+                    if created.backup_id.is_none() {
+                        created.backup_id = backup_id;
+                    }
+                }
+            }
+            if tokio::time::Instant::now() + options.interval > deadline {
+                return Err(Error::timeout(format!(
+                    "the backup of instance {} did not finish within {} s; it may still \
+                     finish: list the backups later",
+                    created.instance_id,
+                    options.timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(options.interval).await;
+        }
+    }
+
+    /// Deletes backup `backup_id` of `instance_id`: Capital Online and Alibaba Cloud
+    /// `DeleteBackup`, Huawei Cloud `DeleteManualBackup` / `DeleteGaussMySqlBackup` (manual
+    /// backups only). Never repeated after a failure that may have reached the service.
+    pub async fn delete_backup(&self, instance_id: &str, backup_id: &str) -> Result<(), Error> {
+        self.service.delete_backup(instance_id, backup_id).await
     }
 
     /// Every backup of `instance_id`, all pages, each backup once (see

@@ -228,6 +228,71 @@ pub(crate) fn huawei_ranges(ranges: Option<&serde_json::Value>) -> Vec<crate::Ti
     ranges.into_iter().map(|(_, range)| range).collect()
 }
 
+/// Now, in RFC 3339 (this machine's clock): when a create call is sent.
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+pub(crate) fn now_rfc3339() -> String {
+    crate::model::rfc3339(time::OffsetDateTime::now_utc()).unwrap_or_default()
+}
+
+/// Whether `backup` started at or after `requested_at` less a minute (clocks differ): a
+/// backup a create call may have made.
+#[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
+pub(crate) fn started_since(backup: &crate::Backup, requested_at: &str) -> bool {
+    use time::format_description::well_known::Rfc3339;
+    let parse = |text: &str| time::OffsetDateTime::parse(text, &Rfc3339).ok();
+    match (
+        backup.started_at.as_deref().and_then(parse),
+        parse(requested_at),
+    ) {
+        (Some(started), Some(requested)) => started >= requested - time::Duration::minutes(1),
+        _ => false,
+    }
+}
+
+/// The error for a backup the provider reports as failed.
+#[cfg(any(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+pub(crate) fn backup_failed(backup_id: &str, status: &str) -> Error {
+    Error::service(
+        None,
+        cloud_http::ServiceError::new()
+            .with_message(format!("backup {backup_id} failed (status {status})")),
+    )
+}
+
+/// The progress of a Huawei Cloud backup from its listing: `COMPLETED` or `AVAILABLE` is
+/// done, `FAILED` an error, anything else (or not listed yet) still running.
+#[cfg(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb"))]
+pub(crate) fn huawei_progress(
+    found: Option<crate::Backup>,
+    backup_id: &str,
+) -> Result<crate::manual::Progress, Error> {
+    use crate::manual::Progress;
+    Ok(match found {
+        Some(backup) => match backup.status.as_deref() {
+            Some("COMPLETED" | "AVAILABLE") => Progress::Done(Box::new(backup)),
+            Some("FAILED") => return Err(backup_failed(backup_id, "FAILED")),
+            status => Progress::Running {
+                status: status.map(str::to_owned),
+                backup_id: Some(backup_id.to_owned()),
+            },
+        },
+        None => Progress::Running {
+            status: None,
+            backup_id: Some(backup_id.to_owned()),
+        },
+    })
+}
+
 /// A text field that is present and not blank, trimmed.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

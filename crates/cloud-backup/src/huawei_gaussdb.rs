@@ -23,12 +23,15 @@
 use huaweicloud_gaussdb::{BackupV3, Client, Record, ShowInstanceBackupsRequest};
 
 use crate::common::{
-    backup_record, collect_backups, collect_mapped, huawei_policy, huawei_ranges, instance_record,
+    backup_record, collect_backups, collect_mapped, huawei_policy, huawei_progress, huawei_ranges,
+    instance_record, non_empty, now_rfc3339,
 };
+use crate::manual::Progress;
 use crate::model::{normalize_time, rfc3339};
 use crate::service::backup_service;
 use crate::{
-    Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider, RestoreWindow,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, Options, Provider,
+    RestoreWindow,
 };
 use time::UtcOffset;
 
@@ -182,12 +185,64 @@ pub async fn restore_window_with(
         .with_raw(body))
 }
 
+/// Starts a manual backup of `instance_id` named `name`, with `client`:
+/// `CreateGaussMySqlBackup`. The answer carries the new backup's ID and a job ID.
+pub async fn create_backup_with(
+    client: &Client,
+    instance_id: &str,
+    name: &str,
+) -> Result<CreatedBackup, Error> {
+    let mut created = CreatedBackup::new(PROVIDER, instance_id, now_rfc3339());
+    let request = huaweicloud_gaussdb::CreateGaussMySqlBackupRequest::new(instance_id, name);
+    let response = client.create_backup(&request).await?;
+    let backup = response.backup.clone().unwrap_or_default();
+    created.backup_id = non_empty(backup.id);
+    created.status = non_empty(backup.status);
+    created.job_id = non_empty(response.job_id.clone());
+    // The typed answer keeps every member it does not know, so this is what was received.
+    created.raw = serde_json::to_value(&response).unwrap_or_default();
+    Ok(created)
+}
+
+/// One look at a backup `created` started: the instance's backups; `COMPLETED` (or
+/// `AVAILABLE`) is done, `FAILED` an error, anything else (or not listed yet) still running.
+pub async fn backup_progress_with(
+    client: &Client,
+    created: &CreatedBackup,
+) -> Result<Progress, Error> {
+    let Some(backup_id) = created.backup_id.clone() else {
+        return Err(Error::config(
+            "CreateGaussMySqlBackup gave no backup ID to follow",
+        ));
+    };
+    let backups = list_backups_with(client, &created.instance_id).await?;
+    huawei_progress(
+        backups.into_iter().find(|b| b.backup_id == backup_id),
+        &backup_id,
+    )
+}
+
+/// Deletes manual backup `backup_id`, with `client`: `DeleteGaussMySqlBackup`.
+pub async fn delete_backup_with(
+    client: &Client,
+    _instance_id: &str,
+    backup_id: &str,
+) -> Result<(), Error> {
+    client
+        .delete_backup(&huaweicloud_gaussdb::DeleteGaussMySqlBackupRequest::new(
+            backup_id,
+        ))
+        .await
+        .map(|_| ())
+}
+
 backup_service!(
     Client,
     PROVIDER,
     instances: list_instances_with,
     policy: backup_policy_with,
     restore_window: restore_window_with,
+    manual: (create_backup_with, backup_progress_with, delete_backup_with),
 );
 
 #[cfg(test)]

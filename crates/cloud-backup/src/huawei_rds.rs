@@ -17,13 +17,15 @@
 use huaweicloud_rds::{Client, ListBackupFilesResponse, ListBackupsRequest, Record};
 
 use crate::common::{
-    backup_record, collect_backups, collect_mapped, huawei_policy, huawei_ranges, instance_record,
-    non_empty, unavailable,
+    backup_record, collect_backups, collect_mapped, huawei_policy, huawei_progress, huawei_ranges,
+    instance_record, non_empty, now_rfc3339, unavailable,
 };
+use crate::manual::Progress;
 use crate::model::{normalize_time, rfc3339};
 use crate::service::backup_service;
 use crate::{
-    Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider, RestoreWindow,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, Options, Provider,
+    RestoreWindow,
 };
 use time::UtcOffset;
 
@@ -203,12 +205,63 @@ pub async fn restore_window_with(
         .with_raw(body))
 }
 
+/// Starts a manual backup of `instance_id` named `name`, with `client`:
+/// `CreateManualBackup`. The answer carries the new backup's ID.
+pub async fn create_backup_with(
+    client: &Client,
+    instance_id: &str,
+    name: &str,
+) -> Result<CreatedBackup, Error> {
+    let mut created = CreatedBackup::new(PROVIDER, instance_id, now_rfc3339());
+    let request = huaweicloud_rds::CreateManualBackupRequest::new(instance_id, name);
+    let response = client.create_manual_backup(&request).await?;
+    let typed = response.backup.clone().unwrap_or_default();
+    created.backup_id = non_empty(typed.id);
+    created.status = non_empty(typed.status);
+    // The typed answer keeps every member it does not know, so this is what was received.
+    created.raw = serde_json::to_value(&response).unwrap_or_default();
+    Ok(created)
+}
+
+/// One look at a backup `created` started: `ListBackups` filtered by its ID; `COMPLETED` is
+/// done, `FAILED` an error, anything else (or not listed yet) still running.
+pub async fn backup_progress_with(
+    client: &Client,
+    created: &CreatedBackup,
+) -> Result<Progress, Error> {
+    let Some(backup_id) = created.backup_id.clone() else {
+        return Err(Error::config(
+            "CreateManualBackup gave no backup ID to follow",
+        ));
+    };
+    let request = ListBackupsRequest::new(&created.instance_id).with_backup_id(&backup_id);
+    let records = client.backup_records(request);
+    let backups = collect_backups(records, &created.instance_id, backup_from_record).await?;
+    huawei_progress(
+        backups.into_iter().find(|b| b.backup_id == backup_id),
+        &backup_id,
+    )
+}
+
+/// Deletes manual backup `backup_id`, with `client`: `DeleteManualBackup` (the API takes the
+/// backup ID only).
+pub async fn delete_backup_with(
+    client: &Client,
+    _instance_id: &str,
+    backup_id: &str,
+) -> Result<(), Error> {
+    client
+        .delete_manual_backup(&huaweicloud_rds::DeleteManualBackupRequest::new(backup_id))
+        .await
+}
+
 backup_service!(
     Client,
     PROVIDER,
     instances: list_instances_with,
     policy: backup_policy_with,
     restore_window: restore_window_with,
+    manual: (create_backup_with, backup_progress_with, delete_backup_with),
 );
 
 #[cfg(test)]

@@ -152,6 +152,7 @@ pub mod fleet;
 pub mod huawei_gaussdb;
 #[cfg(feature = "huaweicloud-rds")]
 pub mod huawei_rds;
+pub mod manual;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod service;
@@ -166,6 +167,7 @@ pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
 pub use cloud_provider::{Capability, Lack};
 pub use cloud_signer::Credentials;
+pub use manual::{CreatedBackup, WaitOptions};
 pub use model::{Backup, DownloadLink};
 pub use provider::{
     FileFacts, ParseProviderError, Provider, SizeUnit, enabled_providers, is_enabled,

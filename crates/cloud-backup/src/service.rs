@@ -12,8 +12,10 @@ use std::sync::Arc;
 
 use cloud_provider::Capability;
 
+use crate::manual::Progress;
 use crate::{
-    Backup, BackupPolicy, DownloadLink, Error, Instance, Options, Provider, RestoreWindow,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, Options, Provider,
+    RestoreWindow,
 };
 
 /// A boxed future that can be sent between threads: what [`BackupService`]'s methods return,
@@ -103,6 +105,42 @@ pub trait BackupService: Send + Sync {
         let error = lacking(self.provider(), Capability::RestoreWindow);
         Box::pin(async move { Err(error) })
     }
+
+    /// Starts a manual backup of `instance_id` named `name` (where the provider takes a name;
+    /// Capital Online keeps it as the description). Never repeated after a failure that may
+    /// have reached the service. The default is the error that the service lacks it.
+    fn create_backup<'a>(
+        &'a self,
+        instance_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<CreatedBackup, Error>> {
+        let _ = (instance_id, name);
+        let error = lacking(self.provider(), Capability::CreateBackup);
+        Box::pin(async move { Err(error) })
+    }
+
+    /// One look at a backup being made: still running, or done (with the backup). An error
+    /// when it failed. The default is the error that the service lacks it.
+    fn backup_progress<'a>(
+        &'a self,
+        created: &'a CreatedBackup,
+    ) -> BoxFuture<'a, Result<Progress, Error>> {
+        let _ = created;
+        let error = lacking(self.provider(), Capability::CreateBackup);
+        Box::pin(async move { Err(error) })
+    }
+
+    /// Deletes backup `backup_id` of `instance_id`. Never repeated after a failure that may
+    /// have reached the service. The default is the error that the service lacks it.
+    fn delete_backup<'a>(
+        &'a self,
+        instance_id: &'a str,
+        backup_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        let _ = (instance_id, backup_id);
+        let error = lacking(self.provider(), Capability::DeleteBackup);
+        Box::pin(async move { Err(error) })
+    }
 }
 
 /// The error that `provider`'s API lacks `capability`: what is missing and what to do
@@ -136,6 +174,7 @@ macro_rules! backup_service {
         $(, instances: $instances:path)?
         $(, policy: $policy:path)?
         $(, restore_window: $restore:path)?
+        $(, manual: ($create:path, $progress:path, $delete:path))?
         $(,)?
     ) => {
         /// The provider seam: this module's `list_backups_with` and `download_links_with`.
@@ -183,6 +222,31 @@ macro_rules! backup_service {
                     instance_id: &'a str,
                 ) -> $crate::service::BoxFuture<'a, Result<$crate::RestoreWindow, $crate::Error>> {
                     Box::pin($restore(self, instance_id))
+                }
+            )?
+
+            $(
+                fn create_backup<'a>(
+                    &'a self,
+                    instance_id: &'a str,
+                    name: &'a str,
+                ) -> $crate::service::BoxFuture<'a, Result<$crate::CreatedBackup, $crate::Error>> {
+                    Box::pin($create(self, instance_id, name))
+                }
+
+                fn backup_progress<'a>(
+                    &'a self,
+                    created: &'a $crate::CreatedBackup,
+                ) -> $crate::service::BoxFuture<'a, Result<$crate::manual::Progress, $crate::Error>> {
+                    Box::pin($progress(self, created))
+                }
+
+                fn delete_backup<'a>(
+                    &'a self,
+                    instance_id: &'a str,
+                    backup_id: &'a str,
+                ) -> $crate::service::BoxFuture<'a, Result<(), $crate::Error>> {
+                    Box::pin($delete(self, instance_id, backup_id))
                 }
             )?
         }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::within_window;
 use crate::catalog::Backup;
+use crate::changes;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Reply};
 use crate::state::{Received, State};
@@ -61,11 +62,15 @@ fn answer(
     if req.query_param("Version") != Some(rpc::CAPITAL_ONLINE_VERSION) {
         return Err(invalid("Version"));
     }
-    if !matches!(
-        action,
-        "DescribeBackups" | "DownloadBackup" | "DescribeDBInstances"
-    ) || req.method != hyper::Method::GET
-    {
+    let method_ok = match action {
+        "DescribeBackups" | "DownloadBackup" | "DescribeDBInstances" => {
+            req.method == hyper::Method::GET
+        }
+        // Business parameters in a JSON body (providers.md 1.3).
+        "CreateBackup" | "DeleteBackup" => req.method == hyper::Method::POST,
+        _ => false,
+    };
+    if !method_ok {
         return Err(ApiError::new(
             400,
             "UnsupportedOperation",
@@ -89,6 +94,9 @@ fn answer(
     if action == "DescribeDBInstances" {
         return Ok(describe_db_instances(state, req));
     }
+    if matches!(action, "CreateBackup" | "DeleteBackup") {
+        return change_backups(state, req, action);
+    }
     let Some(instance_id) = req.query_param("InstanceUuid").filter(|v| !v.is_empty()) else {
         return Err(arg_missing("InstanceUuid"));
     };
@@ -96,9 +104,7 @@ fn answer(
         return Err(not_found());
     };
     if action == "DescribeBackups" {
-        let data: Vec<Value> = state
-            .catalog
-            .backups(instance)
+        let data: Vec<Value> = changes::all(state, instance)
             .map(|backup| backup_json(&backup, None))
             .collect();
         return Ok(json!({"Code": "Success", "Message": "Success.", "Data": data}));
@@ -106,7 +112,7 @@ fn answer(
     let Some(backup_id) = req.query_param("BackupId").filter(|v| !v.is_empty()) else {
         return Err(arg_missing("BackupId"));
     };
-    let Some(backup) = state.catalog.find_in(instance, backup_id) else {
+    let Some(backup) = changes::find(state, instance, backup_id) else {
         return Err(not_found());
     };
     let url = files::link(state, &backup);
@@ -116,6 +122,54 @@ fn answer(
         "Data": backup_json(&backup, Some(&url)),
         "TaskId": "",
     }))
+}
+
+/// `CreateBackup` and `DeleteBackup`: the JSON body names the instance (and the backup, or
+/// the backup type); the answer carries a task ID.
+fn change_backups(state: &State, req: &Received, action: &str) -> ApiResult<Value> {
+    let body: Value = serde_json::from_slice(&req.body).map_err(|_| {
+        ApiError::new(
+            400,
+            "InvalidParameter",
+            "参数错误 (the body is not a JSON object)",
+        )
+    })?;
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let Some(instance_id) = text("InstanceUuid") else {
+        return Err(arg_missing("InstanceUuid"));
+    };
+    let Some(instance) = state.catalog.instance(SERVICE, instance_id) else {
+        return Err(not_found());
+    };
+    let task_id = if action == "CreateBackup" {
+        match text("BackupType") {
+            Some("physical-backup" | "logical-backup") => {}
+            Some(_) => return Err(invalid("BackupType")),
+            None => return Err(arg_missing("BackupType")),
+        }
+        let created = state.changes.create(instance, state.now());
+        format!("task-{}", created.job_id)
+    } else {
+        let Some(backup_id) = text("BackupId") else {
+            return Err(arg_missing("BackupId"));
+        };
+        match changes::delete(state, instance, backup_id, false) {
+            Ok(()) => format!("task-delete-{}", state.hex_id()),
+            Err(changes::DeleteRefused::Running) => {
+                return Err(ApiError::new(
+                    409,
+                    "ResourceInUse",
+                    "资源正在被其他任务占用，操作冲突 (the backup is still being made)",
+                ));
+            }
+            Err(_) => return Err(not_found()),
+        }
+    };
+    Ok(json!({"Code": "Success", "Message": "Success.", "Data": {}, "TaskId": task_id}))
 }
 
 /// `DescribeDBInstances`: every instance (no paging), filtered by `InstanceUuid`,

@@ -295,7 +295,6 @@ impl Catalog {
     }
 }
 
-/// An instance id must be usable in a URL path segment and a JSON string as it is.
 /// The id of fleet instance `k` of `service`, in the provider's shape, the same on every run.
 fn fleet_instance_id(service: Provider, k: usize) -> String {
     let k_text = k.to_string();
@@ -316,6 +315,7 @@ fn fleet_instance_id(service: Provider, k: usize) -> String {
     }
 }
 
+/// An instance id must be usable in a URL path segment and a JSON string as it is.
 fn check_instance_id(id: &str) -> io::Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 128
@@ -388,10 +388,41 @@ fn generate(instance: &Instance, index: usize) -> Backup<'_> {
     }
     start +=
         Duration::minutes((random(2) % 17) as i64) + Duration::seconds((random(3) % 60) as i64);
+    generate_seq(
+        instance,
+        seq,
+        start,
+        manual,
+        instance.sizes.get(&index).copied(),
+    )
+}
 
+/// How long a backup created through the API takes: short, so that a client following it to
+/// completion does not wait long.
+pub(crate) const CREATED_BACKUP_TAKES: Duration = Duration::seconds(2);
+
+/// A manual backup created through the API: sequence number `seq` (at or past the
+/// instance's count, so its id never meets a generated one), started at `start`, done
+/// [`CREATED_BACKUP_TAKES`] later.
+pub(crate) fn created_backup(instance: &Instance, seq: u64, start: OffsetDateTime) -> Backup<'_> {
+    let mut backup = generate_seq(instance, seq, start, true, None);
+    backup.end = start + CREATED_BACKUP_TAKES;
+    backup
+}
+
+/// The backup of sequence number `seq` of `instance`, started at `start`: its id, size,
+/// duration, host and file name, all derived from the sequence number.
+fn generate_seq(
+    instance: &Instance,
+    seq: u64,
+    start: OffsetDateTime,
+    manual: bool,
+    size: Option<u64>,
+) -> Backup<'_> {
+    let random = |stream: u64| mix::nth(instance.salt ^ mix::splitmix64(stream), seq);
     let huawei = instance.service.is_huawei();
-    let size = match instance.sizes.get(&index) {
-        Some(size) => *size,
+    let size = match size {
+        Some(size) => size,
         None => {
             let size = 256 * KIB + random(4) % (1792 * KIB);
             if huawei { size / KIB * KIB } else { size }

@@ -27,6 +27,7 @@ use hyper::header::HeaderMap;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::catalog::Backup;
+use crate::changes;
 use crate::http::{self, Body, FileBody, Outcome, Reply};
 use crate::log::RequestKind;
 use crate::state::State;
@@ -356,7 +357,7 @@ pub(crate) fn handle(
     let catalog = &state.catalog;
     let Some(backup) = catalog
         .instance(service, instance_id)
-        .and_then(|instance| catalog.find_in(instance, backup_id))
+        .and_then(|instance| changes::find(state, instance, backup_id))
         .filter(|backup| backup.file_name == *file_name)
     else {
         return not_found(Some(service));

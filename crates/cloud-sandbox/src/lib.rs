@@ -97,6 +97,7 @@ mod aliyun;
 mod auth;
 mod capitalonline;
 mod catalog;
+mod changes;
 mod config;
 mod content;
 mod control;

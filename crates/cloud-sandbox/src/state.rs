@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::auth::NonceCache;
 use crate::catalog::Catalog;
+use crate::changes::Changes;
 use crate::config::Clock;
 use crate::files::FileState;
 use crate::http;
@@ -31,6 +32,8 @@ pub(crate) struct State {
     pub(crate) files: FileState,
     /// The largest file whose checksums are computed.
     pub(crate) checksum_limit: u64,
+    /// Backups created and deleted through the APIs.
+    pub(crate) changes: Changes,
     counter: AtomicU64,
     seed: u64,
 }
@@ -47,6 +50,7 @@ impl State {
             nonces: NonceCache::default(),
             files: FileState::default(),
             checksum_limit: config.checksum_limit,
+            changes: Changes::default(),
             counter: AtomicU64::new(0),
             seed: SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -11,7 +11,7 @@ use cloud_backup::Provider;
 use super::faults::{FaultSpec, parse_fault_spec};
 
 pub(super) const USAGE: &str = "\
-cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances|policy|restore-window> [ARGS]
+cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances|policy|restore-window|create-backup|delete-backup> [ARGS]
        cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
        cloud-backup sandbox <serve|instances> [ARGS]
    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb";
@@ -318,6 +318,43 @@ pub(super) enum Command {
         /// Print a JSON array instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Start a manual backup of an instance (never repeated after a failure that may have
+    /// reached the service: list the backups before trying again).
+    CreateBackup {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// The backup's name (Huawei Cloud; Capital Online keeps it as the description;
+        /// Alibaba Cloud takes none). Default: cloud-backup-<UTC date and time>.
+        #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+        name: Option<String>,
+        /// Follow the backup until it is finished (a spinner on a terminal); the exit status
+        /// is non-zero if it fails or does not finish within --wait-timeout.
+        #[arg(long)]
+        wait: bool,
+        /// With --wait: the longest wait, in seconds (default 7200).
+        #[arg(long, value_name = "SECS", value_parser = parse_seconds, requires = "wait")]
+        wait_timeout: Option<std::time::Duration>,
+        /// With --wait: seconds between looks at the backup (default 10; 1 with --sandbox).
+        #[arg(long, value_name = "SECS", value_parser = parse_seconds, requires = "wait")]
+        wait_interval: Option<std::time::Duration>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a backup (manual backups only, on Huawei Cloud). Asks for confirmation on a
+    /// terminal; without a terminal, --yes is required.
+    DeleteBackup {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// The backup, as `list` shows it.
+        #[arg(long, value_name = "BACKUP_ID", value_parser = NonEmptyStringValueParser::new())]
+        backup: String,
+        /// Delete without asking.
+        #[arg(long, short)]
+        yes: bool,
     },
     /// Show the time ranges a point-in-time restore of an instance can reach (several when
     /// the log backups have a gap).

@@ -13,7 +13,7 @@ use super::args::*;
 #[cfg(feature = "sandbox")]
 use super::faults::faults;
 use super::output::*;
-use super::progress::{Bar, CurrentPart, Silent};
+use super::progress::{Bar, CurrentPart, Silent, waiting_spinner};
 use super::{DOWNLOAD_ATTEMPTS, Failure, RETRY_BASE_ENV};
 
 /// Where the provider calls go: the real clouds (credentials from the environment) or an
@@ -174,6 +174,64 @@ pub(super) async fn run(
                 write_instance_table(out, &instances)?;
             }
         }
+        Command::CreateBackup {
+            instance,
+            name,
+            wait,
+            wait_timeout,
+            wait_interval,
+            json,
+        } => {
+            let client = Client::new(provider, &options).map_err(cloud)?;
+            let name = name.clone().unwrap_or_else(default_backup_name);
+            let created = client.create_backup(instance, &name).await.map_err(cloud)?;
+            if !*wait {
+                if *json {
+                    write_json(out, &created)?;
+                } else {
+                    write_created(out, &created)?;
+                }
+                return Ok(());
+            }
+            let interval = wait_interval.unwrap_or(if context.in_sandbox() {
+                Duration::from_secs(1)
+            } else {
+                Duration::from_secs(10)
+            });
+            let mut options = cloud_backup::WaitOptions::new().with_interval(interval);
+            if let Some(timeout) = wait_timeout {
+                options = options.with_timeout(*timeout);
+            }
+            let spinner = waiting_spinner(&created);
+            let finished = client
+                .wait_for_backup(&created, options, |look| spinner.show(look))
+                .await;
+            spinner.finish();
+            let backup = finished.map_err(cloud)?;
+            if *json {
+                write_json(
+                    out,
+                    &serde_json::json!({"created": created, "backup": backup}),
+                )?;
+            } else {
+                write_finished(out, &backup)?;
+            }
+        }
+        Command::DeleteBackup {
+            instance,
+            backup,
+            yes,
+        } => {
+            if !*yes {
+                confirm_delete(provider, instance, backup).await?;
+            }
+            cloud_backup::Client::new(provider, &options)
+                .map_err(cloud)?
+                .delete_backup(instance, backup)
+                .await
+                .map_err(cloud)?;
+            writeln!(out, "deleted backup {backup} of instance {instance}")?;
+        }
         Command::RestoreWindow { instance, json } => {
             let window = cloud_backup::restore_window(provider, &options, instance)
                 .await
@@ -240,6 +298,49 @@ pub(super) fn download_options(
 }
 
 /// `all list`: every configured provider's backups, one output.
+/// The default name of a manual backup: `cloud-backup-<UTC yyyymmddHHMMSS>`, which every
+/// provider's naming rules accept.
+fn default_backup_name() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "cloud-backup-{:04}{:02}{:02}{:02}{:02}{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
+/// Asks on the terminal before a delete; refuses without a terminal (--yes is needed then).
+async fn confirm_delete(provider: Provider, instance: &str, backup: &str) -> Result<(), Failure> {
+    if !io::stdin().is_terminal() {
+        return Err(Failure::Refused(format!(
+            "delete-backup asks for confirmation on a terminal, and there is none: add --yes \
+             to delete backup {backup} of instance {instance}"
+        )));
+    }
+    let question = format!(
+        "Delete backup {backup} of {provider} instance {instance}? This cannot be undone. [y/N] "
+    );
+    let answer = tokio::task::spawn_blocking(move || {
+        eprint!("{question}");
+        let _ = io::stderr().flush();
+        let mut line = String::new();
+        io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| Failure::Output(io::Error::other(e)))??;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::Declined(format!(
+            "not deleted: backup {backup} of instance {instance} is kept"
+        )))
+    }
+}
+
 /// `list --all-instances`: the account's instances, then the backups of each, 8 at a time;
 /// an instance that fails is reported on stderr and makes the exit status 3, the others are
 /// printed.

@@ -74,6 +74,11 @@ pub(super) enum Failure {
     Partial,
     /// Ctrl-C; the `.part` of the download under way, if any, is kept.
     Interrupted(Option<PathBuf>),
+    /// The command refused to act (e.g. a delete without --yes and no terminal to ask on):
+    /// a usage error, exit status 2.
+    Refused(String),
+    /// The user answered no at a confirmation prompt; nothing was done (exit status 1).
+    Declined(String),
 }
 
 impl From<io::Error> for Failure {
@@ -217,6 +222,14 @@ pub(crate) fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(Failure::Partial) => ExitCode::from(EXIT_PARTIAL),
+        Err(Failure::Refused(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Declined(message)) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
         Err(Failure::Interrupted(part)) => {
             let _ = out.flush();
             match part {

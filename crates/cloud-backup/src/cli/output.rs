@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use cloud_backup::model::human_size;
 use cloud_backup::{
-    Backup, BackupPolicy, DownloadLink, DownloadedFile, Error, Instance, Provider, RestoreWindow,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, DownloadedFile, Error, Instance, Provider,
+    RestoreWindow,
 };
 use cloud_http::ErrorKind;
 
@@ -86,6 +87,42 @@ pub(super) fn write_instance_table(out: &mut impl Write, instances: &[Instance])
     }));
     write_columns(out, &table)?;
     writeln!(out, "{} instance(s)", instances.len())
+}
+
+/// What a create call answered: the backup's ID, or the job or task to follow.
+pub(super) fn write_created(out: &mut impl Write, created: &CreatedBackup) -> io::Result<()> {
+    match (&created.backup_id, &created.job_id) {
+        (Some(id), _) => writeln!(
+            out,
+            "started backup {id} of instance {}",
+            created.instance_id
+        )?,
+        (None, Some(job)) => writeln!(
+            out,
+            "started a backup of instance {} (job {job}); its ID appears in `list` when it runs",
+            created.instance_id
+        )?,
+        (None, None) => writeln!(out, "started a backup of instance {}", created.instance_id)?,
+    }
+    if let Some(status) = &created.status {
+        writeln!(out, "status: {status}")?;
+    }
+    Ok(())
+}
+
+/// A backup followed to completion.
+pub(super) fn write_finished(out: &mut impl Write, backup: &Backup) -> io::Result<()> {
+    writeln!(
+        out,
+        "backup {} of instance {} finished: {}{}",
+        backup.backup_id,
+        backup.instance_id,
+        backup.status.as_deref().unwrap_or("done"),
+        backup
+            .size_bytes
+            .map(|size| format!(", {}", human_size(size)))
+            .unwrap_or_default()
+    )
 }
 
 /// The restorable ranges, one `start .. end` line each, and the gaps between them.

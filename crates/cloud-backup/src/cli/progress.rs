@@ -137,3 +137,42 @@ pub(super) fn shorten(text: &str, max: usize) -> String {
     let end: String = text.chars().skip(count - tail).collect();
     format!("{start}…{end}")
 }
+
+/// The spinner of `create-backup --wait` on a terminal (nothing elsewhere): the backup's
+/// status as each look reports it.
+pub(super) struct Spinner(Option<indicatif::ProgressBar>);
+
+/// A spinner for following `created`, drawn only when stderr is a terminal.
+pub(super) fn waiting_spinner(created: &cloud_backup::CreatedBackup) -> Spinner {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return Spinner(None);
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("waiting for the backup of {}", created.instance_id));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    Spinner(Some(spinner))
+}
+
+impl Spinner {
+    /// Shows what one look found.
+    pub(super) fn show(&self, look: &cloud_backup::manual::Progress) {
+        let Some(spinner) = &self.0 else {
+            return;
+        };
+        if let cloud_backup::manual::Progress::Running { status, backup_id } = look {
+            spinner.set_message(format!(
+                "backup {} {}",
+                backup_id.as_deref().unwrap_or("(not listed yet)"),
+                status.as_deref().unwrap_or("running")
+            ));
+        }
+    }
+
+    /// Clears the spinner.
+    pub(super) fn finish(&self) {
+        if let Some(spinner) = &self.0 {
+            spinner.finish_and_clear();
+        }
+    }
+}

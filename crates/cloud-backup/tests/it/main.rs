@@ -40,6 +40,13 @@ mod embedded;
     feature = "huaweicloud-rds",
     feature = "huaweicloud-gaussdb"
 ))]
+mod manual;
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
 mod sandbox;
 #[cfg(all(
     feature = "sandbox",

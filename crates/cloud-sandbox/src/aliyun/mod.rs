@@ -7,20 +7,25 @@ use time::OffsetDateTime;
 
 use crate::auth::{self, within_window};
 use crate::catalog::{Backup, Instance};
+use crate::changes;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Body, Reply};
 use crate::state::{Received, State};
 use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
 mod instances;
+mod jobs;
 
 const SERVICE: Provider = Provider::AliyunRds;
 /// The actions simulated.
-const ACTIONS: [&str; 4] = [
+const ACTIONS: [&str; 7] = [
     "DescribeBackups",
     "DescribeDBInstances",
     "DescribeBackupPolicy",
     "DescribeLocalAvailableRecoveryTime",
+    "CreateBackup",
+    "DescribeBackupTasks",
+    "DeleteBackup",
 ];
 /// The API version of RDS.
 const VERSION: &str = "2014-08-15";
@@ -205,6 +210,9 @@ fn answer(
         "DescribeLocalAvailableRecoveryTime" => {
             instances::describe_local_available_recovery_time(state, params)
         }
+        "CreateBackup" => jobs::create_backup(state, params),
+        "DescribeBackupTasks" => jobs::describe_backup_tasks(state, params),
+        "DeleteBackup" => jobs::delete_backup(state, params),
         _ => describe_backups(state, params),
     }
 }
@@ -432,29 +440,30 @@ fn describe_backups(state: &State, params: &[(String, String)]) -> ApiResult<Val
     let filter = Filter::new(params)?;
 
     let first = (page_number - 1).saturating_mul(page_size);
-    let (total, page): (u64, Vec<Backup<'_>>) = if filter.is_empty() {
-        let count = instance.count as u64;
-        let start = usize::try_from(first.min(count)).unwrap_or(instance.count);
-        let end = usize::try_from((first + page_size).min(count)).unwrap_or(instance.count);
-        (
-            count,
-            (start..end)
-                .map(|i| state.catalog.backup(instance, i))
-                .collect(),
-        )
-    } else {
-        let mut total = 0;
-        let mut page = Vec::new();
-        for backup in state.catalog.backups(instance) {
-            if filter.matches(&backup) {
-                if total >= first && total < first + page_size {
-                    page.push(backup);
+    let (total, page): (u64, Vec<Backup<'_>>) =
+        if filter.is_empty() && !state.changes.changed(instance) {
+            let count = instance.count as u64;
+            let start = usize::try_from(first.min(count)).unwrap_or(instance.count);
+            let end = usize::try_from((first + page_size).min(count)).unwrap_or(instance.count);
+            (
+                count,
+                (start..end)
+                    .map(|i| state.catalog.backup(instance, i))
+                    .collect(),
+            )
+        } else {
+            let mut total = 0;
+            let mut page = Vec::new();
+            for backup in changes::all(state, instance) {
+                if filter.matches(&backup) {
+                    if total >= first && total < first + page_size {
+                        page.push(backup);
+                    }
+                    total += 1;
                 }
-                total += 1;
             }
-        }
-        (total, page)
-    };
+            (total, page)
+        };
 
     // The checksum costs a pass over the file: sent for a lookup by BackupId (how clients get
     // one backup's link), empty in other listings.

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use crate::auth::within_window;
 use crate::catalog::{Backup, Instance};
+use crate::changes;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Reply};
 use crate::state::{Received, State};
@@ -16,6 +17,7 @@ use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 /// The largest `limit` of both services, and its default.
 const MAX_LIMIT: u64 = 100;
 
+mod backups;
 mod instances;
 
 /// The operations simulated.
@@ -26,6 +28,8 @@ enum Operation {
     ListInstances(Provider),
     ShowBackupPolicy(Provider, String),
     RestoreTime(Provider, String),
+    CreateBackup(Provider),
+    DeleteBackup(Provider, String),
 }
 
 impl Operation {
@@ -44,14 +48,22 @@ impl Operation {
             Operation::ShowBackupPolicy(..) => "ShowBackupPolicy",
             Operation::RestoreTime(Provider::HuaweiCloudGaussDb, _) => "ShowBackupRestoreTime",
             Operation::RestoreTime(..) => "ListRestoreTimes",
+            Operation::CreateBackup(Provider::HuaweiCloudGaussDb) => "CreateGaussMySqlBackup",
+            Operation::CreateBackup(_) => "CreateManualBackup",
+            Operation::DeleteBackup(Provider::HuaweiCloudGaussDb, _) => "DeleteGaussMySqlBackup",
+            Operation::DeleteBackup(..) => "DeleteManualBackup",
         }
     }
 
     fn service(&self) -> Provider {
         match self {
             Operation::ShowInstanceBackups(_) => Provider::HuaweiCloudGaussDb,
-            Operation::ListInstances(service) | Operation::ShowBackupPolicy(service, _) => *service,
-            _ => Provider::HuaweiCloudRds,
+            Operation::ListBackups | Operation::ListBackupFiles => Provider::HuaweiCloudRds,
+            Operation::ListInstances(service)
+            | Operation::ShowBackupPolicy(service, _)
+            | Operation::RestoreTime(service, _)
+            | Operation::CreateBackup(service)
+            | Operation::DeleteBackup(service, _) => *service,
         }
     }
 }
@@ -84,6 +96,32 @@ fn operation(req: &Received) -> Option<(Operation, String)> {
         .map(http::decode)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if req.method == Method::POST || req.method == Method::DELETE {
+        let (operation, project_id) = match (&req.method, segments.as_slice()) {
+            (&Method::POST, ["v3", project_id, "backups"]) => (
+                Operation::CreateBackup(Provider::HuaweiCloudRds),
+                *project_id,
+            ),
+            (&Method::POST, ["v3", project_id, "backups", "create"]) => (
+                Operation::CreateBackup(Provider::HuaweiCloudGaussDb),
+                *project_id,
+            ),
+            // The same path for both services: a GaussDB backup id ends in `br07`.
+            (&Method::DELETE, ["v3", project_id, "backups", backup_id]) => {
+                let service = if backup_id.ends_with("br07") {
+                    Provider::HuaweiCloudGaussDb
+                } else {
+                    Provider::HuaweiCloudRds
+                };
+                (
+                    Operation::DeleteBackup(service, (*backup_id).to_owned()),
+                    *project_id,
+                )
+            }
+            _ => return None,
+        };
+        return Some((operation, project_id.to_owned()));
+    }
     let (operation, project_id) = match (req.method == Method::GET, segments.as_slice()) {
         (true, ["v3", project_id, "backups"]) => (Operation::ListBackups, *project_id),
         (true, ["v3", project_id, "backup-files"]) => (Operation::ListBackupFiles, *project_id),
@@ -160,8 +198,13 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
         ),
     };
     let request_id = state.hex_id();
+    // GaussDB answers a create with 201 Created.
+    let created = matches!(
+        found,
+        Some((Operation::CreateBackup(Provider::HuaweiCloudGaussDb), _))
+    );
     let (status, body, error_code) = match result {
-        Ok(body) => (200, body, None),
+        Ok(body) => (if created { 201 } else { 200 }, body, None),
         Err(error) => {
             // The gateway's own errors carry the request id in the body too.
             let body = if error.code.starts_with("APIG") {
@@ -172,7 +215,16 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
             (error.status, body, Some(error.code))
         }
     };
-    let response = http::json(status, &[("x-request-id", &request_id)], &body);
+    let response = if body.is_null() {
+        // An answer without a body (RDS `DeleteManualBackup`).
+        http::response(
+            status,
+            &[("x-request-id", &request_id)],
+            http::Body::empty(),
+        )
+    } else {
+        http::json(status, &[("x-request-id", &request_id)], &body)
+    };
     Reply::api(response, service, operation, error_code, fault)
 }
 
@@ -209,6 +261,8 @@ fn answer(
         Operation::RestoreTime(service, instance_id) => {
             instances::restore_times(state, *service, instance_id)
         }
+        Operation::CreateBackup(service) => backups::create(state, req, *service),
+        Operation::DeleteBackup(service, backup_id) => backups::delete(state, *service, backup_id),
     }
 }
 
@@ -298,14 +352,14 @@ fn offset_and_limit(req: &Received) -> ApiResult<(u64, u64)> {
 
 /// A page `offset..offset + limit` of `instance`'s backups, newest first, those `keep` keeps.
 fn page<'a>(
-    state: &State,
+    state: &'a State,
     instance: &'a Instance,
     offset: u64,
     limit: u64,
     keep: Option<&dyn Fn(&Backup<'_>) -> bool>,
 ) -> (u64, Vec<Backup<'a>>) {
     match keep {
-        None => {
+        None if !state.changes.changed(instance) => {
             let count = instance.count as u64;
             let start = offset.min(count) as usize;
             let end = offset.saturating_add(limit).min(count) as usize;
@@ -316,11 +370,11 @@ fn page<'a>(
                     .collect(),
             )
         }
-        Some(keep) => {
+        keep => {
             let mut total = 0;
             let mut page = Vec::new();
-            for backup in state.catalog.backups(instance) {
-                if keep(&backup) {
+            for backup in changes::all(state, instance) {
+                if keep.is_none_or(|keep| keep(&backup)) {
                     if total >= offset && total < offset.saturating_add(limit) {
                         page.push(backup);
                     }
@@ -419,7 +473,7 @@ fn list_backup_files(state: &State, req: &Received) -> ApiResult<Value> {
     let Some(backup_id) = req.query_param("backup_id").filter(|v| !v.is_empty()) else {
         return Err(parameter_error());
     };
-    let Some(backup) = state.catalog.find(Provider::HuaweiCloudRds, backup_id) else {
+    let Some(backup) = changes::find_in_service(state, Provider::HuaweiCloudRds, backup_id) else {
         return Err(parameter_error());
     };
     let (link, expires) = files::link_expiring(state, &backup);
@@ -460,7 +514,8 @@ fn show_instance_backups(state: &State, req: &Received, instance_id: &str) -> Ap
         (Some(_), _) => return Err(parameter_error()),
     };
 
-    let (total, backups) = if filter.is_none() && order_field != Some("name") {
+    let unchanged = !state.changes.changed(instance);
+    let (total, backups) = if filter.is_none() && order_field != Some("name") && unchanged {
         // Newest first by default; `type` is `Db` for every backup, so it keeps that order.
         let count = instance.count as u64;
         if ascending {
@@ -475,9 +530,7 @@ fn show_instance_backups(state: &State, req: &Received, instance_id: &str) -> Ap
             page(state, instance, offset, limit, None)
         }
     } else {
-        let mut all: Vec<Backup<'_>> = state
-            .catalog
-            .backups(instance)
+        let mut all: Vec<Backup<'_>> = changes::all(state, instance)
             .filter(|backup| filter.is_none_or(|text| backup_name(backup).contains(text)))
             .collect();
         if order_field == Some("name") {
