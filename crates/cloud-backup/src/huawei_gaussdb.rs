@@ -194,13 +194,16 @@ pub async fn create_backup_with(
 ) -> Result<CreatedBackup, Error> {
     let mut created = CreatedBackup::new(PROVIDER, instance_id, now_rfc3339());
     let request = huaweicloud_gaussdb::CreateGaussMySqlBackupRequest::new(instance_id, name);
-    let response = client.create_backup(&request).await?;
-    let backup = response.backup.clone().unwrap_or_default();
+    let raw = client.create_backup_raw(&request).await?;
+    let body: serde_json::Value = raw.json()?;
+    let typed =
+        serde_json::from_value::<huaweicloud_gaussdb::CreateGaussMySqlBackupResponse>(body.clone())
+            .unwrap_or_default();
+    let backup = typed.backup.unwrap_or_default();
     created.backup_id = non_empty(backup.id);
     created.status = non_empty(backup.status);
-    created.job_id = non_empty(response.job_id.clone());
-    // The typed answer keeps every member it does not know, so this is what was received.
-    created.raw = serde_json::to_value(&response).unwrap_or_default();
+    created.job_id = non_empty(typed.job_id);
+    created.raw = body;
     Ok(created)
 }
 

@@ -214,12 +214,15 @@ pub async fn create_backup_with(
 ) -> Result<CreatedBackup, Error> {
     let mut created = CreatedBackup::new(PROVIDER, instance_id, now_rfc3339());
     let request = huaweicloud_rds::CreateManualBackupRequest::new(instance_id, name);
-    let response = client.create_manual_backup(&request).await?;
-    let typed = response.backup.clone().unwrap_or_default();
+    let raw = client.create_manual_backup_raw(&request).await?;
+    let body: serde_json::Value = raw.json()?;
+    let typed = serde_json::from_value::<huaweicloud_rds::CreateManualBackupResponse>(body.clone())
+        .unwrap_or_default()
+        .backup
+        .unwrap_or_default();
     created.backup_id = non_empty(typed.id);
     created.status = non_empty(typed.status);
-    // The typed answer keeps every member it does not know, so this is what was received.
-    created.raw = serde_json::to_value(&response).unwrap_or_default();
+    created.raw = body;
     Ok(created)
 }
 

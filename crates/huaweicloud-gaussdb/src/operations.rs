@@ -92,6 +92,14 @@ impl Client {
         self.inner.call(request, check_create).await
     }
 
+    /// [`create_backup`](Self::create_backup), returning the response as received. Never repeated either.
+    pub async fn create_backup_raw(
+        &self,
+        request: &CreateGaussMySqlBackupRequest,
+    ) -> Result<RawResponse> {
+        self.inner.call_raw(request, check_create).await
+    }
+
     /// `DeleteGaussMySqlBackup` (`DELETE /v3/{project_id}/backups/{backup_id}`): deletes a manual backup.
     /// Never repeated after a failure that may have reached the service.
     pub async fn delete_backup(

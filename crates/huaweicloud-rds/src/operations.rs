@@ -83,6 +83,14 @@ impl Client {
         self.inner.call(request, check_create).await
     }
 
+    /// [`create_manual_backup`](Self::create_manual_backup), returning the response as received. Never repeated either.
+    pub async fn create_manual_backup_raw(
+        &self,
+        request: &CreateManualBackupRequest,
+    ) -> Result<RawResponse> {
+        self.inner.call_raw(request, check_create).await
+    }
+
     /// `DeleteManualBackup` (`DELETE /v3/{project_id}/backups/{backup_id}`): deletes a manual backup
     /// (the answer has no body). Never repeated after a failure that may have reached the
     /// service.
