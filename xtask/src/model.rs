@@ -174,8 +174,10 @@ pub(crate) struct PagingModel {
     /// The JSON key of the total number of items, when the response has one.
     #[serde(default)]
     pub(crate) total: Option<String>,
-    /// The JSON key, in the item type, of the field that tells items apart (e.g. `BackupId`).
-    pub(crate) key: String,
+    /// The JSON key, in the item type, of the field that tells items apart (e.g. `BackupId`);
+    /// absent when no one field does (then no item is dropped as a duplicate).
+    #[serde(default)]
+    pub(crate) key: Option<String>,
 }
 
 /// How the pages of a listing are addressed.
@@ -201,8 +203,8 @@ pub(crate) struct ResolvedPaging {
     pub(crate) item_path: Vec<String>,
     /// The Rust field of the total (`Option<i64>`), when there is one.
     pub(crate) total_field: Option<String>,
-    /// The Rust field of the key (`Option<String>`) in the item type.
-    pub(crate) key_field: String,
+    /// The Rust field of the key (`Option<String>`) in the item type, when there is one.
+    pub(crate) key_field: Option<String>,
 }
 
 /// Resolves the paging of `operation` against the module's types; errors say what is wrong.
@@ -278,9 +280,12 @@ pub(crate) fn resolve_paging(
         }
         _ => return Err(format!("paging: {last} must be an array")),
     };
-    let key_field = match find_field(find_type(&item_type)?, &paging.key)? {
-        (name, FieldType::String) => name,
-        _ => return Err(format!("paging: the key {} must be a string", paging.key)),
+    let key_field = match &paging.key {
+        None => None,
+        Some(key) => match find_field(find_type(&item_type)?, key)? {
+            (name, FieldType::String) => Some(name),
+            _ => return Err(format!("paging: the key {key} must be a string")),
+        },
     };
     Ok(Some(ResolvedPaging {
         style: paging.style,

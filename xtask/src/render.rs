@@ -451,13 +451,24 @@ fn render_paging(out: &mut Out, operation: &Operation, paging: &model::ResolvedP
     out.line(&format!("        {expression}"));
     out.line("    }");
     out.line("");
-    out.line(&format!(
-        "    fn element_key(element: &{item}) -> Option<&str> {{"
-    ));
-    out.line(&format!(
-        "        element.{}.as_deref()",
-        model::rust_ident(&paging.key_field)
-    ));
+    match &paging.key_field {
+        Some(key) => {
+            out.line(&format!(
+                "    fn element_key(element: &{item}) -> Option<&str> {{"
+            ));
+            out.line(&format!(
+                "        element.{}.as_deref()",
+                model::rust_ident(key)
+            ));
+        }
+        None => {
+            out.doc("No one field tells two items apart: none is dropped as a duplicate.");
+            out.line(&format!(
+                "    fn element_key(_: &{item}) -> Option<&str> {{"
+            ));
+            out.line("        None");
+        }
+    }
     out.line("    }");
     out.line("");
     out.line(&format!("    fn key(item: &{item}) -> Option<&str> {{"));

@@ -24,7 +24,7 @@ use crate::manual::Progress;
 use crate::model::{normalize_time, rfc3339};
 use crate::service::backup_service;
 use crate::{
-    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, Options, Provider,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, LogFile, Options, Provider,
     RestoreWindow,
 };
 use time::UtcOffset;
@@ -258,6 +258,55 @@ pub async fn delete_backup_with(
         .await
 }
 
+/// The binlog files of `instance_id` overlapping `since`..`until`, with `client`: its
+/// incremental backups (`ListBackups`, `backup_type=incremental`), oldest first; with
+/// `links`, each backup's files through `ListBackupFiles` (one call a backup), one record a
+/// file, with its URL and expiry.
+pub async fn list_log_files_with(
+    client: &Client,
+    instance_id: &str,
+    since: time::OffsetDateTime,
+    until: time::OffsetDateTime,
+    links: bool,
+) -> Result<Vec<LogFile>, Error> {
+    let request = ListBackupsRequest::new(instance_id)
+        .with_backup_type("incremental")
+        .with_begin_time(since)
+        .with_end_time(until);
+    let mut backups = collect_backups(
+        client.backup_records(request),
+        instance_id,
+        backup_from_record,
+    )
+    .await?;
+    // Newest first as listed; binlogs are replayed oldest first.
+    backups.reverse();
+    let mut files = Vec::with_capacity(backups.len());
+    for backup in backups {
+        let mut file = LogFile::new(PROVIDER, instance_id, backup.backup_id.clone());
+        file.backup_id = Some(backup.backup_id.clone());
+        file.size_bytes = backup.size_bytes;
+        file.begin_at = backup.started_at.clone();
+        file.end_at = backup.finished_at.clone();
+        file.raw = backup.raw.clone();
+        if !links {
+            files.push(file);
+            continue;
+        }
+        for link in download_links_with(client, instance_id, &backup.backup_id).await? {
+            let mut with_link = file.clone();
+            if let Some(name) = link.name.clone() {
+                with_link.file_name = name;
+            }
+            with_link.size_bytes = link.size_bytes.or(file.size_bytes);
+            with_link.url = Some(link.url);
+            with_link.expires_at = link.expires_at;
+            files.push(with_link);
+        }
+    }
+    Ok(files)
+}
+
 backup_service!(
     Client,
     PROVIDER,
@@ -265,6 +314,7 @@ backup_service!(
     policy: backup_policy_with,
     restore_window: restore_window_with,
     manual: (create_backup_with, backup_progress_with, delete_backup_with),
+    logs: list_log_files_with,
 );
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ pub use model::{Backup, DownloadLink};
 pub use provider::{
     FileFacts, ParseProviderError, Provider, SizeUnit, enabled_providers, is_enabled,
 };
-pub use records::{BackupPolicy, Instance, RestoreWindow, TimeRange};
+pub use records::{BackupPolicy, Instance, LogFile, RestoreWindow, TimeRange};
 pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 

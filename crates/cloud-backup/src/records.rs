@@ -270,6 +270,90 @@ impl TimeRange {
     }
 }
 
+/// One log (binlog) backup file: what `cloud-backup <PROVIDER> binlogs --json` prints, one
+/// element per file.
+///
+/// ```
+/// use cloud_backup::{LogFile, Provider};
+///
+/// let file = LogFile::new(Provider::AliyunRds, "rm-demo", "mysql-bin.000071");
+/// assert_eq!(file.file_name, "mysql-bin.000071");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LogFile {
+    /// The service; serialized as its name.
+    pub provider: Provider,
+    /// The instance, as it was asked for.
+    pub instance_id: String,
+    /// The file's name (`mysql-bin.000071`; Huawei Cloud: the incremental backup's file).
+    pub file_name: String,
+    /// The backup that holds it, where the provider has one (Huawei Cloud's incremental
+    /// backups).
+    pub backup_id: Option<String>,
+    /// The host that wrote it, where the provider says (Alibaba Cloud's `HostInstanceID`).
+    pub host: Option<String>,
+    /// The size in bytes.
+    pub size_bytes: Option<u64>,
+    /// The first log record's time, RFC 3339.
+    pub begin_at: Option<String>,
+    /// The last log record's time, RFC 3339.
+    pub end_at: Option<String>,
+    /// The download URL, where the listing gives one (it is signed and expires).
+    pub url: Option<String>,
+    /// The internal-network URL, where given.
+    pub intranet_url: Option<String>,
+    /// When the URLs expire, RFC 3339.
+    pub expires_at: Option<String>,
+    /// The file's CRC-64 in decimal, as the API reports it (Alibaba Cloud).
+    pub crc64: Option<String>,
+    /// The provider's record exactly as received.
+    pub raw: serde_json::Value,
+}
+
+impl LogFile {
+    /// A record with the identifying fields set and the rest empty.
+    pub fn new(
+        provider: Provider,
+        instance_id: impl Into<String>,
+        file_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider,
+            instance_id: instance_id.into(),
+            file_name: file_name.into(),
+            backup_id: None,
+            host: None,
+            size_bytes: None,
+            begin_at: None,
+            end_at: None,
+            url: None,
+            intranet_url: None,
+            expires_at: None,
+            crc64: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// The download link of this file, when the listing gave it a URL: its identity is the
+    /// file (and host, or backup), so a resumed download only continues the same file.
+    pub fn download_link(&self) -> Option<crate::DownloadLink> {
+        let url = self.url.clone()?;
+        let identity = match (&self.backup_id, &self.host) {
+            (Some(backup), _) => format!("log:{backup}"),
+            (None, Some(host)) => format!("log:{host}/{}", self.file_name),
+            (None, None) => format!("log:{}", self.file_name),
+        };
+        let mut link = crate::DownloadLink::new(self.provider, &self.instance_id, identity, url);
+        link.intranet_url = self.intranet_url.clone();
+        link.name = Some(self.file_name.clone());
+        link.size_bytes = self.size_bytes;
+        link.expires_at = self.expires_at.clone();
+        link.crc64 = self.crc64.clone();
+        Some(link)
+    }
+}
+
 /// The English weekday names, Monday first.
 const WEEKDAYS: [&str; 7] = [
     "Monday",

@@ -12,9 +12,11 @@ use std::sync::Arc;
 
 use cloud_provider::Capability;
 
+use time::OffsetDateTime;
+
 use crate::manual::Progress;
 use crate::{
-    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, Options, Provider,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, Error, Instance, LogFile, Options, Provider,
     RestoreWindow,
 };
 
@@ -106,6 +108,26 @@ pub trait BackupService: Send + Sync {
         Box::pin(async move { Err(error) })
     }
 
+    /// The log (binlog) backup files of `instance_id` whose logs overlap `since`..`until`,
+    /// oldest first; with `links`, each with its download URL (Huawei Cloud RDS asks for them
+    /// file by file). The default is the error that the service lacks it.
+    fn list_log_files<'a>(
+        &'a self,
+        instance_id: &'a str,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+        links: bool,
+    ) -> BoxFuture<'a, Result<Vec<LogFile>, Error>> {
+        let _ = (instance_id, since, until);
+        let capability = if links {
+            Capability::DownloadLogBackups
+        } else {
+            Capability::ListLogBackups
+        };
+        let error = lacking(self.provider(), capability);
+        Box::pin(async move { Err(error) })
+    }
+
     /// Starts a manual backup of `instance_id` named `name` (where the provider takes a name;
     /// Capital Online keeps it as the description). Never repeated after a failure that may
     /// have reached the service. The default is the error that the service lacks it.
@@ -175,6 +197,7 @@ macro_rules! backup_service {
         $(, policy: $policy:path)?
         $(, restore_window: $restore:path)?
         $(, manual: ($create:path, $progress:path, $delete:path))?
+        $(, logs: $logs:path)?
         $(,)?
     ) => {
         /// The provider seam: this module's `list_backups_with` and `download_links_with`.
@@ -247,6 +270,18 @@ macro_rules! backup_service {
                     backup_id: &'a str,
                 ) -> $crate::service::BoxFuture<'a, Result<(), $crate::Error>> {
                     Box::pin($delete(self, instance_id, backup_id))
+                }
+            )?
+
+            $(
+                fn list_log_files<'a>(
+                    &'a self,
+                    instance_id: &'a str,
+                    since: time::OffsetDateTime,
+                    until: time::OffsetDateTime,
+                    links: bool,
+                ) -> $crate::service::BoxFuture<'a, Result<Vec<$crate::LogFile>, $crate::Error>> {
+                    Box::pin($logs(self, instance_id, since, until, links))
                 }
             )?
         }

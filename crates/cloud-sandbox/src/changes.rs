@@ -153,6 +153,9 @@ pub(crate) fn find<'a>(state: &State, instance: &'a Instance, id: &str) -> Optio
     if let Some(backup) = state.catalog.find_in(instance, id) {
         return Some(backup);
     }
+    if let Some(log) = state.catalog.find_log(instance, id, state.now()) {
+        return Some(log);
+    }
     let now = state.now();
     state
         .changes

@@ -4,11 +4,12 @@ use huaweicloud_core::{OperationRequest, validate};
 
 use crate::{
     Client, CreateGaussMySqlBackupRequest, CreateGaussMySqlBackupResponse,
-    DeleteGaussMySqlBackupRequest, DeleteGaussMySqlBackupResponse,
+    DeleteGaussMySqlBackupRequest, DeleteGaussMySqlBackupResponse, IncrementalBackup,
     ListGaussMySqlInstancesUnifyStatusRequest, ListGaussMySqlInstancesUnifyStatusResponse,
     MysqlInstanceListInfo, RawResponse, Result, ShowBackupRestoreTimeRequest,
     ShowBackupRestoreTimeResponse, ShowGaussMySqlBackupPolicyRequest,
-    ShowGaussMySqlBackupPolicyResponse,
+    ShowGaussMySqlBackupPolicyResponse, ShowGaussMySqlIncrementalBackupListRequest,
+    ShowGaussMySqlIncrementalBackupListResponse,
 };
 
 /// The operation name of the instance listing.
@@ -128,6 +129,47 @@ fn check_delete(request: &DeleteGaussMySqlBackupRequest) -> Result<()> {
 /// Refuses what `ShowBackupRestoreTime` would refuse.
 fn check_restore_time(request: &ShowBackupRestoreTimeRequest) -> Result<()> {
     validate::required("ShowBackupRestoreTime", "instance_id", &request.instance_id)
+}
+
+huaweicloud_core::listing_methods! {
+    impl Client {
+        /// Every incremental (log) backup matching `request`, over all pages (`limit` 50
+        /// unless the request sets one), as a lazy stream. GaussDB for MySQL has no API to
+        /// download them: they serve point-in-time restores only.
+        fn incremental_backups;
+
+        /// [`incremental_backups`](Self::incremental_backups), each as a
+        /// [`Record`](crate::Record): typed, and as received.
+        fn incremental_backup_records;
+
+        request: ShowGaussMySqlIncrementalBackupListRequest,
+        response: ShowGaussMySqlIncrementalBackupListResponse,
+        item: IncrementalBackup,
+        operation: incremental_backups_operation,
+    }
+}
+
+/// Checks `request` (a `limit` of 10, 20 or 50; `begin_time` and `end_time` together) and
+/// turns it into the operation to send.
+fn incremental_backups_operation(
+    request: &ShowGaussMySqlIncrementalBackupListRequest,
+) -> Result<OperationRequest> {
+    const OPERATION: &str = "ShowGaussMySqlIncrementalBackupList";
+    validate::required(OPERATION, "instance_id", &request.instance_id)?;
+    validate::offset(OPERATION, request.offset)?;
+    if let Some(limit) = request.limit
+        && ![10, 20, 50].contains(&limit)
+    {
+        return Err(crate::Error::config(format!(
+            "{OPERATION}: limit must be 10, 20 or 50, not {limit}"
+        )));
+    }
+    if request.begin_time.is_some() != request.end_time.is_some() {
+        return Err(crate::Error::config(format!(
+            "{OPERATION}: begin_time and end_time must be set together (both or neither)"
+        )));
+    }
+    Ok(OperationRequest::of(request))
 }
 
 huaweicloud_core::listing_methods! {

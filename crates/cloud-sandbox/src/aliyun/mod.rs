@@ -15,10 +15,12 @@ use crate::{FaultKind, Provider, demo_credentials, files, timefmt};
 
 mod instances;
 mod jobs;
+mod logs;
 
 const SERVICE: Provider = Provider::AliyunRds;
 /// The actions simulated.
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 8] = [
+    "DescribeBinlogFiles",
     "DescribeBackups",
     "DescribeDBInstances",
     "DescribeBackupPolicy",
@@ -210,6 +212,7 @@ fn answer(
         "DescribeLocalAvailableRecoveryTime" => {
             instances::describe_local_available_recovery_time(state, params)
         }
+        "DescribeBinlogFiles" => logs::describe_binlog_files(state, params),
         "CreateBackup" => jobs::create_backup(state, params),
         "DescribeBackupTasks" => jobs::describe_backup_tasks(state, params),
         "DeleteBackup" => jobs::delete_backup(state, params),

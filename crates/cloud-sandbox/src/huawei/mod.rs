@@ -19,12 +19,14 @@ const MAX_LIMIT: u64 = 100;
 
 mod backups;
 mod instances;
+mod logs;
 
 /// The operations simulated.
 enum Operation {
     ListBackups,
     ListBackupFiles,
     ShowInstanceBackups(String),
+    IncrementalBackups(String),
     ListInstances(Provider),
     ShowBackupPolicy(Provider, String),
     RestoreTime(Provider, String),
@@ -38,6 +40,7 @@ impl Operation {
             Operation::ListBackups => "ListBackups",
             Operation::ListBackupFiles => "ListBackupFiles",
             Operation::ShowInstanceBackups(_) => "ShowInstanceBackups",
+            Operation::IncrementalBackups(_) => "ShowGaussMySqlIncrementalBackupList",
             Operation::ListInstances(Provider::HuaweiCloudGaussDb) => {
                 "ListGaussMySqlInstancesUnifyStatus"
             }
@@ -57,7 +60,9 @@ impl Operation {
 
     fn service(&self) -> Provider {
         match self {
-            Operation::ShowInstanceBackups(_) => Provider::HuaweiCloudGaussDb,
+            Operation::ShowInstanceBackups(_) | Operation::IncrementalBackups(_) => {
+                Provider::HuaweiCloudGaussDb
+            }
             Operation::ListBackups | Operation::ListBackupFiles => Provider::HuaweiCloudRds,
             Operation::ListInstances(service)
             | Operation::ShowBackupPolicy(service, _)
@@ -127,6 +132,19 @@ fn operation(req: &Received) -> Option<(Operation, String)> {
         (true, ["v3", project_id, "backup-files"]) => (Operation::ListBackupFiles, *project_id),
         (true, ["v3", project_id, "instances", instance_id, "backups"]) => (
             Operation::ShowInstanceBackups((*instance_id).to_owned()),
+            *project_id,
+        ),
+        (
+            true,
+            [
+                "v3",
+                project_id,
+                "instances",
+                instance_id,
+                "incremental-backups",
+            ],
+        ) => (
+            Operation::IncrementalBackups((*instance_id).to_owned()),
             *project_id,
         ),
         (true, ["v3", project_id, "instances"]) => (
@@ -255,6 +273,9 @@ fn answer(
             show_instance_backups(state, req, instance_id)
         }
         Operation::ListInstances(service) => instances::list_instances(state, req, *service),
+        Operation::IncrementalBackups(instance_id) => {
+            logs::gaussdb_incremental(state, req, instance_id)
+        }
         Operation::ShowBackupPolicy(service, instance_id) => {
             instances::show_backup_policy(state, *service, instance_id)
         }
@@ -432,6 +453,16 @@ fn list_backups(state: &State, req: &Received) -> ApiResult<Value> {
     else {
         return Err(instance_not_found());
     };
+    if backup_type == Some("incremental") {
+        let _ = status;
+        return Ok(logs::rds_incremental(
+            state,
+            instance,
+            backup_id,
+            range,
+            (offset, limit),
+        ));
+    }
     let keep = |backup: &Backup<'_>| {
         let kind = if backup.manual { "manual" } else { "auto" };
         backup_type.is_none_or(|t| t == kind)
