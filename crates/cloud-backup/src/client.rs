@@ -42,7 +42,7 @@ use crate::{
 /// configuration error naming the feature.
 #[derive(Clone)]
 pub struct Client {
-    service: Arc<dyn BackupService>,
+    pub(crate) service: Arc<dyn BackupService>,
 }
 
 impl Client {
@@ -187,7 +187,7 @@ impl Client {
             Box::pin(async move { client.download_links(&instance, &backup).await })
         });
         let http = http_client(options)?;
-        download_files_with(&http, &links, out, options, Some(source)).await
+        download_files_with(&http, &links, out, options, Some(source), false).await
     }
 }
 

@@ -76,6 +76,26 @@ pub async fn download_links_with(
             format!("backup {backup_id} of instance {instance_id} was not found"),
         ));
     };
+    let (links, request_id) = file_links(client, instance_id, backup_id).await?;
+    if links.is_empty() {
+        let status = non_empty(backup.status)
+            .map(|s| format!(" (backup status: {s})"))
+            .unwrap_or_default();
+        return Err(unavailable(
+            request_id,
+            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
+        ));
+    }
+    Ok(links)
+}
+
+/// The files of backup `backup_id` that have a download URL now (`ListBackupFiles`), as links,
+/// and the request id of the answer.
+async fn file_links(
+    client: &Client,
+    instance_id: &str,
+    backup_id: &str,
+) -> Result<(Vec<DownloadLink>, Option<String>), Error> {
     let raw = client.list_backup_files_raw(backup_id).await?;
     let links: Vec<DownloadLink> = raw
         .json::<ListBackupFilesResponse>()?
@@ -94,16 +114,7 @@ pub async fn download_links_with(
             Some(link)
         })
         .collect();
-    if links.is_empty() {
-        let status = non_empty(backup.status)
-            .map(|s| format!(" (backup status: {s})"))
-            .unwrap_or_default();
-        return Err(unavailable(
-            raw.request_id().map(str::to_owned),
-            format!("backup {backup_id} of instance {instance_id} has no download URL now{status}"),
-        ));
-    }
-    Ok(links)
+    Ok((links, raw.request_id().map(str::to_owned)))
 }
 
 /// A [`Backup`] from one element of `ListBackups`' `backups`: its typed fields (size in bytes,
@@ -283,7 +294,15 @@ pub async fn list_log_files_with(
     backups.reverse();
     let mut files = Vec::with_capacity(backups.len());
     for backup in backups {
-        let mut file = LogFile::new(PROVIDER, instance_id, backup.backup_id.clone());
+        let name = backup
+            .raw
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .unwrap_or(&backup.backup_id)
+            .to_owned();
+        let mut file = LogFile::new(PROVIDER, instance_id, name);
         file.backup_id = Some(backup.backup_id.clone());
         file.size_bytes = backup.size_bytes;
         file.begin_at = backup.started_at.clone();
@@ -293,7 +312,14 @@ pub async fn list_log_files_with(
             files.push(file);
             continue;
         }
-        for link in download_links_with(client, instance_id, &backup.backup_id).await? {
+        let (links, _) = file_links(client, instance_id, &backup.backup_id).await?;
+        if links.is_empty() {
+            // Listed without a file to fetch now: kept, without a URL, so that the caller
+            // sees it and says so.
+            files.push(file);
+            continue;
+        }
+        for link in links {
             let mut with_link = file.clone();
             if let Some(name) = link.name.clone() {
                 with_link.file_name = name;

@@ -152,6 +152,7 @@ pub mod fleet;
 pub mod huawei_gaussdb;
 #[cfg(feature = "huaweicloud-rds")]
 pub mod huawei_rds;
+mod logs;
 pub mod manual;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -167,12 +168,13 @@ pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
 pub use cloud_provider::{Capability, Lack};
 pub use cloud_signer::Credentials;
+pub use logs::{download_log_files, list_log_files};
 pub use manual::{CreatedBackup, WaitOptions};
 pub use model::{Backup, DownloadLink};
 pub use provider::{
     FileFacts, ParseProviderError, Provider, SizeUnit, enabled_providers, is_enabled,
 };
-pub use records::{BackupPolicy, Instance, LogFile, RestoreWindow, TimeRange};
+pub use records::{BackupPolicy, Instance, LogFile, RestoreWindow, TimeRange, log_gaps};
 pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 

@@ -131,6 +131,10 @@ pub struct DownloadLink {
     /// CRC-64 variant it is, nor of exactly which bytes, so a mismatch is reported, not fatal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crc64: Option<String>,
+    /// Where [`crc64`](Self::crc64) came from, as the `verified:` line names it (e.g.
+    /// `DescribeBinlogFiles Checksum`); `None`: the provider's backup listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc64_source: Option<String>,
 }
 
 impl DownloadLink {
@@ -151,6 +155,7 @@ impl DownloadLink {
             size_bytes: None,
             expires_at: None,
             crc64: None,
+            crc64_source: None,
         }
     }
 
@@ -169,6 +174,9 @@ impl DownloadLink {
 
         /// Sets the CRC-64 the API reports (decimal).
         with_crc64(crc64: impl Into<String>);
+
+        /// Sets where the CRC-64 came from.
+        with_crc64_source(crc64_source: impl Into<String>);
     }
 }
 

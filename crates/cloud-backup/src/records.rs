@@ -350,8 +350,78 @@ impl LogFile {
         link.size_bytes = self.size_bytes;
         link.expires_at = self.expires_at.clone();
         link.crc64 = self.crc64.clone();
+        if link.crc64.is_some() {
+            link.crc64_source = Some(format!("{} Checksum", self.listing_action()));
+        }
         Some(link)
     }
+
+    /// The API action that lists these files, for messages.
+    fn listing_action(&self) -> &'static str {
+        match self.provider {
+            Provider::AliyunRds => "DescribeBinlogFiles",
+            Provider::HuaweiCloudRds => "ListBackupFiles",
+            Provider::HuaweiCloudGaussDb => "ShowGaussMySqlIncrementalBackupList",
+            Provider::CapitalOnlineMysql => "the API",
+        }
+    }
+}
+
+/// The periods inside the span of `files` that no file's logs cover, per host (files of
+/// different hosts of one instance are never mixed), oldest first: what a point-in-time
+/// restore cannot reach through these files. Files whose times are missing are left out; a
+/// second or less between two files is not a gap. An instance with no writes for a while
+/// can show a gap that holds nothing to replay; the provider's restore window
+/// ([`RestoreWindow`]) is the authority.
+///
+/// ```
+/// use cloud_backup::{LogFile, Provider, log_gaps};
+///
+/// let file = |name: &str, begin: &str, end: &str| {
+///     let mut f = LogFile::new(Provider::AliyunRds, "rm-1", name);
+///     f.begin_at = Some(begin.to_owned());
+///     f.end_at = Some(end.to_owned());
+///     f
+/// };
+/// let files = [
+///     file("mysql-bin.000001", "2026-11-01T00:00:00Z", "2026-11-01T01:00:00Z"),
+///     file("mysql-bin.000002", "2026-11-01T01:00:01Z", "2026-11-01T02:00:00Z"),
+///     file("mysql-bin.000003", "2026-11-01T05:00:00Z", "2026-11-01T06:00:00Z"),
+/// ];
+/// let gaps = log_gaps(&files);
+/// assert_eq!(gaps.len(), 1);
+/// assert_eq!(gaps[0].start, "2026-11-01T02:00:00Z");
+/// assert_eq!(gaps[0].end, "2026-11-01T05:00:00Z");
+/// ```
+pub fn log_gaps(files: &[LogFile]) -> Vec<TimeRange> {
+    use time::OffsetDateTime;
+    let mut spans: Vec<(Option<&str>, OffsetDateTime, OffsetDateTime)> = files
+        .iter()
+        .filter_map(|file| {
+            let begin = cloud_http::times::parse_time(file.begin_at.as_deref()?)?;
+            let end = cloud_http::times::parse_time(file.end_at.as_deref()?)?;
+            Some((file.host.as_deref(), begin, end.max(begin)))
+        })
+        .collect();
+    spans.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut gaps: Vec<(OffsetDateTime, OffsetDateTime)> = Vec::new();
+    let mut covered: Option<(Option<&str>, OffsetDateTime)> = None;
+    for (host, begin, end) in spans {
+        match covered {
+            Some((h, until)) if h == host => {
+                if begin - until > time::Duration::SECOND {
+                    gaps.push((until, begin));
+                }
+                covered = Some((host, until.max(end)));
+            }
+            _ => covered = Some((host, end)),
+        }
+    }
+    gaps.sort();
+    let text = |t: OffsetDateTime| crate::model::rfc3339(t.to_offset(time::UtcOffset::UTC));
+    gaps.into_iter()
+        .filter_map(|(start, end)| Some(TimeRange::new(text(start)?, text(end)?)))
+        .collect()
 }
 
 /// The English weekday names, Monday first.

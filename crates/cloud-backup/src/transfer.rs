@@ -270,19 +270,22 @@ pub async fn download_files(
     options: &DownloadOptions,
 ) -> Result<Vec<DownloadedFile>, Error> {
     let http = http_client(options)?;
-    download_files_with(&http, links, out, options, None).await
+    download_files_with(&http, links, out, options, None, false).await
 }
 
 /// [`download_files`] through `http`; an expired link is replaced with the matching one from
-/// `source`, when given.
+/// `source`, when given. With `directory`, `out` is a directory even for one link, and a
+/// complete file already there is kept as for several links (log files, fetched group by
+/// group).
 pub(crate) async fn download_files_with(
     http: &reqwest::Client,
     links: &[DownloadLink],
     out: &Path,
     options: &DownloadOptions,
     source: Option<LinkSource>,
+    directory: bool,
 ) -> Result<Vec<DownloadedFile>, Error> {
-    let plan = plan(links, out, options.overwrite).await?;
+    let plan = plan(links, out, options.overwrite, directory).await?;
     let mut written = Vec::with_capacity(plan.len());
     for file in plan {
         written.push(fetch(http, &file, options, source.clone()).await?);
@@ -307,18 +310,26 @@ async fn plan<'a>(
     links: &'a [DownloadLink],
     out: &Path,
     overwrite: bool,
+    directory: bool,
 ) -> Result<Vec<Planned<'a>>, Error> {
     let Some(first) = links.first() else {
         return Err(Error::config("there is no file to download"));
     };
-    let several = links.len() > 1;
+    let several = links.len() > 1 || directory;
     let into_directory = several || ends_with_separator(out) || is_directory(out).await;
     if into_directory {
         if several && !is_directory(out).await && exists(out).await {
+            let what = if directory {
+                "log files go into a directory".to_owned()
+            } else {
+                format!(
+                    "backup {} has {} files, so the destination must be a directory",
+                    first.backup_id,
+                    links.len()
+                )
+            };
             return Err(Error::config(format!(
-                "backup {} has {} files, so the destination must be a directory, and {} is not one",
-                first.backup_id,
-                links.len(),
+                "{what}, and {} is not one",
                 out.display()
             )));
         }
@@ -479,7 +490,11 @@ fn plan_download(
     }
     let facts = link.provider.file_facts();
     if let Some(crc64) = &link.crc64 {
-        let source = facts.checksum_field.unwrap_or("the API's checksum");
+        let source = link
+            .crc64_source
+            .as_deref()
+            .or(facts.checksum_field)
+            .unwrap_or("the API's checksum");
         download = download
             .with_checksum(ExpectedChecksum::crc64_text(crc64, source)?.with_advisory(true));
     }
@@ -702,7 +717,7 @@ mod tests {
         // The API's "b-2", a file without a name (its number, 2, is taken: 3), and "B-2" again
         // (taken, whatever the case; 3 too: 4).
         let links = [link(Some("b-2")), link(None), link(Some("B-2"))];
-        let plan = plan(&links, &out, false).await.unwrap();
+        let plan = plan(&links, &out, false, false).await.unwrap();
         let names: Vec<_> = plan
             .iter()
             .map(|p| {
@@ -725,9 +740,9 @@ mod tests {
             "b",
             "https://h/f/x.tar.gz",
         )];
-        let plan_one = super::plan(&one, &dir.join("file"), false).await.unwrap();
+        let plan_one = super::plan(&one, &dir.join("file"), false, false).await.unwrap();
         assert_eq!(plan_one[0].dest, dir.join("file"));
-        let plan_dir = super::plan(&one, &out, false).await.unwrap();
+        let plan_dir = super::plan(&one, &out, false, false).await.unwrap();
         assert_eq!(plan_dir[0].dest, out.join("x.tar.gz"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand};
 use cloud_backup::Provider;
+use time::OffsetDateTime;
 
 #[cfg(feature = "sandbox")]
 use super::faults::{FaultSpec, parse_fault_spec};
@@ -195,6 +196,49 @@ pub(super) fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A time on the command line: RFC 3339 (offset required), a date (midnight UTC), or a time
+/// ago as a number and a unit (`s`, `m`, `h`, `d`, `w`).
+pub(super) fn parse_time_arg(text: &str) -> Result<OffsetDateTime, String> {
+    parse_time_at(text, OffsetDateTime::now_utc())
+}
+
+/// [`parse_time_arg`] with "now" given.
+pub(super) fn parse_time_at(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String> {
+    let text = text.trim();
+    let wrong = || {
+        format!(
+            "expected RFC 3339 (2026-11-30T08:00:00Z), a date (2026-11-30) or a time ago \
+             (30m, 12h, 7d, 2w), not {text:?}"
+        )
+    };
+    if let Some(unit) = text.chars().last().filter(char::is_ascii_alphabetic) {
+        let digits = &text[..text.len() - 1];
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let n: i64 = digits.parse().map_err(|_| wrong())?;
+            let seconds = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3_600,
+                'd' => 86_400,
+                'w' => 604_800,
+                _ => return Err(wrong()),
+            };
+            let ago = n
+                .checked_mul(seconds)
+                .filter(|s| *s <= 100 * 366 * 86_400)
+                .ok_or_else(|| format!("{text:?} is more than 100 years ago"))?;
+            return Ok(now - time::Duration::seconds(ago));
+        }
+    }
+    if let Ok(date) = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
+        return Ok(date.midnight().assume_utc());
+    }
+    cloud_http::times::parse_time(text).ok_or_else(wrong)
+}
+
 #[derive(Debug, Subcommand)]
 pub(super) enum Target {
     /// `<PROVIDER> <COMMAND>`: one subcommand per [`Provider`], made from `Provider::ALL`.
@@ -355,6 +399,57 @@ pub(super) enum Command {
         /// Delete without asking.
         #[arg(long, short)]
         yes: bool,
+    },
+    /// List the log (binlog) backup files of an instance, or of every instance, whose logs
+    /// overlap --since..--until, oldest first, with the periods no file covers.
+    Binlogs {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new(),
+              required_unless_present = "all_instances", conflicts_with = "all_instances")]
+        instance: Option<String>,
+        /// Every MySQL instance of the account (as `instances` lists them), listed
+        /// concurrently (8 at a time); each file names its instance. The exit status is 3
+        /// when any instance could not be listed; the others are printed anyway.
+        #[arg(long)]
+        all_instances: bool,
+        /// The start: RFC 3339 (2026-11-30T08:00:00Z, 2026-11-30T16:00:00+08:00), a UTC date
+        /// (2026-11-30), or a time ago (30m, 12h, 7d, 2w). Default: 7d.
+        #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+        since: Option<OffsetDateTime>,
+        /// The end, in the same forms. Default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+        until: Option<OffsetDateTime>,
+        /// Print one JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download the log (binlog) backup files of an instance overlapping --since..--until
+    /// into a directory, each verified and resumable like `download`.
+    DownloadBinlogs {
+        /// The database instance.
+        #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+        instance: String,
+        /// The start: RFC 3339, a UTC date, or a time ago (12h, 7d), as for `binlogs`.
+        #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+        since: OffsetDateTime,
+        /// The end, in the same forms. Default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+        until: Option<OffsetDateTime>,
+        /// The directory (created if missing); Alibaba Cloud files go into one directory per
+        /// host under it. Files already complete there from an earlier run are kept.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Download again files that are already there, replacing each only once its new copy
+        /// is verified.
+        #[arg(long)]
+        force: bool,
+        /// No progress bars.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print a JSON array of {path, bytes, sha256, url_host, verified, notes} instead of
+        /// two lines per file.
+        #[arg(long)]
+        json: bool,
     },
     /// Show the time ranges a point-in-time restore of an instance can reach (several when
     /// the log backups have a gap).

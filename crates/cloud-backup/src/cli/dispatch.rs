@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_backup::{Client, DownloadOptions, Options, Provider, RetryPolicy};
+use cloud_backup::{Capability, Client, DownloadOptions, Options, Provider, RetryPolicy};
 
 use super::args::*;
 #[cfg(feature = "sandbox")]
@@ -123,8 +123,83 @@ pub(super) async fn run(
                     write_table(out, &backups, false)?;
                 }
             }
-            _ => list_every_instance(provider, &options, *json, out).await?,
+            _ => {
+                let (backups, partial) =
+                    every_instance(provider, &options, |client, instance| async move {
+                        client.list_backups(&instance).await
+                    })
+                    .await?;
+                if *json {
+                    write_json(out, &backups)?;
+                } else {
+                    write_table(out, &backups, true)?;
+                }
+                finish_partial(out, partial)?;
+            }
         },
+        Command::Binlogs {
+            instance,
+            all_instances,
+            since,
+            until,
+            json,
+        } => {
+            let until = until.unwrap_or_else(time::OffsetDateTime::now_utc);
+            let since = since.unwrap_or(until - time::Duration::days(7));
+            let (files, partial) = match instance {
+                Some(instance) if !*all_instances => (
+                    cloud_backup::list_log_files(provider, &options, instance, since, until)
+                        .await
+                        .map_err(cloud)?,
+                    false,
+                ),
+                _ => {
+                    if provider.lacks(Capability::ListLogBackups).is_some() {
+                        return Err(cloud(cloud_backup::service::lacking(
+                            provider,
+                            Capability::ListLogBackups,
+                        )));
+                    }
+                    every_instance(provider, &options, |client, instance| async move {
+                        client.list_log_files(&instance, since, until).await
+                    })
+                    .await?
+                }
+            };
+            if *json {
+                write_json(out, &files)?;
+            } else {
+                write_log_files(out, &files, instance.is_none() || *all_instances)?;
+            }
+            finish_partial(out, partial)?;
+        }
+        Command::DownloadBinlogs {
+            instance,
+            since,
+            until,
+            out: path,
+            force,
+            quiet,
+            json,
+        } => {
+            let until = until.unwrap_or_else(time::OffsetDateTime::now_utc);
+            let download = download_options(
+                &cli.global,
+                *force,
+                !*quiet && io::stderr().is_terminal(),
+                current,
+            );
+            let files = cloud_backup::download_log_files(
+                provider, &options, instance, *since, until, path, &download,
+            )
+            .await
+            .map_err(cloud)?;
+            if *json {
+                write_json(out, &files)?;
+            } else {
+                write_downloaded(out, &files)?;
+            }
+        }
         Command::DownloadUrl {
             instance,
             backup,
@@ -163,7 +238,6 @@ pub(super) async fn run(
                 write_downloaded(out, &files)?;
             }
         }
-        #[cfg(feature = "sandbox")]
         Command::Instances { json } => {
             let instances = cloud_backup::list_instances(provider, &options)
                 .await
@@ -341,15 +415,18 @@ async fn confirm_delete(provider: Provider, instance: &str, backup: &str) -> Res
     }
 }
 
-/// `list --all-instances`: the account's instances, then the backups of each, 8 at a time;
-/// an instance that fails is reported on stderr and makes the exit status 3, the others are
-/// printed.
-async fn list_every_instance(
+/// `list --all-instances`, `binlogs --all-instances`: the account's instances, then `call`
+/// for each, 8 at a time; an instance that fails is reported on stderr and makes the result's
+/// flag true (exit status 3), the records of the others are returned.
+async fn every_instance<T, F, Fut>(
     provider: Provider,
     options: &Options,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<(), Failure> {
+    call: F,
+) -> Result<(Vec<T>, bool), Failure>
+where
+    F: Fn(Client, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, cloud_backup::Error>>,
+{
     let cloud = |error| Failure::Cloud(provider, error);
     let client = Client::new(provider, options).map_err(cloud)?;
     let instances = client.list_instances().await.map_err(cloud)?;
@@ -359,10 +436,10 @@ async fn list_every_instance(
         .map(|instance| (client.clone(), instance.instance_id))
         .collect();
     let mut partial = false;
-    let mut backups = Vec::new();
-    for listing in cloud_backup::fleet::list_instances(&targets, 0).await {
+    let mut records = Vec::new();
+    for listing in cloud_backup::fleet::each_instance(&targets, 0, call).await {
         match listing.result {
-            Ok(listed) => backups.extend(listed),
+            Ok(listed) => records.extend(listed),
             Err(error) => {
                 eprintln!(
                     "error: {provider} instance {}: {}",
@@ -373,11 +450,12 @@ async fn list_every_instance(
             }
         }
     }
-    if json {
-        write_json(out, &backups)?;
-    } else {
-        write_table(out, &backups, true)?;
-    }
+    Ok((records, partial))
+}
+
+/// Ends a fleet-wide command: exit status 3 when an instance failed (what was listed is
+/// already printed).
+fn finish_partial(out: &mut impl Write, partial: bool) -> Result<(), Failure> {
     if partial {
         out.flush()?;
         return Err(Failure::Partial);

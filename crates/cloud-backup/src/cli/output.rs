@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use cloud_backup::model::human_size;
 use cloud_backup::{
-    Backup, BackupPolicy, CreatedBackup, DownloadLink, DownloadedFile, Error, Instance, Provider,
-    RestoreWindow,
+    Backup, BackupPolicy, CreatedBackup, DownloadLink, DownloadedFile, Error, Instance, LogFile,
+    Provider, RestoreWindow, log_gaps,
 };
 use cloud_http::ErrorKind;
 
@@ -252,6 +252,64 @@ pub(super) fn write_table(
     write_columns(out, &rows)?;
     let count = backups.len();
     writeln!(out, "{count} backup{}", if count == 1 { "" } else { "s" })
+}
+
+/// Log files as a table (with their instance when `instances`), a count and total size, and
+/// the periods no file covers (per instance).
+pub(super) fn write_log_files(
+    out: &mut impl Write,
+    files: &[LogFile],
+    instances: bool,
+) -> io::Result<()> {
+    let text = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+    let header = ["INSTANCE", "FILE", "BEGIN", "END", "SIZE", "HOST/BACKUP"];
+    let skip = usize::from(!instances);
+    let mut rows: Vec<Vec<String>> = vec![header[skip..].iter().map(|h| (*h).to_owned()).collect()];
+    rows.extend(files.iter().map(|f| {
+        let row = [
+            f.instance_id.clone(),
+            f.file_name.clone(),
+            text(&f.begin_at),
+            text(&f.end_at),
+            f.size_bytes.map_or_else(|| "-".to_owned(), human_size),
+            text(&f.host.clone().or_else(|| f.backup_id.clone())),
+        ];
+        row[skip..].to_vec()
+    }));
+    write_columns(out, &rows)?;
+    let total: u64 = files.iter().filter_map(|f| f.size_bytes).sum();
+    let count = files.len();
+    writeln!(
+        out,
+        "{count} log file{}, {}",
+        if count == 1 { "" } else { "s" },
+        human_size(total)
+    )?;
+    let mut seen: Vec<&str> = Vec::new();
+    for file in files {
+        if seen.contains(&file.instance_id.as_str()) {
+            continue;
+        }
+        seen.push(&file.instance_id);
+        let of_instance: Vec<LogFile> = files
+            .iter()
+            .filter(|f| f.instance_id == file.instance_id)
+            .cloned()
+            .collect();
+        for gap in log_gaps(&of_instance) {
+            let whose = if instances {
+                format!(" ({})", file.instance_id)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "gap: {} .. {}{whose}: no log file covers it",
+                gap.start, gap.end
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Rows as left-aligned columns two spaces apart, without trailing spaces.

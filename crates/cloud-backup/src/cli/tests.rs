@@ -403,3 +403,72 @@ fn tables_align_and_show_human_sizes() {
         ]
     );
 }
+
+#[test]
+fn times_on_the_command_line_are_rfc3339_dates_or_times_ago() {
+    use time::macros::datetime;
+    let now = datetime!(2026-12-02 05:00 UTC);
+    let at = |text: &str| parse_time_at(text, now);
+    assert_eq!(
+        at("2026-11-30T08:00:00Z"),
+        Ok(datetime!(2026-11-30 08:00 UTC))
+    );
+    assert_eq!(
+        at("2026-11-30T16:00:00+08:00"),
+        Ok(datetime!(2026-11-30 16:00 +8))
+    );
+    assert_eq!(at("2026-11-30"), Ok(datetime!(2026-11-30 00:00 UTC)));
+    assert_eq!(at("30m"), Ok(datetime!(2026-12-02 04:30 UTC)));
+    assert_eq!(at("12h"), Ok(datetime!(2026-12-01 17:00 UTC)));
+    assert_eq!(at("7d"), Ok(datetime!(2026-11-25 05:00 UTC)));
+    assert_eq!(at("2w"), Ok(datetime!(2026-11-18 05:00 UTC)));
+    for wrong in [
+        "",
+        "yesterday",
+        "7x",
+        "d",
+        "-7d",
+        "2026-11-30T08:00:00",
+        "99999999999999999999d",
+    ] {
+        assert!(at(wrong).is_err(), "{wrong:?}");
+    }
+    assert!(at("36700d").unwrap_err().contains("100 years"));
+}
+
+#[test]
+fn binlogs_take_an_instance_or_all_instances_and_download_binlogs_needs_since_and_out() {
+    assert!(
+        parse(&[
+            "cloud-backup",
+            "aliyun-rds",
+            "binlogs",
+            "--instance",
+            "rm-1"
+        ])
+        .is_ok()
+    );
+    assert!(parse(&["cloud-backup", "aliyun-rds", "binlogs", "--all-instances"]).is_ok());
+    assert!(parse(&["cloud-backup", "aliyun-rds", "binlogs"]).is_err());
+    assert!(
+        parse(&[
+            "cloud-backup",
+            "aliyun-rds",
+            "binlogs",
+            "--instance",
+            "a",
+            "--all-instances"
+        ])
+        .is_err()
+    );
+    let download = [
+        "cloud-backup",
+        "aliyun-rds",
+        "download-binlogs",
+        "--instance",
+        "rm-1",
+    ];
+    assert!(parse(&[&download[..], &["--out", "d"]].concat()).is_err());
+    assert!(parse(&[&download[..], &["--since", "1d"]].concat()).is_err());
+    assert!(parse(&[&download[..], &["--since", "1d", "--out", "d"]].concat()).is_ok());
+}

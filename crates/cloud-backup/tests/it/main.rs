@@ -35,6 +35,14 @@ mod download;
 ))]
 mod embedded;
 #[cfg(all(
+    feature = "sandbox",
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod logs;
+#[cfg(all(
     feature = "capitalonline-mysql",
     feature = "aliyun-rds",
     feature = "huaweicloud-rds",
