@@ -217,6 +217,10 @@ pub struct Options {
     /// Attempts per API call, the first included (1: no retry). `None`: the runtime's default
     /// (3). Calls are retried only on connection errors, timeouts, throttling and 5xx.
     pub max_attempts: Option<u32>,
+    /// The retry policy of API calls (backoff, retries after throttling); `None`: the
+    /// runtime's default. [`max_attempts`](Self::max_attempts), when set, replaces its
+    /// attempts.
+    pub retry: Option<RetryPolicy>,
 }
 
 impl Options {
@@ -247,6 +251,9 @@ impl Options {
 
         /// Sets the attempts per API call (1: no retry).
         with_max_attempts(max_attempts: u32);
+
+        /// Sets the retry policy of API calls.
+        with_retry(retry: RetryPolicy);
     }
 
     /// `http` with these options' timeouts and attempts (what every provider client built
@@ -269,6 +276,9 @@ impl Options {
         }
         if let Some(timeout) = self.timeout {
             http = http.with_attempt_timeout(timeout);
+        }
+        if let Some(retry) = &self.retry {
+            http = http.with_retry(retry.clone());
         }
         if let Some(attempts) = self.max_attempts {
             let retry = http.retry.clone().with_max_attempts(attempts);

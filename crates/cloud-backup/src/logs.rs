@@ -13,7 +13,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::service::lacking;
-use crate::transfer::{LinkSource, download_files_with, http_client};
+use crate::transfer::{LinkSource, download_files_with, http_client, local_name};
 use crate::{
     Capability, Client, DownloadLink, DownloadOptions, DownloadedFile, Error, LogFile, Options,
     Provider,
@@ -79,6 +79,7 @@ impl Client {
             )));
         }
         let groups = groups(&files, out)?;
+        check_names(&groups)?;
         let http = http_client(options)?;
         let mut written = Vec::with_capacity(files.len());
         for group in groups {
@@ -238,6 +239,40 @@ fn groups(files: &[LogFile], out: &Path) -> Result<Vec<Group>, Error> {
     Ok(groups)
 }
 
+/// An error when files of two groups would get the same name in the same directory (two
+/// incremental backups holding a file of the same name): found before anything is
+/// downloaded, since the second would otherwise be taken for the first one already there.
+fn check_names(groups: &[Group]) -> Result<(), Error> {
+    let mut seen: Vec<(&Path, String, &str)> = Vec::new();
+    for group in groups {
+        for link in &group.links {
+            let Some(name) = local_name(link) else {
+                continue;
+            };
+            let lower = name.to_lowercase();
+            if let Some((_, _, other)) = seen.iter().find(|(dir, n, key)| {
+                *dir == group.dir.as_path() && *n == lower && *key != group.key
+            }) {
+                return Err(Error::config(format!(
+                    "two log files would both be written as {}: of {} and {}; nothing was \
+                     downloaded: download them with narrower --since/--until ranges into \
+                     different directories",
+                    group.dir.join(&name).display(),
+                    other
+                        .trim_start_matches("backup:")
+                        .trim_start_matches("host:"),
+                    group
+                        .key
+                        .trim_start_matches("backup:")
+                        .trim_start_matches("host:"),
+                )));
+            }
+            seen.push((group.dir.as_path(), lower, group.key.as_str()));
+        }
+    }
+    Ok(())
+}
+
 /// A host id as a directory name: anything but ASCII letters, digits, `-` and `_` becomes `_`.
 fn safe_dir(host: &str) -> String {
     let name: String = host
@@ -270,9 +305,11 @@ fn check_range(since: OffsetDateTime, until: OffsetDateTime) -> Result<(), Error
     }
 }
 
-/// `t` as RFC 3339 in UTC, for messages.
+/// `t` as RFC 3339 in UTC to the second, for messages.
 fn text(t: OffsetDateTime) -> String {
-    crate::model::rfc3339(t.to_offset(time::UtcOffset::UTC)).unwrap_or_else(|| t.to_string())
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    crate::model::rfc3339(t).unwrap_or_else(|| t.to_string())
 }
 
 #[cfg(test)]
@@ -327,6 +364,27 @@ mod tests {
         let groups = groups(&files, Path::new("out")).expect("groups");
         assert_eq!(groups.len(), 2);
         assert!(groups.iter().all(|g| g.dir == Path::new("out")));
+    }
+
+    #[test]
+    fn two_backups_with_a_file_of_the_same_name_are_refused_before_downloading() {
+        let files = [
+            file("mysql-bin.000001", None, Some("b1"), Some("http://h/1")),
+            file("mysql-bin.000001", None, Some("b2"), Some("http://h/2")),
+        ];
+        let groups = groups(&files, Path::new("out")).expect("groups");
+        let error = check_names(&groups).expect_err("a collision");
+        assert!(error.to_string().contains("of b1 and b2"), "{error}");
+        // The same name on two hosts is fine: two directories.
+        let files = [
+            file("mysql-bin.000001", Some("101"), None, Some("http://a/1")),
+            file("mysql-bin.000001", Some("102"), None, Some("http://a/2")),
+        ];
+        assert!(check_names(&groups_of(&files)).is_ok());
+    }
+
+    fn groups_of(files: &[LogFile]) -> Vec<Group> {
+        groups(files, Path::new("out")).expect("groups")
     }
 
     #[test]

@@ -570,7 +570,7 @@ fn url_host(url: &str) -> String {
 
 /// The file name of `link`: the API's name, else the last segment of the URL's path
 /// (percent-decoded), made safe ([`safe_name`]).
-fn local_name(link: &DownloadLink) -> Option<String> {
+pub(crate) fn local_name(link: &DownloadLink) -> Option<String> {
     if let Some(name) = link.name.as_deref().and_then(safe_name) {
         return Some(name);
     }
@@ -740,7 +740,9 @@ mod tests {
             "b",
             "https://h/f/x.tar.gz",
         )];
-        let plan_one = super::plan(&one, &dir.join("file"), false, false).await.unwrap();
+        let plan_one = super::plan(&one, &dir.join("file"), false, false)
+            .await
+            .unwrap();
         assert_eq!(plan_one[0].dest, dir.join("file"));
         let plan_dir = super::plan(&one, &out, false, false).await.unwrap();
         assert_eq!(plan_dir[0].dest, out.join("x.tar.gz"));

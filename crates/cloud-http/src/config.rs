@@ -24,6 +24,11 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The largest backoff ceiling. Default 20 s.
     pub max_backoff: Duration,
+    /// Retries after throttling that do not count against
+    /// [`max_attempts`](Self::max_attempts) (a throttled request was refused before it ran, so
+    /// a busy fleet listing paces itself instead of failing), while the operation timeout
+    /// allows. Default 10; none when `max_attempts` is 1.
+    pub max_throttled_retries: u32,
 }
 
 impl Default for RetryPolicy {
@@ -32,6 +37,7 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(20),
+            max_throttled_retries: 10,
         }
     }
 }
@@ -51,6 +57,12 @@ impl RetryPolicy {
     /// Sets the backoff ceiling before the first retry.
     pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
         self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Sets how many retries after throttling do not count against the attempts.
+    pub fn with_max_throttled_retries(mut self, retries: u32) -> Self {
+        self.max_throttled_retries = retries;
         self
     }
 

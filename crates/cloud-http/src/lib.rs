@@ -68,7 +68,11 @@
 //! [`Error::is_retryable`]: connection failures, attempt timeouts, HTTP 429/500/502/503/504,
 //! and the codes the provider's [`CodeTable`] calls throttling or unavailable (Alibaba's
 //! `Throttling.*`, `ServiceUnavailable`, `InternalError`; Huawei's `APIG.0308`). Signature,
-//! permission and validation errors never are.
+//! permission and validation errors never are. Up to 10 retries after throttling
+//! ([`RetryPolicy::max_throttled_retries`]) do not count against the attempts: a throttled
+//! request was refused before it ran, so many calls at once pace themselves to the provider's
+//! rate instead of failing (each waits at least its backoff, so calls throttled together do
+//! not come back together); none when the policy makes one attempt.
 //!
 //! A delay the server asks for replaces the backoff: `Retry-After` in seconds or as an
 //! HTTP-date (compared with the configured clock), and Alibaba's `x-acs-retry-after` in

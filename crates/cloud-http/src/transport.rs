@@ -228,6 +228,8 @@ impl Transport {
         let max_attempts = config.retry.max_attempts;
         let deadline = Instant::now() + config.operation_timeout;
         let mut attempt = 0;
+        // Retries after throttling not counted against `max_attempts`.
+        let mut throttled = 0;
         loop {
             attempt += 1;
             let context =
@@ -278,14 +280,23 @@ impl Transport {
                     );
                 });
             }
-            if attempt >= max_attempts || !retryable {
+            let free = retryable
+                && error.is_throttling()
+                && max_attempts > 1
+                && throttled < config.retry.max_throttled_retries;
+            if !free && (attempt - throttled >= max_attempts || !retryable) {
                 attempt_span.in_scope(|| {
                     tracing::debug!(error = %error, retryable, "giving up");
                 });
                 span.record("attempts", attempt);
                 return Err(error);
             }
-            let delay = asked.unwrap_or_else(|| config.retry.backoff(attempt));
+            let mut delay = asked.unwrap_or_else(|| config.retry.backoff(attempt));
+            if free {
+                throttled += 1;
+                // Clients throttled together must not come back together.
+                delay = delay.max(config.retry.backoff(throttled));
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if delay >= remaining {
                 attempt_span.in_scope(|| {

@@ -80,10 +80,11 @@ fn answer(
             ),
         ));
     }
-    if let Some(kind) = state.faults.take_api_fault(SERVICE) {
+    let write = matches!(action, "CreateBackup" | "DeleteBackup");
+    if let Some((kind, _)) = state.gate(SERVICE, action, write) {
         *fault = Some(kind);
         return Err(match kind {
-            FaultKind::Throttled => ApiError::new(
+            FaultKind::Throttled | FaultKind::RateLimited => ApiError::new(
                 429,
                 "Throttling",
                 "请求过于频繁 (request was denied due to request throttling)",

@@ -6,6 +6,8 @@ pub(crate) struct ApiError {
     pub(crate) status: u16,
     pub(crate) code: String,
     pub(crate) message: String,
+    /// How long until the call would be admitted, for a call over the rate.
+    pub(crate) retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -14,7 +16,14 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, saying how long until a call would be admitted.
+    pub(crate) fn with_retry_after(mut self, wait: Option<std::time::Duration>) -> Self {
+        self.retry_after = wait;
+        self
     }
 }
 

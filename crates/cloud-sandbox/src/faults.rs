@@ -110,6 +110,9 @@ pub struct Faults {
     /// While set, the lifetime in seconds of the download links made (`None`: the service's,
     /// an hour; five minutes for Huawei Cloud).
     pub link_ttl_secs: Option<u64>,
+    /// While set, the calls a second each API admits (replacing the
+    /// [default rates](crate::rate)); 0 turns flow control off.
+    pub rate: Option<u32>,
     /// Only hit this service's requests (`None`: every service's).
     pub service: Option<Provider>,
 }
@@ -171,6 +174,13 @@ impl Faults {
         self
     }
 
+    /// Makes each API admit `per_second` calls a second (0: no flow control) instead of the
+    /// [default rates](crate::rate).
+    pub fn with_rate(mut self, per_second: u32) -> Self {
+        self.rate = Some(per_second);
+        self
+    }
+
     /// Only hits `service`'s requests.
     pub fn with_service(mut self, service: Provider) -> Self {
         self.service = Some(service);
@@ -187,6 +197,7 @@ impl Faults {
             && self.hang == 0
             && self.link_uses.is_none()
             && self.link_ttl_secs.is_none()
+            && self.rate.is_none()
     }
 
     fn applies_to(&self, service: Provider) -> bool {
@@ -211,6 +222,9 @@ pub enum FaultKind {
     CorruptedDownload,
     /// The API request was never answered (recorded when it arrived, with status 0).
     Hung,
+    /// The call was over the API's [rate](crate::rate): answered with the provider's
+    /// throttling error.
+    RateLimited,
     /// The download link had been used as many times as
     /// [`Faults::link_uses`] allows: answered 403 as an expired link.
     LinkUsedUp,
@@ -368,6 +382,12 @@ impl FaultHandle {
         } else {
             None
         }
+    }
+
+    /// The rate a fault sets for `service`'s APIs, if one does.
+    pub(crate) fn rate(&self, service: Provider) -> Option<u32> {
+        let faults = self.lock();
+        faults.rate.filter(|_| faults.applies_to(service))
     }
 
     /// Whether downloads of `service` ignore `Range` (without using anything up).

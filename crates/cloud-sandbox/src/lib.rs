@@ -26,6 +26,8 @@
 //!   downloads cut mid-body or with a byte flipped, `Range` ignored, links that expire after
 //!   a number of uses or seconds, from [`SandboxConfig::with_faults`], [`Sandbox::faults`] or
 //!   `POST /_sandbox/faults`.
+//! * **Flow control** ([`rate`]): each API admits 100 calls a second (create and delete 10),
+//!   then answers with the provider's throttling error; [`Faults::with_rate`] changes it.
 //! * **A request log** ([`Sandbox::requests`]) for tests that count calls.
 //!
 //! # Example
@@ -76,6 +78,7 @@
 //! * [`SandboxConfig`] (`src/config.rs`): port, clock, faults, backup counts, file sizes,
 //!   the checksum limit ([`DEFAULT_CHECKSUM_LIMIT`]).
 //! * [`Faults`], [`FaultHandle`], [`FaultKind`] (`src/faults.rs`): fault injection.
+//! * [`rate`] (`src/rate.rs`): flow control per service and API, and its default rates.
 //! * [`demo_credentials`], [`demo_instances`], [`demo_instance_id`] and the `*_ACCESS_KEY_ID`, `*_SECRET`,
 //!   `*_INSTANCE_ID` constants (`src/demo.rs`): the built-in demo account of each provider.
 //! * [`RequestRecord`] (`src/log.rs`): the request log.
@@ -109,6 +112,7 @@ mod http;
 mod huawei;
 mod log;
 mod mix;
+pub mod rate;
 mod server;
 mod state;
 mod timefmt;

@@ -18,7 +18,7 @@ use crate::config::Clock;
 use crate::files::FileState;
 use crate::http;
 use crate::log::RequestLog;
-use crate::{FaultHandle, SandboxConfig, mix};
+use crate::{FaultHandle, FaultKind, Provider, SandboxConfig, mix};
 
 /// What every request handler shares.
 pub(crate) struct State {
@@ -34,11 +34,32 @@ pub(crate) struct State {
     pub(crate) checksum_limit: u64,
     /// Backups created and deleted through the APIs.
     pub(crate) changes: Changes,
+    /// Flow control per service and API.
+    pub(crate) rates: crate::rate::RateLimiter,
     counter: AtomicU64,
     seed: u64,
 }
 
 impl State {
+    /// What happens to an authenticated call of `operation` on `service` before it runs: an
+    /// armed API fault, else the flow control of its [rate](crate::rate) (`write`: a create
+    /// or delete), with how long until a call would be admitted.
+    pub(crate) fn gate(
+        &self,
+        service: Provider,
+        operation: &str,
+        write: bool,
+    ) -> Option<(FaultKind, Option<std::time::Duration>)> {
+        if let Some(kind) = self.faults.take_api_fault(service) {
+            return Some((kind, None));
+        }
+        let rate = crate::rate::rate_of(write, self.faults.rate(service));
+        self.rates
+            .admit(service, operation, rate)
+            .err()
+            .map(|wait| (FaultKind::RateLimited, Some(wait)))
+    }
+
     /// The state of a sandbox serving `catalog` at `addr`, configured by `config`.
     pub(crate) fn new(catalog: Catalog, config: &SandboxConfig, addr: SocketAddr) -> Self {
         Self {
@@ -51,6 +72,7 @@ impl State {
             files: FileState::default(),
             checksum_limit: config.checksum_limit,
             changes: Changes::default(),
+            rates: crate::rate::RateLimiter::default(),
             counter: AtomicU64::new(0),
             seed: SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::faults::{FaultSpec, parse_fault_spec};
 
 pub(super) const USAGE: &str = "\
-cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|instances|policy|restore-window|create-backup|delete-backup> [ARGS]
+cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|binlogs|download-binlogs|instances|policy|restore-window|create-backup|delete-backup> [ARGS]
        cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
        cloud-backup sandbox <serve|instances> [ARGS]
    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb";
@@ -36,6 +36,9 @@ faults, comma-separated or repeated:
   link-uses=N       each download link works for N requests, then answers 403 \"Request has
                     expired.\" (a new link from the API works again)
   link-ttl=SECS     download links expire SECS seconds after the API gave them
+  rate=N            each API admits N calls a second, then answers with the provider's
+                    throttling error (default 100 for reads, 10 for create and delete;
+                    0: no limit)
 
 Timeouts and retries, for every command:
   --connect-timeout SECS  the longest wait for a connection (default 10)
@@ -63,13 +66,18 @@ Credentials come from environment variables, never from a flag:
 
 --endpoint takes scheme://host[:port] and replaces only the host; the provider's path stays.
 
-huaweicloud-gaussdb has no API for backup download links: download-url and download explain
-and fail.
+huaweicloud-gaussdb has no API for backup download links: download-url, download and
+download-binlogs explain and fail. capitalonline-mysql keeps no log backups: binlogs and
+download-binlogs explain and fail.
+
+--since and --until take RFC 3339 (2026-11-30T08:00:00Z), a UTC date (2026-11-30) or a time
+ago (30m, 12h, 7d, 2w); binlogs lists the 7 days before --until (now) by default.
 
 Exit status: 0 when everything asked for was done; 1 on failure, with one line on stderr:
   error: <PROVIDER>: <CODE>: <MESSAGE> (HTTP <STATUS>, request id <ID>)
 2 for a usage error; 3 when `all list` skipped or failed a provider named with --instance (or
-listed nothing at all), after printing what it could list; 130 after Ctrl-C.";
+listed nothing at all), or `list`/`binlogs --all-instances` could not list an instance, after
+printing what it could list; 130 after Ctrl-C.";
 
 pub(super) const DOWNLOAD_HELP: &str = "\
 Download a backup's file(s): streamed in constant memory to <PATH>.part, resumed with Range
@@ -151,7 +159,7 @@ pub(super) struct Global {
     pub(super) sandbox: bool,
 
     /// With --sandbox (or `sandbox serve`): faults to inject, e.g. throttle=2, 5xx=1, hang=1,
-    /// drop=1@100000, corrupt=1@5000, ignore-range, link-uses=1, link-ttl=60 (see below).
+    /// drop=1@100000, corrupt=1@5000, ignore-range, link-uses=1, link-ttl=60, rate=5 (see below).
     #[cfg(feature = "sandbox")]
     #[arg(long = "sandbox-fault", global = true, value_name = "SPEC", value_parser = parse_fault_spec)]
     pub(super) sandbox_fault: Vec<FaultSpec>,
@@ -413,7 +421,7 @@ pub(super) enum Command {
         #[arg(long)]
         all_instances: bool,
         /// The start: RFC 3339 (2026-11-30T08:00:00Z, 2026-11-30T16:00:00+08:00), a UTC date
-        /// (2026-11-30), or a time ago (30m, 12h, 7d, 2w). Default: 7d.
+        /// (2026-11-30), or a time ago (30m, 12h, 7d, 2w). Default: 7 days before --until.
         #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
         since: Option<OffsetDateTime>,
         /// The end, in the same forms. Default: now.

@@ -77,6 +77,18 @@ impl<'a> Context<'a> {
         options.connect_timeout = global.connect_timeout;
         options.timeout = global.timeout;
         options.max_attempts = global.max_attempts;
+        // Tests: API retries back off from this many milliseconds too.
+        if let Some(base) = std::env::var(RETRY_BASE_ENV)
+            .ok()
+            .and_then(|ms| ms.trim().parse::<u64>().ok())
+        {
+            let base = Duration::from_millis(base);
+            options.retry = Some(
+                RetryPolicy::default()
+                    .with_initial_backoff(base)
+                    .with_max_backoff(base.saturating_mul(32)),
+            );
+        }
         options
     }
 }

@@ -24,6 +24,8 @@ pub(super) enum Fault {
     LinkUses(u32),
     /// `link-ttl=SECS`: download links expire SECS seconds after they are made.
     LinkTtl(u64),
+    /// `rate=N`: each API admits N calls a second (0: no flow control).
+    Rate(u32),
 }
 
 #[cfg(feature = "sandbox")]
@@ -57,11 +59,12 @@ pub(super) fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
             ("hang", Some(value)) => Fault::Hang(count(value, "hang")?),
             ("link-uses", Some(value)) => Fault::LinkUses(count(value, "link-uses")?),
             ("link-ttl", Some(value)) => Fault::LinkTtl(u64::from(count(value, "link-ttl")?)),
+            ("rate", Some(value)) => Fault::Rate(count(value, "rate")?),
             ("ignore-range", None) => Fault::IgnoreRange,
             _ => {
                 return Err(format!(
                     "unknown fault {item:?}; expected throttle=N, 5xx=N, hang=N, drop=N@BYTES, \
-                     corrupt=N@OFFSET, ignore-range, link-uses=N or link-ttl=SECS"
+                     corrupt=N@OFFSET, ignore-range, link-uses=N, link-ttl=SECS or rate=N"
                 ));
             }
         };
@@ -102,6 +105,7 @@ pub(super) fn faults(specs: &[FaultSpec]) -> cloud_backup::sandbox::Faults {
             Fault::Hang(n) => faults.with_hang(n),
             Fault::LinkUses(n) => faults.with_link_uses(n),
             Fault::LinkTtl(seconds) => faults.with_link_ttl(seconds),
+            Fault::Rate(n) => faults.with_rate(n),
         },
     )
 }

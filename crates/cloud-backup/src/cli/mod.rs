@@ -51,8 +51,9 @@ const EXIT_PARTIAL: u8 = 3;
 /// The exit status after Ctrl-C (128 + SIGINT, as shells report it).
 const EXIT_INTERRUPTED: u8 = 130;
 
-/// Set to a number of milliseconds, the first backoff of download retries (instead of 1 s),
-/// doubling up to 32 times that. For tests, which cut downloads on purpose; not in `--help`.
+/// Set to a number of milliseconds, the first backoff of download and API retries (instead of
+/// 1 s and 200 ms), doubling up to 32 times that. For tests, which cut downloads and throttle
+/// on purpose; not in `--help`.
 const RETRY_BASE_ENV: &str = "CLOUD_BACKUP_RETRY_BASE_MS";
 
 /// Download attempts in a row without progress before giving up (`cloud_http::Download`'s
@@ -142,7 +143,16 @@ fn misuse(cli: &Cli) -> Option<String> {
             if global.has_fleet() && !in_sandbox {
                 return Some("--sandbox-fleet needs --sandbox".to_owned());
             }
-            let _ = command;
+            let range = match command {
+                Command::Binlogs { since, until, .. } => since.zip(*until),
+                Command::DownloadBinlogs { since, until, .. } => until.map(|until| (*since, until)),
+                _ => None,
+            };
+            if let Some((since, until)) = range
+                && since >= until
+            {
+                return Some("--since must be before --until".to_owned());
+            }
         }
     }
     None

@@ -384,7 +384,7 @@ async fn times_are_checked_before_anything_is_sent() {
         &[],
     )
     .await;
-    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert_eq!(ran.status.code(), Some(2), "{ran:?}");
     assert!(ran.stderr.contains("must be before --until"), "{ran:?}");
 }
 
@@ -444,4 +444,41 @@ async fn the_documented_describe_binlog_files_example_becomes_a_log_file() {
     assert_eq!(first["DBInstanceId"], "rm-uf6wjk5xxxxxxx");
     assert_eq!(first["StartTime"], "2019-02-09T00:00:00Z");
     assert_eq!(first["EndTime"], "2019-02-16T00:00:00Z");
+}
+
+/// With the sandbox's flow control at 5 calls a second, a fleet-wide listing (13 instances,
+/// 8 at a time) is throttled again and again, and still lists every instance: throttled
+/// retries wait and do not use up the attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_listing_over_the_rate_paces_itself_and_lists_everything() {
+    for provider in ["aliyun-rds", "huaweicloud-rds"] {
+        let ran = run(
+            &[
+                "--sandbox",
+                "--sandbox-fleet",
+                "12",
+                "--sandbox-fault",
+                "rate=5",
+                provider,
+                "binlogs",
+                "--all-instances",
+                "--since",
+                "3h",
+                "--json",
+            ],
+            // The real API backoff (200 ms, doubling), not the tests' millisecond.
+            &[("CLOUD_BACKUP_RETRY_BASE_MS", "200")],
+        )
+        .await;
+        assert!(ran.status.success(), "{ran:?}");
+        let files = ran.json();
+        let mut instances: Vec<&str> = files
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|f| f["instance_id"].as_str().expect("instance"))
+            .collect();
+        instances.dedup();
+        assert_eq!(instances.len(), 13, "{provider}: {instances:?}");
+    }
 }

@@ -492,13 +492,16 @@ async fn huawei_gateway_throttling_is_retried_then_reported() {
                     "request_id": "body-req-7"
                 })),
         )
-        .expect(2)
+        .expect(2 + 3)
         .mount(&server)
         .await;
+    // Two attempts, and three retries after throttling that do not count against them.
     let config = config().with_retry(
         RetryPolicy::default()
             .with_max_attempts(2)
-            .with_initial_backoff(Duration::from_millis(1)),
+            .with_max_throttled_retries(3)
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2)),
     );
     let transport = transport(config, HUAWEI);
     let error = transport
@@ -510,7 +513,47 @@ async fn huawei_gateway_throttling_is_retried_then_reported() {
     assert_eq!(error.code(), Some("APIG.0308"));
     assert_eq!(error.status(), Some(429));
     assert_eq!(error.request_id(), Some("hw-req-7"));
-    assert_eq!(error.attempts(), Some(2));
+    assert_eq!(error.attempts(), Some(5));
+}
+
+/// Throttling does not use up the attempts that other failures get: after throttled
+/// answers, a 503 and then success still fit in three attempts.
+#[tokio::test]
+async fn throttled_retries_do_not_use_up_the_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(alibaba_error(
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+            "t-1",
+        )))
+        .up_to_n_times(6)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(alibaba_error(
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+            "t-2",
+        )))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(ALIBABA_OK, "application/json"))
+        .mount(&server)
+        .await;
+    let config = config().with_retry(
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2)),
+    );
+    let transport = transport(config, ALIBABA);
+    transport
+        .send("DescribeBackups", signed_get(&transport, &server.uri()))
+        .await
+        .expect("success on the eighth request");
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(8));
 }
 
 #[tokio::test]

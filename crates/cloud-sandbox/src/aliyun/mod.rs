@@ -118,6 +118,11 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
     let mut fault = None;
     let result = answer(state, req, signing, &params, &action, &mut fault);
     let request_id = state.uuid(true);
+    let retry_after = result
+        .as_ref()
+        .err()
+        .and_then(|error| error.retry_after)
+        .map(|wait| wait.as_millis().max(1).to_string());
     let (status, value, error_code, root) = match result {
         Ok(mut value) => {
             if let Value::Object(members) = &mut value {
@@ -139,7 +144,11 @@ pub(crate) fn handle(state: &State, req: &Received) -> Reply {
             (error.status, value, Some(error.code), "Error".to_owned())
         }
     };
-    let headers = [("x-acs-request-id", request_id.as_str())];
+    // Alibaba's gateway says how long to wait, in milliseconds, in `x-acs-retry-after`.
+    let mut headers = vec![("x-acs-request-id", request_id.as_str())];
+    if let Some(ms) = &retry_after {
+        headers.push(("x-acs-retry-after", ms.as_str()));
+    }
     let response = match format {
         Format::Json => http::json(status, &headers, &value),
         Format::Xml => {
@@ -191,14 +200,16 @@ fn answer(
             "Specified parameter Version is not valid.",
         ));
     }
-    if let Some(kind) = state.faults.take_api_fault(SERVICE) {
+    let write = matches!(action, "CreateBackup" | "DeleteBackup");
+    if let Some((kind, wait)) = state.gate(SERVICE, action, write) {
         *fault = Some(kind);
         return Err(match kind {
-            FaultKind::Throttled => ApiError::new(
+            FaultKind::Throttled | FaultKind::RateLimited => ApiError::new(
                 400,
                 "Throttling.User",
                 "Request was denied due to user flow control.",
-            ),
+            )
+            .with_retry_after(wait),
             _ => ApiError::new(
                 503,
                 "ServiceUnavailable",

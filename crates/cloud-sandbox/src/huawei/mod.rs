@@ -255,13 +255,20 @@ fn answer(
 ) -> ApiResult<Value> {
     verify(state, req, project_id)?;
     let service = operation.service();
-    if let Some(kind) = state.faults.take_api_fault(service) {
+    let write = matches!(
+        operation,
+        Operation::CreateBackup(_) | Operation::DeleteBackup(..)
+    );
+    if let Some((kind, _)) = state.gate(service, operation.name(), write) {
         *fault = Some(kind);
+        let limit = crate::rate::rate_of(write, state.faults.rate(service));
         return Err(match kind {
-            FaultKind::Throttled => ApiError::new(
+            FaultKind::Throttled | FaultKind::RateLimited => ApiError::new(
                 429,
                 "APIG.0308",
-                "The throttling threshold has been reached: policy user over ratelimit,limit:50,time:1 second",
+                format!(
+                    "The throttling threshold has been reached: policy user over ratelimit,limit:{limit},time:1 second"
+                ),
             ),
             _ => ApiError::new(500, "DBS.108000", "Server error."),
         });

@@ -83,8 +83,9 @@ async fn throttling_then_success_through_the_retries() {
 
 #[tokio::test]
 async fn too_much_throttling_is_a_throttling_error() {
+    // 4 attempts, plus 10 retries after throttling that do not count against them.
     let sandbox =
-        Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_throttle(10)))
+        Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_throttle(20)))
             .unwrap();
     let client = aliyun(
         &sandbox,
@@ -98,8 +99,105 @@ async fn too_much_throttling_is_a_throttling_error() {
         .unwrap_err();
     assert!(error.is_throttling());
     assert_eq!(error.code(), Some("Throttling.User"));
-    assert_eq!(error.attempts(), Some(4));
+    assert_eq!(error.attempts(), Some(14));
     assert_eq!(sandbox.faults().get().throttle, 6);
+
+    // With one attempt, none at all.
+    let client = aliyun(
+        &sandbox,
+        SignatureVersion::V2,
+        credentials(Provider::AliyunRds),
+        fast_retries().with_retry(aliyun_rds::RetryPolicy::no_retry()),
+    );
+    let error = client
+        .describe_backups(&DescribeBackupsRequest::new(ALIYUN_INSTANCE_ID))
+        .await
+        .unwrap_err();
+    assert_eq!(error.attempts(), Some(1));
+    assert_eq!(sandbox.faults().get().throttle, 5);
+}
+
+/// Three calls of one API in a row at a rate of two a second: the third is refused with each
+/// provider's throttling error (Alibaba Cloud's saying how long to wait in
+/// `x-acs-retry-after`), and recorded as rate-limited.
+#[tokio::test]
+async fn calls_over_the_rate_are_throttled_with_each_providers_error() {
+    let sandbox =
+        Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_rate(2))).unwrap();
+    let no_retry = || fast_retries().with_retry(aliyun_rds::RetryPolicy::no_retry());
+    let alibaba = aliyun(
+        &sandbox,
+        SignatureVersion::V3,
+        credentials(Provider::AliyunRds),
+        no_retry(),
+    );
+    let request = DescribeBackupsRequest::new(ALIYUN_INSTANCE_ID);
+    alibaba.describe_backups(&request).await.unwrap();
+    alibaba.describe_backups(&request).await.unwrap();
+    let error = alibaba.describe_backups(&request).await.unwrap_err();
+    assert!(error.is_throttling(), "{error}");
+    assert_eq!(error.code(), Some("Throttling.User"));
+    let wait = error.retry_after().expect("x-acs-retry-after");
+    assert!(
+        wait > Duration::ZERO && wait <= Duration::from_millis(500),
+        "{wait:?}"
+    );
+    // Another API has its own rate.
+    alibaba
+        .describe_binlog_files(
+            &aliyun_rds::DescribeBinlogFilesRequest::new(ALIYUN_INSTANCE_ID)
+                .with_start_time(support::now() - time::Duration::hours(3))
+                .with_end_time(support::now()),
+        )
+        .await
+        .unwrap();
+
+    let rds = support::rds(&sandbox, credentials(Provider::HuaweiCloudRds), no_retry());
+    let request = ListBackupsRequest::new(HUAWEI_RDS_INSTANCE_ID);
+    rds.list_backups(&request).await.unwrap();
+    rds.list_backups(&request).await.unwrap();
+    let error = rds.list_backups(&request).await.unwrap_err();
+    assert_eq!(error.code(), Some("APIG.0308"));
+    assert_eq!(error.status(), Some(429));
+    assert!(
+        error.to_string().contains("limit:2,time:1 second"),
+        "{error}"
+    );
+
+    let limited: Vec<_> = api_calls(&sandbox)
+        .into_iter()
+        .filter(|call| call.2 == Some(FaultKind::RateLimited))
+        .collect();
+    assert_eq!(limited.len(), 2, "{limited:?}");
+
+    // Through the retries, calls over the rate wait as asked and succeed.
+    let alibaba = aliyun(
+        &sandbox,
+        SignatureVersion::V3,
+        credentials(Provider::AliyunRds),
+        fast_retries(),
+    );
+    for _ in 0..4 {
+        alibaba
+            .describe_backups(&DescribeBackupsRequest::new(ALIYUN_INSTANCE_ID))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_default_rates_are_documented_and_zero_turns_them_off() {
+    assert_eq!(cloud_sandbox::rate::READ_RATE, 100);
+    assert_eq!(cloud_sandbox::rate::WRITE_RATE, 10);
+    let sandbox =
+        Sandbox::start(SandboxConfig::default().with_faults(Faults::new().with_rate(0))).unwrap();
+    let cds = support::capitalonline_demo(&sandbox);
+    for _ in 0..150 {
+        cds.describe_backups(CAPITALONLINE_INSTANCE_ID)
+            .await
+            .unwrap();
+    }
+    assert!(api_calls(&sandbox).iter().all(|call| call.0 == 200));
 }
 
 #[tokio::test]

@@ -234,7 +234,8 @@ async fn gateway_throttling_code_alone_is_throttling() {
             "error_msg": "The throttling threshold has been reached",
             "request_id": "gw-1"
         })))
-        .expect(3)
+        // Three attempts, and ten retries after throttling that do not count against them.
+        .expect(3 + 10)
         .mount(&server)
         .await;
     let error = client(&server)

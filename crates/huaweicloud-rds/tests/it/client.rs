@@ -296,7 +296,8 @@ async fn throttling_that_persists_is_reported() {
         .respond_with(
             ResponseTemplate::new(429).set_body_string(example!("error.apig-throttling.json")),
         )
-        .expect(3)
+        // Three attempts, and ten retries after throttling that do not count against them.
+        .expect(3 + 10)
         .mount(&server)
         .await;
     let error = client(&server)
@@ -306,7 +307,7 @@ async fn throttling_that_persists_is_reported() {
     assert!(error.is_throttling());
     assert_eq!(error.code(), Some("APIG.0308"));
     assert_eq!(error.status(), Some(429));
-    assert_eq!(error.attempts(), Some(3));
+    assert_eq!(error.attempts(), Some(13));
 }
 
 #[tokio::test]

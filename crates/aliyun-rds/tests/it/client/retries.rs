@@ -53,9 +53,10 @@ async fn throttling_then_success() {
     assert_eq!(received(&server).await.len(), 2);
 }
 
+/// Three attempts, plus ten retries after throttling that do not count against them.
 #[tokio::test]
-async fn throttling_every_time_gives_a_throttling_error_after_three_attempts() {
-    let server = failing_then_ok(throttled(), 10).await;
+async fn throttling_every_time_gives_a_throttling_error_after_thirteen_attempts() {
+    let server = failing_then_ok(throttled(), 20).await;
     let client = client_for(&server, SignatureVersion::V3);
     let error = client
         .describe_backups(&DescribeBackupsRequest::new(INSTANCE))
@@ -63,8 +64,8 @@ async fn throttling_every_time_gives_a_throttling_error_after_three_attempts() {
         .unwrap_err();
     assert!(error.is_throttling());
     assert_eq!(error.code(), Some("Throttling.User"));
-    assert_eq!(error.attempts(), Some(3));
-    assert_eq!(received(&server).await.len(), 3);
+    assert_eq!(error.attempts(), Some(13));
+    assert_eq!(received(&server).await.len(), 13);
 }
 
 #[tokio::test]
