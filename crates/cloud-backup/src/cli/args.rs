@@ -546,6 +546,10 @@ pub(super) enum SandboxCommand {
         /// The port on 127.0.0.1 (default: a free one, printed).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Add N instances to every service (each with 12 backups), as --sandbox-fleet does
+        /// (this one wins when both are given).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10_000))]
+        fleet: Option<u32>,
     },
     /// The demo instance of each provider.
     Instances {

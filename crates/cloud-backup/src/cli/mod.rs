@@ -186,13 +186,13 @@ pub(crate) fn main() -> ExitCode {
     };
     #[cfg(feature = "sandbox")]
     if let Target::Sandbox(SandboxArgs {
-        command: SandboxCommand::Serve { port },
+        command: SandboxCommand::Serve { port, fleet },
     }) = &cli.target
     {
         return runtime.block_on(serve(
             *port,
             faults(&cli.global.sandbox_fault),
-            cli.global.sandbox_fleet,
+            fleet.unwrap_or(cli.global.sandbox_fleet),
         ));
     }
     let stdout = io::stdout();

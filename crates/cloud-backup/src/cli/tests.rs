@@ -472,3 +472,16 @@ fn binlogs_take_an_instance_or_all_instances_and_download_binlogs_needs_since_an
     assert!(parse(&[&download[..], &["--since", "1d"]].concat()).is_err());
     assert!(parse(&[&download[..], &["--since", "1d", "--out", "d"]].concat()).is_ok());
 }
+
+#[cfg(feature = "sandbox")]
+#[test]
+fn sandbox_serve_takes_a_fleet_of_its_own() {
+    let cli = parse(&["cloud-backup", "sandbox", "serve", "--fleet", "5"]).expect("parses");
+    match cli.target {
+        Target::Sandbox(SandboxArgs {
+            command: SandboxCommand::Serve { fleet, .. },
+        }) => assert_eq!(fleet, Some(5)),
+        other => panic!("{other:?}"),
+    }
+    assert!(parse(&["cloud-backup", "sandbox", "serve", "--fleet", "10001"]).is_err());
+}

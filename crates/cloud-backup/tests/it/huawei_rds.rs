@@ -477,3 +477,86 @@ async fn throttling_is_retried_and_then_reported_in_one_line() {
         "retried"
     );
 }
+
+/// `binlogs` asks `ListBackups` for the incremental backups of the range (the documented
+/// PostgreSQL example is one), oldest first; `download-binlogs` then asks `ListBackupFiles`
+/// for each one's files, and a file whose link is missing stops everything before a byte is
+/// written, naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binlogs_are_the_incremental_backups_of_the_range() {
+    let server = MockServer::start().await;
+    let incremental = |id: &str, begin: &str, end: &str| {
+        json!({
+            "id": id, "name": format!("incremental-{id}"), "type": "incremental", "size": 3,
+            "status": "COMPLETED", "begin_time": begin, "end_time": end,
+            "instance_id": INSTANCE,
+        })
+    };
+    let served = json!({
+        "backups": [
+            incremental("b2br01", "2026-11-01T10:00:00+0800", "2026-11-01T11:00:00+0800"),
+            incremental("b1br01", "2026-11-01T08:00:00+0800", "2026-11-01T09:00:00+0800"),
+        ],
+        "total_count": 2,
+    })
+    .to_string();
+    Mock::given(method("GET"))
+        .and(path(backups_path(PROJECT_ID)))
+        .and(query_param("backup_type", "incremental"))
+        .and(query_param("begin_time", "2026-11-01T00:00:00+0000"))
+        .and(query_param("end_time", "2026-11-02T00:00:00+0000"))
+        .respond_with(json_response(&served))
+        .mount(&server)
+        .await;
+    let args = [
+        "binlogs",
+        "--instance",
+        INSTANCE,
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-02",
+    ];
+    let run = run_at(PROVIDER, &server, &args, ENV).await;
+    assert!(run.status.success(), "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with("incremental-b1br01  2026-11-01T08:00:00+08:00"),
+        "{}",
+        run.stdout
+    );
+    assert!(lines[2].starts_with("incremental-b2br01"), "{}", run.stdout);
+    assert_eq!(lines[3], "2 log files, 6.0 KiB");
+    assert_eq!(
+        lines[4],
+        "gap: 2026-11-01T01:00:00Z .. 2026-11-01T02:00:00Z: no log file covers it"
+    );
+
+    // Files: the first backup's has a link, the second's has none.
+    Mock::given(method("GET"))
+        .and(path(format!("/v3/{PROJECT_ID}/backup-files")))
+        .and(query_param("backup_id", "b1br01"))
+        .respond_with(json_response(
+            r#"{"files":[{"name":"mysql-bin.000001","size":3,"download_link":"http://127.0.0.1:9/x","link_expired_time":"2030-01-01T00:00:00+0800"}]}"#,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v3/{PROJECT_ID}/backup-files")))
+        .and(query_param("backup_id", "b2br01"))
+        .respond_with(json_response(
+            r#"{"files":[{"name":"mysql-bin.000002","size":3}]}"#,
+        ))
+        .mount(&server)
+        .await;
+    let out = crate::support::scratch("huawei-binlogs");
+    let out_text = out.to_str().expect("UTF-8");
+    let mut download = vec!["download-binlogs"];
+    download.extend_from_slice(&args[1..]);
+    download.extend_from_slice(&["--out", out_text]);
+    let run = run_at(PROVIDER, &server, &download, ENV).await;
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(run.stderr.contains("incremental-b2br01"), "{run:?}");
+    assert!(run.stderr.contains("nothing was downloaded"), "{run:?}");
+    assert!(crate::support::entries(&out).is_empty());
+}

@@ -547,3 +547,68 @@ async fn create_and_delete_backups_never_twice() {
         "a 5xx after a create: no second create"
     );
 }
+
+/// `ShowGaussMySqlIncrementalBackupList`: the query as the API documents it (`offset` and
+/// `limit` as strings, `begin_time` and `end_time` together), 120 backups over three pages of
+/// 50, `size` a number of KB; a `limit` the API refuses and a lone `begin_time` are refused
+/// before sending.
+#[tokio::test]
+async fn incremental_backups_page_with_the_documented_query() {
+    let server = MockServer::start().await;
+    let path_of = format!("/v3/{PROJECT_ID}/instances/{INSTANCE_ID}/incremental-backups");
+    Mock::given(method("GET"))
+        .and(path(path_of.as_str()))
+        .respond_with(|request: &wiremock::Request| {
+            let query: std::collections::HashMap<String, String> =
+                request.url.query_pairs().into_owned().collect();
+            let offset: usize = query["offset"].parse().unwrap();
+            let limit: usize = query["limit"].parse().unwrap();
+            assert_eq!(query["begin_time"], "2026-11-01T00:00:00+0000");
+            assert_eq!(query["end_time"], "2026-11-06T00:00:00+0000");
+            let backups: Vec<Value> = (offset..(offset + limit).min(120))
+                .map(|i| {
+                    json!({
+                        "id": format!("{i:032x}br07"),
+                        "name": format!("incremental-{i}"),
+                        "begin_time": "2026-11-01T08:00:00+0800",
+                        "end_time": "2026-11-01T09:00:00+0800",
+                        "size": 12.5,
+                        "backup_type": "Log",
+                        "instance_id": INSTANCE_ID,
+                    })
+                })
+                .collect();
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"backups": backups, "total_count": 120}))
+        })
+        .expect(3)
+        .mount(&server)
+        .await;
+    let request = huaweicloud_gaussdb::ShowGaussMySqlIncrementalBackupListRequest::new(INSTANCE_ID)
+        .with_begin_time("2026-11-01T00:00:00+0000")
+        .with_end_time("2026-11-06T00:00:00+0000");
+    let backups: Vec<_> = client(&server)
+        .incremental_backups(request.clone())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(backups.len(), 120);
+    assert_eq!(backups[119].name.as_deref(), Some("incremental-119"));
+    assert_eq!(backups[0].size, Some(12.5));
+
+    let refused = client(&server)
+        .incremental_backups(request.clone().with_limit(30))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Config);
+    assert!(refused.to_string().contains("10, 20 or 50"), "{refused}");
+    let lone = huaweicloud_gaussdb::ShowGaussMySqlIncrementalBackupListRequest::new(INSTANCE_ID)
+        .with_begin_time("2026-11-01T00:00:00+0000");
+    let refused = client(&server)
+        .incremental_backups(lone)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("together"), "{refused}");
+}
