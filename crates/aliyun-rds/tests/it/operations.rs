@@ -242,3 +242,69 @@ async fn create_backup_and_its_job_and_never_a_second_create() {
             .contains("BackupId")
     );
 }
+
+/// `DescribeBinlogFiles`: the documented example (a link ending in a space, a `Checksum`
+/// beyond 2^53, a numeric `HostInstanceID`), 45 files over two pages of 30, the times in the
+/// query as the API wants them (`yyyy-MM-ddTHH:mm:ssZ`), the records kept as served.
+#[tokio::test]
+async fn binlog_files_page_and_keep_the_documented_quirks() {
+    let server = MockServer::start().await;
+    let example: Value =
+        serde_json::from_str(example!("DescribeBinlogFiles.ali-doc-en.json")).unwrap();
+    let documented = example["Items"]["BinLogFile"][0].clone();
+    let served = documented.clone();
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let page: usize = query(request)
+                .get("PageNumber")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            let first = (page - 1) * 30;
+            let items: Vec<Value> = (first..(first + 30).min(45))
+                .map(|n| {
+                    let mut item = served.clone();
+                    item["LogFileName"] = json!(format!("mysql-bin.{n:06}"));
+                    item
+                })
+                .collect();
+            ResponseTemplate::new(200).set_body_json(json!({
+                "RequestId": "r", "TotalRecordCount": 45, "PageNumber": page,
+                "PageRecordCount": items.len(), "TotalFileSize": 1, "Items": {"BinLogFile": items},
+            }))
+        })
+        .mount(&server)
+        .await;
+    let client = client_for(&server, SignatureVersion::V2);
+    let start = time::macros::datetime!(2019-02-09 00:00 UTC);
+    let end = time::macros::datetime!(2019-02-16 00:00:00.5 +08:00);
+    let request = aliyun_rds::DescribeBinlogFilesRequest::new("rm-uf6wjk5xxxxxxx")
+        .with_start_time(start)
+        .with_end_time(end)
+        .with_page_size(30);
+    let records: Vec<_> = client
+        .binlog_file_records(request)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 45);
+    let first = &records[0].value;
+    assert_eq!(first.log_file_name.as_deref(), Some("mysql-bin.000000"));
+    assert_eq!(first.checksum.as_deref(), Some("18358304393468703000"));
+    assert_eq!(first.host_instance_id.as_deref(), Some("5841973"));
+    assert_eq!(first.file_size, Some(2_269_410));
+    assert_eq!(
+        first.download_link.as_deref(),
+        Some("http://rdsxxxxx.oss.aliyuncs.com/xxxxxx ")
+    );
+    let mut raw = documented;
+    raw["LogFileName"] = json!("mysql-bin.000000");
+    assert_eq!(records[0].raw, raw);
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 2);
+    let query = query(&requests[1]);
+    assert_eq!(query["Action"], "DescribeBinlogFiles");
+    assert_eq!(query["StartTime"], "2019-02-09T00:00:00Z");
+    assert_eq!(query["EndTime"], "2019-02-15T16:00:00Z");
+    assert_eq!(query["PageNumber"], "2");
+    assert_eq!(query["PageSize"], "30");
+}

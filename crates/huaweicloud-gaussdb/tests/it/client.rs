@@ -612,3 +612,34 @@ async fn incremental_backups_page_with_the_documented_query() {
         .unwrap_err();
     assert!(refused.to_string().contains("together"), "{refused}");
 }
+
+/// `ShowBackupRestoreTime`: the path with the instance, `date` in the query, and
+/// `restore_times` as Unix milliseconds (a number, or a string as some gateways send).
+#[tokio::test]
+async fn the_restore_time_ranges_of_a_day() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(
+            format!("/v3/{PROJECT_ID}/instances/{INSTANCE_ID}/restore-time").as_str(),
+        ))
+        .and(query_param("date", "2026-11-30"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "restore_times": [
+                {"start_time": 1_764_460_800_000_i64, "end_time": "1764468000000"},
+                {"start_time": 1_764_478_800_000_i64, "end_time": 1_764_547_199_000_i64}
+            ]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request =
+        huaweicloud_gaussdb::ShowBackupRestoreTimeRequest::new(INSTANCE_ID).with_date("2026-11-30");
+    let answer = client(&server)
+        .show_backup_restore_time(&request)
+        .await
+        .unwrap();
+    assert_eq!(answer.restore_times.len(), 2);
+    assert_eq!(answer.restore_times[0].start_time, Some(1_764_460_800_000));
+    assert_eq!(answer.restore_times[0].end_time, Some(1_764_468_000_000));
+    assert_eq!(answer.restore_times[1].end_time, Some(1_764_547_199_000));
+}
