@@ -11,7 +11,7 @@ use crate::sandbox::{assert_content, env};
 use crate::support::{command, entries, run, scratch};
 
 /// The demo instance of `service`.
-fn demo(service: Provider) -> String {
+pub(crate) fn demo(service: Provider) -> String {
     demo_instances()
         .into_iter()
         .find(|i| i.service == service)

@@ -2,21 +2,13 @@
 //! every provider, the library against the documented `DescribeBinlogFiles` example on
 //! wiremock.
 
-use cloud_sandbox::{Provider, demo_instances};
+use cloud_sandbox::Provider;
 use serde_json::Value;
 use wiremock::matchers::{header, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::embedded::demo;
 use crate::support::{ACCESS_KEY_ID, SECRET, run, scratch, sha256_hex};
-
-/// The demo instance of `service`.
-fn demo(service: Provider) -> String {
-    demo_instances()
-        .into_iter()
-        .find(|i| i.service == service)
-        .expect("a demo instance")
-        .instance_id
-}
 
 /// `--sandbox <service> binlogs --instance <demo> ARGS --json`: the array.
 async fn binlogs(service: Provider, more: &[&str]) -> Vec<Value> {

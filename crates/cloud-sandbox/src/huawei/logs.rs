@@ -20,6 +20,32 @@ pub(super) fn rds_incremental(
     range: Option<(OffsetDateTime, OffsetDateTime)>,
     (offset, limit): (u64, u64),
 ) -> Value {
+    page(state, instance, backup_id, range, (offset, limit), |file| {
+        json!({
+            "id": file.id,
+            "name": format!("incremental-{}", file.file_name),
+            "type": "incremental",
+            "size": file.size_kb(),
+            "status": "COMPLETED",
+            "begin_time": timefmt::cst_huawei(file.start),
+            "end_time": timefmt::cst_huawei(file.end),
+            "datastore": {"type": "MySQL", "version": "8.0"},
+            "instance_id": instance.id,
+            "associated_with_ddm": false,
+        })
+    })
+}
+
+/// One page of `instance`'s log files overlapping `range` (all without one; only `backup_id`
+/// when given), newest first, each as `record` makes it, with the total.
+fn page(
+    state: &State,
+    instance: &Instance,
+    backup_id: Option<&str>,
+    range: Option<(OffsetDateTime, OffsetDateTime)>,
+    (offset, limit): (u64, u64),
+    record: impl Fn(&Backup<'_>) -> Value,
+) -> Value {
     let mut files: Vec<Backup<'_>> = state
         .catalog
         .log_files(instance, state.now(), range)
@@ -31,20 +57,7 @@ pub(super) fn rds_incremental(
         .iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .map(|file| {
-            json!({
-                "id": file.id,
-                "name": format!("incremental-{}", file.file_name),
-                "type": "incremental",
-                "size": file.size_kb(),
-                "status": "COMPLETED",
-                "begin_time": timefmt::cst_huawei(file.start),
-                "end_time": timefmt::cst_huawei(file.end),
-                "datastore": {"type": "MySQL", "version": "8.0"},
-                "instance_id": instance.id,
-                "associated_with_ddm": false,
-            })
-        })
+        .map(record)
         .collect();
     json!({"backups": backups, "total_count": total})
 }
@@ -82,17 +95,13 @@ pub(super) fn gaussdb_incremental(
         }
         _ => return Err(parameter_error()),
     };
-    let mut files: Vec<Backup<'_>> = state
-        .catalog
-        .log_files(instance, state.now(), range)
-        .collect();
-    files.reverse();
-    let total = files.len();
-    let backups: Vec<Value> = files
-        .iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .map(|file| {
+    Ok(page(
+        state,
+        instance,
+        None,
+        range,
+        (offset, limit),
+        |file| {
             json!({
                 "id": file.id,
                 "name": format!("incremental-{}", file.file_name),
@@ -102,7 +111,6 @@ pub(super) fn gaussdb_incremental(
                 "backup_type": "Log",
                 "instance_id": instance.id,
             })
-        })
-        .collect();
-    Ok(json!({"backups": backups, "total_count": total}))
+        },
+    ))
 }
