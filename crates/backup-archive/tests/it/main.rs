@@ -1,0 +1,6 @@
+//! The readers against archives laid out byte by byte as the format documents say, and their
+//! failures: a byte flipped, the input cut short, hostile headers.
+
+mod build;
+mod formats;
+mod hostile;
