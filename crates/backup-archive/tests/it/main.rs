@@ -4,3 +4,4 @@
 mod build;
 mod formats;
 mod hostile;
+mod real;
