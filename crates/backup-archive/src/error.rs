@@ -49,6 +49,12 @@ impl ArchiveError {
         }
     }
 
+    /// This error, in member `member` of the layer that found it.
+    pub(crate) fn in_member(mut self, member: String) -> Self {
+        self.member = Some(member);
+        self
+    }
+
     /// The byte offset in the file (for a nested format, where the outer layer was when the
     /// inner one failed).
     pub fn offset(&self) -> u64 {

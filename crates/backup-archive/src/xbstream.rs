@@ -194,10 +194,11 @@ impl Reader {
                 return Err(ArchiveError::at(
                     at,
                     format!(
-                        "out-of-order chunk of {path}: it starts at offset {file_offset}, the file is at {}",
+                        "out-of-order chunk: it starts at offset {file_offset}, the file is at {}",
                         file.next_offset
                     ),
-                ));
+                )
+                .in_member(joined(&self.prefix, &path)));
             }
             file.next_offset = file.next_offset.saturating_add(advance);
         }
@@ -280,10 +281,11 @@ impl Sink for Reader {
                             return Err(ArchiveError::at(
                                 self.chunk_start,
                                 format!(
-                                    "CRC-32 mismatch in a chunk of {path}: the chunk says {:08x}, its payload has {computed:08x}",
+                                    "CRC-32 mismatch in a chunk: the chunk says {:08x}, its payload has {computed:08x}",
                                     *expected
                                 ),
-                            ));
+                            )
+                            .in_member(joined(&self.prefix, path)));
                         }
                         out.report.checks.xbstream_chunks_crc32 += 1;
                         self.next_chunk();
@@ -308,10 +310,10 @@ impl Sink for Reader {
                 return Err(ArchiveError::truncated(self.offset, "a chunk header"));
             }
             State::Payload { path, .. } => {
-                return Err(ArchiveError::truncated(
-                    self.offset,
-                    &format!("the payload of a chunk of {path}"),
-                ));
+                return Err(
+                    ArchiveError::truncated(self.offset, "the payload of a chunk")
+                        .in_member(joined(&self.prefix, path)),
+                );
             }
         }
         if let Some(path) = self.files.keys().min() {

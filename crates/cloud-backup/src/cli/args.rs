@@ -254,6 +254,11 @@ pub(super) enum Target {
     Provider(ProviderTarget),
     /// Every configured provider at once.
     All(AllArgs),
+    /// Verify backup files on disk without restoring them: every checksum their formats
+    /// carry (xbstream CRC-32, qpress Adler-32 and QuickLZ, gzip CRC-32 and length, tar
+    /// header checksums), nested in any order.
+    #[command(long_about = VERIFY_HELP)]
+    Verify(VerifyArgs),
     /// The embedded sandbox: run it for other programs, list its demo instances.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),
@@ -479,6 +484,36 @@ pub(super) enum Command {
         json: bool,
     },
 }
+
+/// `verify`'s arguments.
+#[derive(Debug, Args)]
+pub(super) struct VerifyArgs {
+    /// Files, or directories (every file under them, `.part` files and resume records
+    /// excepted).
+    #[arg(value_name = "FILE|DIR", required = true)]
+    pub(super) paths: Vec<PathBuf>,
+    /// Print one JSON array (one object per file) instead of text.
+    #[arg(long)]
+    pub(super) json: bool,
+}
+
+const VERIFY_HELP: &str = "\
+Verify backup files on disk without restoring them. Each file is read once, as a stream, in
+constant memory, and every checksum its format carries is checked:
+  xbstream (XBSTCK01; xtrabackup/mariabackup --stream=xbstream): every chunk's CRC-32, each
+      file's chunks in order, every file closed by its end chunk
+  qpress (.qp; --compress): every block's Adler-32, every QuickLZ block decompressed
+  gzip: every member's CRC-32 and length; tar: every header checksum, every member's data
+Formats nest in any order (Alibaba Cloud's _qp.xb and _xb.qp, .tar.gz, ...). For
+xtrabackup/mariabackup backups the facts of xtrabackup_checkpoints and xtrabackup_info are shown
+(backup_type, from_lsn, to_lsn).
+
+Output, per file: `<PATH>: <FORMAT>, <N> members, <BYTES> bytes`, then `verified:` with what
+was checked and `backup:` with the checkpoints; or `<PATH>: FAILED at byte <OFFSET>, in member
+<MEMBER>: <REASON>`. With --json, an array of {path, ok, format, bytes, members, checks,
+backup, error: {offset, member, message}}.
+
+Exit status: 0 when every file verified, 1 when any failed or could not be read.";
 
 #[derive(Debug, Args)]
 pub(super) struct AllArgs {

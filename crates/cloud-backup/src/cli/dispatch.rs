@@ -107,6 +107,9 @@ pub(super) async fn run(
     {
         return write_instances(out, None, *json).map_err(Failure::Output);
     }
+    if let Target::Verify(args) = &cli.target {
+        return super::verify::run(&args.paths, args.json, out);
+    }
     let context = Context::new(&cli.global)?;
     if let Target::All(AllArgs {
         command: AllCommand::List { instances, json },

@@ -44,6 +44,7 @@ mod dispatch;
 mod faults;
 mod output;
 mod progress;
+mod verify;
 
 /// The exit status of `all list` when a provider the user named was skipped or failed, or
 /// nothing could be listed at all (the partial results are still printed).
@@ -80,6 +81,8 @@ pub(super) enum Failure {
     Refused(String),
     /// The user answered no at a confirmation prompt; nothing was done (exit status 1).
     Declined(String),
+    /// Files failed verification (each already reported): exit status 1, with this line.
+    Unverified(String),
 }
 
 impl From<io::Error> for Failure {
@@ -99,6 +102,21 @@ fn misuse(cli: &Cli) -> Option<String> {
         );
     }
     match &cli.target {
+        Target::Verify(_) => {
+            if global.region.is_some()
+                || global.endpoint.is_some()
+                || global.project_id.is_some()
+                || in_sandbox
+                || global.has_faults()
+                || global.has_fleet()
+            {
+                return Some(
+                    "verify reads local files only: it takes no --region, --endpoint, \
+                     --project-id or --sandbox options"
+                        .to_owned(),
+                );
+            }
+        }
         Target::All(_) => {
             if global.region.is_some() || global.project_id.is_some() {
                 return Some(
@@ -238,6 +256,10 @@ pub(crate) fn main() -> ExitCode {
         }
         Err(Failure::Declined(message)) => {
             eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Unverified(message)) => {
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
         Err(Failure::Interrupted(part)) => {

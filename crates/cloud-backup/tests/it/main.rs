@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod verify;
 
 #[cfg(feature = "aliyun-rds")]
 mod aliyun;
