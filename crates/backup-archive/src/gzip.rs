@@ -117,8 +117,10 @@ impl Reader {
                 .inflate
                 .decompress(&data[used..], &mut self.out_buf, FlushDecompress::None)
                 .map_err(|e| {
+                    // Where the inflater stopped (it may have taken the bytes before).
+                    let consumed = self.inflate.total_in() - before_in;
                     ArchiveError::at(
-                        self.offset + used as u64,
+                        self.offset + used as u64 + consumed,
                         format!("gzip member's DEFLATE data does not decode: {e}"),
                     )
                 })?;

@@ -3,5 +3,6 @@
 
 mod build;
 mod formats;
+mod fuzz_corpus;
 mod hostile;
 mod real;
