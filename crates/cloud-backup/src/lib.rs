@@ -147,6 +147,7 @@ mod client;
     feature = "huaweicloud-gaussdb"
 ))]
 mod common;
+mod content;
 pub mod fleet;
 #[cfg(feature = "huaweicloud-gaussdb")]
 pub mod huawei_gaussdb;

@@ -64,6 +64,11 @@ pub struct DownloadOptions {
     pub connect_timeout: Option<Duration>,
     /// Makes a progress observer for each file, if any.
     pub progress: Option<Arc<ProgressFactory>>,
+    /// Whether each file's contents are verified too, while it streams: every checksum of
+    /// its format (xbstream, qpress, gzip, tar, nested), through `backup-archive`. A file in
+    /// none of these formats, or one that fails, fails the download (its `.part` removed).
+    /// A file kept from an earlier run is read once to check it. Default `false`.
+    pub verify_content: bool,
 }
 
 impl DownloadOptions {
@@ -76,6 +81,14 @@ impl DownloadOptions {
     #[must_use]
     pub fn with_overwrite(mut self, overwrite: bool) -> Self {
         self.overwrite = overwrite;
+        self
+    }
+
+    /// Verifies each file's contents while it streams (see
+    /// [`verify_content`](Self::verify_content)).
+    #[must_use]
+    pub fn with_verify_content(mut self, verify: bool) -> Self {
+        self.verify_content = verify;
         self
     }
 
@@ -130,6 +143,7 @@ impl fmt::Debug for DownloadOptions {
             .field("idle_timeout", &self.idle_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("progress", &self.progress.is_some())
+            .field("verify_content", &self.verify_content)
             .finish()
     }
 }
@@ -435,13 +449,17 @@ async fn fetch(
     let url_host = url_host(&file.link.url);
     if file.keep {
         let (bytes, sha256) = hash_file(&file.dest).await?;
+        let mut verified = vec![
+            Check::new("size", bytes.to_string(), vec!["API".to_owned()]),
+            Check::new("sha256", sha256.clone(), Vec::new()),
+        ];
+        if options.verify_content {
+            verified.push(crate::content::check_file(&file.dest).await?);
+        }
         return Ok(DownloadedFile {
             path: file.dest.clone(),
             bytes,
-            verified: vec![
-                Check::new("size", bytes.to_string(), vec!["API".to_owned()]),
-                Check::new("sha256", sha256.clone(), Vec::new()),
-            ],
+            verified,
             sha256,
             url_host,
             notes: Vec::new(),
@@ -499,6 +517,9 @@ fn plan_download(
             .with_checksum(ExpectedChecksum::crc64_text(crc64, source)?.with_advisory(true));
     }
     download = download.with_etag_md5(facts.etag_is_md5);
+    if options.verify_content {
+        download = download.with_content_check(crate::content::factory());
+    }
     if let Some(retry) = &options.retry {
         download = download.with_retry(retry.clone());
     }

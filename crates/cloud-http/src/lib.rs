@@ -215,8 +215,8 @@ mod transport;
 
 pub use config::{Clock, HttpConfig, NonceSource, RetryPolicy};
 pub use download::{
-    Check, ChecksumKind, Download, DownloadOutcome, ExpectedChecksum, OSS_CRC64_HEADER, Progress,
-    RefreshLink, checks_summary, download,
+    Check, ChecksumKind, ContentCheck, ContentCheckFactory, Download, DownloadOutcome,
+    ExpectedChecksum, OSS_CRC64_HEADER, Progress, RefreshLink, checks_summary, download,
 };
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};

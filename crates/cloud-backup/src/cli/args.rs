@@ -362,6 +362,10 @@ pub(super) enum Command {
         /// Replace existing files.
         #[arg(long)]
         force: bool,
+        /// Also verify what the file holds while it streams: every checksum of its format
+        /// (xbstream, qpress, gzip, tar, nested), as `verify` does.
+        #[arg(long)]
+        verify_content: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -456,6 +460,10 @@ pub(super) enum Command {
         /// is verified.
         #[arg(long)]
         force: bool,
+        /// Also verify what each file holds while it streams (binlogs in a gzip or qpress
+        /// wrapper; a plain binlog file is in none of the formats and fails).
+        #[arg(long)]
+        verify_content: bool,
         /// No progress bars.
         #[arg(long, short)]
         quiet: bool,

@@ -194,6 +194,7 @@ pub(super) async fn run(
             until,
             out: path,
             force,
+            verify_content,
             quiet,
             json,
         } => {
@@ -201,6 +202,7 @@ pub(super) async fn run(
             let download = download_options(
                 &cli.global,
                 *force,
+                *verify_content,
                 !*quiet && io::stderr().is_terminal(),
                 current,
             );
@@ -234,12 +236,14 @@ pub(super) async fn run(
             backup,
             out: path,
             force,
+            verify_content,
             quiet,
             json,
         } => {
             let download = download_options(
                 &cli.global,
                 *force,
+                *verify_content,
                 !*quiet && io::stderr().is_terminal(),
                 current,
             );
@@ -350,10 +354,13 @@ pub(super) async fn run(
 pub(super) fn download_options(
     global: &Global,
     force: bool,
+    verify_content: bool,
     progress: bool,
     current: &CurrentPart,
 ) -> DownloadOptions {
-    let mut options = DownloadOptions::new().with_overwrite(force);
+    let mut options = DownloadOptions::new()
+        .with_overwrite(force)
+        .with_verify_content(verify_content);
     let attempts = global.max_attempts.unwrap_or(DOWNLOAD_ATTEMPTS);
     let mut retry = RetryPolicy::default()
         .with_max_attempts(attempts)

@@ -104,3 +104,98 @@ async fn verify_takes_local_files_only() {
     assert_eq!(ran.status.code(), Some(1), "{ran:?}");
     assert!(ran.stdout.contains("could not be read"), "{ran:?}");
 }
+
+/// `DownloadOptions::with_verify_content`: a real archive served over HTTP is checked while it
+/// streams (no second read); with a byte flipped in transit territory that no transport
+/// checksum covers, the download fails as corrupt and nothing is left at the destination.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_verifies_the_contents_while_streaming() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let good = std::fs::read(data("full_qp.xb")).expect("archive");
+    let mut bad = good.clone();
+    bad[200_000] ^= 0x40;
+    let server = MockServer::start().await;
+    for (name, body) in [("good.xb", good.clone()), ("bad.xb", bad)] {
+        Mock::given(path(format!("/{name}")))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
+            .mount(&server)
+            .await;
+    }
+    let dir = scratch("verify-download");
+    let options = cloud_backup::DownloadOptions::new().with_verify_content(true);
+    let link = |name: &str| {
+        cloud_backup::DownloadLink::new(
+            cloud_backup::Provider::CapitalOnlineMysql,
+            "i-1",
+            "b-1",
+            format!("{}/{name}", server.uri()),
+        )
+        .with_size_bytes(good.len() as u64)
+    };
+    let files = cloud_backup::download_files(&[link("good.xb")], &dir.join("good.xb"), &options)
+        .await
+        .expect("verified");
+    let summary = cloud_http::checks_summary(&files[0].verified);
+    assert!(
+        summary.contains("content (xbstream, 107 xbstream crc32 chunks, 293 qpress adler32 blocks, 293 quicklz blocks decoded)"),
+        "{summary}"
+    );
+    assert_eq!(std::fs::read(dir.join("good.xb")).expect("written"), good);
+
+    let error = cloud_backup::download_files(&[link("bad.xb")], &dir.join("bad.xb"), &options)
+        .await
+        .expect_err("corrupt");
+    assert!(error.is_integrity(), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("in member mysql/time_zone_leap_second.MAD.qp"),
+        "{message}"
+    );
+    assert!(!dir.join("bad.xb").exists());
+    assert!(!dir.join("bad.xb.part").exists());
+}
+
+#[cfg(all(feature = "sandbox", feature = "capitalonline-mysql"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_verify_content_refuses_a_file_in_no_archive_format() {
+    let dir = scratch("verify-sandbox");
+    let out = dir.join("backup.bin");
+    let ran = run(
+        &[
+            "--sandbox",
+            "capitalonline-mysql",
+            "list",
+            "--instance",
+            "0c5e8f2a-7b41-4d9e-a3c6-5f18b2e9d470",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    let backups = ran.json();
+    let backup = backups[0]["backup_id"].as_str().expect("an id").to_owned();
+    let ran = run(
+        &[
+            "--sandbox",
+            "capitalonline-mysql",
+            "download",
+            "--instance",
+            "0c5e8f2a-7b41-4d9e-a3c6-5f18b2e9d470",
+            "--backup",
+            &backup,
+            "--out",
+            out.to_str().expect("UTF-8"),
+            "--verify-content",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("not a format this tool verifies"),
+        "{ran:?}"
+    );
+    assert!(!out.exists());
+}

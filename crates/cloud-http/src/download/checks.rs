@@ -216,12 +216,31 @@ pub fn checks_summary(checks: &[Check]) -> String {
         .join(", ")
 }
 
+/// A check of what a file holds (e.g. the checksums inside a backup archive), fed every byte
+/// of the file in order while the download streams (a resumed download first feeds it the
+/// bytes already in the `.part`), so that no second read is needed. Made afresh by its
+/// [`ContentCheckFactory`] whenever the download starts from zero.
+pub trait ContentCheck: Send {
+    /// The next bytes of the file. An error is kept and reported when the download ends.
+    fn update(&mut self, data: &[u8]) -> Result<(), String>;
+    /// Every byte was given: what was checked (words for the `verified:` line), or what
+    /// failed (the download then fails as corrupt, and its `.part` is removed).
+    fn finish(self: Box<Self>) -> Result<Vec<String>, String>;
+}
+
+/// Makes the [`ContentCheck`] of a download (see [`Download::with_content_check`]).
+///
+/// [`Download::with_content_check`]: crate::Download::with_content_check
+pub type ContentCheckFactory = std::sync::Arc<dyn Fn() -> Box<dyn ContentCheck> + Send + Sync>;
+
 /// The hashers a download feeds while it streams: SHA-256 and CRC-64 always (CRC-64 costs
-/// little next to the network), MD5 only when an MD5 is expected (it costs as much as SHA-256).
+/// little next to the network), MD5 only when an MD5 is expected (it costs as much as SHA-256),
+/// and the content check when there is one (its first error kept).
 pub(crate) struct Hashers {
     sha256: Sha256,
     crc64: crc64fast::Digest,
     md5: Option<Md5>,
+    content: Option<(Box<dyn ContentCheck>, Option<String>)>,
 }
 
 /// The finished values of [`Hashers`].
@@ -230,6 +249,8 @@ pub(crate) struct Digests {
     pub(crate) sha256: String,
     pub(crate) crc64: u64,
     pub(crate) md5: Option<String>,
+    /// The content check's outcome, when there was one.
+    pub(crate) content: Option<Result<Vec<String>, String>>,
 }
 
 impl Hashers {
@@ -238,7 +259,14 @@ impl Hashers {
             sha256: Sha256::new(),
             crc64: crc64fast::Digest::new(),
             md5: md5.then(Md5::new),
+            content: None,
         }
+    }
+
+    /// These hashers with a fresh content check from `factory`, if given.
+    pub(crate) fn with_content(mut self, factory: Option<&ContentCheckFactory>) -> Self {
+        self.content = factory.map(|make| (make(), None));
+        self
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {
@@ -246,6 +274,11 @@ impl Hashers {
         self.crc64.write(data);
         if let Some(md5) = &mut self.md5 {
             md5.update(data);
+        }
+        if let Some((check, failed @ None)) = &mut self.content
+            && let Err(error) = check.update(data)
+        {
+            *failed = Some(error);
         }
     }
 
@@ -258,6 +291,10 @@ impl Hashers {
             sha256: hex(&self.sha256.finalize()),
             crc64: self.crc64.sum64(),
             md5: self.md5.map(|md5| hex(&md5.finalize())),
+            content: self.content.map(|(check, failed)| match failed {
+                Some(error) => Err(error),
+                None => check.finish(),
+            }),
         }
     }
 }

@@ -26,7 +26,10 @@ mod record;
 mod run;
 mod wire;
 
-pub use checks::{Check, ChecksumKind, ExpectedChecksum, OSS_CRC64_HEADER, checks_summary};
+pub use checks::{
+    Check, ChecksumKind, ContentCheck, ContentCheckFactory, ExpectedChecksum, OSS_CRC64_HEADER,
+    checks_summary,
+};
 
 use run::run;
 use wire::shown_url;
@@ -227,6 +230,9 @@ pub struct Download {
     pub max_refreshes: u32,
     /// The progress observer, if any.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Makes the check of the file's contents fed while it streams, if any (see
+    /// [`ContentCheck`]).
+    pub content_check: Option<ContentCheckFactory>,
 }
 
 impl Download {
@@ -251,7 +257,17 @@ impl Download {
             refresh: None,
             max_refreshes: DEFAULT_MAX_REFRESHES,
             progress: None,
+            content_check: None,
         }
+    }
+
+    /// Checks the file's contents while it streams, with a fresh [`ContentCheck`] from
+    /// `factory` for every start from zero (the bytes of a resumed `.part` are fed first). A
+    /// failed check fails the download as corrupt; a passed one joins the checks as
+    /// `content (<its words>)`.
+    pub fn with_content_check(mut self, factory: ContentCheckFactory) -> Self {
+        self.content_check = Some(factory);
+        self
     }
 
     /// Sets the size the provider's API reported (`5`, `Some(5)` or `None`).
@@ -361,6 +377,7 @@ impl fmt::Debug for Download {
             .field("refresh", &self.refresh.is_some())
             .field("max_refreshes", &self.max_refreshes)
             .field("progress", &self.progress.is_some())
+            .field("content_check", &self.content_check.is_some())
             .finish()
     }
 }

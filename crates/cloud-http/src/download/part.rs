@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tokio::fs::{File, OpenOptions};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 
-use super::checks::{Digests, Hashers};
+use super::checks::{ContentCheckFactory, Digests, Hashers};
 use crate::error::Error;
 
 /// The buffer between the network and the `.part` file.
@@ -127,15 +127,21 @@ pub(super) struct Part {
     file: BufWriter<File>,
     hashers: Hashers,
     pub(super) len: u64,
+    content: Option<ContentCheckFactory>,
 }
 
 impl Part {
     /// Opens (or creates) the `.part` file. With `keep`, what it holds is read through a fixed
     /// buffer into the hashers and the write position left at its end; without, it is emptied.
     /// Also returns how many bytes were discarded.
-    pub(super) async fn open(path: PathBuf, keep: bool, md5: bool) -> Result<(Self, u64), Error> {
+    pub(super) async fn open(
+        path: PathBuf,
+        keep: bool,
+        md5: bool,
+        content: Option<ContentCheckFactory>,
+    ) -> Result<(Self, u64), Error> {
         let mut file = open_regular(&path, false).await?;
-        let mut hashers = Hashers::new(md5);
+        let mut hashers = Hashers::new(md5).with_content(content.as_ref());
         let mut len = 0u64;
         let mut discarded = 0;
         let read_error = |e| Error::io(format!("could not read {}", path.display()), e);
@@ -162,6 +168,7 @@ impl Part {
             file: BufWriter::with_capacity(WRITE_BUFFER, file),
             hashers,
             len,
+            content,
         };
         Ok((part, discarded))
     }
@@ -195,7 +202,7 @@ impl Part {
     /// Computes an MD5 from now on; only possible while the file is empty.
     pub(super) fn start_md5(&mut self) {
         if self.len == 0 && !self.hashers.has_md5() {
-            self.hashers = Hashers::new(true);
+            self.hashers = Hashers::new(true).with_content(self.content.as_ref());
         }
     }
 
@@ -210,7 +217,7 @@ impl Part {
         if let Err(e) = result {
             return Err(self.io_error("truncate", e));
         }
-        self.hashers = Hashers::new(self.hashers.has_md5());
+        self.hashers = Hashers::new(self.hashers.has_md5()).with_content(self.content.as_ref());
         self.len = 0;
         Ok(())
     }

@@ -47,7 +47,8 @@ pub(super) async fn run(
         || kept
             .as_ref()
             .is_ok_and(|r| r.checksums.iter().any(|c| c.kind == ChecksumKind::Md5));
-    let (part, discarded) = Part::open(part_path, kept.is_ok(), md5).await?;
+    let (part, discarded) =
+        Part::open(part_path, kept.is_ok(), md5, download.content_check.clone()).await?;
     let mut restarts = 0;
     if discarded > 0 {
         let why = kept.as_ref().err().cloned().flatten().unwrap_or_default();
@@ -885,6 +886,16 @@ impl Run<'_> {
             if !sources.is_empty() || kind == ChecksumKind::Sha256 {
                 checks.push(Check::new(kind.name(), actual, sources));
             }
+        }
+        match &digests.content {
+            Some(Ok(words)) => checks.push(Check::new("content", "ok", words.clone())),
+            Some(Err(error)) => {
+                return Err(Error::integrity(format!(
+                    "the contents of {} do not check out: {error}",
+                    self.shown
+                )));
+            }
+            None => {}
         }
         Ok((checks, notes))
     }
