@@ -17,6 +17,9 @@ pub(crate) const MAX_CHUNK_SIZE: u64 = 32 * 1024 * 1024;
 /// The longest file or directory name accepted.
 pub(crate) const MAX_NAME: u32 = 4096;
 
+/// The most a QuickLZ packet is taken to expand (its format allows about 85 times).
+const MAX_EXPANSION: u64 = 100;
+
 /// The most a compressed block may exceed the chunk size (the qpress tool's own bound).
 const BLOCK_OVERHEAD: u64 = 400;
 
@@ -285,6 +288,26 @@ impl Reader {
             ));
         }
         out.report.checks.qpress_blocks_adler32 += 1;
+        // The decompressed size the packet claims, checked before anything is allocated for
+        // it: at most the chunk size, and at most what QuickLZ can expand this many bytes to
+        // (a match of up to 255 bytes costs 3; the real archives top out near 80 times).
+        let long = packet[0] & 0x02 != 0;
+        let claimed = if long {
+            u64::from(u32_le(&packet[5..9]))
+        } else {
+            u64::from(packet[2])
+        };
+        let bound = (packet.len() as u64).saturating_mul(MAX_EXPANSION) + 1024;
+        if claimed > self.chunk_size || (packet[0] & 0x01 != 0 && claimed > bound) {
+            return Err(ArchiveError::at(
+                at + BLOCK_FIXED as u64,
+                format!(
+                    "QuickLZ packet of {} bytes claims {claimed} decompressed bytes (at most the chunk size {} and {MAX_EXPANSION} times the packet)",
+                    packet.len(),
+                    self.chunk_size
+                ),
+            ));
+        }
         let max = u32::try_from(self.chunk_size).unwrap_or(u32::MAX);
         let data = quicklz::decompress(&mut std::io::Cursor::new(packet), max).map_err(|e| {
             ArchiveError::at(

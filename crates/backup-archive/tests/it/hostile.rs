@@ -146,3 +146,29 @@ fn gzip_with_an_endless_file_name_is_refused() {
     let error = verify_bytes(&archive).expect_err("name");
     assert!(error.message().contains("longer than 64 KiB"), "{error}");
 }
+
+/// A QuickLZ packet of 20 bytes that claims 30 MiB of output (with a correct Adler-32): refused
+/// before anything is allocated for it.
+#[test]
+fn a_packet_claiming_more_than_quicklz_can_expand_is_refused() {
+    let mut archive = b"qpress10".to_vec();
+    archive.extend_from_slice(&(32u64 << 20).to_le_bytes());
+    archive.push(b'F');
+    archive.extend_from_slice(&1u32.to_le_bytes());
+    archive.extend_from_slice(b"a\0");
+    let mut packet = vec![0x47];
+    packet.extend_from_slice(&20u32.to_le_bytes());
+    packet.extend_from_slice(&(30u32 << 20).to_le_bytes());
+    packet.resize(20, 0);
+    archive.extend_from_slice(b"NEWBNEWB");
+    archive.extend_from_slice(&0u64.to_le_bytes());
+    archive.extend_from_slice(&crate::build::adler32(&packet).to_le_bytes());
+    archive.extend_from_slice(&packet);
+    let error = verify_bytes(&archive).expect_err("refused");
+    assert!(
+        error
+            .message()
+            .contains("claims 31457280 decompressed bytes"),
+        "{error}"
+    );
+}
