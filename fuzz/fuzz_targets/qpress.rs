@@ -2,7 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let mut input = b"qpress10".to_vec();
-    input.extend_from_slice(data);
-    let _ = backup_archive::verify_bytes(&input);
+    let _ = backup_archive::verify_bytes(&backup_archive::fuzzing::reader_input("qpress", data));
 });

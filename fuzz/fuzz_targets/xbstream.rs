@@ -3,7 +3,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let mut input = b"XBSTCK01".to_vec();
-    input.extend_from_slice(data);
-    let _ = backup_archive::verify_bytes(&input);
+    let _ = backup_archive::verify_bytes(&backup_archive::fuzzing::reader_input("xbstream", data));
 });

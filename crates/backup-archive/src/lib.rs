@@ -264,3 +264,61 @@ pub fn verify_bytes(data: &[u8]) -> Result<Report, ArchiveError> {
     verifier.write(data)?;
     verifier.finish()
 }
+
+/// What the fuzz targets (`fuzz/` in the repository) and their stable replay share: not part
+/// of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::{Verifier, verify_bytes};
+
+    /// The first byte of `data` sets a piece size; the rest fed in pieces of that size must
+    /// give the same report as fed whole, or an error for the same reason (where DEFLATE
+    /// notices bad data depends on how much it was given at once). Panics otherwise.
+    pub fn pieces_agree(data: &[u8]) {
+        let Some((&split, rest)) = data.split_first() else {
+            return;
+        };
+        let whole = verify_bytes(rest);
+        let mut verifier = Verifier::new();
+        let mut failed = None;
+        for piece in rest.chunks(usize::from(split).max(1)) {
+            if let Err(error) = verifier.write(piece) {
+                failed = Some(error);
+                break;
+            }
+        }
+        let pieces = match failed {
+            Some(error) => Err(error),
+            None => verifier.finish(),
+        };
+        match (whole, pieces) {
+            (Ok(whole), Ok(pieces)) => assert_eq!(whole, pieces),
+            (Err(whole), Err(pieces)) => assert_eq!(whole.message(), pieces.message()),
+            (whole, pieces) => panic!("whole: {whole:?}, in pieces: {pieces:?}"),
+        }
+    }
+
+    /// The input the per-reader target `target` (`xbstream`, `qpress`, `gzip`, `tar`) makes
+    /// of the fuzzer's bytes: the format's magic first, or for tar a first header with a
+    /// correct checksum, so that the fuzzer explores the reader, not format recognition.
+    pub fn reader_input(target: &str, data: &[u8]) -> Vec<u8> {
+        let prefix: &[u8] = match target {
+            "xbstream" => b"XBSTCK01",
+            "qpress" => b"qpress10",
+            "gzip" => &[0x1f, 0x8b, 0x08],
+            _ => b"",
+        };
+        let mut input = prefix.to_vec();
+        input.extend_from_slice(data);
+        if target == "tar" {
+            if input.len() < 512 {
+                input.resize(512, 0);
+            }
+            input[257..263].copy_from_slice(b"ustar\0");
+            input[148..156].copy_from_slice(b"        ");
+            let sum: u32 = input[..512].iter().map(|&b| u32::from(b)).sum();
+            input[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        }
+        input
+    }
+}

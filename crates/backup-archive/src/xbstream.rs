@@ -258,9 +258,9 @@ impl Sink for Reader {
                 State::Payload {
                     path,
                     remaining,
-                    expected,
                     crc,
                     skip,
+                    ..
                 } => {
                     let take = (*remaining).min(data.len() as u64) as usize;
                     let (piece, rest) = data.split_at(take);
@@ -276,33 +276,21 @@ impl Sink for Reader {
                     *remaining -= take as u64;
                     data = rest;
                     if *remaining == 0 {
-                        let computed = std::mem::take(crc).finalize();
-                        if computed != *expected {
-                            return Err(ArchiveError::at(
-                                self.chunk_start,
-                                format!(
-                                    "CRC-32 mismatch in a chunk: the chunk says {:08x}, its payload has {computed:08x}",
-                                    *expected
-                                ),
-                            )
-                            .in_member(joined(&self.prefix, path)));
-                        }
-                        out.report.checks.xbstream_chunks_crc32 += 1;
-                        self.next_chunk();
+                        self.end_payload(out)?;
                     }
                 }
             }
         }
         // A payload of zero bytes ends as soon as its header does.
         if let State::Payload { remaining: 0, .. } = self.state {
-            self.write_empty_payload(out)?;
+            self.end_payload(out)?;
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Collector) -> Result<(), ArchiveError> {
         if let State::Payload { remaining: 0, .. } = self.state {
-            self.write_empty_payload(out)?;
+            self.end_payload(out)?;
         }
         match &self.state {
             State::Header { .. } if self.head.is_empty() => {}
@@ -330,8 +318,9 @@ impl Sink for Reader {
 }
 
 impl Reader {
-    /// Completes a chunk whose payload is empty (its CRC is that of nothing, or of its map).
-    fn write_empty_payload(&mut self, out: &mut Collector) -> Result<(), ArchiveError> {
+    /// Completes a chunk whose payload has all been read (or is empty): its CRC-32 (of the
+    /// payload, after the sparse map) must be the one its header gave.
+    fn end_payload(&mut self, out: &mut Collector) -> Result<(), ArchiveError> {
         if let State::Payload {
             path,
             expected,
@@ -344,10 +333,11 @@ impl Reader {
                 return Err(ArchiveError::at(
                     self.chunk_start,
                     format!(
-                        "CRC-32 mismatch in an empty chunk of {path}: {:08x} instead of {computed:08x}",
+                        "CRC-32 mismatch in a chunk: the chunk says {:08x}, its payload has {computed:08x}",
                         *expected
                     ),
-                ));
+                )
+                .in_member(joined(&self.prefix, path)));
             }
             out.report.checks.xbstream_chunks_crc32 += 1;
         }

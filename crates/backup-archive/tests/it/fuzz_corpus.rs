@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use backup_archive::{Verifier, verify_bytes};
+use backup_archive::fuzzing::{pieces_agree, reader_input};
+use backup_archive::verify_bytes;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,33 +23,6 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     inputs.sort();
     assert!(!inputs.is_empty(), "no corpus in {}", dir.display());
     inputs
-}
-
-/// What `fuzz_targets/verify_pieces.rs` checks: pieces of any size agree with the whole.
-fn pieces_agree(data: &[u8]) {
-    let Some((&split, rest)) = data.split_first() else {
-        return;
-    };
-    let whole = verify_bytes(rest);
-    let mut verifier = Verifier::new();
-    let mut failed = None;
-    for piece in rest.chunks(usize::from(split).max(1)) {
-        if let Err(error) = verifier.write(piece) {
-            failed = Some(error);
-            break;
-        }
-    }
-    let pieces = match failed {
-        Some(error) => Err(error),
-        None => verifier.finish(),
-    };
-    match (whole, pieces) {
-        (Ok(whole), Ok(pieces)) => assert_eq!(whole, pieces),
-        // Where DEFLATE notices bad data depends on how much it was given at once; what
-        // failed does not.
-        (Err(whole), Err(pieces)) => assert_eq!(whole.message(), pieces.message()),
-        (whole, pieces) => panic!("whole: {whole:?}, in pieces: {pieces:?}"),
-    }
 }
 
 #[test]
@@ -106,29 +80,6 @@ fn mutated_seeds_never_panic_and_pieces_agree() {
             pieces_agree(&input);
         }
     }
-}
-
-/// The input each per-reader target (`fuzz_targets/<reader>.rs`) builds from the fuzzer's
-/// bytes.
-fn reader_input(target: &str, data: &[u8]) -> Vec<u8> {
-    let prefix: &[u8] = match target {
-        "xbstream" => b"XBSTCK01",
-        "qpress" => b"qpress10",
-        "gzip" => &[0x1f, 0x8b, 0x08],
-        _ => b"",
-    };
-    let mut input = prefix.to_vec();
-    input.extend_from_slice(data);
-    if target == "tar" {
-        if input.len() < 512 {
-            input.resize(512, 0);
-        }
-        input[257..263].copy_from_slice(b"ustar\0");
-        input[148..156].copy_from_slice(b"        ");
-        let sum: u32 = input[..512].iter().map(|&b| u32::from(b)).sum();
-        input[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    }
-    input
 }
 
 #[test]
