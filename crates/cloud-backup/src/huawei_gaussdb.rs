@@ -255,21 +255,9 @@ pub async fn list_log_files_with(
             crate::Capability::DownloadLogBackups,
         ));
     }
-    let huawei_time = |t: time::OffsetDateTime| {
-        let t = t.to_offset(time::UtcOffset::UTC);
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0000",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    };
     let request = huaweicloud_gaussdb::ShowGaussMySqlIncrementalBackupListRequest::new(instance_id)
-        .with_begin_time(huawei_time(since))
-        .with_end_time(huawei_time(until));
+        .with_begin_time(since.to_offset(UtcOffset::UTC))
+        .with_end_time(until.to_offset(UtcOffset::UTC));
     let mut files = collect_mapped(client.incremental_backup_records(request), |record| {
         let (typed, raw) = record.into_parts();
         let time = |t: Option<String>| t.and_then(|t| normalize_time(&t, UtcOffset::UTC));

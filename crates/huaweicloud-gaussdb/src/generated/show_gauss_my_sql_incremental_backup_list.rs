@@ -28,14 +28,14 @@ pub struct ShowGaussMySqlIncrementalBackupListRequest {
     ///
     /// Optional. Sent as the query parameter `limit`.
     pub limit: Option<i64>,
-    /// The start of the range, `yyyy-mm-ddThh:mm:ssZ` with an offset such as `+0800`; with `end_time`.
+    /// The start of the range, sent as `yyyy-mm-ddThh:mm:ss` followed by the value's own UTC offset, e.g. `2026-11-01T00:00:00+0000`; with `end_time`.
     ///
-    /// Optional. Sent as the query parameter `begin_time`.
-    pub begin_time: Option<String>,
+    /// Optional. Sent as the query parameter `begin_time`, formatted as `[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]` with the value's own UTC offset.
+    pub begin_time: Option<time::OffsetDateTime>,
     /// The end of the range, as `begin_time`; with `begin_time`.
     ///
-    /// Optional. Sent as the query parameter `end_time`.
-    pub end_time: Option<String>,
+    /// Optional. Sent as the query parameter `end_time`, formatted as `[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]` with the value's own UTC offset.
+    pub end_time: Option<time::OffsetDateTime>,
     /// The language of the response (`en-us` or `zh-cn`; the server's default is `en-us`).
     ///
     /// Optional. Sent as the header `X-Language`.
@@ -74,15 +74,15 @@ impl ShowGaussMySqlIncrementalBackupListRequest {
 
     /// Sets [`Self::begin_time`] (`begin_time`).
     #[must_use]
-    pub fn with_begin_time(mut self, value: impl Into<String>) -> Self {
-        self.begin_time = Some(value.into());
+    pub fn with_begin_time(mut self, value: time::OffsetDateTime) -> Self {
+        self.begin_time = Some(value);
         self
     }
 
     /// Sets [`Self::end_time`] (`end_time`).
     #[must_use]
-    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn with_end_time(mut self, value: time::OffsetDateTime) -> Self {
+        self.end_time = Some(value);
         self
     }
 
@@ -99,11 +99,9 @@ impl ShowGaussMySqlIncrementalBackupListRequest {
             self.offset.map(|value| ("offset", value.to_string())),
             self.limit.map(|value| ("limit", value.to_string())),
             self.begin_time
-                .as_ref()
-                .map(|value| ("begin_time", value.clone())),
+                .map(|value| ("begin_time", Self::begin_time_to_wire(value))),
             self.end_time
-                .as_ref()
-                .map(|value| ("end_time", value.clone())),
+                .map(|value| ("end_time", Self::end_time_to_wire(value))),
         ]
         .into_iter()
         .flatten()
@@ -129,6 +127,26 @@ impl ShowGaussMySqlIncrementalBackupListRequest {
     /// The members of the JSON request body that are set, in the model's order; empty when the operation sends no body.
     pub fn body_params(&self) -> Vec<(&'static str, serde_json::Value)> {
         Vec::new()
+    }
+
+    /// Formats `begin_time` for the wire: `[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]`, in the value's own UTC offset.
+    ///
+    /// Neither step can fail for an `OffsetDateTime` of the supported year range; should one ever, the value's `Display` text is sent and the server rejects it, rather than a panic here.
+    fn begin_time_to_wire(value: time::OffsetDateTime) -> String {
+        let format = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
+        );
+        value.format(format).unwrap_or_else(|_| value.to_string())
+    }
+
+    /// Formats `end_time` for the wire: `[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]`, in the value's own UTC offset.
+    ///
+    /// Neither step can fail for an `OffsetDateTime` of the supported year range; should one ever, the value's `Display` text is sent and the server rejects it, rather than a panic here.
+    fn end_time_to_wire(value: time::OffsetDateTime) -> String {
+        let format = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
+        );
+        value.format(format).unwrap_or_else(|_| value.to_string())
     }
 }
 

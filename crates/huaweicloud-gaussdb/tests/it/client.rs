@@ -585,8 +585,8 @@ async fn incremental_backups_page_with_the_documented_query() {
         .mount(&server)
         .await;
     let request = huaweicloud_gaussdb::ShowGaussMySqlIncrementalBackupListRequest::new(INSTANCE_ID)
-        .with_begin_time("2026-11-01T00:00:00+0000")
-        .with_end_time("2026-11-06T00:00:00+0000");
+        .with_begin_time(datetime!(2026-11-01 00:00 UTC))
+        .with_end_time(datetime!(2026-11-06 00:00 UTC));
     let backups: Vec<_> = client(&server)
         .incremental_backups(request.clone())
         .try_collect()
@@ -604,7 +604,7 @@ async fn incremental_backups_page_with_the_documented_query() {
     assert_eq!(refused.kind(), ErrorKind::Config);
     assert!(refused.to_string().contains("10, 20 or 50"), "{refused}");
     let lone = huaweicloud_gaussdb::ShowGaussMySqlIncrementalBackupListRequest::new(INSTANCE_ID)
-        .with_begin_time("2026-11-01T00:00:00+0000");
+        .with_begin_time(datetime!(2026-11-01 00:00 UTC));
     let refused = client(&server)
         .incremental_backups(lone)
         .try_collect::<Vec<_>>()
