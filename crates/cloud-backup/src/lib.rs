@@ -313,9 +313,7 @@ pub async fn backup_policy(
     options: &Options,
     instance_id: &str,
 ) -> Result<BackupPolicy, Error> {
-    if provider.lacks(Capability::ReadBackupPolicy).is_some() {
-        return Err(service::lacking(provider, Capability::ReadBackupPolicy));
-    }
+    service::require(provider, Capability::ReadBackupPolicy)?;
     Client::new(provider, options)?
         .backup_policy(instance_id)
         .await
@@ -329,9 +327,7 @@ pub async fn restore_window(
     options: &Options,
     instance_id: &str,
 ) -> Result<RestoreWindow, Error> {
-    if provider.lacks(Capability::RestoreWindow).is_some() {
-        return Err(service::lacking(provider, Capability::RestoreWindow));
-    }
+    service::require(provider, Capability::RestoreWindow)?;
     Client::new(provider, options)?
         .restore_window(instance_id)
         .await

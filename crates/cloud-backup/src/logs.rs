@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::service::lacking;
+use crate::service::require;
 use crate::transfer::{LinkSource, download_files_with, http_client, local_name};
 use crate::{
     Capability, Client, DownloadLink, DownloadOptions, DownloadedFile, Error, LogFile, Options,
@@ -62,9 +62,7 @@ impl Client {
     ) -> Result<Vec<DownloadedFile>, Error> {
         check_range(since, until)?;
         let provider = self.provider();
-        if provider.lacks(Capability::DownloadLogBackups).is_some() {
-            return Err(lacking(provider, Capability::DownloadLogBackups));
-        }
+        require(provider, Capability::DownloadLogBackups)?;
         let files = self
             .service
             .list_log_files(instance_id, since, until, true)
@@ -132,9 +130,7 @@ pub async fn list_log_files(
     since: OffsetDateTime,
     until: OffsetDateTime,
 ) -> Result<Vec<LogFile>, Error> {
-    if provider.lacks(Capability::ListLogBackups).is_some() {
-        return Err(lacking(provider, Capability::ListLogBackups));
-    }
+    require(provider, Capability::ListLogBackups)?;
     Client::new(provider, options)?
         .list_log_files(instance_id, since, until)
         .await
@@ -152,9 +148,7 @@ pub async fn download_log_files(
     out: &Path,
     download: &DownloadOptions,
 ) -> Result<Vec<DownloadedFile>, Error> {
-    if provider.lacks(Capability::DownloadLogBackups).is_some() {
-        return Err(lacking(provider, Capability::DownloadLogBackups));
-    }
+    require(provider, Capability::DownloadLogBackups)?;
     Client::new(provider, options)?
         .download_log_files(instance_id, since, until, out, download)
         .await

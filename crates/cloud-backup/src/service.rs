@@ -178,6 +178,15 @@ pub fn lacking(provider: Provider, capability: Capability) -> Error {
     }
 }
 
+/// `Ok` when `provider`'s API offers `capability`, else the error [`lacking`] makes: for a
+/// check before any credential is read or anything is sent.
+pub fn require(provider: Provider, capability: Capability) -> Result<(), Error> {
+    match provider.lacks(capability) {
+        Some(_) => Err(lacking(provider, capability)),
+        None => Ok(()),
+    }
+}
+
 /// Implements [`BackupService`] for a client crate's `Client` from its module's async
 /// functions, `list_backups_with(&Client, instance_id)` and `download_links_with(&Client,
 /// instance_id, backup_id)`, and, where the provider offers them, the functions named after

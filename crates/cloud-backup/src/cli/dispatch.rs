@@ -132,11 +132,9 @@ pub(super) async fn run(
                 let backups = cloud_backup::list_backups(provider, &options, instance)
                     .await
                     .map_err(cloud)?;
-                if *json {
-                    write_json(out, &backups)?;
-                } else {
-                    write_table(out, &backups, false)?;
-                }
+                write_as(out, *json, &backups, |out, value| {
+                    write_table(out, value, false)
+                })?;
             }
             _ => {
                 let (backups, partial) =
@@ -144,11 +142,9 @@ pub(super) async fn run(
                         client.list_backups(&instance).await
                     })
                     .await?;
-                if *json {
-                    write_json(out, &backups)?;
-                } else {
-                    write_table(out, &backups, true)?;
-                }
+                write_as(out, *json, &backups, |out, value| {
+                    write_table(out, value, true)
+                })?;
                 finish_partial(out, partial)?;
             }
         },
@@ -169,12 +165,8 @@ pub(super) async fn run(
                     false,
                 ),
                 _ => {
-                    if provider.lacks(Capability::ListLogBackups).is_some() {
-                        return Err(cloud(cloud_backup::service::lacking(
-                            provider,
-                            Capability::ListLogBackups,
-                        )));
-                    }
+                    cloud_backup::service::require(provider, Capability::ListLogBackups)
+                        .map_err(cloud)?;
                     every_instance(provider, &options, |client, instance| async move {
                         client.list_log_files(&instance, since, until).await
                     })
@@ -211,11 +203,9 @@ pub(super) async fn run(
             )
             .await
             .map_err(cloud)?;
-            if *json {
-                write_json(out, &files)?;
-            } else {
-                write_downloaded(out, &files)?;
-            }
+            write_as(out, *json, &files, |out, value| {
+                write_downloaded(out, value)
+            })?;
         }
         Command::DownloadUrl {
             instance,
@@ -225,11 +215,7 @@ pub(super) async fn run(
             let links = cloud_backup::download_links(provider, &options, instance, backup)
                 .await
                 .map_err(cloud)?;
-            if *json {
-                write_json(out, &links)?;
-            } else {
-                write_urls(out, &links)?;
-            }
+            write_as(out, *json, &links, |out, value| write_urls(out, value))?;
         }
         Command::Download {
             instance,
@@ -251,21 +237,17 @@ pub(super) async fn run(
                 cloud_backup::download(provider, &options, instance, backup, path, &download)
                     .await
                     .map_err(cloud)?;
-            if *json {
-                write_json(out, &files)?;
-            } else {
-                write_downloaded(out, &files)?;
-            }
+            write_as(out, *json, &files, |out, value| {
+                write_downloaded(out, value)
+            })?;
         }
         Command::Instances { json } => {
             let instances = cloud_backup::list_instances(provider, &options)
                 .await
                 .map_err(cloud)?;
-            if *json {
-                write_json(out, &instances)?;
-            } else {
-                write_instance_table(out, &instances)?;
-            }
+            write_as(out, *json, &instances, |out, value| {
+                write_instance_table(out, value)
+            })?;
         }
         Command::CreateBackup {
             instance,
@@ -279,11 +261,7 @@ pub(super) async fn run(
             let name = name.clone().unwrap_or_else(default_backup_name);
             let created = client.create_backup(instance, &name).await.map_err(cloud)?;
             if !*wait {
-                if *json {
-                    write_json(out, &created)?;
-                } else {
-                    write_created(out, &created)?;
-                }
+                write_as(out, *json, &created, |out, value| write_created(out, value))?;
                 return Ok(());
             }
             let interval = wait_interval.unwrap_or(if context.in_sandbox() {
@@ -329,21 +307,15 @@ pub(super) async fn run(
             let window = cloud_backup::restore_window(provider, &options, instance)
                 .await
                 .map_err(cloud)?;
-            if *json {
-                write_json(out, &window)?;
-            } else {
-                write_restore_window(out, &window)?;
-            }
+            write_as(out, *json, &window, |out, value| {
+                write_restore_window(out, value)
+            })?;
         }
         Command::Policy { instance, json } => {
             let policy = cloud_backup::backup_policy(provider, &options, instance)
                 .await
                 .map_err(cloud)?;
-            if *json {
-                write_json(out, &policy)?;
-            } else {
-                write_policy(out, &policy)?;
-            }
+            write_as(out, *json, &policy, |out, value| write_policy(out, value))?;
         }
     }
     Ok(())
@@ -554,11 +526,9 @@ pub(super) async fn list_all(
         );
         partial = true;
     }
-    if json {
-        write_json(out, &backups)?;
-    } else {
-        write_table(out, &backups, true)?;
-    }
+    write_as(out, json, &backups, |out, value| {
+        write_table(out, value, true)
+    })?;
     if partial {
         out.flush()?;
         return Err(Failure::Partial);

@@ -172,6 +172,20 @@ pub(super) fn write_policy(out: &mut impl Write, policy: &BackupPolicy) -> io::R
     Ok(())
 }
 
+/// `value` as JSON with `json` (`--json`), else as `text` writes it for people.
+pub(super) fn write_as<W: Write, T: serde::Serialize>(
+    out: &mut W,
+    json: bool,
+    value: &T,
+    text: impl FnOnce(&mut W, &T) -> io::Result<()>,
+) -> io::Result<()> {
+    if json {
+        write_json(out, value)
+    } else {
+        text(out, value)
+    }
+}
+
 pub(super) fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)

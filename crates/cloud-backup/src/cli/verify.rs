@@ -2,7 +2,7 @@
 //! was checked printed, failures named with their offset and member.
 
 use std::fs;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use backup_archive::{ArchiveError, Report};
@@ -48,10 +48,8 @@ pub(super) fn run(paths: &[PathBuf], json: bool, out: &mut impl Write) -> Result
                 member: None,
                 message: format!("could not be opened: {e}"),
             })
-            .and_then(|file| {
-                backup_archive::verify_reader(BufReader::with_capacity(256 * 1024, file))
-                    .map_err(|e| error_json(&e))
-            });
+            // `verify_reader` reads in 256 KiB pieces itself: no buffering on top.
+            .and_then(|file| backup_archive::verify_reader(file).map_err(|e| error_json(&e)));
         let verified = match outcome {
             Ok(report) => Verified {
                 path: path.clone(),
