@@ -93,6 +93,7 @@ impl Content {
             inner.write(&head, out)?;
             self.inner = Some(inner);
         }
+        // Not needed once decided (taken above, or dropped when nothing reads it).
         self.head = Vec::new();
         Ok(())
     }

@@ -31,8 +31,8 @@ enum State {
     ExtraLength,
     /// `FEXTRA`'s data.
     Extra(usize),
-    /// A NUL-terminated field (`FNAME`, then `FCOMMENT`).
-    Text,
+    /// A NUL-terminated field (`FNAME`, then `FCOMMENT`), with its length so far.
+    Text(usize),
     /// `FHCRC`'s 2 bytes.
     HeaderCrc,
     /// The DEFLATE stream.
@@ -98,7 +98,7 @@ impl Reader {
             } else {
                 !FCOMMENT
             };
-            State::Text
+            State::Text(0)
         } else if *pending & FHCRC != 0 {
             *pending &= !FHCRC;
             State::HeaderCrc
@@ -204,20 +204,20 @@ impl Sink for Reader {
                     self.state = State::Header;
                     self.buf.clear();
                 }
-                State::Text => {
+                State::Text(len) => {
                     let byte = data[0];
                     data = &data[1..];
                     self.offset += 1;
                     if byte == 0 {
                         self.next_field();
-                    } else if self.buf.len() >= MAX_FIELD {
+                    } else if len >= MAX_FIELD {
                         return Err(ArchiveError::at(
                             self.offset,
                             "gzip header name or comment longer than 64 KiB",
                         ));
                     } else {
                         // Only the length matters: the text is not kept.
-                        self.buf.push(0);
+                        self.state = State::Text(len + 1);
                     }
                 }
                 _ => {

@@ -82,7 +82,6 @@ pub(crate) struct Reader {
     offset: u64,
     header_at: u64,
     long_name: Option<String>,
-    members: u64,
     /// The previous block was a zero block (the first of the two that end the archive).
     zero_block: bool,
 }
@@ -97,7 +96,6 @@ impl Reader {
             offset: 0,
             header_at: 0,
             long_name: None,
-            members: 0,
             zero_block: false,
         }
     }
@@ -156,9 +154,6 @@ impl Reader {
         }
         let full = joined(&self.prefix, &name);
         let content = (!meta && has_data).then(|| Content::new(&full, self.depth));
-        if !meta {
-            self.members += 1;
-        }
         self.state = State::Data {
             name: full,
             remaining: size,
@@ -314,7 +309,6 @@ impl Sink for Reader {
                 ));
             }
         }
-        let _ = self.members;
         Ok(())
     }
 }
