@@ -87,6 +87,21 @@ impl Reader {
         self.record_start = self.offset;
     }
 
+    /// `error`, found in the file being read (a block that fails its Adler-32), names it (as
+    /// this layer sees it: an outer layer adds its own member's name).
+    fn name_file(&self, error: ArchiveError) -> ArchiveError {
+        match &self.file {
+            Some((full, _, _)) if error.member().is_none() => {
+                let name = full
+                    .strip_prefix(&self.prefix)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .unwrap_or(full);
+                error.in_member(name.to_owned())
+            }
+            _ => error,
+        }
+    }
+
     /// `self.buf` holds `self.need` bytes of the current state.
     fn step(&mut self, out: &mut Collector) -> Result<(), ArchiveError> {
         let at = self.record_start;
@@ -339,7 +354,7 @@ impl Sink for Reader {
             self.offset += take as u64;
             data = &data[take..];
             if self.buf.len() == self.need {
-                self.step(out)?;
+                self.step(out).map_err(|e| self.name_file(e))?;
             }
         }
         Ok(())

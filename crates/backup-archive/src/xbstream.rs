@@ -198,7 +198,7 @@ impl Reader {
                         file.next_offset
                     ),
                 )
-                .in_member(joined(&self.prefix, &path)));
+                .in_member(path.clone()));
             }
             file.next_offset = file.next_offset.saturating_add(advance);
         }
@@ -300,7 +300,7 @@ impl Sink for Reader {
             State::Payload { path, .. } => {
                 return Err(
                     ArchiveError::truncated(self.offset, "the payload of a chunk")
-                        .in_member(joined(&self.prefix, path)),
+                        .in_member(path.clone()),
                 );
             }
         }
@@ -337,7 +337,7 @@ impl Reader {
                         *expected
                     ),
                 )
-                .in_member(joined(&self.prefix, path)));
+                .in_member(path.clone()));
             }
             out.report.checks.xbstream_chunks_crc32 += 1;
         }

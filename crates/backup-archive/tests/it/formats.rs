@@ -219,7 +219,7 @@ fn an_error_inside_a_nested_member_names_the_member_and_the_outer_offset() {
         50_000,
     );
     let error = verify_bytes(&archive).expect_err("corrupt member");
-    assert_eq!(error.member(), Some("ibdata1.qp"));
+    assert_eq!(error.member(), Some("ibdata1.qp/ibdata1"));
     assert!(error.message().contains("Adler-32 mismatch"), "{error}");
     assert!(error.message().contains("of its content"), "{error}");
     assert!(error.offset() > 0 && error.offset() < archive.len() as u64);
@@ -230,4 +230,31 @@ fn unknown_input_is_refused() {
     let error = verify_bytes(b"this is not an archive at all").expect_err("unknown");
     assert!(error.message().contains("not a format"), "{error}");
     assert!(verify_bytes(b"").is_err());
+}
+
+#[test]
+fn an_error_two_layers_down_names_the_path_once() {
+    // Huawei Cloud's layout: a qpress file holding an xbstream. A chunk's payload corrupted
+    // after its CRC-32 was computed, then the qpress file made around it (so its Adler-32s
+    // match): the xbstream CRC-32 finds it, and the member is the path through both layers.
+    let mut stream = xbstream(
+        &[
+            ("backup-my.cnf", b"[mysqld]\n"),
+            ("ibdata1", &sample(5_000, 3)),
+        ],
+        4_096,
+    );
+    let at = stream.len() - 100;
+    stream[at] ^= 0x01;
+    let archive = qpress("full.xbstream", &stream, 65_536);
+    let error = verify_bytes(&archive).expect_err("corrupt chunk");
+    assert_eq!(error.member(), Some("full.xbstream/ibdata1"), "{error}");
+    assert!(error.message().contains("CRC-32 mismatch"), "{error}");
+
+    // A bad block of the qpress file itself names the file.
+    let mut archive = qpress("full.xbstream", &xbstream(&[("a", b"abc")], 4_096), 65_536);
+    let last = archive.len() - 20;
+    archive[last] ^= 0x01;
+    let error = verify_bytes(&archive).expect_err("corrupt block");
+    assert_eq!(error.member(), Some("full.xbstream"), "{error}");
 }
