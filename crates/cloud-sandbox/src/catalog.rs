@@ -6,6 +6,7 @@ use std::io;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+use crate::archive::backup::{FileLayout, FileSpec};
 use crate::config::{FLEET_BACKUPS, MAX_BACKUPS_PER_INSTANCE, MAX_FLEET};
 use crate::demo::{DemoInstance, default_instance};
 use crate::{Provider, SandboxConfig, mix, timefmt};
@@ -112,6 +113,19 @@ pub(crate) struct Backup<'a> {
 impl Backup<'_> {
     pub(crate) fn service(&self) -> Provider {
         self.instance.service
+    }
+
+    /// What its file is made from (undamaged).
+    pub(crate) fn file_spec(&self) -> FileSpec {
+        FileSpec {
+            layout: FileLayout::of_name(&self.file_name),
+            backup_id: self.id.clone(),
+            size: self.size,
+            service: self.service(),
+            start: self.start,
+            end: self.end,
+            damaged: false,
+        }
     }
 
     /// The size in KB (Huawei Cloud; exact, the size is a multiple of 1024).
@@ -580,7 +594,7 @@ fn generate_seq(
     let logical = seq % 5 == 2;
     let file_name = match instance.service {
         Provider::AliyunRds => format!(
-            "hins{host_instance_id}_data_{}.tar.gz",
+            "hins{host_instance_id}_data_{}_qp.xb",
             timefmt::cst_compact(start)
         ),
         Provider::CapitalOnlineMysql => format!(

@@ -8,6 +8,8 @@
 //! * `corrupt_downloads`, `corrupt_offset`: the next file `GET`s whose body covers the offset
 //!   have that byte flipped.
 //! * `ignore_range`: every ranged file `GET` gets 200 and the whole file, until switched off.
+//! * `damaged`: every backup file is served with one byte flipped inside a member's data, and
+//!   its checksums describe the flipped file, until switched off.
 //! * `link_uses`: while set, a download link answers so many `GET`s and `HEAD`s, then is
 //!   expired.
 //! * `link_ttl_secs`: a download link made while it is set expires so many seconds later.
@@ -97,6 +99,12 @@ pub struct Faults {
     pub drop_after_bytes: u64,
     /// Whether downloads ignore `Range` (answer 200 with the whole file) until switched off.
     pub ignore_range: bool,
+    /// Whether backup files are damaged at the source until switched off: one byte inside a
+    /// member's data is flipped (in an xbstream chunk's payload, a qpress block, a gzip
+    /// member's data), and the service's checksums (`x-oss-hash-crc64ecma`, `Checksum`, the
+    /// `ETag`) describe the flipped file, as they would for a backup that was bad when it was
+    /// uploaded. Downloads succeed; only a check of the archive's own checksums notices.
+    pub damaged: bool,
     /// How many of the next downloads whose body covers
     /// [`corrupt_offset`](Self::corrupt_offset) have that byte flipped.
     pub corrupt_downloads: u32,
@@ -148,6 +156,12 @@ impl Faults {
         self
     }
 
+    /// Damages every backup file at the source (see [`damaged`](Self::damaged)), or not.
+    pub fn with_damaged(mut self, damaged: bool) -> Self {
+        self.damaged = damaged;
+        self
+    }
+
     /// Flips the byte at file offset `offset` in the next `count` downloads whose body
     /// covers it.
     pub fn with_corrupted_downloads(mut self, count: u32, offset: u64) -> Self {
@@ -193,6 +207,7 @@ impl Faults {
             && self.server_errors == 0
             && self.drop_downloads == 0
             && !self.ignore_range
+            && !self.damaged
             && self.corrupt_downloads == 0
             && self.hang == 0
             && self.link_uses.is_none()
@@ -295,6 +310,11 @@ impl FaultHandle {
         self.lock().ignore_range = ignore;
     }
 
+    /// Damages every backup file at the source (see [`Faults::damaged`]), or not.
+    pub fn damage_files(&self, damaged: bool) {
+        self.lock().damaged = damaged;
+    }
+
     /// Flips the byte at file offset `offset` in the next `count` downloads whose body covers
     /// it (replacing that counter and offset).
     pub fn corrupt_next_downloads(&self, count: u32, offset: u64) {
@@ -388,6 +408,12 @@ impl FaultHandle {
     pub(crate) fn rate(&self, service: Provider) -> Option<u32> {
         let faults = self.lock();
         faults.rate.filter(|_| faults.applies_to(service))
+    }
+
+    /// Whether `service`'s backup files are damaged at the source.
+    pub(crate) fn damages(&self, service: Provider) -> bool {
+        let faults = self.lock();
+        faults.damaged && faults.applies_to(service)
     }
 
     /// Whether downloads of `service` ignore `Range` (without using anything up).

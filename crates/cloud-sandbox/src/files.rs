@@ -26,6 +26,7 @@ use hyper::Method;
 use hyper::header::HeaderMap;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
+use crate::archive::backup::FileSpec;
 use crate::catalog::Backup;
 use crate::changes;
 use crate::http::{self, Body, FileBody, Outcome, Reply};
@@ -60,8 +61,9 @@ type ChecksumCell = Arc<OnceLock<Checksum>>;
 /// What the file server keeps between requests: checksums, link serial numbers and uses.
 #[derive(Debug, Default)]
 pub(crate) struct FileState {
-    /// The checksums computed (or being computed), by service and backup id.
-    checksums: Mutex<HashMap<(Provider, String), ChecksumCell>>,
+    /// The checksums computed (or being computed), by service, backup id and whether the file
+    /// is damaged.
+    checksums: Mutex<HashMap<(Provider, String, bool), ChecksumCell>>,
     /// The uses of each link, by path, `Expires` and `Signature`, while `link_uses` is set.
     link_uses: Mutex<HashMap<String, u32>>,
     /// The serial number of the last link made.
@@ -83,13 +85,13 @@ impl FileState {
         *count
     }
 
-    /// The cache cell of `backup`'s checksum.
-    fn checksum_cell(&self, backup: &Backup<'_>) -> ChecksumCell {
+    /// The cache cell of `backup`'s checksum (of its damaged file when `damaged`).
+    fn checksum_cell(&self, backup: &Backup<'_>, damaged: bool) -> ChecksumCell {
         let mut checksums = self
             .checksums
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let key = (backup.service(), backup.id.clone());
+        let key = (backup.service(), backup.id.clone(), damaged);
         if checksums.len() >= CACHE_CAPACITY && !checksums.contains_key(&key) {
             checksums.clear();
         }
@@ -104,21 +106,30 @@ fn checksum(state: &State, backup: &Backup<'_>) -> Option<Checksum> {
     if service == Provider::CapitalOnlineMysql || backup.size > state.checksum_limit {
         return None;
     }
-    let cell = state.files.checksum_cell(backup);
+    let spec = spec(state, backup);
+    let cell = state.files.checksum_cell(backup, spec.damaged);
     if let Some(checksum) = cell.get() {
         return Some(*checksum);
     }
-    let (seed, size) = (content::seed(&backup.id), backup.size);
     let compute = || {
         *cell.get_or_init(|| {
+            let mut file = spec.open();
+            let read = |pos, buf: &mut [u8]| file.read_at(pos, buf);
             if service.is_huawei() {
-                Checksum::Md5(content::md5_seeded(seed, size))
+                Checksum::Md5(content::md5_of(spec.size, read))
             } else {
-                Checksum::Crc64(content::crc64_seeded(seed, size))
+                Checksum::Crc64(content::crc64_of(spec.size, read))
             }
         })
     };
     Some(blocking(compute))
+}
+
+/// What `backup`'s file is made from, damaged or not as the faults say now.
+pub(crate) fn spec(state: &State, backup: &Backup<'_>) -> FileSpec {
+    let mut spec = backup.file_spec();
+    spec.damaged = state.faults.damages(backup.service());
+    spec
 }
 
 /// Runs `f`, which may take a while, without holding up the other tasks of the runtime's
@@ -275,14 +286,20 @@ fn parse_range(header: &str, size: u64) -> Range {
 /// (as OBS sends for an object uploaded in one part), or, when that is not computed, 32 hex
 /// digits and the number of 64 MiB parts (as for an object uploaded in parts); for the others
 /// 32 upper-case hex digits, like an OSS `ETag`.
-fn etag(backup: &Backup<'_>, checksum: Option<Checksum>) -> String {
+fn etag(spec: &FileSpec, checksum: Option<Checksum>) -> String {
     if let Some(Checksum::Md5(md5)) = checksum {
         return format!("\"{}\"", content::hex(&md5));
     }
-    let seed = mix::hash_parts(&["cloud-sandbox etag", &backup.id, &backup.size.to_string()]);
+    let size = spec.size.to_string();
+    let mut parts = vec!["cloud-sandbox etag", &spec.backup_id, &size];
+    if spec.damaged {
+        // Another file, another tag: a resume across the change starts again.
+        parts.push("damaged");
+    }
+    let seed = mix::hash_parts(&parts);
     let (high, low) = (mix::nth(seed, 0), mix::nth(seed, 1));
-    if backup.service().is_huawei() {
-        let parts = backup.size.div_ceil(ETAG_PART);
+    if spec.service.is_huawei() {
+        let parts = spec.size.div_ceil(ETAG_PART);
         format!("\"{high:016x}{low:016x}-{parts}\"")
     } else {
         format!("\"{high:016X}{low:016X}\"")
@@ -430,8 +447,9 @@ pub(crate) fn handle(
     }
 
     let size = backup.size;
+    let spec = spec(state, &backup);
     let checksum = checksum(state, &backup);
-    let etag = etag(&backup, checksum);
+    let etag = etag(&spec, checksum);
     let (cut_after, ignore_range) = if *method == Method::GET {
         state.faults.take_download_fault(service)
     } else {
@@ -491,7 +509,7 @@ pub(crate) fn handle(
         // The bytes actually sent: a dropped download stops early.
         let sent_end = cut_after.map_or(end, |cut| end.min(start.saturating_add(cut)));
         let corrupt_at = state.faults.take_corruption(service, start, sent_end);
-        let body = FileBody::new(&backup.id, start, end)
+        let body = FileBody::new(spec.open(), start, end)
             .with_cut_after(cut_after)
             .with_corrupt_at(corrupt_at);
         (Body::File(body), corrupt_at)

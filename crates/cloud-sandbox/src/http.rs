@@ -11,8 +11,9 @@ use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
+use crate::archive::backup::File;
 use crate::log::RequestKind;
-use crate::{FaultKind, Provider, content};
+use crate::{FaultKind, Provider};
 
 /// The size of the chunks a file body is generated in.
 const CHUNK: u64 = 64 * 1024;
@@ -66,11 +67,10 @@ impl Body {
     }
 }
 
-/// Bytes `pos..end` of the content stream `seed`, cut (the connection closed) after
-/// `cut_after` bytes, and with the byte at offset `corrupt_at` flipped, when faults say so.
-#[derive(Debug)]
+/// Bytes `pos..end` of a backup file, cut (the connection closed) after `cut_after` bytes,
+/// and with the byte at offset `corrupt_at` flipped, when faults say so.
 pub(crate) struct FileBody {
-    seed: u64,
+    file: File,
     pos: u64,
     end: u64,
     cut_after: Option<u64>,
@@ -79,11 +79,21 @@ pub(crate) struct FileBody {
     cut_delay: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
+impl std::fmt::Debug for FileBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileBody")
+            .field("layout", &self.file.layout)
+            .field("pos", &self.pos)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
 impl FileBody {
-    /// Bytes `start..end` of `backup_id`'s file.
-    pub(crate) fn new(backup_id: &str, start: u64, end: u64) -> Self {
+    /// Bytes `start..end` of `file`.
+    pub(crate) fn new(file: File, start: u64, end: u64) -> Self {
         Self {
-            seed: content::seed(backup_id),
+            file,
             pos: start,
             end,
             cut_after: None,
@@ -139,7 +149,7 @@ impl hyper::body::Body for Body {
                     n = n.min(limit - file.sent);
                 }
                 let mut buf = vec![0; usize::try_from(n).unwrap_or(0)];
-                content::fill_seeded(file.seed, file.pos, &mut buf);
+                file.file.read_at(file.pos, &mut buf);
                 if let Some(at) = file.corrupt_at
                     && (file.pos..file.pos + n).contains(&at)
                     && let Some(byte) = usize::try_from(at - file.pos)

@@ -17,14 +17,21 @@
 //!   times without a zone and `BackupSize` a number; Huawei RDS sizes in KB and `+0800`
 //!   times; GaussDB `size` as `"74464.0"` and `total_count` as a string.
 //! * **Backup files** download from links that look like signed object-storage links,
-//!   with `Range` (206, 416), `Content-Length` and `Accept-Ranges`; their bytes are generated
-//!   from the backup id and the offset ([`content`]), so a file of gigabytes costs nothing.
-//!   They carry the checksums the object stores send: `x-oss-hash-crc64ecma` for Alibaba
-//!   Cloud ([`file_crc64`], also `DescribeBackups`' `Checksum`), an MD5 `ETag` for Huawei
-//!   Cloud ([`file_md5_hex`]).
+//!   with `Range` (206, 416), `Content-Length` and `Accept-Ranges`. They are **real archives**
+//!   of the formats the services ship ([`FileLayout`]): Alibaba Cloud's `_qp.xb` (xbstream of
+//!   qpress files), Huawei Cloud's `.qp` (qpress of an xbstream), Capital Online's `.tar.gz`
+//!   (a physical backup directory, or a `mydumper` dump), laid out like xtrabackup's
+//!   (`ibdata1`, `.ibd` files, `backup-my.cnf`, `xtrabackup_checkpoints`, `xtrabackup_info`),
+//!   with every checksum inside them right. Their bytes are computed from the backup id and
+//!   the offset ([`BackupFile::content`]), so a file of gigabytes costs nothing, at exactly
+//!   the size the API reports. Binlog files are random bytes ([`content`]). Files carry the
+//!   checksums the object stores send: `x-oss-hash-crc64ecma` for Alibaba Cloud
+//!   ([`BackupFile::crc64`], also `DescribeBackups`' `Checksum`), an MD5 `ETag` for Huawei
+//!   Cloud ([`BackupFile::md5_hex`]).
 //! * **Faults** on demand ([`Faults`]): throttling, 5xx errors, requests never answered,
 //!   downloads cut mid-body or with a byte flipped, `Range` ignored, links that expire after
-//!   a number of uses or seconds, from [`SandboxConfig::with_faults`], [`Sandbox::faults`] or
+//!   a number of uses or seconds, backups damaged at the source (a byte flipped inside an
+//!   archive member, with checksums that agree: [`Faults::damaged`]), from [`SandboxConfig::with_faults`], [`Sandbox::faults`] or
 //!   `POST /_sandbox/faults`.
 //! * **Flow control** ([`rate`]): each API admits 100 calls a second (create and delete 10),
 //!   then answers with the provider's throttling error; [`Faults::with_rate`] changes it.
@@ -56,12 +63,14 @@
 //! assert_eq!(calls.len(), 2);
 //! assert!(calls.iter().all(|call| call.status == 200));
 //!
-//! // Every backup downloads; its bytes are known without storing them.
+//! // Every backup downloads; it is an xbstream archive, its bytes known without storing them.
 //! let url = backups[0].backup_download_url.as_deref().unwrap_or_default();
 //! let file = reqwest::Client::builder().no_proxy().build()?.get(url).send().await?.bytes().await?;
 //! assert_eq!(Some(file.len() as i64), backups[0].backup_size);
+//! assert_eq!(&file[..8], b"XBSTCK01");
 //! let id = backups[0].backup_id.as_deref().unwrap_or_default();
-//! assert_eq!(&file[..], &cloud_sandbox::content(id, 0, file.len())[..]);
+//! let expected = sandbox.find_backup(Provider::AliyunRds, id).unwrap();
+//! assert_eq!(&file[..], &expected.content(0, file.len())[..]);
 //!
 //! sandbox.shutdown().await;
 //! # Ok(())
@@ -82,8 +91,12 @@
 //! * [`demo_credentials`], [`demo_instances`], [`demo_instance_id`] and the `*_ACCESS_KEY_ID`, `*_SECRET`,
 //!   `*_INSTANCE_ID` constants (`src/demo.rs`): the built-in demo account of each provider.
 //! * [`RequestRecord`] (`src/log.rs`): the request log.
+//! * [`FileLayout`] (`src/archive/`): backup files as archives generated at any offset:
+//!   `mod.rs` the pieces (random and literal bytes, chunked framing with checksums in the
+//!   headers, exact sizes), `formats.rs` xbstream, qpress, tar and gzip, `backup.rs` what each
+//!   service's file holds.
 //! * [`content`], [`fill_content`], [`file_crc64`], [`file_md5_hex`] (`src/content.rs`): the
-//!   bytes of every backup file, and their checksums.
+//!   random bytes of binlog files and archive members, and checksums.
 //! * [`Provider`] (from `cloud-provider`, shared with `cloud-backup`): the four services,
 //!   named like their client crates.
 //! * Private: `catalog` (the backups, generated from their index), `aliyun`,
@@ -97,6 +110,7 @@
 //! The README lists every error code the sandbox answers, and where each comes from.
 
 mod aliyun;
+mod archive;
 mod auth;
 mod capitalonline;
 mod catalog;
@@ -117,6 +131,7 @@ mod server;
 mod state;
 mod timefmt;
 
+pub use archive::backup::FileLayout;
 pub use cloud_provider::{ParseProviderError, Provider};
 pub use config::{
     DEFAULT_CHECKSUM_LIMIT, FLEET_BACKUPS, MAX_BACKUPS_PER_INSTANCE, MAX_FLEET, SandboxConfig,

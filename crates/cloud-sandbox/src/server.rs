@@ -18,6 +18,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::archive::backup::{FileLayout, FileSpec};
 use crate::catalog::Catalog;
 use crate::http::{self, Body, Outcome, Reply};
 use crate::log::RequestKind;
@@ -232,6 +233,9 @@ pub struct BackupFile {
     /// five minutes for Huawei Cloud), or as the [`link_ttl_secs`](crate::Faults::link_ttl_secs)
     /// fault says.
     pub download_url: String,
+    /// What the file is made from (damaged if the [`damaged`](crate::Faults::damaged) fault
+    /// was on when this was made).
+    spec: FileSpec,
 }
 
 impl BackupFile {
@@ -243,7 +247,59 @@ impl BackupFile {
             file_name: backup.file_name.clone(),
             size: backup.size,
             download_url: files::link(state, backup),
+            spec: files::spec(state, backup),
         }
+    }
+
+    /// The `len` bytes of the file at `offset` (fewer past its end), exactly as the sandbox
+    /// serves them (damaged if the [`damaged`](crate::Faults::damaged) fault was on when this
+    /// was made).
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: &cloud_sandbox::Sandbox) {
+    /// use cloud_sandbox::{FileLayout, Provider};
+    ///
+    /// let file = sandbox.backup(Provider::AliyunRds, "rm-demo", 0).unwrap();
+    /// assert_eq!(file.layout(), FileLayout::XbstreamOfQpress);
+    /// assert_eq!(&file.content(0, 8)[..], b"XBSTCK01");
+    /// # }
+    /// ```
+    pub fn content(&self, offset: u64, len: usize) -> Vec<u8> {
+        let len =
+            usize::try_from(self.size.saturating_sub(offset)).map_or(len, |left| left.min(len));
+        let mut buf = vec![0; len];
+        self.spec.open().read_at(offset, &mut buf);
+        buf
+    }
+
+    /// The CRC-64/XZ of the whole file: what an Alibaba Cloud download sends as
+    /// `x-oss-hash-crc64ecma` (whatever the service, and whatever the checksum limit).
+    pub fn crc64(&self) -> u64 {
+        let mut file = self.spec.open();
+        crate::content::crc64_of(self.size, |pos, buf| file.read_at(pos, buf))
+    }
+
+    /// The MD5 of the whole file in lower-case hex: what a Huawei Cloud download sends as
+    /// its `ETag` (whatever the service, and whatever the checksum limit).
+    pub fn md5_hex(&self) -> String {
+        let mut file = self.spec.open();
+        crate::content::hex(&crate::content::md5_of(self.size, |pos, buf| {
+            file.read_at(pos, buf)
+        }))
+    }
+
+    /// What the file is: the archive its name promises, or [`FileLayout::Raw`] (random bytes)
+    /// for a binlog or a file too small for an archive.
+    pub fn layout(&self) -> FileLayout {
+        self.spec.open().layout
+    }
+
+    /// Where the [`damaged`](crate::Faults::damaged) fault flips a byte of this file: inside
+    /// a member's data, past every header.
+    pub fn damage_offset(&self) -> Option<u64> {
+        let mut spec = self.spec.clone();
+        spec.damaged = true;
+        spec.open().damage_at()
     }
 }
 

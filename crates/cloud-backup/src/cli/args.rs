@@ -21,7 +21,7 @@ pub(super) const AFTER_HELP: &str = "\
 Try it without an account: --sandbox runs every command against an embedded simulator of the
 four services (on 127.0.0.1, in this process) with its demo credentials:
   cloud-backup --sandbox aliyun-rds list --instance rm-demo
-  cloud-backup --sandbox aliyun-rds download --instance rm-demo --backup <BACKUP_ID> --out backup.tar.gz
+  cloud-backup --sandbox aliyun-rds download --instance rm-demo --backup <BACKUP_ID> --out backup_qp.xb
   cloud-backup sandbox instances      (the demo instance of each provider)
   cloud-backup sandbox serve          (run it for other programs: prints endpoint and credentials)
 With --sandbox, the credential variables below are ignored; --sandbox-fault <SPEC> injects
@@ -33,6 +33,9 @@ faults, comma-separated or repeated:
   corrupt=N@OFFSET  the next N download responses covering byte OFFSET carry it flipped
                     (same length, same headers)
   ignore-range      downloads answer every range request with the whole file
+  damaged           backup files are damaged at the source: one byte inside an archive member
+                    flipped, the provider's checksums agreeing (only --verify-content and
+                    verify notice)
   link-uses=N       each download link works for N requests, then answers 403 \"Request has
                     expired.\" (a new link from the API works again)
   link-ttl=SECS     download links expire SECS seconds after the API gave them
@@ -159,7 +162,7 @@ pub(super) struct Global {
     pub(super) sandbox: bool,
 
     /// With --sandbox (or `sandbox serve`): faults to inject, e.g. throttle=2, 5xx=1, hang=1,
-    /// drop=1@100000, corrupt=1@5000, ignore-range, link-uses=1, link-ttl=60, rate=5 (see below).
+    /// drop=1@100000, corrupt=1@5000, ignore-range, damaged, link-uses=1, link-ttl=60, rate=5 (see below).
     #[cfg(feature = "sandbox")]
     #[arg(long = "sandbox-fault", global = true, value_name = "SPEC", value_parser = parse_fault_spec)]
     pub(super) sandbox_fault: Vec<FaultSpec>,

@@ -26,6 +26,9 @@ pub(super) enum Fault {
     LinkTtl(u64),
     /// `rate=N`: each API admits N calls a second (0: no flow control).
     Rate(u32),
+    /// `damaged`: backup files are damaged at the source (a byte flipped inside an archive
+    /// member, the provider's checksums agreeing with it).
+    Damaged,
 }
 
 #[cfg(feature = "sandbox")]
@@ -61,10 +64,11 @@ pub(super) fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
             ("link-ttl", Some(value)) => Fault::LinkTtl(u64::from(count(value, "link-ttl")?)),
             ("rate", Some(value)) => Fault::Rate(count(value, "rate")?),
             ("ignore-range", None) => Fault::IgnoreRange,
+            ("damaged", None) => Fault::Damaged,
             _ => {
                 return Err(format!(
                     "unknown fault {item:?}; expected throttle=N, 5xx=N, hang=N, drop=N@BYTES, \
-                     corrupt=N@OFFSET, ignore-range, link-uses=N, link-ttl=SECS or rate=N"
+                     corrupt=N@OFFSET, ignore-range, damaged, link-uses=N, link-ttl=SECS or rate=N"
                 ));
             }
         };
@@ -106,6 +110,7 @@ pub(super) fn faults(specs: &[FaultSpec]) -> cloud_backup::sandbox::Faults {
             Fault::LinkUses(n) => faults.with_link_uses(n),
             Fault::LinkTtl(seconds) => faults.with_link_ttl(seconds),
             Fault::Rate(n) => faults.with_rate(n),
+            Fault::Damaged => faults.with_damaged(true),
         },
     )
 }

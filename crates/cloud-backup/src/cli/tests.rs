@@ -226,7 +226,7 @@ fn sandbox_options_and_faults() {
         "--sandbox-fault",
         "drop=1@100000",
         "--sandbox-fault",
-        "ignore-range",
+        "ignore-range,damaged",
     ])
     .unwrap();
     assert!(cli.global.sandbox);
@@ -238,6 +238,7 @@ fn sandbox_options_and_faults() {
             .with_server_errors(1)
             .with_dropped_downloads(1, 100_000)
             .with_ignore_range(true)
+            .with_damaged(true)
     );
     for bad in [
         "",
@@ -247,6 +248,7 @@ fn sandbox_options_and_faults() {
         "drop=1@x",
         "explode=1",
         "ignore-range=1",
+        "damaged=1",
     ] {
         assert!(parse_fault_spec(bad).is_err(), "{bad:?}");
     }

@@ -90,11 +90,20 @@ pub(crate) fn download_args<'a>(file: &'a BackupFile, out: &'a str) -> Vec<&'a s
     ]
 }
 
+/// Backup `backup_id` of `service` in a sandbox with the default configuration, as the CLI's
+/// embedded one has it (its bytes depend on the catalogue alone).
+pub(crate) fn default_file(service: Provider, backup_id: &str) -> BackupFile {
+    Sandbox::start(SandboxConfig::default())
+        .expect("a sandbox")
+        .find_backup(service, backup_id)
+        .unwrap_or_else(|| panic!("{service} has no backup {backup_id}"))
+}
+
 /// Asserts that `path` holds exactly the sandbox's file of `file`.
-pub(crate) fn assert_content(path: &Path, backup_id: &str, size: u64) {
+pub(crate) fn assert_content(path: &Path, file: &BackupFile) {
     let written = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(written.len() as u64, size, "{}", path.display());
-    let expected = cloud_sandbox::content(backup_id, 0, size as usize);
+    assert_eq!(written.len() as u64, file.size, "{}", path.display());
+    let expected = file.content(0, file.size as usize);
     assert!(
         written == expected,
         "{} differs from the sandbox's file",
@@ -166,7 +175,7 @@ async fn every_provider_lists_links_and_downloads() {
         let run = download(&sandbox, &file, &out, &["--json"]).await;
         assert_eq!(run.stderr, "", "{run:?}");
         let mut written = run.json();
-        let expected = cloud_sandbox::content(&file.backup_id, 0, file.size as usize);
+        let expected = file.content(0, file.size as usize);
         // Every check the storage offers ran, and says where its value came from.
         let verified = written[0]["verified"].take();
         let checks: Vec<String> = verified
@@ -202,7 +211,7 @@ async fn every_provider_lists_links_and_downloads() {
             }]),
             "{name}"
         );
-        assert_content(&out, &file.backup_id, file.size);
+        assert_content(&out, &file);
     }
     // Nothing but the finished files: no .part left behind.
     assert_eq!(
@@ -253,7 +262,7 @@ async fn a_download_cut_at_a_third_resumes_to_the_same_bytes() {
     sandbox.faults().drop_next_downloads(1, file.size / 3);
     let run = download(&sandbox, &file, &out, &[]).await;
     assert!(run.status.success(), "{run:?}");
-    assert_content(&out, &file.backup_id, file.size);
+    assert_content(&out, &file);
     assert_eq!(
         run.stdout,
         format!(
@@ -261,11 +270,7 @@ async fn a_download_cut_at_a_third_resumes_to_the_same_bytes() {
              (x-oss-hash-crc64ecma, DescribeBackups Checksum), sha256 (computed)\n",
             out.display(),
             file.size,
-            sha256_hex(&cloud_sandbox::content(
-                &file.backup_id,
-                0,
-                file.size as usize
-            ))
+            sha256_hex(&file.content(0, file.size as usize))
         )
     );
     // The whole file cut after a third, then the rest with a range request.
@@ -285,7 +290,7 @@ async fn a_server_that_ignores_ranges_gets_the_file_again_from_zero() {
     faults.ignore_range(true);
     let run = download(&sandbox, &file, &out, &[]).await;
     assert!(run.status.success(), "{run:?}");
-    assert_content(&out, &file.backup_id, file.size);
+    assert_content(&out, &file);
     assert_eq!(
         downloads(&sandbox),
         [
@@ -320,17 +325,14 @@ async fn an_interrupted_run_resumes_when_run_again() {
     );
     assert!(!out.exists(), "nothing at --out after a failure");
     let kept = std::fs::read(&part).unwrap();
-    assert_eq!(
-        kept,
-        cloud_sandbox::content(&file.backup_id, 0, third as usize)
-    );
+    assert_eq!(kept, file.content(0, third as usize));
 
     // The same command again, the faults gone: it resumes from the .part.
     faults.clear();
     sandbox.clear_requests();
     let run = download(&sandbox, &file, &out, &[]).await;
     assert!(run.status.success(), "{run:?}");
-    assert_content(&out, &file.backup_id, file.size);
+    assert_content(&out, &file);
     assert!(!part.exists());
     assert_eq!(downloads(&sandbox), [(206, None)]);
 }
@@ -357,14 +359,14 @@ async fn an_existing_file_is_refused_unless_forced() {
 
     let run = download(&sandbox, &file, &out, &["--force"]).await;
     assert!(run.status.success(), "{run:?}");
-    assert_content(&out, &file.backup_id, file.size);
+    assert_content(&out, &file);
 
     // An existing directory: the file goes in under its own name.
     let run = download(&sandbox, &file, &dir, &["--json"]).await;
     let written = run.json();
     let path = dir.join(&file.file_name);
     assert_eq!(written[0]["path"], path.to_str().unwrap());
-    assert_content(&path, &file.backup_id, file.size);
+    assert_content(&path, &file);
     assert_eq!(entries(&dir), ["backup.tar.gz".to_owned(), file.file_name]);
 }
 
@@ -512,7 +514,7 @@ async fn the_library_downloads_through_one_client() {
     assert_eq!(files[0].bytes, file.size);
     let outcome = files[0].outcome.as_ref().unwrap();
     assert_eq!((outcome.resumes, outcome.restarts), (0, 0));
-    assert_content(&files[0].path, &file.backup_id, file.size);
+    assert_content(&files[0].path, &file);
     let json: Value = serde_json::to_value(&files[0]).unwrap();
     let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     keys.sort();

@@ -61,7 +61,7 @@ async fn defect_1_force_keeps_the_good_old_file_until_the_new_one_is_verified() 
     args.push("--force");
     let replaced = run(&args, &[]).await;
     assert!(replaced.status.success(), "{replaced:?}");
-    assert_content(&keep, &file.backup_id, file.size);
+    assert_content(&keep, &file);
     assert_eq!(entries(&dir), ["keep.bin"]);
 }
 
@@ -78,10 +78,7 @@ async fn defect_2_a_part_that_is_not_provably_this_backup_is_never_resumed() {
             "zeros.bin",
             vec![0u8; 1_000_000.min(file.size as usize - 1)],
         ),
-        (
-            "other.bin",
-            cloud_sandbox::content(&other.backup_id, 0, 500_000),
-        ),
+        ("other.bin", other.content(0, 500_000)),
     ] {
         let out = dir.join(name);
         let mut part = out.clone().into_os_string();
@@ -89,7 +86,7 @@ async fn defect_2_a_part_that_is_not_provably_this_backup_is_never_resumed() {
         std::fs::write(&part, &planted).unwrap();
         let run = download(&sandbox, &file, &out, &[]).await;
         assert!(run.status.success(), "{run:?}");
-        assert_content(&out, &file.backup_id, file.size);
+        assert_content(&out, &file);
     }
     // No request asked for a range: nothing of the planted bytes was kept.
     assert!(
@@ -177,7 +174,7 @@ async fn defect_3_corrupted_bytes_of_the_same_length_are_caught_by_the_storage_c
         // The next run starts afresh and succeeds.
         let again = download(&sandbox, &file, &out, &[]).await;
         assert!(again.status.success(), "{again:?}");
-        assert_content(&out, &file.backup_id, file.size);
+        assert_content(&out, &file);
         std::fs::remove_file(&out).unwrap();
     }
     let corrupted = sandbox
@@ -195,7 +192,7 @@ async fn defect_3_the_verified_line_says_what_was_checked() {
     let out = scratch("verified-line").join("b.tar.gz");
     let run = download(&sandbox, &file, &out, &[]).await;
     assert!(run.status.success(), "{run:?}");
-    let expected = cloud_sandbox::content(&file.backup_id, 0, file.size as usize);
+    let expected = file.content(0, file.size as usize);
     assert_eq!(
         run.stdout,
         format!(
@@ -264,7 +261,7 @@ async fn defect_7_a_link_that_expires_mid_transfer_completes_without_the_user() 
         let run = download(&sandbox, &file, &out, &[]).await;
         sandbox.faults().clear();
         assert!(run.status.success(), "{run:?}");
-        assert_content(&out, &file.backup_id, file.size);
+        assert_content(&out, &file);
         let files: Vec<(u16, Option<String>)> = sandbox
             .requests()
             .into_iter()

@@ -157,36 +157,177 @@ async fn a_download_verifies_the_contents_while_streaming() {
     assert!(!dir.join("bad.xb.part").exists());
 }
 
-#[cfg(all(feature = "sandbox", feature = "capitalonline-mysql"))]
+/// The newest backup of each downloadable demo instance: (service name, instance, backup id).
+#[cfg(feature = "sandbox")]
+async fn newest_backups() -> Vec<(&'static str, String, String)> {
+    let mut newest = Vec::new();
+    for (service, instance) in [
+        ("aliyun-rds", "rm-demo"),
+        (
+            "capitalonline-mysql",
+            "0c5e8f2a-7b41-4d9e-a3c6-5f18b2e9d470",
+        ),
+        ("huaweicloud-rds", "7f3a9c2e5b8d4e1fa6c0d2b4e8f1a3c5in01"),
+    ] {
+        let ran = run(
+            &[
+                "--sandbox",
+                service,
+                "list",
+                "--instance",
+                instance,
+                "--json",
+            ],
+            &[],
+        )
+        .await;
+        let backups = ran.json();
+        let backup = backups[0]["backup_id"].as_str().expect("an id").to_owned();
+        newest.push((service, instance.to_owned(), backup));
+    }
+    newest
+}
+
+/// `download ARGS --out OUT` through the embedded sandbox, with `extra` global options first.
+#[cfg(feature = "sandbox")]
+async fn sandbox_download(
+    extra: &[&str],
+    service: &str,
+    instance: &str,
+    backup: &str,
+    out: &std::path::Path,
+    verify_content: bool,
+) -> crate::support::Run {
+    let mut args = vec!["--sandbox"];
+    args.extend_from_slice(extra);
+    let out = out.to_str().expect("UTF-8");
+    args.extend_from_slice(&[
+        service,
+        "download",
+        "--instance",
+        instance,
+        "--backup",
+        backup,
+        "--out",
+        out,
+    ]);
+    if verify_content {
+        args.push("--verify-content");
+    }
+    run(&args, &[]).await
+}
+
+/// The sandbox serves real archives: every service's backup verifies while it downloads (the
+/// `verified:` line says what was checked), and `verify` reads the same facts from the file.
+#[cfg(feature = "sandbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sandbox_backup_verifies_while_it_downloads() {
+    let dir = scratch("verify-sandbox");
+    for (service, instance, backup) in newest_backups().await {
+        let out = dir.join(service);
+        let ran = sandbox_download(&[], service, &instance, &backup, &out, true).await;
+        assert!(ran.status.success(), "{service}: {ran:?}");
+        let format = match service {
+            "aliyun-rds" => "content (xbstream, ",
+            "huaweicloud-rds" => "content (qpress, ",
+            _ => "content (gzip, ",
+        };
+        assert!(ran.stdout.contains(format), "{service}: {ran:?}");
+        let ran = run(&["verify", out.to_str().expect("UTF-8")], &[]).await;
+        assert_eq!(ran.status.code(), Some(0), "{service}: {ran:?}");
+        if !ran.stdout.contains("logical") {
+            assert!(
+                ran.stdout.contains("backup: full-backuped, from_lsn 0"),
+                "{ran:?}"
+            );
+        }
+    }
+}
+
+/// `--sandbox-fault damaged`: backups bad at the source, with provider checksums that agree.
+/// A plain download succeeds (nothing else could notice); `verify` and `--verify-content`
+/// fail, naming the member and the byte the sandbox flipped; nothing is left at the
+/// destination of the checked download.
+#[cfg(feature = "sandbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_damaged_at_the_source_is_caught_only_by_the_content_check() {
+    let dir = scratch("verify-damaged");
+    for (service, instance, backup) in newest_backups().await {
+        let provider: cloud_sandbox::Provider = service.parse().expect("a provider");
+        let damage = crate::sandbox::default_file(provider, &backup)
+            .damage_offset()
+            .expect("a damage offset");
+
+        let plain = dir.join(format!("{service}-plain"));
+        let ran = sandbox_download(
+            &["--sandbox-fault", "damaged"],
+            service,
+            &instance,
+            &backup,
+            &plain,
+            false,
+        )
+        .await;
+        assert!(
+            ran.status.success(),
+            "{service}: the checksums agree: {ran:?}"
+        );
+        let ran = run(&["verify", plain.to_str().expect("UTF-8"), "--json"], &[]).await;
+        assert_eq!(ran.status.code(), Some(1), "{service}: {ran:?}");
+        let reports: serde_json::Value = serde_json::from_str(&ran.stdout).expect("JSON");
+        let report = &reports[0];
+        assert_eq!(report["ok"], false);
+        let message = report["error"]["message"].as_str().expect("a message");
+        assert!(message.contains("mismatch"), "{service}: {message}");
+        let offset = report["error"]["offset"].as_u64().expect("an offset");
+        if service == "capitalonline-mysql" {
+            // A gzip member's CRC-32 is checked at its end: the member is the gzip one.
+            assert!(offset > damage, "{service}: {offset} {damage}");
+        } else {
+            let member = report["error"]["member"].as_str().expect("a member");
+            assert!(
+                member.contains("orders.ibd") || member.ends_with(".xbstream"),
+                "{member}"
+            );
+            assert!(offset <= damage, "{service}: {offset} {damage}");
+        }
+
+        let checked = dir.join(format!("{service}-checked"));
+        let ran = sandbox_download(
+            &["--sandbox-fault", "damaged"],
+            service,
+            &instance,
+            &backup,
+            &checked,
+            true,
+        )
+        .await;
+        assert_eq!(ran.status.code(), Some(1), "{service}: {ran:?}");
+        assert!(ran.stderr.contains("mismatch"), "{service}: {ran:?}");
+        assert!(!checked.exists(), "{service}");
+        assert!(
+            !dir.join(format!("{service}-checked.part")).exists(),
+            "{service}"
+        );
+    }
+}
+
+/// A plain binlog is in none of the archive formats: `--verify-content` says so and fails.
+#[cfg(all(feature = "sandbox", feature = "aliyun-rds"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_verify_content_refuses_a_file_in_no_archive_format() {
-    let dir = scratch("verify-sandbox");
-    let out = dir.join("backup.bin");
+    let dir = scratch("verify-binlogs");
     let ran = run(
         &[
             "--sandbox",
-            "capitalonline-mysql",
-            "list",
+            "aliyun-rds",
+            "download-binlogs",
             "--instance",
-            "0c5e8f2a-7b41-4d9e-a3c6-5f18b2e9d470",
-            "--json",
-        ],
-        &[],
-    )
-    .await;
-    let backups = ran.json();
-    let backup = backups[0]["backup_id"].as_str().expect("an id").to_owned();
-    let ran = run(
-        &[
-            "--sandbox",
-            "capitalonline-mysql",
-            "download",
-            "--instance",
-            "0c5e8f2a-7b41-4d9e-a3c6-5f18b2e9d470",
-            "--backup",
-            &backup,
+            "rm-demo",
+            "--since",
+            "3h",
             "--out",
-            out.to_str().expect("UTF-8"),
+            dir.to_str().expect("UTF-8"),
             "--verify-content",
         ],
         &[],
@@ -197,5 +338,4 @@ async fn download_verify_content_refuses_a_file_in_no_archive_format() {
         ran.stderr.contains("not a format this tool verifies"),
         "{ran:?}"
     );
-    assert!(!out.exists());
 }

@@ -65,7 +65,11 @@ async fn describes_and_downloads_backups() {
     );
     let file = support::download(&url).await;
     assert_eq!(Some(file.len() as i64), backup.backup_size);
-    assert_eq!(file, cloud_sandbox::content(id, 0, file.len()));
+    let expected = sandbox
+        .find_backup(Provider::CapitalOnlineMysql, id)
+        .unwrap()
+        .content(0, file.len());
+    assert_eq!(file, expected);
 
     let error = client
         .download_backup(CAPITALONLINE_INSTANCE_ID, "no-such-backup")

@@ -49,7 +49,7 @@ async fn aliyun_files_carry_the_crc64_of_the_whole_file() {
     let file = sandbox
         .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 2)
         .unwrap();
-    let expected = cloud_sandbox::file_crc64(&file.backup_id, file.size);
+    let expected = file.crc64();
 
     let whole = http().get(&file.download_url).send().await.unwrap();
     assert_eq!(whole.status(), 200);
@@ -95,7 +95,7 @@ async fn huawei_etags_are_the_md5_of_the_file() {
         (Provider::HuaweiCloudGaussDb, HUAWEI_GAUSSDB_INSTANCE_ID),
     ] {
         let file = sandbox.backup(service, instance, 1).unwrap();
-        let expected = cloud_sandbox::file_md5_hex(&file.backup_id, file.size);
+        let expected = file.md5_hex();
         assert_eq!(expected.len(), 32);
 
         let whole = http().get(&file.download_url).send().await.unwrap();
@@ -118,7 +118,7 @@ async fn huawei_etags_are_the_md5_of_the_file() {
         assert_eq!(header(&resumed, "etag"), Some(etag));
         assert_eq!(
             &resumed.bytes().await.unwrap()[..],
-            &cloud_sandbox::content(&file.backup_id, 10, 10)[..]
+            &file.content(10, 10)[..]
         );
         let stale = http()
             .get(&file.download_url)
@@ -142,13 +142,7 @@ async fn capital_online_keeps_its_etag() {
     let etag = header(&head, "etag").unwrap();
     assert_eq!(etag.len(), 34);
     assert_eq!(etag, etag.to_uppercase());
-    assert_ne!(
-        etag,
-        format!(
-            "\"{}\"",
-            cloud_sandbox::file_md5_hex(&file.backup_id, file.size).to_uppercase()
-        )
-    );
+    assert_ne!(etag, format!("\"{}\"", file.md5_hex().to_uppercase()));
     assert_eq!(header(&head, "x-oss-hash-crc64ecma"), None);
 }
 
@@ -174,7 +168,9 @@ async fn describe_backups_sends_the_checksum_when_asked_by_backup_id() {
         .unwrap();
     let backup = &page.items.unwrap().backup[0];
     let size = u64::try_from(backup.backup_size.unwrap()).unwrap();
-    let expected = cloud_sandbox::file_crc64(&id, size).to_string();
+    let file = sandbox.find_backup(Provider::AliyunRds, &id).unwrap();
+    assert_eq!(file.size, size);
+    let expected = file.crc64().to_string();
     assert_eq!(backup.checksum.as_deref(), Some(expected.as_str()));
 
     // The download says the same.
@@ -228,7 +224,7 @@ async fn files_above_the_checksum_limit_are_served_without_checksums() {
     let head = http().head(&small.download_url).send().await.unwrap();
     assert_eq!(
         header(&head, "x-oss-hash-crc64ecma"),
-        Some(cloud_sandbox::file_crc64(&small.backup_id, 4096).to_string())
+        Some(small.crc64().to_string())
     );
 
     // A large Huawei file gets a multipart-style ETag: not an MD5, and says so.
@@ -245,10 +241,7 @@ async fn files_above_the_checksum_limit_are_served_without_checksums() {
     let head = http().head(&small.download_url).send().await.unwrap();
     assert_eq!(
         header(&head, "etag"),
-        Some(format!(
-            "\"{}\"",
-            cloud_sandbox::file_md5_hex(&small.backup_id, 4096)
-        ))
+        Some(format!("\"{}\"", small.md5_hex()))
     );
 }
 
@@ -271,10 +264,7 @@ async fn concurrent_first_requests_agree() {
         .into_iter()
         .map(|response| header(&response.unwrap(), "etag"))
         .collect();
-    let expected = format!(
-        "\"{}\"",
-        cloud_sandbox::file_md5_hex(&file.backup_id, file.size)
-    );
+    let expected = format!("\"{}\"", file.md5_hex());
     assert!(
         etags.iter().all(|e| e.as_deref() == Some(&expected)),
         "{etags:?}"

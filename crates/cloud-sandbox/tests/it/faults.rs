@@ -293,10 +293,7 @@ async fn a_download_is_cut_after_k_bytes() {
     }
     assert!(failed, "the body ends with an error, not a clean end");
     assert_eq!(received.len(), 100_000, "exactly the bytes before the cut");
-    assert_eq!(
-        received,
-        cloud_sandbox::content(&file.backup_id, 0, received.len())
-    );
+    assert_eq!(received, file.content(0, received.len()));
 
     // Resuming with a range gets the rest; the next download is whole again.
     let rest = http()
@@ -307,10 +304,7 @@ async fn a_download_is_cut_after_k_bytes() {
         .unwrap();
     assert_eq!(rest.status(), 206);
     received.extend_from_slice(&rest.bytes().await.unwrap());
-    assert_eq!(
-        received,
-        cloud_sandbox::content(&file.backup_id, 0, file.size as usize)
-    );
+    assert_eq!(received, file.content(0, file.size as usize));
     assert_eq!(
         support::download(&file.download_url).await.len() as u64,
         file.size
@@ -364,8 +358,8 @@ async fn a_corrupted_download_flips_one_byte() {
     let file = sandbox
         .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
         .unwrap();
-    let true_file = cloud_sandbox::content(&file.backup_id, 0, file.size as usize);
-    let crc = cloud_sandbox::file_crc64(&file.backup_id, file.size).to_string();
+    let true_file = file.content(0, file.size as usize);
+    let crc = file.crc64().to_string();
     sandbox.faults().corrupt_next_downloads(2, 1000);
 
     // A range without the offset passes untouched and uses nothing up.
@@ -446,7 +440,7 @@ async fn corruption_follows_the_service_and_skips_heads() {
         .unwrap();
     assert_eq!(
         support::download(&aliyun.download_url).await,
-        cloud_sandbox::content(&aliyun.backup_id, 0, aliyun.size as usize)
+        aliyun.content(0, aliyun.size as usize)
     );
     let rds = sandbox
         .backup(Provider::HuaweiCloudRds, HUAWEI_RDS_INSTANCE_ID, 0)
@@ -462,14 +456,8 @@ async fn corruption_follows_the_service_and_skips_heads() {
     );
     assert_eq!(sandbox.faults().get().corrupt_downloads, 1);
     let body = support::download(&rds.download_url).await;
-    assert_eq!(
-        body[0],
-        cloud_sandbox::content(&rds.backup_id, 0, 1)[0] ^ 0xFF
-    );
-    assert_eq!(
-        body[1..],
-        cloud_sandbox::content(&rds.backup_id, 1, body.len() - 1)[..]
-    );
+    assert_eq!(body[0], rds.content(0, 1)[0] ^ 0xFF);
+    assert_eq!(body[1..], rds.content(1, body.len() - 1)[..]);
 }
 
 #[tokio::test]
@@ -495,10 +483,7 @@ async fn a_dropped_download_cut_before_the_offset_keeps_the_corruption() {
         .await
         .unwrap();
     let body = response.bytes().await.unwrap();
-    assert_eq!(
-        body[4000],
-        cloud_sandbox::content(&file.backup_id, 5000, 1)[0] ^ 0xFF
-    );
+    assert_eq!(body[4000], file.content(5000, 1)[0] ^ 0xFF);
     let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();
     assert_eq!(
         faults,

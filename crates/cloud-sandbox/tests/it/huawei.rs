@@ -45,7 +45,11 @@ async fn rds_lists_all_backups_and_their_files() {
         file.size.map(|kb| kb * 1024),
         "KB x 1024 is exact"
     );
-    assert_eq!(bytes, cloud_sandbox::content(id, 0, bytes.len()));
+    let expected = sandbox
+        .find_backup(Provider::HuaweiCloudRds, id)
+        .unwrap()
+        .content(0, bytes.len());
+    assert_eq!(bytes, expected);
     assert_eq!(file.name.as_deref(), Some(format!("{id}.qp").as_str()));
 }
 

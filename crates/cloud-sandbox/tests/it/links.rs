@@ -73,10 +73,10 @@ async fn a_link_with_one_use_works_once_then_expires() {
     let sandbox = support::sandbox();
     sandbox.faults().limit_link_uses(Some(1));
     let client = support::capitalonline_demo(&sandbox);
-    let id = sandbox
+    let backup = sandbox
         .backup(Provider::CapitalOnlineMysql, CAPITALONLINE_INSTANCE_ID, 0)
-        .unwrap()
-        .backup_id;
+        .unwrap();
+    let id = backup.backup_id.clone();
     let fresh_link = || async {
         client
             .download_backup(CAPITALONLINE_INSTANCE_ID, &id)
@@ -90,7 +90,7 @@ async fn a_link_with_one_use_works_once_then_expires() {
 
     let url = fresh_link().await;
     let file = support::download(&url).await;
-    assert_eq!(file, cloud_sandbox::content(&id, 0, file.len()));
+    assert_eq!(file, backup.content(0, file.len()));
     assert_eq!(get(&url).await, expired());
     assert_eq!(get(&url).await, expired(), "and stays so");
     assert_eq!(head(&url).await, 403);

@@ -4,6 +4,7 @@
 //! Everything talks to 127.0.0.1 only; no test asserts timings.
 
 mod aliyun;
+mod archives;
 mod capitalonline;
 mod checksums;
 mod faults;
