@@ -104,11 +104,32 @@ pub(super) fn xbstream_file_fitting<S: Source + 'static>(
     size: u64,
     data: impl FnOnce(u64) -> Option<S>,
 ) -> Option<Concat> {
-    let framed = size.checked_sub(xbstream_end_len(path))?;
+    let unframed = xbstream_end_len(path);
     let header = XBSTREAM_HEADER + path.len() as u64;
-    let chunks = Chunks::fitting(framed, XBSTREAM_CHUNK, header)?;
+    fitting(
+        size,
+        unframed,
+        XBSTREAM_CHUNK,
+        header,
+        data,
+        |data, chunks| xbstream_framed(path, data, chunks),
+    )
+}
+
+/// A file of exactly `size` bytes: `unframed` bytes around chunks of at most `chunk` bytes
+/// behind `header` bytes each, the data (of the length that leaves) from `data`, put
+/// together by `build`; `None` when `size` is too small.
+fn fitting<S: Source + 'static>(
+    size: u64,
+    unframed: u64,
+    chunk: u64,
+    header: u64,
+    data: impl FnOnce(u64) -> Option<S>,
+    build: impl FnOnce(S, Chunks) -> Concat,
+) -> Option<Concat> {
+    let chunks = Chunks::fitting(size.checked_sub(unframed)?, chunk, header)?;
     let data = data(chunks.len)?;
-    (data.len() == chunks.len).then(|| xbstream_framed(path, data, chunks))
+    (data.len() == chunks.len).then(|| build(data, chunks))
 }
 
 /// The bytes of a qpress file around its blocks: the archive header and `F` record before,
@@ -147,10 +168,15 @@ pub(super) fn qpress_file_fitting<S: Source + 'static>(
     size: u64,
     data: impl FnOnce(u64) -> Option<S>,
 ) -> Option<Concat> {
-    let framed = size.checked_sub(qpress_overhead(name))?;
-    let chunks = Chunks::fitting(framed, QPRESS_CHUNK, QPRESS_BLOCK_HEADER)?;
-    let data = data(chunks.len)?;
-    (data.len() == chunks.len).then(|| qpress_framed(name, data, chunks))
+    let unframed = qpress_overhead(name);
+    fitting(
+        size,
+        unframed,
+        QPRESS_CHUNK,
+        QPRESS_BLOCK_HEADER,
+        data,
+        |data, chunks| qpress_framed(name, data, chunks),
+    )
 }
 
 /// The offset of the middle of the first block's data in a qpress file of `name` (where a
