@@ -178,6 +178,23 @@ impl Client {
         out: &Path,
         options: &DownloadOptions,
     ) -> Result<Vec<DownloadedFile>, Error> {
+        let http = http_client(options)?;
+        self.download_with(&http, instance_id, backup_id, out, options, false)
+            .await
+    }
+
+    /// [`download`](Self::download) through `http`; with `directory`, `out` is a directory
+    /// even for one file, and a complete file already there is kept (see
+    /// [`download_files`](crate::download_files)).
+    pub(crate) async fn download_with(
+        &self,
+        http: &reqwest::Client,
+        instance_id: &str,
+        backup_id: &str,
+        out: &Path,
+        options: &DownloadOptions,
+        directory: bool,
+    ) -> Result<Vec<DownloadedFile>, Error> {
         let links = self.download_links(instance_id, backup_id).await?;
         let client = self.clone();
         let (instance, backup) = (instance_id.to_owned(), backup_id.to_owned());
@@ -186,8 +203,7 @@ impl Client {
             let (instance, backup) = (instance.clone(), backup.clone());
             Box::pin(async move { client.download_links(&instance, &backup).await })
         });
-        let http = http_client(options)?;
-        download_files_with(&http, &links, out, options, Some(source), false).await
+        download_files_with(http, &links, out, options, Some(source), directory).await
     }
 }
 

@@ -158,6 +158,7 @@ pub mod manual;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod service;
+pub mod sync;
 mod transfer;
 
 use std::path::Path;

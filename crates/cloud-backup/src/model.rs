@@ -92,6 +92,25 @@ impl Backup {
         self.raw = raw;
         self
     }
+    /// Whether the backup completed successfully, in its provider's words: `Success` (Alibaba
+    /// Cloud), `finished` (Capital Online), `COMPLETED` (Huawei Cloud RDS and GaussDB).
+    ///
+    /// ```
+    /// use cloud_backup::{Backup, Provider};
+    ///
+    /// let done = Backup::new(Provider::AliyunRds, "rm-demo", "1").with_status("Success");
+    /// assert!(done.succeeded());
+    /// assert!(!done.with_status("Failed").succeeded());
+    /// assert!(!Backup::new(Provider::HuaweiCloudRds, "i", "2").succeeded());
+    /// ```
+    pub fn succeeded(&self) -> bool {
+        let done = match self.provider {
+            Provider::AliyunRds => "Success",
+            Provider::CapitalOnlineMysql => "finished",
+            Provider::HuaweiCloudRds | Provider::HuaweiCloudGaussDb => "COMPLETED",
+        };
+        self.status.as_deref() == Some(done)
+    }
 }
 
 /// One downloadable file of a backup: what `cloud-backup <PROVIDER> download-url --json`

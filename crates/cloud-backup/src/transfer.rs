@@ -608,7 +608,7 @@ fn fallback_name(backup_id: &str, n: usize) -> String {
 /// `name` as a plain file name: the part after the last `/` or `\`, control characters and
 /// `:*?"<>|` replaced with `_`, trimmed, at most [`MAX_NAME_BYTES`]; `None` when nothing usable
 /// is left (empty, `.`, `..`, only dots).
-fn safe_name(name: &str) -> Option<String> {
+pub(crate) fn safe_name(name: &str) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let mut safe: String = base
         .chars()

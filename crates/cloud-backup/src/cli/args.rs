@@ -262,6 +262,10 @@ pub(super) enum Target {
     /// header checksums), nested in any order.
     #[command(long_about = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Copy every backup of instances (and their binlogs) that a destination does not have
+    /// yet, each verified, recorded in the destination's manifest; safe to run again.
+    #[command(long_about = super::sync::SYNC_HELP)]
+    Sync(super::sync::SyncArgs),
     /// The embedded sandbox: run it for other programs, list its demo instances.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),

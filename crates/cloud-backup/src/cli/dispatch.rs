@@ -50,7 +50,7 @@ impl<'a> Context<'a> {
 
     /// The options of `provider`'s calls: the sandbox's endpoint and demo credentials (with
     /// the region and project id given, if any), or the command line's.
-    fn options(&self, provider: Provider) -> Options {
+    pub(super) fn options(&self, provider: Provider) -> Options {
         let global = self.global;
         #[cfg(feature = "sandbox")]
         if let Some(sandbox) = &self.sandbox {
@@ -111,6 +111,9 @@ pub(super) async fn run(
         return super::verify::run(&args.paths, args.json, out);
     }
     let context = Context::new(&cli.global)?;
+    if let Target::Sync(args) = &cli.target {
+        return super::sync::run(&context, &cli.global, args, out, current).await;
+    }
     if let Target::All(AllArgs {
         command: AllCommand::List { instances, json },
     }) = &cli.target

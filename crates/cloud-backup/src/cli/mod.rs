@@ -44,6 +44,7 @@ mod dispatch;
 mod faults;
 mod output;
 mod progress;
+mod sync;
 mod verify;
 
 /// The exit status of `all list` when a provider the user named was skipped or failed, or

@@ -115,8 +115,8 @@ fn unreadable(path: &Path, error: &io::Error) -> Verified {
     }
 }
 
-/// The files of `path`: itself, or every file under it (sorted), never a `.part` or resume
-/// record.
+/// The files of `path`: itself, or every file under it (sorted), never a `.part`, a resume
+/// record or a sync destination's manifest (`.cloud-backup/`).
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
     let meta = fs::metadata(path)?;
     if !meta.is_dir() {
@@ -132,7 +132,10 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if name.ends_with(".part") || name.ends_with(".part.resume") {
+        if name.ends_with(".part")
+            || name.ends_with(".part.resume")
+            || name == cloud_backup::sync::manifest::MANIFEST_DIR
+        {
             continue;
         }
         if files.len() >= MAX_FILES {

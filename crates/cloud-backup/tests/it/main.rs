@@ -64,4 +64,12 @@ mod sandbox;
     feature = "huaweicloud-rds",
     feature = "huaweicloud-gaussdb"
 ))]
+mod sync;
+#[cfg(all(
+    feature = "sandbox",
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
 mod trust;

@@ -1,0 +1,195 @@
+//! `sync`: verified copies of every backup of a fleet in a destination, with a manifest.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use cloud_backup::sync::{Outcome, Shard, SyncOptions, SyncReport};
+use cloud_backup::{Client, Provider};
+use time::OffsetDateTime;
+
+use super::Failure;
+use super::args::{Global, parse_time_arg};
+use super::dispatch::{Context, download_options};
+use super::output::{one_line, write_json};
+use super::progress::CurrentPart;
+
+pub(super) const SYNC_HELP: &str = "\
+Copy every successful backup of the instances (and with --binlogs their log files) that the
+destination does not have yet, each verified like `download` (size, every checksum the
+provider and the storage offer, SHA-256, and with --verify-content the archive's own
+checksums), and record each copy in the destination's manifest:
+
+  <DIR>/<provider>/<instance>/full/<backup id>/<file>
+  <DIR>/<provider>/<instance>/binlog/[<host>/]<file>
+  <DIR>/.cloud-backup/manifest/<provider>/<instance>/...<file>.json   one document per file
+  <DIR>/.cloud-backup/index/<provider>/<instance>.json                 the instance's index
+
+A file counts as copied only when it is complete and verified at the destination and its
+manifest document is written (last). Running it again copies nothing new; a run that was
+stopped resumes (partial files resume, complete ones are kept). Run it from cron.
+
+--shard K/N takes only the instances whose stable hash falls in shard K of N (K from 0), so
+N machines split a fleet with no coordination (a Kubernetes Indexed Job: K from
+JOB_COMPLETION_INDEX).
+
+Output: a line per file copied or failed, then a summary (copied, skipped, failed, bytes,
+time); --json prints the whole report. Exit status 0 when everything was copied (or was
+there already), 1 when any file or instance failed (the next run tries it again).";
+
+/// `sync`'s arguments.
+#[derive(Debug, Args)]
+pub(super) struct SyncArgs {
+    /// The service the backups are on.
+    #[arg(long, value_name = "PROVIDER")]
+    from: Provider,
+    /// An instance to sync (repeat for several).
+    #[arg(
+        long = "instance",
+        value_name = "ID",
+        required_unless_present = "all_instances",
+        conflicts_with = "all_instances"
+    )]
+    instances: Vec<String>,
+    /// Every instance the account has.
+    #[arg(long)]
+    all_instances: bool,
+    /// The destination: a local directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    to: String,
+    /// Only backups started since this time: RFC 3339, a UTC date, or a time ago (7d, 12h).
+    /// Default: every backup the provider lists.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    since: Option<OffsetDateTime>,
+    /// Also copy the log (binlog) files from --since (default: the oldest backup synced) to
+    /// now.
+    #[arg(long)]
+    binlogs: bool,
+    /// Instances synced at once (default 4).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Only say what would be copied; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Only the instances of shard K of N (K counts from 0).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Also verify each archive's own checksums while it streams (see `verify`).
+    #[arg(long)]
+    verify_content: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `sync`.
+pub(super) async fn run(
+    context: &Context<'_>,
+    global: &Global,
+    args: &SyncArgs,
+    out: &mut impl Write,
+    current: &CurrentPart,
+) -> Result<(), Failure> {
+    let provider = args.from;
+    let cloud = |error| Failure::Cloud(provider, error);
+    if let Some(scheme) = ["s3://", "oss://", "obs://"]
+        .into_iter()
+        .find(|scheme| args.to.starts_with(scheme))
+    {
+        return Err(Failure::Refused(format!(
+            "--to {scheme}... (object storage) is not supported yet: give a local directory"
+        )));
+    }
+    let options = context.options(provider);
+    let client = Client::new(provider, &options).map_err(cloud)?;
+    let instances: Vec<String> = if args.all_instances {
+        client
+            .list_instances()
+            .await
+            .map_err(cloud)?
+            .into_iter()
+            .map(|instance| instance.instance_id)
+            .filter(|id| !id.is_empty())
+            .collect()
+    } else {
+        args.instances.clone()
+    };
+    let targets: Vec<(Client, String)> = instances
+        .into_iter()
+        .map(|id| (client.clone(), id))
+        .collect();
+    let download = download_options(global, false, args.verify_content, false, current);
+    let mut sync = SyncOptions::new()
+        .with_binlogs(args.binlogs)
+        .with_concurrency(args.concurrency)
+        .with_dry_run(args.dry_run)
+        .with_download(download);
+    if let Some(since) = args.since {
+        sync = sync.with_since(since);
+    }
+    if let Some(shard) = args.shard {
+        sync = sync.with_shard(shard);
+    }
+    let dest = PathBuf::from(&args.to);
+    let report = cloud_backup::sync::sync(&targets, &dest, &sync).await;
+    if args.json {
+        write_json(out, &report)?;
+    } else {
+        write_report(out, &report)?;
+    }
+    if report.is_complete() {
+        Ok(())
+    } else {
+        out.flush()?;
+        Err(Failure::Unverified(format!(
+            "sync incomplete: {} file(s) or instance(s) failed; running it again retries them",
+            report.failed
+        )))
+    }
+}
+
+/// The text report: a line per file copied, would-copy or failed, one per instance that
+/// failed, then the summary.
+fn write_report(out: &mut impl Write, report: &SyncReport) -> std::io::Result<()> {
+    for instance in &report.instances {
+        if let Some(error) = &instance.error {
+            writeln!(
+                out,
+                "FAILED {} {}: {}",
+                instance.provider,
+                instance.instance_id,
+                one_line(error)
+            )?;
+        }
+        for file in &instance.files {
+            let what = file.path.clone().unwrap_or_else(|| {
+                format!("{} {} {}", file.provider, file.instance_id, file.backup_id)
+            });
+            let bytes = file
+                .bytes
+                .map(|b| format!("  {b} bytes"))
+                .unwrap_or_default();
+            match &file.outcome {
+                Outcome::Copied => writeln!(out, "copied  {what}{bytes}")?,
+                Outcome::WouldCopy => writeln!(out, "would copy  {what}{bytes}")?,
+                Outcome::Failed(error) => writeln!(out, "FAILED  {what}: {}", one_line(error))?,
+                _ => {}
+            }
+        }
+    }
+    writeln!(
+        out,
+        "sync: {} copied ({} bytes), {} skipped (already there), {}{} failed, {} instance(s), {:.1} s",
+        report.copied,
+        report.bytes_copied,
+        report.skipped,
+        if report.would_copy > 0 {
+            format!("{} would be copied, ", report.would_copy)
+        } else {
+            String::new()
+        },
+        report.failed,
+        report.instances.len(),
+        report.seconds
+    )
+}

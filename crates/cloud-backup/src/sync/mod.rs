@@ -1,0 +1,616 @@
+//! Keeping verified copies of every backup of many instances: [`sync`] copies what a
+//! destination does not have yet, records each copy in the destination's [`manifest`], and
+//! says per file what happened.
+//!
+//! A file counts as copied only once it is complete and verified at the destination (each
+//! download writes `<file>.part` and renames it only when every check passed) and its manifest
+//! document is written; the document is written last. So a second run copies nothing new, a
+//! run that was killed resumes (the `.part` files resume, complete files are kept), and what an
+//! auditor reads in the manifest is only ever verified copies.
+
+pub mod manifest;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Instant;
+
+use futures::StreamExt;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::transfer::http_client;
+use crate::{
+    Backup, Capability, Client, DownloadOptions, DownloadedFile, Error, LogFile, Provider,
+};
+use manifest::{FileKind, InstanceDirs, ManifestEntry};
+
+/// The instances a machine takes when N machines split a fleet: `--shard K/N`.
+///
+/// An instance belongs to shard `hash(provider/instance) mod N` (FNV-1a, 64 bits), so every
+/// instance belongs to exactly one shard, the same on every machine and every run, with no
+/// coordination.
+///
+/// ```
+/// use cloud_backup::sync::Shard;
+/// use cloud_backup::Provider;
+///
+/// let shards: Vec<Shard> = (0..3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+/// for instance in ["rm-a", "rm-b", "rm-c", "rm-d"] {
+///     let owners = shards.iter().filter(|s| s.owns(Provider::AliyunRds, instance)).count();
+///     assert_eq!(owners, 1);
+/// }
+/// assert!("3/3".parse::<Shard>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// Shard `index` of `count` (`index < count`).
+    pub fn new(index: u64, count: u64) -> Result<Self, String> {
+        if count == 0 || index >= count {
+            return Err(format!(
+                "a shard is K/N with 0 <= K < N (K counts from 0, as JOB_COMPLETION_INDEX \
+                 does), not {index}/{count}"
+            ));
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether `instance_id` of `provider` is this shard's.
+    pub fn owns(&self, provider: Provider, instance_id: &str) -> bool {
+        let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
+        for byte in provider
+            .name()
+            .bytes()
+            .chain([b'/'])
+            .chain(instance_id.bytes())
+        {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        hash % self.count == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let wrong = || format!("a shard is K/N, such as 0/4, not {text:?}");
+        let (k, n) = text.trim().split_once('/').ok_or_else(wrong)?;
+        let k = k.trim().parse().map_err(|_| wrong())?;
+        let n = n.trim().parse().map_err(|_| wrong())?;
+        Self::new(k, n)
+    }
+}
+
+/// What [`sync`] copies and how.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct SyncOptions {
+    /// Only backups started at or after this time (default: every backup listed).
+    pub since: Option<OffsetDateTime>,
+    /// Also copy the log (binlog) files from `since` (or the oldest backup copied) to now.
+    pub binlogs: bool,
+    /// Instances synced at once, so at most this many transfers and API calls (0: 4).
+    pub concurrency: usize,
+    /// Only say what would be copied: nothing is written.
+    pub dry_run: bool,
+    /// Only this shard's instances.
+    pub shard: Option<Shard>,
+    /// How each file is downloaded (retries, timeouts, content verification, progress).
+    pub download: DownloadOptions,
+}
+
+impl SyncOptions {
+    /// Every successful backup listed, 4 instances at a time, no log files.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only backups started at or after `since`.
+    pub fn with_since(mut self, since: OffsetDateTime) -> Self {
+        self.since = Some(since);
+        self
+    }
+
+    /// Also copy the log files.
+    pub fn with_binlogs(mut self, binlogs: bool) -> Self {
+        self.binlogs = binlogs;
+        self
+    }
+
+    /// Instances synced at once.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Only say what would be copied.
+    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Only `shard`'s instances.
+    pub fn with_shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// How each file is downloaded.
+    pub fn with_download(mut self, download: DownloadOptions) -> Self {
+        self.download = download;
+        self
+    }
+}
+
+/// What happened to one file (or, when it failed before its files were known, one backup).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "error")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Copied and verified now; its manifest entry written.
+    Copied,
+    /// Already at the destination with its manifest entry.
+    Skipped,
+    /// Not there yet (`dry_run`).
+    WouldCopy,
+    /// Not copied, and why; the next run tries again.
+    Failed(String),
+}
+
+/// One file's (or backup's) line of a [`SyncReport`].
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct SyncedFile {
+    /// The service.
+    pub provider: Provider,
+    /// The instance.
+    pub instance_id: String,
+    /// The backup (for a log file, its backup id or name).
+    pub backup_id: String,
+    /// A full backup's file or a log file.
+    pub kind: FileKind,
+    /// Its path under the destination, when known.
+    pub path: Option<String>,
+    /// Its size, when known.
+    pub bytes: Option<u64>,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// One instance's part of a [`SyncReport`]: its files, or why it could not be synced.
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct InstanceSync {
+    /// The service.
+    pub provider: Provider,
+    /// The instance.
+    pub instance_id: String,
+    /// Why the instance (or its log files) could not be synced, if so.
+    pub error: Option<String>,
+    /// Its files.
+    pub files: Vec<SyncedFile>,
+}
+
+/// What [`sync`] did.
+#[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
+pub struct SyncReport {
+    /// Files copied now.
+    pub copied: usize,
+    /// Files already there.
+    pub skipped: usize,
+    /// Files that would be copied (`dry_run`).
+    pub would_copy: usize,
+    /// Files (or backups) that failed, plus instances that could not be synced.
+    pub failed: usize,
+    /// Bytes copied now.
+    pub bytes_copied: u64,
+    /// How long it took, in seconds.
+    pub seconds: f64,
+    /// Per instance, in the order given.
+    pub instances: Vec<InstanceSync>,
+}
+
+impl SyncReport {
+    /// Whether everything asked for happened (nothing failed).
+    pub fn is_complete(&self) -> bool {
+        self.failed == 0
+    }
+
+    fn add(&mut self, instance: InstanceSync) {
+        if instance.error.is_some() {
+            self.failed += 1;
+        }
+        for file in &instance.files {
+            match &file.outcome {
+                Outcome::Copied => {
+                    self.copied += 1;
+                    self.bytes_copied += file.bytes.unwrap_or(0);
+                }
+                Outcome::Skipped => self.skipped += 1,
+                Outcome::WouldCopy => self.would_copy += 1,
+                Outcome::Failed(_) => self.failed += 1,
+            }
+        }
+        self.instances.push(instance);
+    }
+}
+
+/// Copies every successful backup of each `(client, instance)` in `targets` (and with
+/// [`SyncOptions::binlogs`] their log files) that the local directory `dest` does not have
+/// yet, verifying each file as [`download_files`](crate::download_files) does, and records
+/// each in the destination's [`manifest`]. Files go to
+/// `<dest>/<provider>/<instance>/full/<backup id>/` and `.../binlog/`.
+///
+/// Never fails as a whole: each instance's and file's failure is in the report (and tried
+/// again by the next run); [`SyncReport::is_complete`] says whether everything was copied.
+pub async fn sync(targets: &[(Client, String)], dest: &Path, options: &SyncOptions) -> SyncReport {
+    let started = Instant::now();
+    let mut report = SyncReport::default();
+    let http = match http_client(&options.download) {
+        Ok(http) => http,
+        Err(error) => {
+            for (client, instance_id) in targets {
+                report.add(failed_instance(client.provider(), instance_id, &error));
+            }
+            return report;
+        }
+    };
+    let mine: Vec<&(Client, String)> = targets
+        .iter()
+        .filter(|(client, id)| options.shard.is_none_or(|s| s.owns(client.provider(), id)))
+        .collect();
+    let concurrency = if options.concurrency == 0 {
+        4
+    } else {
+        options.concurrency
+    };
+    let http = &http;
+    let mut done: Vec<(usize, InstanceSync)> = futures::stream::iter(mine.iter().enumerate().map(
+        |(i, (client, instance_id))| async move {
+            (
+                i,
+                sync_instance(client, instance_id, dest, options, http).await,
+            )
+        },
+    ))
+    .buffer_unordered(concurrency)
+    .collect()
+    .await;
+    done.sort_by_key(|(i, _)| *i);
+    for (_, instance) in done {
+        report.add(instance);
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    report
+}
+
+/// An instance that could not be synced at all.
+fn failed_instance(provider: Provider, instance_id: &str, error: &Error) -> InstanceSync {
+    InstanceSync {
+        provider,
+        instance_id: instance_id.to_owned(),
+        error: Some(error.to_string()),
+        files: Vec::new(),
+    }
+}
+
+/// One instance: its full backups, then its log files.
+async fn sync_instance(
+    client: &Client,
+    instance_id: &str,
+    dest: &Path,
+    options: &SyncOptions,
+    http: &reqwest::Client,
+) -> InstanceSync {
+    let provider = client.provider();
+    let mut result = InstanceSync {
+        provider,
+        instance_id: instance_id.to_owned(),
+        error: None,
+        files: Vec::new(),
+    };
+    let prepared = async {
+        crate::service::require(provider, Capability::DownloadLinks)?;
+        let dirs = InstanceDirs::new(dest, provider, instance_id)?;
+        let backups = client.list_backups(instance_id).await?;
+        Ok::<_, Error>((dirs, backups))
+    }
+    .await;
+    let (dirs, backups) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return failed_instance(provider, instance_id, &error),
+    };
+    let mut selected: Vec<Backup> = backups
+        .into_iter()
+        .filter(|b| b.succeeded() && !b.backup_id.is_empty())
+        .filter(|b| match (options.since, started(b)) {
+            (Some(since), Some(at)) => at >= since,
+            (Some(_), None) => false,
+            (None, _) => true,
+        })
+        .collect();
+    selected.sort_by_key(started);
+    let entries = dirs.entries().await;
+    let mut by_backup: HashMap<(FileKind, &str), Vec<&ManifestEntry>> = HashMap::new();
+    for entry in &entries {
+        by_backup
+            .entry((entry.kind, entry.backup_id.as_str()))
+            .or_default()
+            .push(entry);
+    }
+
+    for backup in &selected {
+        let have = by_backup
+            .get(&(FileKind::Full, backup.backup_id.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if complete(&dirs, have).await {
+            result
+                .files
+                .extend(have.iter().map(|e| line(e, Outcome::Skipped)));
+            continue;
+        }
+        let file = |outcome| SyncedFile {
+            provider,
+            instance_id: instance_id.to_owned(),
+            backup_id: backup.backup_id.clone(),
+            kind: FileKind::Full,
+            path: None,
+            bytes: backup.size_bytes,
+            outcome,
+        };
+        if options.dry_run {
+            result.files.push(file(Outcome::WouldCopy));
+            continue;
+        }
+        let copied = async {
+            let dir = dirs.full(&backup.backup_id)?;
+            let files = client
+                .download_with(
+                    http,
+                    instance_id,
+                    &backup.backup_id,
+                    &dir,
+                    &options.download,
+                    true,
+                )
+                .await?;
+            let mut lines = Vec::new();
+            for downloaded in &files {
+                let entry = entry_of(
+                    &dirs,
+                    FileKind::Full,
+                    &backup.backup_id,
+                    downloaded,
+                    files.len(),
+                )
+                .map(|e| e.with_times(backup.started_at.clone(), backup.finished_at.clone()))?;
+                dirs.write_entry(&entry).await?;
+                lines.push(line(&entry, Outcome::Copied));
+            }
+            Ok::<_, Error>(lines)
+        }
+        .await;
+        match copied {
+            Ok(lines) => result.files.extend(lines),
+            Err(error) => result.files.push(file(Outcome::Failed(error.to_string()))),
+        }
+    }
+
+    if options.binlogs {
+        let since = options
+            .since
+            .or_else(|| selected.first().and_then(started))
+            .unwrap_or_else(|| OffsetDateTime::now_utc() - time::Duration::days(7));
+        if let Err(error) = sync_logs(client, &dirs, &entries, since, options, &mut result).await {
+            result.error = Some(format!("log files: {error}"));
+        }
+    }
+    if !options.dry_run
+        && let Err(error) = dirs.write_index().await
+    {
+        result.error.get_or_insert_with(|| error.to_string());
+    }
+    result
+}
+
+/// The log files from `since` to now: those with a manifest entry are skipped, the others
+/// downloaded (a complete file already there is kept) and recorded.
+async fn sync_logs(
+    client: &Client,
+    dirs: &InstanceDirs,
+    entries: &[ManifestEntry],
+    since: OffsetDateTime,
+    options: &SyncOptions,
+    result: &mut InstanceSync,
+) -> Result<(), Error> {
+    let provider = client.provider();
+    crate::service::require(provider, Capability::DownloadLogBackups)?;
+    let until = OffsetDateTime::now_utc();
+    let instance_id = &dirs.instance_id;
+    let listed = client.list_log_files(instance_id, since, until).await?;
+    if listed.is_empty() {
+        return Ok(());
+    }
+    let recorded: HashSet<&str> = entries
+        .iter()
+        .filter(|e| e.kind == FileKind::Binlog)
+        .map(|e| e.path.as_str())
+        .collect();
+    let out = dirs.binlog();
+    let expected_path = |file: &LogFile| {
+        let mut path = out.clone();
+        if let Some(host) = file
+            .host
+            .as_deref()
+            .filter(|_| provider == Provider::AliyunRds)
+        {
+            path.push(host);
+        }
+        path.push(&file.file_name);
+        dirs.relative_text(&path)
+    };
+    let missing: Vec<&LogFile> = listed
+        .iter()
+        .filter(|f| expected_path(f).is_none_or(|p| !recorded.contains(p.as_str())))
+        .collect();
+    for file in &listed {
+        if let Some(path) = expected_path(file).filter(|p| recorded.contains(p.as_str())) {
+            let entry = entries.iter().find(|e| e.path == path);
+            result.files.push(match entry {
+                Some(entry) => line(entry, Outcome::Skipped),
+                None => log_line(provider, instance_id, file, Outcome::Skipped),
+            });
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if options.dry_run {
+        for file in missing {
+            result
+                .files
+                .push(log_line(provider, instance_id, file, Outcome::WouldCopy));
+        }
+        return Ok(());
+    }
+    let downloaded = match client
+        .download_log_files(instance_id, since, until, &out, &options.download)
+        .await
+    {
+        Ok(downloaded) => downloaded,
+        Err(error) => {
+            for file in missing {
+                let outcome = Outcome::Failed(error.to_string());
+                result
+                    .files
+                    .push(log_line(provider, instance_id, file, outcome));
+            }
+            return Ok(());
+        }
+    };
+    for file in missing {
+        let want = expected_path(file);
+        let got = downloaded
+            .iter()
+            .find(|d| dirs.relative_text(&d.path) == want);
+        let Some(got) = got else {
+            let outcome = Outcome::Failed("not among the files downloaded".to_owned());
+            result
+                .files
+                .push(log_line(provider, instance_id, file, outcome));
+            continue;
+        };
+        let id = file
+            .backup_id
+            .clone()
+            .unwrap_or_else(|| file.file_name.clone());
+        let entry = entry_of(dirs, FileKind::Binlog, &id, got, 1)?
+            .with_times(file.begin_at.clone(), file.end_at.clone());
+        dirs.write_entry(&entry).await?;
+        result.files.push(line(&entry, Outcome::Copied));
+    }
+    Ok(())
+}
+
+/// Whether every file of a backup has its entry and is at the destination at its size.
+async fn complete(dirs: &InstanceDirs, entries: &[&ManifestEntry]) -> bool {
+    let Some(first) = entries.first() else {
+        return false;
+    };
+    if entries.len() != first.files_in_backup {
+        return false;
+    }
+    for entry in entries {
+        let path = dirs.root.join(&entry.path);
+        match tokio::fs::symlink_metadata(&path).await {
+            Ok(meta) if meta.is_file() && meta.len() == entry.bytes => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A manifest entry for `file`, just verified.
+fn entry_of(
+    dirs: &InstanceDirs,
+    kind: FileKind,
+    backup_id: &str,
+    file: &DownloadedFile,
+    files_in_backup: usize,
+) -> Result<ManifestEntry, Error> {
+    let path = dirs.relative_text(&file.path).ok_or_else(|| {
+        Error::config(format!(
+            "{} is not a UTF-8 path under the destination",
+            file.path.display()
+        ))
+    })?;
+    Ok(ManifestEntry {
+        format: manifest::ENTRY_FORMAT.to_owned(),
+        provider: dirs.provider,
+        instance_id: dirs.instance_id.clone(),
+        backup_id: backup_id.to_owned(),
+        kind,
+        path,
+        bytes: file.bytes,
+        sha256: file.sha256.clone(),
+        checks: file.verified.clone(),
+        files_in_backup,
+        started_at: None,
+        finished_at: None,
+        copied_at: OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default(),
+    })
+}
+
+impl ManifestEntry {
+    fn with_times(mut self, started_at: Option<String>, finished_at: Option<String>) -> Self {
+        self.started_at = started_at;
+        self.finished_at = finished_at;
+        self
+    }
+}
+
+/// A report line for a file with a manifest entry.
+fn line(entry: &ManifestEntry, outcome: Outcome) -> SyncedFile {
+    SyncedFile {
+        provider: entry.provider,
+        instance_id: entry.instance_id.clone(),
+        backup_id: entry.backup_id.clone(),
+        kind: entry.kind,
+        path: Some(entry.path.clone()),
+        bytes: Some(entry.bytes),
+        outcome,
+    }
+}
+
+/// A report line for a log file without a manifest entry.
+fn log_line(provider: Provider, instance_id: &str, file: &LogFile, outcome: Outcome) -> SyncedFile {
+    SyncedFile {
+        provider,
+        instance_id: instance_id.to_owned(),
+        backup_id: file
+            .backup_id
+            .clone()
+            .unwrap_or_else(|| file.file_name.clone()),
+        kind: FileKind::Binlog,
+        path: None,
+        bytes: file.size_bytes,
+        outcome,
+    }
+}
+
+/// When `backup` started.
+fn started(backup: &Backup) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(backup.started_at.as_deref()?, &Rfc3339).ok()
+}

@@ -1,0 +1,398 @@
+//! `sync` through the embedded sandbox into a local directory: everything copied once and
+//! verified, a second run copies nothing, a failed file is reported and copied by the next
+//! run, a run killed at any point leaves only complete files behind, shards split a fleet.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use cloud_sandbox::Provider;
+use serde_json::Value;
+
+use crate::sandbox::default_file;
+use crate::support::{command, run, scratch};
+
+/// Alibaba Cloud's demo backups started since then: a fixed set (the catalogue's newest is
+/// 2026-11-21).
+const SINCE: &str = "2026-11-17T00:00:00Z";
+
+async fn sync(dest: &Path, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["--sandbox"];
+    let dest = dest.to_str().expect("UTF-8");
+    let tail = ["sync", "--from", "aliyun-rds", "--to", dest, "--json"];
+    let (globals, rest): (Vec<&str>, Vec<&str>) = split_globals(extra);
+    args.extend(globals);
+    args.extend(tail);
+    args.extend(rest);
+    run(&args, &[]).await
+}
+
+/// `--sandbox-*` and `--max-attempts` options go before the command.
+fn split_globals<'a>(extra: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let mut globals = Vec::new();
+    let mut rest = Vec::new();
+    let mut iter = extra.iter();
+    while let Some(&arg) = iter.next() {
+        if arg.starts_with("--sandbox") || arg == "--max-attempts" {
+            globals.push(arg);
+            if let Some(&value) = iter.next() {
+                globals.push(value);
+            }
+        } else {
+            rest.push(arg);
+        }
+    }
+    (globals, rest)
+}
+
+fn report(ran: &crate::support::Run) -> Value {
+    serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{e}: {ran:?}"))
+}
+
+/// Every file under `dir` (paths relative to it, `/`-separated), manifest included.
+fn files(dir: &Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in read.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                found.insert(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found
+}
+
+/// Checks the destination: every backup file there (not a `.part` or resume record) is the
+/// sandbox's file, whole; every manifest document names a file that is there, with its size
+/// and SHA-256. Returns the manifest documents' backup ids.
+fn check_destination(dest: &Path) -> BTreeSet<String> {
+    let all = files(dest);
+    for path in all
+        .iter()
+        .filter(|p| p.contains("/full/") && !p.starts_with(".cloud-backup"))
+    {
+        if path.contains(".part") {
+            continue; // partial bytes and resume records (and their temporary files)
+        }
+        let backup_id = path.split('/').nth(3).expect("a backup id");
+        let expected = default_file(Provider::AliyunRds, backup_id);
+        let written = std::fs::read(dest.join(path)).expect("readable");
+        assert!(
+            written == expected.content(0, expected.size as usize),
+            "{path} is not the sandbox's whole file"
+        );
+    }
+    let mut recorded = BTreeSet::new();
+    for doc in all
+        .iter()
+        .filter(|p| p.starts_with(".cloud-backup/manifest/"))
+    {
+        let entry: Value =
+            serde_json::from_slice(&std::fs::read(dest.join(doc)).expect("readable"))
+                .expect("JSON");
+        assert_eq!(entry["format"], "cloud-backup/manifest-1");
+        let path = entry["path"].as_str().expect("a path");
+        let bytes = std::fs::read(dest.join(path)).unwrap_or_else(|e| panic!("{doc}: {path}: {e}"));
+        assert_eq!(Some(bytes.len() as u64), entry["bytes"].as_u64(), "{doc}");
+        assert_eq!(entry["sha256"], crate::support::sha256_hex(&bytes), "{doc}");
+        let checks: Vec<&str> = entry["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter_map(|c| c["check"].as_str())
+            .collect();
+        assert!(
+            checks.contains(&"sha256") && checks.contains(&"size"),
+            "{checks:?}"
+        );
+        recorded.insert(entry["backup_id"].as_str().expect("an id").to_owned());
+    }
+    recorded
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_is_copied_once_verified_and_recorded() {
+    let dest = scratch("sync-once");
+    // A dry run first: it says what it would copy and writes nothing.
+    let ran = sync(
+        &dest,
+        &["--instance", "rm-demo", "--since", SINCE, "--dry-run"],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let dry = report(&ran);
+    let expected = dry["would_copy"].as_u64().expect("a count");
+    assert!(expected >= 4, "{dry}");
+    assert!(files(&dest).is_empty(), "a dry run writes nothing");
+
+    let ran = sync(
+        &dest,
+        &[
+            "--instance",
+            "rm-demo",
+            "--since",
+            SINCE,
+            "--verify-content",
+        ],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let first = report(&ran);
+    assert_eq!(first["copied"].as_u64(), Some(expected), "{first}");
+    assert_eq!(first["failed"], 0);
+    let recorded = check_destination(&dest);
+    assert_eq!(recorded.len() as u64, expected);
+    // Content verification is recorded with the other checks.
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(dest.join(".cloud-backup/index/aliyun-rds/rm-demo.json")).expect("index"),
+    )
+    .expect("JSON");
+    let entries = index["entries"].as_array().expect("entries");
+    assert_eq!(entries.len() as u64, expected);
+    for entry in entries {
+        let checks = entry["checks"].to_string();
+        assert!(
+            checks.contains("\"content\"") && checks.contains("crc64"),
+            "{checks}"
+        );
+        assert!(entry["started_at"].is_string() && entry["copied_at"].is_string());
+    }
+
+    // Again: nothing new.
+    let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let second = report(&ran);
+    assert_eq!(second["copied"], 0, "{second}");
+    assert_eq!(second["skipped"].as_u64(), Some(expected));
+
+    // `verify` of the whole destination reads the copies and leaves the manifest alone.
+    let ran = run(&["verify", dest.to_str().expect("UTF-8")], &[]).await;
+    assert!(ran.status.success(), "{ran:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binlogs_are_copied_once_too() {
+    let dest = scratch("sync-binlogs");
+    let args = ["--instance", "rm-demo", "--since", "3h", "--binlogs"];
+    let ran = sync(&dest, &args).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let first = report(&ran);
+    let copied = first["copied"].as_u64().expect("a count");
+    assert!(copied >= 2, "{first}");
+    let kinds: BTreeSet<String> = first["instances"][0]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["kind"].as_str().expect("a kind").to_owned())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["binlog".to_owned()]));
+    let ran = sync(&dest, &args).await;
+    let second = report(&ran);
+    assert_eq!(second["copied"], 0, "{second}");
+    assert!(second["skipped"].as_u64() >= Some(copied), "{second}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_file_is_reported_not_recorded_and_copied_next_time() {
+    let dest = scratch("sync-faults");
+    // Cut with no retry left (the first file), corrupted in transit (the next file covering
+    // byte 400,000; the CRC-64 catches it): two files fail.
+    let faulted = [
+        "--sandbox-fault",
+        "corrupt=1@400000,drop=1@300000",
+        "--max-attempts",
+        "1",
+        "--instance",
+        "rm-demo",
+        "--since",
+        SINCE,
+        "--concurrency",
+        "1",
+    ];
+    let ran = sync(&dest, &faulted).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("sync incomplete"), "{ran:?}");
+    let first = report(&ran);
+    assert_eq!(first["failed"], 2, "{first}");
+    let failures: Vec<String> = first["instances"][0]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["outcome"] == "failed")
+        .map(|f| f["error"].as_str().expect("why").to_owned())
+        .collect();
+    assert!(
+        failures.iter().any(|e| e.contains("integrity")),
+        "{failures:?}"
+    );
+    let recorded = check_destination(&dest);
+    let copied = first["copied"].as_u64().expect("a count");
+    assert_eq!(
+        recorded.len() as u64,
+        copied,
+        "failed files are not recorded"
+    );
+
+    let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let second = report(&ran);
+    assert_eq!(second["copied"], 2, "{second}");
+    assert_eq!(second["skipped"].as_u64(), Some(copied));
+    assert_eq!(check_destination(&dest).len() as u64, copied + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_at_any_point_leaves_only_whole_files_and_the_next_completes() {
+    let dest = scratch("sync-killed");
+    let dest_text = dest.to_str().expect("UTF-8").to_owned();
+    let args = [
+        "--sandbox",
+        "sync",
+        "--from",
+        "aliyun-rds",
+        "--instance",
+        "rm-demo",
+        "--to",
+        &dest_text,
+        "--since",
+        "2026-10-01T00:00:00Z",
+        "--concurrency",
+        "1",
+    ];
+    // Killed after a few milliseconds, then later and later: each time, what is there is
+    // whole and every manifest document is true.
+    for delay_ms in [30u64, 60, 120, 200, 350] {
+        let mut child = command(&[])
+            .args(args)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("runs");
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        check_destination(&dest);
+    }
+    let ran = run(
+        &args.iter().copied().chain(["--json"]).collect::<Vec<_>>(),
+        &[],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let last = report(&ran);
+    let total = last["copied"].as_u64().unwrap_or(0) + last["skipped"].as_u64().unwrap_or(0);
+    let recorded = check_destination(&dest);
+    assert_eq!(recorded.len() as u64, total, "{last}");
+    // No file twice, nothing left half-written.
+    let leftovers: Vec<String> = files(&dest)
+        .into_iter()
+        .filter(|p| p.contains(".part") || p.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_split_a_fleet_with_each_instance_once() {
+    let dest = scratch("sync-shards");
+    let mut owners: Vec<BTreeSet<String>> = Vec::new();
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let ran = run(
+            &[
+                "--sandbox",
+                "--sandbox-fleet",
+                "7",
+                "sync",
+                "--from",
+                "huaweicloud-rds",
+                "--all-instances",
+                "--to",
+                dest.to_str().expect("UTF-8"),
+                "--shard",
+                &shard,
+                "--dry-run",
+                "--json",
+            ],
+            &[],
+        )
+        .await;
+        assert!(ran.status.success(), "{ran:?}");
+        let report = report(&ran);
+        owners.push(
+            report["instances"]
+                .as_array()
+                .expect("instances")
+                .iter()
+                .map(|i| i["instance_id"].as_str().expect("an id").to_owned())
+                .collect(),
+        );
+    }
+    let all: BTreeSet<String> = owners.iter().flatten().cloned().collect();
+    assert_eq!(all.len(), 8, "the demo instance and 7 more: {owners:?}");
+    assert_eq!(
+        owners.iter().map(BTreeSet::len).sum::<usize>(),
+        8,
+        "disjoint: {owners:?}"
+    );
+    let bad = run(
+        &[
+            "--sandbox",
+            "sync",
+            "--from",
+            "aliyun-rds",
+            "--all-instances",
+            "--to",
+            "x",
+            "--shard",
+            "3/3",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_cannot_be_copied_fails_the_run() {
+    let dest = scratch("sync-gaussdb");
+    // GaussDB for MySQL has no download API: the instance fails, the exit status says so.
+    let ran = run(
+        &[
+            "--sandbox",
+            "sync",
+            "--from",
+            "huaweicloud-gaussdb",
+            "--all-instances",
+            "--to",
+            dest.to_str().expect("UTF-8"),
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let report = report(&ran);
+    assert!(report["instances"][0]["error"].is_string(), "{report}");
+    // Object storage is refused with a usage error, not half done.
+    let ran = run(
+        &[
+            "--sandbox",
+            "sync",
+            "--from",
+            "aliyun-rds",
+            "--instance",
+            "rm-demo",
+            "--to",
+            "s3://b/p",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(2), "{ran:?}");
+}
