@@ -130,6 +130,7 @@
 //! The tests in `tests/it/` run the binary (and the library, where a test needs it) against
 //! wiremock and `cloud_sandbox::Sandbox` on 127.0.0.1 only.
 
+pub mod audit;
 pub mod model;
 mod provider;
 pub mod records;

@@ -266,6 +266,10 @@ pub(super) enum Target {
     /// yet, each verified, recorded in the destination's manifest; safe to run again.
     #[command(long_about = super::sync::SYNC_HELP)]
     Sync(super::sync::SyncArgs),
+    /// Check per instance that backups are recent, kept long enough, continuous (binlogs)
+    /// and copied to a sync destination; exit 1 when any check fails.
+    #[command(long_about = super::audit::AUDIT_HELP)]
+    Audit(super::audit::AuditArgs),
     /// The embedded sandbox: run it for other programs, list its demo instances.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),

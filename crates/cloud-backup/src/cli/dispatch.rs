@@ -114,6 +114,9 @@ pub(super) async fn run(
     if let Target::Sync(args) = &cli.target {
         return super::sync::run(&context, &cli.global, args, out, current).await;
     }
+    if let Target::Audit(args) = &cli.target {
+        return super::audit::run(&context, args, out).await;
+    }
     if let Target::All(AllArgs {
         command: AllCommand::List { instances, json },
     }) = &cli.target

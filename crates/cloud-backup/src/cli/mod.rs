@@ -39,6 +39,7 @@ use progress::CurrentPart;
 use {dispatch::serve, faults::faults};
 
 mod args;
+mod audit;
 mod dispatch;
 #[cfg(feature = "sandbox")]
 mod faults;
