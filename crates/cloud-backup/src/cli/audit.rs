@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use clap::Args;
 use cloud_backup::audit::{AuditOptions, InstanceAudit, format_age, prometheus};
-use cloud_backup::{Client, Provider};
 use time::OffsetDateTime;
 
 use super::Failure;
@@ -28,20 +27,8 @@ atomically). Exit status 0 when every check of every instance passed, 1 otherwis
 /// `audit`'s arguments.
 #[derive(Debug, Args)]
 pub(super) struct AuditArgs {
-    /// The service the backups are on.
-    #[arg(long, value_name = "PROVIDER")]
-    from: Provider,
-    /// An instance to audit (repeat for several).
-    #[arg(
-        long = "instance",
-        value_name = "ID",
-        required_unless_present = "all_instances",
-        conflicts_with = "all_instances"
-    )]
-    instances: Vec<String>,
-    /// Every instance the account has.
-    #[arg(long)]
-    all_instances: bool,
+    #[command(flatten)]
+    fleet: super::sync::FleetArgs,
     /// A `sync` destination (a local directory) that must hold a copy of every backup.
     #[arg(long, value_name = "DIR")]
     to: Option<PathBuf>,
@@ -65,25 +52,7 @@ pub(super) async fn run(
     args: &AuditArgs,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let provider = args.from;
-    let cloud = |error| Failure::Cloud(provider, error);
-    let client = Client::new(provider, &context.options(provider)).map_err(cloud)?;
-    let instances: Vec<String> = if args.all_instances {
-        client
-            .list_instances()
-            .await
-            .map_err(cloud)?
-            .into_iter()
-            .map(|instance| instance.instance_id)
-            .filter(|id| !id.is_empty())
-            .collect()
-    } else {
-        args.instances.clone()
-    };
-    let targets: Vec<(Client, String)> = instances
-        .into_iter()
-        .map(|id| (client.clone(), id))
-        .collect();
+    let targets = args.fleet.targets(context).await?;
     let now = OffsetDateTime::now_utc();
     let ago = |t: OffsetDateTime| (now - t).unsigned_abs();
     let mut options = AuditOptions::new();

@@ -37,13 +37,13 @@ Output: a line per file copied or failed, then a summary (copied, skipped, faile
 time); --json prints the whole report. Exit status 0 when everything was copied (or was
 there already), 1 when any file or instance failed (the next run tries it again).";
 
-/// `sync`'s arguments.
+/// Which instances `sync` and `audit` take: `--from` and `--instance`... or `--all-instances`.
 #[derive(Debug, Args)]
-pub(super) struct SyncArgs {
+pub(super) struct FleetArgs {
     /// The service the backups are on.
     #[arg(long, value_name = "PROVIDER")]
     from: Provider,
-    /// An instance to sync (repeat for several).
+    /// An instance (repeat for several).
     #[arg(
         long = "instance",
         value_name = "ID",
@@ -54,6 +54,41 @@ pub(super) struct SyncArgs {
     /// Every instance the account has.
     #[arg(long)]
     all_instances: bool,
+}
+
+impl FleetArgs {
+    /// One client of `--from`, and each instance with it.
+    pub(super) async fn targets(
+        &self,
+        context: &Context<'_>,
+    ) -> Result<Vec<(Client, String)>, Failure> {
+        let provider = self.from;
+        let cloud = |error| Failure::Cloud(provider, error);
+        let client = Client::new(provider, &context.options(provider)).map_err(cloud)?;
+        let instances: Vec<String> = if self.all_instances {
+            client
+                .list_instances()
+                .await
+                .map_err(cloud)?
+                .into_iter()
+                .map(|instance| instance.instance_id)
+                .filter(|id| !id.is_empty())
+                .collect()
+        } else {
+            self.instances.clone()
+        };
+        Ok(instances
+            .into_iter()
+            .map(|id| (client.clone(), id))
+            .collect())
+    }
+}
+
+/// `sync`'s arguments.
+#[derive(Debug, Args)]
+pub(super) struct SyncArgs {
+    #[command(flatten)]
+    fleet: FleetArgs,
     /// The destination: a local directory (created if missing).
     #[arg(long, value_name = "DIR")]
     to: String,
@@ -90,8 +125,6 @@ pub(super) async fn run(
     out: &mut impl Write,
     current: &CurrentPart,
 ) -> Result<(), Failure> {
-    let provider = args.from;
-    let cloud = |error| Failure::Cloud(provider, error);
     if let Some(scheme) = ["s3://", "oss://", "obs://"]
         .into_iter()
         .find(|scheme| args.to.starts_with(scheme))
@@ -100,24 +133,7 @@ pub(super) async fn run(
             "--to {scheme}... (object storage) is not supported yet: give a local directory"
         )));
     }
-    let options = context.options(provider);
-    let client = Client::new(provider, &options).map_err(cloud)?;
-    let instances: Vec<String> = if args.all_instances {
-        client
-            .list_instances()
-            .await
-            .map_err(cloud)?
-            .into_iter()
-            .map(|instance| instance.instance_id)
-            .filter(|id| !id.is_empty())
-            .collect()
-    } else {
-        args.instances.clone()
-    };
-    let targets: Vec<(Client, String)> = instances
-        .into_iter()
-        .map(|id| (client.clone(), id))
-        .collect();
+    let targets = args.fleet.targets(context).await?;
     let download = download_options(global, false, args.verify_content, false, current);
     let mut sync = SyncOptions::new()
         .with_binlogs(args.binlogs)

@@ -505,8 +505,7 @@ async fn audit_passes_a_synced_instance_and_finds_what_is_wrong() {
     assert_eq!(ran.status.code(), Some(1), "{ran:?}");
     let backup = gone["backup_id"].as_str().expect("an id");
     assert!(
-        ran.stdout
-            .contains("1 of 12 backups have no verified copy"),
+        ran.stdout.contains("1 of 12 backups have no verified copy"),
         "{ran:?}"
     );
     assert!(ran.stdout.contains(backup), "{ran:?}");
