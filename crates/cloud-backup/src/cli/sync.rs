@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use cloud_backup::sync::{Outcome, Shard, SyncOptions, SyncReport};
+use cloud_backup::sync::{Keep, Outcome, Shard, SyncOptions, SyncReport};
 use cloud_backup::{Client, Provider};
 use time::OffsetDateTime;
 
@@ -103,9 +103,16 @@ pub(super) struct SyncArgs {
     /// Instances synced at once (default 4).
     #[arg(long, value_name = "N", default_value_t = 4)]
     concurrency: usize,
-    /// Only say what would be copied; write nothing.
+    /// Only say what would be copied and pruned; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Prune recorded copies of backups older than this (30d, 8w), keeping the newest one
+    /// before that (a restore to the window's start needs it) and the binlogs from it on.
+    #[arg(long, value_name = "AGE", value_parser = parse_time_arg, conflicts_with = "keep_last")]
+    keep: Option<OffsetDateTime>,
+    /// Prune recorded copies but the newest N full backups (and the binlogs they need).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    keep_last: Option<u64>,
     /// Only the instances of shard K of N (K counts from 0).
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
@@ -145,6 +152,13 @@ pub(super) async fn run(
     }
     if let Some(shard) = args.shard {
         sync = sync.with_shard(shard);
+    }
+    if let Some(at) = args.keep {
+        let window = (OffsetDateTime::now_utc() - at).unsigned_abs();
+        sync = sync.with_keep(Keep::For(window));
+    }
+    if let Some(n) = args.keep_last {
+        sync = sync.with_keep(Keep::Last(usize::try_from(n).unwrap_or(usize::MAX)));
     }
     let dest = PathBuf::from(&args.to);
     let report = cloud_backup::sync::sync(&targets, &dest, &sync).await;
@@ -189,6 +203,8 @@ fn write_report(out: &mut impl Write, report: &SyncReport) -> std::io::Result<()
                 Outcome::Copied => writeln!(out, "copied  {what}{bytes}")?,
                 Outcome::WouldCopy => writeln!(out, "would copy  {what}{bytes}")?,
                 Outcome::Failed(error) => writeln!(out, "FAILED  {what}: {}", one_line(error))?,
+                Outcome::Pruned => writeln!(out, "pruned  {what}")?,
+                Outcome::WouldPrune => writeln!(out, "would prune  {what}")?,
                 _ => {}
             }
         }
@@ -199,11 +215,15 @@ fn write_report(out: &mut impl Write, report: &SyncReport) -> std::io::Result<()
         report.copied,
         report.bytes_copied,
         report.skipped,
-        if report.would_copy > 0 {
-            format!("{} would be copied, ", report.would_copy)
-        } else {
-            String::new()
-        },
+        [
+            (report.would_copy, "would be copied"),
+            (report.pruned, "pruned"),
+            (report.would_prune, "would be pruned"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}, "))
+        .collect::<String>(),
         report.failed,
         report.instances.len(),
         report.seconds

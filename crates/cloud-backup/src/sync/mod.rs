@@ -9,6 +9,7 @@
 //! auditor reads in the manifest is only ever verified copies.
 
 pub mod manifest;
+mod retention;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -24,6 +25,7 @@ use crate::{
     Backup, Capability, Client, DownloadOptions, DownloadedFile, Error, LogFile, Provider,
 };
 use manifest::{FileKind, InstanceDirs, ManifestEntry};
+pub use retention::Keep;
 
 /// The instances a machine takes when N machines split a fleet: `--shard K/N`.
 ///
@@ -104,6 +106,8 @@ pub struct SyncOptions {
     pub shard: Option<Shard>,
     /// How each file is downloaded (retries, timeouts, content verification, progress).
     pub download: DownloadOptions,
+    /// Prune recorded copies older than this (see [`Keep`]); `None`: keep everything.
+    pub keep: Option<Keep>,
 }
 
 impl SyncOptions {
@@ -142,6 +146,12 @@ impl SyncOptions {
         self
     }
 
+    /// Prunes recorded copies that `keep` no longer needs, after copying.
+    pub fn with_keep(mut self, keep: Keep) -> Self {
+        self.keep = Some(keep);
+        self
+    }
+
     /// How each file is downloaded.
     pub fn with_download(mut self, download: DownloadOptions) -> Self {
         self.download = download;
@@ -162,6 +172,10 @@ pub enum Outcome {
     WouldCopy,
     /// Not copied, and why; the next run tries again.
     Failed(String),
+    /// Pruned from the destination (its manifest document first, then the file).
+    Pruned,
+    /// Would be pruned (`dry_run`).
+    WouldPrune,
 }
 
 /// One file's (or backup's) line of a [`SyncReport`].
@@ -211,6 +225,10 @@ pub struct SyncReport {
     pub would_copy: usize,
     /// Files (or backups) that failed, plus instances that could not be synced.
     pub failed: usize,
+    /// Recorded copies pruned (`keep`).
+    pub pruned: usize,
+    /// Recorded copies that would be pruned (`dry_run`).
+    pub would_prune: usize,
     /// Bytes copied now.
     pub bytes_copied: u64,
     /// How long it took, in seconds.
@@ -238,6 +256,8 @@ impl SyncReport {
                 Outcome::Skipped => self.skipped += 1,
                 Outcome::WouldCopy => self.would_copy += 1,
                 Outcome::Failed(_) => self.failed += 1,
+                Outcome::Pruned => self.pruned += 1,
+                Outcome::WouldPrune => self.would_prune += 1,
             }
         }
         self.instances.push(instance);
@@ -339,6 +359,13 @@ async fn sync_instance(
         })
         .collect();
     selected.sort_by_key(started);
+    if let Some(keep) = options.keep {
+        // What retention would prune at once is not copied.
+        let starts = selected.iter().filter_map(started);
+        if let Some(cutoff) = retention::oldest_kept(starts, keep, OffsetDateTime::now_utc()) {
+            selected.retain(|b| started(b).is_some_and(|at| at >= cutoff));
+        }
+    }
     let entries = dirs.entries().await;
     let mut by_backup: HashMap<(FileKind, &str), Vec<&ManifestEntry>> = HashMap::new();
     for entry in &entries {
@@ -414,6 +441,9 @@ async fn sync_instance(
         if let Err(error) = sync_logs(client, &dirs, &entries, since, options, &mut result).await {
             result.error = Some(format!("log files: {error}"));
         }
+    }
+    if let Some(keep) = options.keep {
+        prune(&dirs, keep, options.dry_run, &mut result).await;
     }
     if !options.dry_run
         && let Err(error) = dirs.write_index().await
@@ -520,6 +550,45 @@ async fn sync_logs(
         result.files.push(line(&entry, Outcome::Copied));
     }
     Ok(())
+}
+
+/// Prunes (or, in a dry run, lists) the recorded copies `keep` no longer needs: each one's
+/// manifest document first, so the manifest never names a file that is gone, then the file.
+async fn prune(dirs: &InstanceDirs, keep: Keep, dry_run: bool, result: &mut InstanceSync) {
+    let entries = dirs.entries().await;
+    for entry in retention::to_prune(&entries, keep, OffsetDateTime::now_utc()) {
+        if dry_run {
+            result.files.push(line(entry, Outcome::WouldPrune));
+            continue;
+        }
+        let file = dirs.root.join(&entry.path);
+        let removed = async {
+            remove_if_there(&dirs.entry_path(&entry.path)).await?;
+            remove_if_there(&file).await?;
+            if entry.kind == FileKind::Full
+                && let Some(dir) = file.parent()
+            {
+                let _ = tokio::fs::remove_dir(dir).await; // only when empty
+            }
+            Ok::<(), std::io::Error>(())
+        }
+        .await;
+        result.files.push(line(
+            entry,
+            match removed {
+                Ok(()) => Outcome::Pruned,
+                Err(e) => Outcome::Failed(format!("could not prune {}: {e}", file.display())),
+            },
+        ));
+    }
+}
+
+/// Removes `path`; one already gone is fine.
+async fn remove_if_there(path: &Path) -> std::io::Result<()> {
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Whether every file of a backup has its entry and is at the destination at its size.

@@ -543,3 +543,76 @@ async fn audit_finds_the_binlog_gap() {
     let audits: Value = serde_json::from_str(&ran.stdout).expect("JSON");
     assert_eq!(audits[0]["binlogs_checked"], false);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_last_prunes_recorded_copies_and_copies_nothing_it_would_prune() {
+    let dest = scratch("sync-keep");
+    let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let total = report(&ran)["copied"].as_u64().expect("a count");
+    assert!(total >= 4);
+
+    // A dry run names what would go and removes nothing.
+    let before = files(&dest);
+    let ran = sync(
+        &dest,
+        &[
+            "--instance",
+            "rm-demo",
+            "--since",
+            SINCE,
+            "--keep-last",
+            "2",
+            "--dry-run",
+        ],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    assert_eq!(report(&ran)["would_prune"].as_u64(), Some(total - 2));
+    assert_eq!(files(&dest), before);
+
+    let ran = sync(
+        &dest,
+        &[
+            "--instance",
+            "rm-demo",
+            "--since",
+            SINCE,
+            "--keep-last",
+            "2",
+        ],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let pruned = report(&ran);
+    assert_eq!(pruned["pruned"].as_u64(), Some(total - 2), "{pruned}");
+    assert_eq!(pruned["copied"], 0);
+    // The two newest are left, recorded and whole; nothing else of the full backups.
+    let recorded = check_destination(&dest);
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    let copies = files(&dest)
+        .into_iter()
+        .filter(|p| p.contains("/full/") && !p.starts_with(".cloud-backup"))
+        .count();
+    assert_eq!(copies, 2);
+    // Steady: the next run neither copies what it would prune nor prunes anything.
+    let ran = sync(
+        &dest,
+        &[
+            "--instance",
+            "rm-demo",
+            "--since",
+            SINCE,
+            "--keep-last",
+            "2",
+        ],
+    )
+    .await;
+    let steady = report(&ran);
+    assert_eq!(
+        (steady["copied"].as_u64(), steady["pruned"].as_u64()),
+        (Some(0), Some(0)),
+        "{steady}"
+    );
+    assert_eq!(steady["skipped"], 2);
+}
