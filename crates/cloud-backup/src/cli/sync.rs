@@ -29,6 +29,10 @@ A file counts as copied only when it is complete and verified at the destination
 manifest document is written (last). Running it again copies nothing new; a run that was
 stopped resumes (partial files resume, complete ones are kept). Run it from cron.
 
+--keep 30d prunes the recorded copies of older backups (keeping the newest one before the
+window, which a restore to its start needs, and the binlogs from the oldest backup kept);
+--keep-last N keeps the N newest. Only what the manifest records is pruned.
+
 --shard K/N takes only the instances whose stable hash falls in shard K of N (K from 0), so
 N machines split a fleet with no coordination (a Kubernetes Indexed Job: K from
 JOB_COMPLETION_INDEX).
