@@ -41,6 +41,8 @@ impl cloud_http::Progress for Silent {
 pub(super) struct Bar {
     bar: indicatif::ProgressBar,
     name: String,
+    /// In a [`Board`]: the board, told when the file is done (and the bar cleared then).
+    board: Option<Board>,
 }
 
 impl Bar {
@@ -61,7 +63,19 @@ impl Bar {
             indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         bar.set_style(Self::style(Self::SPINNER));
         bar.set_message(name.clone());
-        Self { bar, name }
+        Self {
+            bar,
+            name,
+            board: None,
+        }
+    }
+
+    /// A bar among others on `board`, cleared when its file is done.
+    pub(super) fn on(board: &Board, link: &DownloadLink, dest: &Path) -> Self {
+        let mut bar = Self::new(link, dest);
+        bar.bar = board.multi.add(bar.bar.clone());
+        bar.board = Some(board.clone());
+        bar
     }
 
     fn style(template: &str) -> indicatif::ProgressStyle {
@@ -111,7 +125,55 @@ impl cloud_http::Progress for Bar {
     }
 
     fn finish(&self) {
-        self.bar.finish();
+        match &self.board {
+            Some(board) => {
+                self.bar.finish_and_clear();
+                board.file_done(self.bar.position());
+            }
+            None => self.bar.finish(),
+        }
+    }
+}
+
+/// Several downloads at once on stderr: a bar per file under way, and a line with the files
+/// and bytes done so far.
+#[derive(Clone)]
+pub(super) struct Board {
+    multi: indicatif::MultiProgress,
+    overall: indicatif::ProgressBar,
+    done: Arc<Mutex<(u64, u64)>>,
+}
+
+impl Board {
+    /// A board on stderr, whose first line says `what`.
+    pub(super) fn new(what: &str) -> Self {
+        let multi =
+            indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr());
+        let overall = multi.add(indicatif::ProgressBar::new_spinner());
+        overall.set_message(format!("{what}: starting"));
+        overall.enable_steady_tick(Duration::from_millis(200));
+        Self {
+            multi,
+            overall,
+            done: Arc::new(Mutex::new((0, 0))),
+        }
+    }
+
+    fn file_done(&self, bytes: u64) {
+        let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
+        done.0 += 1;
+        done.1 += bytes;
+        self.overall.set_message(format!(
+            "{} file(s) copied, {}",
+            done.0,
+            cloud_backup::model::human_size(done.1)
+        ));
+    }
+
+    /// Clears the board.
+    pub(super) fn finish(&self) {
+        self.overall.finish_and_clear();
+        let _ = self.multi.clear();
     }
 }
 

@@ -1,7 +1,8 @@
 //! `sync`: verified copies of every backup of a fleet in a destination, with a manifest.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use cloud_backup::sync::{Keep, Outcome, Shard, SyncOptions, SyncReport};
@@ -12,7 +13,7 @@ use super::Failure;
 use super::args::{Global, parse_time_arg};
 use super::dispatch::{Context, download_options};
 use super::output::{one_line, write_json};
-use super::progress::CurrentPart;
+use super::progress::{Bar, Board, CurrentPart};
 
 pub(super) const SYNC_HELP: &str = "\
 Copy every successful backup of the instances (and with --binlogs their log files) that the
@@ -145,7 +146,17 @@ pub(super) async fn run(
         )));
     }
     let targets = args.fleet.targets(context).await?;
-    let download = download_options(global, false, args.verify_content, false, current);
+    let mut download = download_options(global, false, args.verify_content, false, current);
+    // On a terminal: a bar per file under way and a line of what is done.
+    let board = (!args.json && std::io::stderr().is_terminal()).then(|| Board::new("sync"));
+    if let Some(board) = &board {
+        let board = board.clone();
+        let current = current.clone();
+        download = download.with_progress(move |link, dest| -> Arc<dyn cloud_http::Progress> {
+            current.set(dest);
+            Arc::new(Bar::on(&board, link, dest))
+        });
+    }
     let mut sync = SyncOptions::new()
         .with_binlogs(args.binlogs)
         .with_concurrency(args.concurrency)
@@ -166,6 +177,9 @@ pub(super) async fn run(
     }
     let dest = PathBuf::from(&args.to);
     let report = cloud_backup::sync::sync(&targets, &dest, &sync).await;
+    if let Some(board) = &board {
+        board.finish();
+    }
     if args.json {
         write_json(out, &report)?;
     } else {

@@ -74,10 +74,11 @@ fn files(dir: &Path) -> BTreeSet<String> {
 /// and SHA-256. Returns the manifest documents' backup ids.
 fn check_destination(dest: &Path) -> BTreeSet<String> {
     let all = files(dest);
-    for path in all
-        .iter()
-        .filter(|p| p.contains("/full/") && !p.starts_with(".cloud-backup"))
-    {
+    // <provider>/<instance>/full/<backup id>/<file>
+    let copies = all.iter().filter(|p| {
+        p.contains("/full/") && !p.starts_with(".cloud-backup") && p.split('/').count() == 5
+    });
+    for path in copies {
         if path.contains(".part") {
             continue; // partial bytes and resume records (and their temporary files)
         }
@@ -615,4 +616,32 @@ async fn keep_last_prunes_recorded_copies_and_copies_nothing_it_would_prune() {
         "{steady}"
     );
     assert_eq!(steady["skipped"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_that_refuses_a_file_fails_that_file_only() {
+    let dest = scratch("sync-dest-error");
+    // A file where a backup's directory must go: that backup cannot be written.
+    let newest = "401000409";
+    let blocked = dest.join("aliyun-rds/rm-demo/full");
+    std::fs::create_dir_all(&blocked).expect("a directory");
+    std::fs::write(blocked.join(newest), b"in the way").expect("a file");
+    let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let first = report(&ran);
+    assert_eq!(first["failed"], 1, "{first}");
+    let failed: Vec<&Value> = first["instances"][0]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed[0]["backup_id"], newest);
+    assert!(!check_destination(&dest).contains(newest));
+
+    std::fs::remove_file(blocked.join(newest)).expect("removed");
+    let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    assert_eq!(report(&ran)["copied"], 1);
+    assert!(check_destination(&dest).contains(newest));
 }
