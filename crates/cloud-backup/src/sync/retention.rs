@@ -48,11 +48,11 @@ pub(crate) fn oldest_kept(
 
 /// The entries of one instance that `keep` prunes at `now`. Full backups are judged by their
 /// start (an entry without one is kept); a full backup's files stand or fall together.
-pub(crate) fn to_prune<'a>(
-    entries: &'a [ManifestEntry],
+pub(crate) fn to_prune(
+    entries: &[ManifestEntry],
     keep: Keep,
     now: OffsetDateTime,
-) -> Vec<&'a ManifestEntry> {
+) -> Vec<&ManifestEntry> {
     let time = |text: &Option<String>| {
         text.as_deref()
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
