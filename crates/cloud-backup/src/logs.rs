@@ -90,6 +90,61 @@ impl Client {
         Ok(written)
     }
 
+    /// Downloads the one log backup `file` (as [`list_log_files`](Client::list_log_files)
+    /// gave it, perhaps without a link) into `out` (Alibaba Cloud: `out/<HostInstanceID>/`),
+    /// with the rules of [`download_log_files`](Client::download_log_files): its own time
+    /// range is listed again with links, and only its own files are fetched. A Huawei Cloud
+    /// incremental backup may hold several files: one [`DownloadedFile`] each.
+    pub(crate) async fn download_log_file(
+        &self,
+        http: &reqwest::Client,
+        file: &LogFile,
+        out: &Path,
+        options: &DownloadOptions,
+    ) -> Result<Vec<DownloadedFile>, Error> {
+        require(self.provider(), Capability::DownloadLogBackups)?;
+        let time = |t: &Option<String>| t.as_deref().and_then(cloud_http::times::parse_time);
+        let (Some(begin), Some(end)) = (time(&file.begin_at), time(&file.end_at)) else {
+            return Err(Error::config(format!(
+                "log file {} has no time range to ask its link for",
+                file.file_name
+            )));
+        };
+        let instance_id = &file.instance_id;
+        let key = group_key(file);
+        let same = |other: &LogFile| {
+            group_key(other) == key
+                && (other.backup_id.is_some() || other.file_name == file.file_name)
+        };
+        let listed = self
+            .service
+            .list_log_files(
+                instance_id,
+                begin,
+                end.max(begin + time::Duration::seconds(1)),
+                true,
+            )
+            .await?;
+        let mine: Vec<LogFile> = listed.into_iter().filter(|f| same(f)).collect();
+        if mine.is_empty() {
+            return Err(Error::config(format!(
+                "log file {} is no longer listed between {} and {}",
+                file.file_name,
+                text(begin),
+                text(end)
+            )));
+        }
+        let mut written = Vec::new();
+        for group in groups(&mine, out)? {
+            let source = self.refresh_source(instance_id, &group, begin, end);
+            let mut done =
+                download_files_with(http, &group.links, &group.dir, options, Some(source), true)
+                    .await?;
+            written.append(&mut done);
+        }
+        Ok(written)
+    }
+
     /// Where a fresh link of `group`'s files comes from: the files of the group's own time
     /// range, listed again with links, in the group's order.
     fn refresh_source(

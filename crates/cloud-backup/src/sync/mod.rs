@@ -11,7 +11,7 @@
 pub mod manifest;
 mod retention;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -438,7 +438,8 @@ async fn sync_instance(
             .since
             .or_else(|| selected.first().and_then(started))
             .unwrap_or_else(|| OffsetDateTime::now_utc() - time::Duration::days(7));
-        if let Err(error) = sync_logs(client, &dirs, &entries, since, options, &mut result).await {
+        let logs = sync_logs(client, &dirs, &entries, since, options, http, &mut result).await;
+        if let Err(error) = logs {
             result.error = Some(format!("log files: {error}"));
         }
     }
@@ -454,13 +455,15 @@ async fn sync_instance(
 }
 
 /// The log files from `since` to now: those with a manifest entry are skipped, the others
-/// downloaded (a complete file already there is kept) and recorded.
+/// downloaded one by one (a complete file already there is kept) and recorded. Log files are
+/// plain binlogs, in none of the archive formats: content verification is not asked of them.
 async fn sync_logs(
     client: &Client,
     dirs: &InstanceDirs,
     entries: &[ManifestEntry],
     since: OffsetDateTime,
     options: &SyncOptions,
+    http: &reqwest::Client,
     result: &mut InstanceSync,
 ) -> Result<(), Error> {
     let provider = client.provider();
@@ -468,88 +471,66 @@ async fn sync_logs(
     let until = OffsetDateTime::now_utc();
     let instance_id = &dirs.instance_id;
     let listed = client.list_log_files(instance_id, since, until).await?;
-    if listed.is_empty() {
-        return Ok(());
-    }
-    let recorded: HashSet<&str> = entries
+    let recorded: HashMap<&str, Vec<&ManifestEntry>> = entries
         .iter()
         .filter(|e| e.kind == FileKind::Binlog)
-        .map(|e| e.path.as_str())
-        .collect();
+        .fold(HashMap::new(), |mut map, e| {
+            map.entry(e.backup_id.as_str()).or_default().push(e);
+            map
+        });
+    let download = options.download.clone().with_verify_content(false);
     let out = dirs.binlog();
-    let expected_path = |file: &LogFile| {
-        let mut path = out.clone();
-        if let Some(host) = file
-            .host
-            .as_deref()
-            .filter(|_| provider == Provider::AliyunRds)
-        {
-            path.push(host);
-        }
-        path.push(&file.file_name);
-        dirs.relative_text(&path)
-    };
-    let missing: Vec<&LogFile> = listed
-        .iter()
-        .filter(|f| expected_path(f).is_none_or(|p| !recorded.contains(p.as_str())))
-        .collect();
     for file in &listed {
-        if let Some(path) = expected_path(file).filter(|p| recorded.contains(p.as_str())) {
-            let entry = entries.iter().find(|e| e.path == path);
-            result.files.push(match entry {
-                Some(entry) => line(entry, Outcome::Skipped),
-                None => log_line(provider, instance_id, file, Outcome::Skipped),
-            });
+        let key = log_key(file);
+        if let Some(have) = recorded.get(key.as_str()) {
+            if complete(dirs, have).await {
+                result
+                    .files
+                    .extend(have.iter().map(|e| line(e, Outcome::Skipped)));
+                continue;
+            }
         }
-    }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    if options.dry_run {
-        for file in missing {
+        if options.dry_run {
             result
                 .files
                 .push(log_line(provider, instance_id, file, Outcome::WouldCopy));
+            continue;
         }
-        return Ok(());
-    }
-    let downloaded = match client
-        .download_log_files(instance_id, since, until, &out, &options.download)
-        .await
-    {
-        Ok(downloaded) => downloaded,
-        Err(error) => {
-            for file in missing {
+        let copied = async {
+            let files = client
+                .download_log_file(http, file, &out, &download)
+                .await?;
+            let mut lines = Vec::new();
+            for downloaded in &files {
+                let entry = entry_of(dirs, FileKind::Binlog, &key, downloaded, files.len())?
+                    .with_times(file.begin_at.clone(), file.end_at.clone());
+                dirs.write_entry(&entry).await?;
+                lines.push(line(&entry, Outcome::Copied));
+            }
+            Ok::<_, Error>(lines)
+        }
+        .await;
+        match copied {
+            Ok(lines) => result.files.extend(lines),
+            Err(error) => {
                 let outcome = Outcome::Failed(error.to_string());
                 result
                     .files
                     .push(log_line(provider, instance_id, file, outcome));
             }
-            return Ok(());
         }
-    };
-    for file in missing {
-        let want = expected_path(file);
-        let got = downloaded
-            .iter()
-            .find(|d| dirs.relative_text(&d.path) == want);
-        let Some(got) = got else {
-            let outcome = Outcome::Failed("not among the files downloaded".to_owned());
-            result
-                .files
-                .push(log_line(provider, instance_id, file, outcome));
-            continue;
-        };
-        let id = file
-            .backup_id
-            .clone()
-            .unwrap_or_else(|| file.file_name.clone());
-        let entry = entry_of(dirs, FileKind::Binlog, &id, got, 1)?
-            .with_times(file.begin_at.clone(), file.end_at.clone());
-        dirs.write_entry(&entry).await?;
-        result.files.push(line(&entry, Outcome::Copied));
     }
     Ok(())
+}
+
+/// What identifies a log file in the manifest: its backup id (Huawei Cloud), else its host
+/// and name (Alibaba Cloud, where two hosts may have files of the same name).
+fn log_key(file: &LogFile) -> String {
+    match (&file.backup_id, &file.host) {
+        (Some(id), _) => id.clone(),
+        (None, Some(host)) => format!("{host}/{}", file.file_name),
+        (None, None) => file.file_name.clone(),
+    }
 }
 
 /// Prunes (or, in a dry run, lists) the recorded copies `keep` no longer needs: each one's

@@ -180,24 +180,61 @@ async fn everything_is_copied_once_verified_and_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binlogs_are_copied_once_too() {
-    let dest = scratch("sync-binlogs");
-    let args = ["--instance", "rm-demo", "--since", "3h", "--binlogs"];
-    let ran = sync(&dest, &args).await;
-    assert!(ran.status.success(), "{ran:?}");
-    let first = report(&ran);
-    let copied = first["copied"].as_u64().expect("a count");
-    assert!(copied >= 2, "{first}");
-    let kinds: BTreeSet<String> = first["instances"][0]["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .map(|f| f["kind"].as_str().expect("a kind").to_owned())
-        .collect();
-    assert_eq!(kinds, BTreeSet::from(["binlog".to_owned()]));
-    let ran = sync(&dest, &args).await;
-    let second = report(&ran);
-    assert_eq!(second["copied"], 0, "{second}");
-    assert!(second["skipped"].as_u64() >= Some(copied), "{second}");
+    for (service, instance) in [
+        ("aliyun-rds", "rm-demo"),
+        ("huaweicloud-rds", "7f3a9c2e5b8d4e1fa6c0d2b4e8f1a3c5in01"),
+    ] {
+        let dest = scratch(&format!("sync-binlogs-{service}"));
+        let dest_text = dest.to_str().expect("UTF-8");
+        // --verify-content asks nothing of plain binlogs (they are in no archive format).
+        let args = [
+            "--sandbox",
+            "sync",
+            "--from",
+            service,
+            "--instance",
+            instance,
+            "--to",
+            dest_text,
+            "--since",
+            "3h",
+            "--binlogs",
+            "--verify-content",
+            "--json",
+        ];
+        let ran = run(&args, &[]).await;
+        assert!(ran.status.success(), "{service}: {ran:?}");
+        let first = report(&ran);
+        let copied = first["copied"].as_u64().expect("a count");
+        assert!(copied >= 2, "{service}: {first}");
+        let kinds: BTreeSet<String> = first["instances"][0]["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| f["kind"].as_str().expect("a kind").to_owned())
+            .collect();
+        assert_eq!(kinds, BTreeSet::from(["binlog".to_owned()]));
+        let index = dest.join(format!(".cloud-backup/index/{service}/{instance}.json"));
+        let index: Value =
+            serde_json::from_slice(&std::fs::read(index).expect("index")).expect("JSON");
+        for entry in index["entries"].as_array().expect("entries") {
+            let path = entry["path"].as_str().expect("a path");
+            let bytes = std::fs::read(dest.join(path)).expect("the copy");
+            assert_eq!(
+                entry["sha256"],
+                crate::support::sha256_hex(&bytes),
+                "{path}"
+            );
+            assert!(entry["started_at"].is_string() && entry["finished_at"].is_string());
+        }
+        let ran = run(&args, &[]).await;
+        let second = report(&ran);
+        assert_eq!(second["copied"], 0, "{service}: {second}");
+        assert!(
+            second["skipped"].as_u64() >= Some(copied),
+            "{service}: {second}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
