@@ -482,13 +482,13 @@ async fn sync_logs(
     let out = dirs.binlog();
     for file in &listed {
         let key = log_key(file);
-        if let Some(have) = recorded.get(key.as_str()) {
-            if complete(dirs, have).await {
-                result
-                    .files
-                    .extend(have.iter().map(|e| line(e, Outcome::Skipped)));
-                continue;
-            }
+        if let Some(have) = recorded.get(key.as_str())
+            && complete(dirs, have).await
+        {
+            result
+                .files
+                .extend(have.iter().map(|e| line(e, Outcome::Skipped)));
+            continue;
         }
         if options.dry_run {
             result
