@@ -216,7 +216,8 @@ mod transport;
 pub use config::{Clock, HttpConfig, NonceSource, RetryPolicy};
 pub use download::{
     Check, ChecksumKind, ContentCheck, ContentCheckFactory, Download, DownloadOutcome,
-    ExpectedChecksum, OSS_CRC64_HEADER, Progress, RefreshLink, checks_summary, download,
+    DownloadSink, ExpectedChecksum, OSS_CRC64_HEADER, Progress, RefreshLink, checks_summary,
+    download, download_to_sink,
 };
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};

@@ -26,6 +26,8 @@ mod record;
 mod run;
 mod wire;
 
+pub use part::DownloadSink;
+
 pub use checks::{
     Check, ChecksumKind, ContentCheck, ContentCheckFactory, ExpectedChecksum, OSS_CRC64_HEADER,
     checks_summary,
@@ -499,7 +501,42 @@ pub async fn download(
         attempts = Empty,
         bytes = Empty,
     );
-    run(client, download, url, shown, span.clone())
+    run(client, download, url, shown, span.clone(), None)
+        .instrument(span)
+        .await
+}
+
+/// Downloads `download.url` into `sink` instead of a file (an object store's multipart
+/// upload, say), with every rule of [`download`] that does not concern local files: streamed
+/// in constant memory, resumed within the call with `Range` + `If-Range` after faults (the
+/// sink keeps what it has; a server that ignores ranges or an object that changed makes it
+/// [`restart`](DownloadSink::restart)), expired links renewed, the size and every checksum
+/// verified while streaming. The sink is [completed](DownloadSink::complete) only after every
+/// check passed, and [aborted](DownloadSink::abort) on any failure: nothing partial or wrong
+/// ever becomes visible. `download.dest`, `overwrite` and the resume record do not apply
+/// (nothing survives the call to resume from); [`DownloadOutcome::path`] is the sink's
+/// [`describe`](DownloadSink::describe).
+///
+/// # Errors
+///
+/// As [`download`], and whatever the sink's own calls return (its errors are not retried).
+pub async fn download_to_sink(
+    client: &reqwest::Client,
+    download: &Download,
+    sink: Box<dyn DownloadSink>,
+) -> Result<DownloadOutcome, Error> {
+    let url = Url::parse(&download.url)
+        .map_err(|e| Error::config(format!("the download URL is not a valid URL: {e}")))?;
+    let shown = shown_url(&url);
+    let span = tracing::info_span!(
+        "cloud_http.download",
+        url = %shown,
+        dest = %sink.describe(),
+        resumed_from = Empty,
+        attempts = Empty,
+        bytes = Empty,
+    );
+    run(client, download, url, shown, span.clone(), Some(sink))
         .instrument(span)
         .await
 }

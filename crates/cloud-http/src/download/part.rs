@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use tokio::fs::{File, OpenOptions};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 
+use futures::future::BoxFuture;
+
 use super::checks::{ContentCheckFactory, Digests, Hashers};
 use crate::error::Error;
 
@@ -121,10 +123,41 @@ pub(super) async fn sync_parent(path: &Path) {
     let _ = path;
 }
 
-/// The partial file: a buffered writer at its end, and the hashes and length of what it holds.
+/// Where a download's bytes go instead of a `.part` file: an object store's multipart
+/// upload, say. [`download_to_sink`](super::download_to_sink) writes the body to it as it
+/// streams, [`restart`](Self::restart)s it when the download must start again from zero, and
+/// calls [`complete`](Self::complete) once, only after every check passed, or
+/// [`abort`](Self::abort) when anything failed: what a sink makes visible is only ever a
+/// complete, verified file.
+pub trait DownloadSink: Send {
+    /// Appends `data`.
+    fn write(&mut self, data: bytes::Bytes) -> BoxFuture<'_, Result<(), Error>>;
+    /// Drops everything written so far: the download starts again from zero.
+    fn restart(&mut self) -> BoxFuture<'_, Result<(), Error>>;
+    /// Makes what was written visible (completes the upload); called once, after every
+    /// check passed.
+    fn complete(&mut self) -> BoxFuture<'_, Result<(), Error>>;
+    /// Discards what was written; nothing becomes visible.
+    fn abort(&mut self) -> BoxFuture<'_, Result<(), Error>>;
+    /// Where the bytes go, for messages (`s3://bucket/key`).
+    fn describe(&self) -> String;
+}
+
+/// Where a [`Part`] writes.
+enum Target {
+    /// The `.part` file, through a buffer.
+    File {
+        path: PathBuf,
+        file: BufWriter<File>,
+    },
+    /// A sink.
+    Sink(Box<dyn DownloadSink>),
+}
+
+/// The partial file (or sink): a buffered writer at its end, and the hashes and length of
+/// what it holds.
 pub(super) struct Part {
-    pub(super) path: PathBuf,
-    file: BufWriter<File>,
+    target: Target,
     hashers: Hashers,
     pub(super) len: u64,
     content: Option<ContentCheckFactory>,
@@ -164,8 +197,10 @@ impl Part {
             }
         }
         let part = Self {
-            path,
-            file: BufWriter::with_capacity(WRITE_BUFFER, file),
+            target: Target::File {
+                path,
+                file: BufWriter::with_capacity(WRITE_BUFFER, file),
+            },
             hashers,
             len,
             content,
@@ -173,12 +208,49 @@ impl Part {
         Ok((part, discarded))
     }
 
+    /// A part that writes to `sink`, empty.
+    pub(super) fn sink(
+        sink: Box<dyn DownloadSink>,
+        md5: bool,
+        content: Option<ContentCheckFactory>,
+    ) -> Self {
+        Self {
+            target: Target::Sink(sink),
+            hashers: Hashers::new(md5).with_content(content.as_ref()),
+            len: 0,
+            content,
+        }
+    }
+
+    /// The `.part` file's path, or `None` for a sink.
+    pub(super) fn path(&self) -> Option<&Path> {
+        match &self.target {
+            Target::File { path, .. } => Some(path),
+            Target::Sink(_) => None,
+        }
+    }
+
+    /// Where the bytes go, for messages: the `.part` file or the sink.
+    pub(super) fn shown(&self) -> String {
+        match &self.target {
+            Target::File { path, .. } => path.display().to_string(),
+            Target::Sink(sink) => sink.describe(),
+        }
+    }
+
     fn io_error(&self, what: &str, error: io::Error) -> Error {
-        Error::io(format!("could not {what} {}", self.path.display()), error)
+        Error::io(format!("could not {what} {}", self.shown()), error)
     }
 
     pub(super) async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
-        if let Err(e) = self.file.write_all(data).await {
+        let written = match &mut self.target {
+            Target::File { file, .. } => file.write_all(data).await,
+            Target::Sink(sink) => {
+                sink.write(bytes::Bytes::copy_from_slice(data)).await?;
+                Ok(())
+            }
+        };
+        if let Err(e) = written {
             return Err(self.io_error("write", e));
         }
         self.hashers.update(data);
@@ -186,11 +258,33 @@ impl Part {
         Ok(())
     }
 
-    /// Hands the buffered bytes to the file, so that the file holds exactly `len` bytes.
+    /// Hands the buffered bytes to the file, so that the file holds exactly `len` bytes (a
+    /// sink has no buffer here).
     pub(super) async fn flush(&mut self) -> Result<(), Error> {
-        match self.file.flush().await {
+        let flushed = match &mut self.target {
+            Target::File { file, .. } => file.flush().await,
+            Target::Sink(_) => Ok(()),
+        };
+        match flushed {
             Ok(()) => Ok(()),
             Err(e) => Err(self.io_error("write", e)),
+        }
+    }
+
+    /// Completes the sink (after verification); a file is renamed by the caller instead.
+    pub(super) async fn complete(&mut self) -> Result<(), Error> {
+        match &mut self.target {
+            Target::File { .. } => Ok(()),
+            Target::Sink(sink) => sink.complete().await,
+        }
+    }
+
+    /// Aborts the sink (a file is removed by the caller instead); a failure is only logged.
+    pub(super) async fn abort(&mut self) {
+        if let Target::Sink(sink) = &mut self.target
+            && let Err(error) = sink.abort().await
+        {
+            tracing::warn!(error = %error, sink = %sink.describe(), "could not abort an upload");
         }
     }
 
@@ -209,10 +303,18 @@ impl Part {
     /// Empties the file: the download starts again from zero.
     pub(super) async fn truncate(&mut self) -> Result<(), Error> {
         self.flush().await?;
-        let file = self.file.get_mut();
-        let result = match file.set_len(0).await {
-            Ok(()) => file.seek(SeekFrom::Start(0)).await.map(drop),
-            Err(e) => Err(e),
+        let result = match &mut self.target {
+            Target::File { file, .. } => {
+                let file = file.get_mut();
+                match file.set_len(0).await {
+                    Ok(()) => file.seek(SeekFrom::Start(0)).await.map(drop),
+                    Err(e) => Err(e),
+                }
+            }
+            Target::Sink(sink) => {
+                sink.restart().await?;
+                Ok(())
+            }
         };
         if let Err(e) = result {
             return Err(self.io_error("truncate", e));
@@ -225,7 +327,11 @@ impl Part {
     /// Flushes and fsyncs the file and returns its checksums (the hashers start afresh).
     pub(super) async fn finish(&mut self) -> Result<Digests, Error> {
         self.flush().await?;
-        if let Err(e) = self.file.get_ref().sync_all().await {
+        let synced = match &self.target {
+            Target::File { file, .. } => file.get_ref().sync_all().await,
+            Target::Sink(_) => Ok(()),
+        };
+        if let Err(e) = synced {
             return Err(self.io_error("sync", e));
         }
         Ok(std::mem::replace(&mut self.hashers, Hashers::new(false)).finish())

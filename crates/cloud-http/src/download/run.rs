@@ -1,7 +1,7 @@
 //! One call of [`download`](super::download): the state machine that requests, streams,
 //! resumes, restarts, renews links, verifies and renames.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use reqwest::header;
 use reqwest::{Response, StatusCode, Url, Version};
@@ -9,6 +9,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::checks::{self, Check, ChecksumKind, Digests, ExpectedChecksum, checks_summary};
+use super::part::DownloadSink;
 use super::part::{Found, Part, inspect, remove_quietly, sync_parent};
 use super::record::{self, RangeProgress, RecordedChecksum, ResumeRecord};
 use super::wire::{
@@ -24,8 +25,23 @@ pub(super) async fn run(
     url: Url,
     shown: String,
     span: tracing::Span,
+    sink: Option<Box<dyn DownloadSink>>,
 ) -> Result<DownloadOutcome, Error> {
     validate(download, &url)?;
+    if let Some(sink) = sink {
+        // No `.part` and no resume record: a sink starts empty and is completed or aborted
+        // by this call.
+        let md5 = download.etag_is_md5
+            || download
+                .checksums
+                .iter()
+                .any(|c| c.kind == ChecksumKind::Md5);
+        let part = Part::sink(sink, md5, download.content_check.clone());
+        let record = ResumeRecord::new(download.identity.clone(), shown.clone());
+        return Run::new(client, download, url, shown, span, part, record, None, 0)
+            .go()
+            .await;
+    }
     check_dest(download).await?;
     let part_path = download.part_path();
     let record_path = download.resume_record_path();
@@ -54,7 +70,7 @@ pub(super) async fn run(
         let why = kept.as_ref().err().cloned().flatten().unwrap_or_default();
         tracing::info!(
             bytes = discarded,
-            part = %part.path.display(),
+            part = %part.shown(),
             "the partial file cannot be proved to belong to this download ({why}): starting \
              from zero"
         );
@@ -70,37 +86,11 @@ pub(super) async fn run(
             )
         }
     };
-    let mut run = Run {
-        client,
-        download,
-        url,
-        shown,
-        span,
-        part,
-        record_path,
-        known_total: record.total,
-        etag: record.etag.clone(),
-        last_modified: record.last_modified.clone(),
-        server_checks: record
-            .checksums
-            .iter()
-            .map(ExpectedChecksum::from)
-            .collect(),
-        record,
-        written,
-        resumed_from: 0,
-        attempts: 0,
-        resumes: 0,
-        restarts,
-        refreshes: 0,
-        changes: 0,
-        restarted_after_416: false,
-        corrupt: false,
-    };
-    match run.transfer().await {
-        Ok(verified) => run.finish(verified).await,
-        Err(error) => Err(run.fail(error).await),
-    }
+    let mut run = Run::new(
+        client, download, url, shown, span, part, record, written, restarts,
+    );
+    run.record_path = Some(record_path);
+    run.go().await
 }
 
 fn validate(download: &Download, url: &Url) -> Result<(), Error> {
@@ -160,7 +150,8 @@ struct Run<'a> {
     shown: String,
     span: tracing::Span,
     part: Part,
-    record_path: PathBuf,
+    /// The resume record's path; `None` for a sink (nothing to resume across runs).
+    record_path: Option<PathBuf>,
     /// What the resume record should say now.
     record: ResumeRecord,
     /// What the record on disk says, if there is one.
@@ -185,7 +176,56 @@ struct Run<'a> {
     corrupt: bool,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        client: &'a reqwest::Client,
+        download: &'a Download,
+        url: Url,
+        shown: String,
+        span: tracing::Span,
+        part: Part,
+        record: ResumeRecord,
+        written: Option<ResumeRecord>,
+        restarts: u32,
+    ) -> Self {
+        Self {
+            client,
+            download,
+            url,
+            shown,
+            span,
+            part,
+            record_path: None,
+            known_total: record.total,
+            etag: record.etag.clone(),
+            last_modified: record.last_modified.clone(),
+            server_checks: record
+                .checksums
+                .iter()
+                .map(ExpectedChecksum::from)
+                .collect(),
+            record,
+            written,
+            resumed_from: 0,
+            attempts: 0,
+            resumes: 0,
+            restarts,
+            refreshes: 0,
+            changes: 0,
+            restarted_after_416: false,
+            corrupt: false,
+        }
+    }
+
+    /// Transfers, then verifies and finishes, or fails.
+    async fn go(mut self) -> Result<DownloadOutcome, Error> {
+        match self.transfer().await {
+            Ok(verified) => self.finish(verified).await,
+            Err(error) => Err(self.fail(error).await),
+        }
+    }
+
     fn progress(&self) -> Option<&dyn Progress> {
         self.download.progress.as_deref()
     }
@@ -618,10 +658,13 @@ impl Run<'_> {
             end: self.known_total,
             next: None,
         }];
+        let Some(record_path) = &self.record_path else {
+            return Ok(());
+        };
         if self.written.as_ref() == Some(&self.record) {
             return Ok(());
         }
-        record::write(&self.record_path, &self.record).await?;
+        record::write(record_path, &self.record).await?;
         self.written = Some(self.record.clone());
         Ok(())
     }
@@ -758,25 +801,41 @@ impl Run<'_> {
             ));
             return Err(self.fail(error).await);
         }
-        let part_path = self.part.path.clone();
         let digests = match self.part.finish().await {
             Ok(digests) => digests,
             Err(error) => {
                 // Nothing to resume from reliably when the file cannot be synced.
+                self.part.abort().await;
                 return Err(error);
             }
         };
         let (checks, notes) = match self.verify(&digests, len, verified) {
             Ok(found) => found,
             Err(error) => {
+                self.part.abort().await;
+                let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
+                    return Err(error.with_note(&format!(
+                        "nothing was written to {} (the upload was aborted)",
+                        self.part.shown()
+                    )));
+                };
                 remove_quietly(&part_path).await;
-                remove_quietly(&self.record_path).await;
+                self.remove_record().await;
                 return Err(error.with_note(&format!(
                     "the partial file {} was removed (its bytes are wrong); running the \
                      download again starts from zero",
                     part_path.display()
                 )));
             }
+        };
+        let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
+            // A sink: verified, now made visible.
+            if let Err(error) = self.part.complete().await {
+                self.part.abort().await;
+                return Err(error);
+            }
+            let path = PathBuf::from(self.part.shown());
+            return Ok(self.outcome(path, len, digests, (checks, notes), verified));
         };
         let dest = &self.download.dest;
         // Checked again: something may have appeared there during the download.
@@ -808,7 +867,26 @@ impl Run<'_> {
             )
         })?;
         sync_parent(dest).await;
-        remove_quietly(&self.record_path).await;
+        self.remove_record().await;
+        Ok(self.outcome(dest.clone(), len, digests, (checks, notes), verified))
+    }
+
+    /// Removes the resume record, if there is one.
+    async fn remove_record(&mut self) {
+        if let Some(record_path) = &self.record_path {
+            remove_quietly(record_path).await;
+        }
+    }
+
+    /// The outcome of a verified download now at `path`.
+    fn outcome(
+        &self,
+        path: PathBuf,
+        len: u64,
+        digests: Digests,
+        (checks, notes): (Vec<Check>, Vec<String>),
+        verified: bool,
+    ) -> DownloadOutcome {
         self.span.record("bytes", len);
         self.span.record("attempts", self.attempts);
         tracing::info!(
@@ -820,8 +898,8 @@ impl Run<'_> {
         if let Some(progress) = self.download.progress.as_deref() {
             progress.finish();
         }
-        Ok(DownloadOutcome {
-            path: dest.clone(),
+        DownloadOutcome {
+            path,
             bytes: len,
             resumed_from: self.resumed_from,
             attempts: self.attempts,
@@ -833,7 +911,7 @@ impl Run<'_> {
             checks,
             notes,
             verified_size: verified || self.download.expected_size.is_some(),
-        })
+        }
     }
 
     /// Compares the file's checksums with every expected one: the checks that passed, and the
@@ -907,12 +985,21 @@ impl Run<'_> {
         // fewer of them are on disk, which the next run reads as they are.
         let _ = self.part.flush().await;
         let len = self.part.len;
-        let path = self.part.path.clone();
         self.span.record("attempts", self.attempts);
+        let Some(path) = self.part.path().map(Path::to_path_buf) else {
+            // A sink is never kept: nothing of this download becomes visible.
+            self.part.abort().await;
+            return error.with_note(&format!(
+                "nothing was written to {} (the upload was aborted; the next run starts again)",
+                self.part.shown()
+            ));
+        };
         drop(self.part);
         if self.corrupt || len == 0 {
             remove_quietly(&path).await;
-            remove_quietly(&self.record_path).await;
+            if let Some(record_path) = &self.record_path {
+                remove_quietly(record_path).await;
+            }
             if self.corrupt {
                 return error
                     .with_note(&format!("the partial file {} was removed", path.display()));

@@ -20,7 +20,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// What the server answers to one request.
 #[derive(Clone)]
-enum Reply {
+pub(crate) enum Reply {
     /// The file: with `ranges`, a 206 from the `Range` start (416 `bytes */len` past the end),
     /// else always a 200 with all of it; `cut`: close the connection after this many body
     /// bytes (the headers still promise all of them).
@@ -33,23 +33,23 @@ enum Reply {
 
 /// What the server saw of one request.
 #[derive(Clone, Debug)]
-struct Seen {
-    target: String,
-    range: Option<String>,
-    if_range: Option<String>,
+pub(crate) struct Seen {
+    pub(crate) target: String,
+    pub(crate) range: Option<String>,
+    pub(crate) if_range: Option<String>,
 }
 
-struct FileServer {
+pub(crate) struct FileServer {
     address: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     task: JoinHandle<()>,
 }
 
-const ETAG: &str = "\"v1-5b3c\"";
+pub(crate) const ETAG: &str = "\"v1-5b3c\"";
 
 impl FileServer {
     /// Serves `body`; `script(n)` says how to answer the n-th request (0-based).
-    async fn start(
+    pub(crate) async fn start(
         body: Arc<Vec<u8>>,
         script: impl Fn(usize) -> Reply + Send + Sync + 'static,
     ) -> Self {
@@ -80,11 +80,11 @@ impl FileServer {
         }
     }
 
-    fn url(&self, target: &str) -> String {
+    pub(crate) fn url(&self, target: &str) -> String {
         format!("http://{}{target}", self.address)
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
     }
 }
@@ -223,7 +223,7 @@ fn chunked(body: &[u8]) -> Vec<u8> {
 // Helpers.
 
 /// Deterministic bytes without short periods, so a misplaced range cannot look right.
-fn file_body(len: usize) -> Arc<Vec<u8>> {
+pub(crate) fn file_body(len: usize) -> Arc<Vec<u8>> {
     let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ len as u64;
     Arc::new(
         (0..len)
@@ -237,7 +237,7 @@ fn file_body(len: usize) -> Arc<Vec<u8>> {
     )
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -304,7 +304,7 @@ impl Drop for Dest {
     }
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -312,7 +312,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Tiny backoffs so retries are quick; a generous idle timeout so slow machines pass.
-fn fast(url: String, dest: &Path) -> Download {
+pub(crate) fn fast(url: String, dest: &Path) -> Download {
     Download::new(url, dest)
         .with_retry(
             RetryPolicy::default()
@@ -1255,7 +1255,7 @@ fn the_download_future_is_send() {
 // ---------------------------------------------------------------------------------------------
 // Issue 9: resume only the same object, checksums, expired links, paths that are not files.
 
-fn crc64_of(bytes: &[u8]) -> u64 {
+pub(crate) fn crc64_of(bytes: &[u8]) -> u64 {
     let mut digest = crc64fast::Digest::new();
     digest.write(bytes);
     digest.sum64()

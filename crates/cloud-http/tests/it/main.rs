@@ -6,5 +6,6 @@ mod download;
 mod errors;
 mod listing;
 mod paging;
+mod sink;
 mod support;
 mod transport;
