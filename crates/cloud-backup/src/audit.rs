@@ -4,7 +4,6 @@
 //! backup has a verified copy in the destination's [manifest](crate::sync::manifest).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -12,7 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::sync::manifest::{FileKind, InstanceDirs};
+use crate::sync::manifest::{Destination, FileKind, InstanceDirs};
 use crate::{Capability, Client, Provider, TimeRange, log_gaps};
 
 /// What [`audit`] checks against.
@@ -25,7 +24,7 @@ pub struct AuditOptions {
     pub min_retention_days: Option<u32>,
     /// A [`sync`](crate::sync::sync) destination whose manifest must hold a verified copy of
     /// every successful backup listed (default: not checked).
-    pub dest: Option<PathBuf>,
+    pub dest: Option<Destination>,
     /// Instances audited at once (0: 4).
     pub concurrency: usize,
 }
@@ -60,8 +59,8 @@ impl AuditOptions {
     }
 
     /// The destination whose copies are checked.
-    pub fn with_dest(mut self, dest: impl Into<PathBuf>) -> Self {
-        self.dest = Some(dest.into());
+    pub fn with_dest(mut self, dest: Destination) -> Self {
+        self.dest = Some(dest);
         self
     }
 }
@@ -227,9 +226,7 @@ async fn audit_instance(
                 let mut files: HashMap<String, (usize, usize)> = HashMap::new();
                 for entry in dirs.entries().await {
                     if entry.kind == FileKind::Full
-                        && tokio::fs::metadata(dest.join(&entry.path))
-                            .await
-                            .is_ok_and(|m| m.is_file() && m.len() == entry.bytes)
+                        && dirs.dest.file_size(&entry.path).await == Some(entry.bytes)
                     {
                         let have = files
                             .entry(entry.backup_id)
@@ -247,7 +244,7 @@ async fn audit_instance(
                         "{} of {} backups have no verified copy in {}: {}",
                         missing.len(),
                         backups.len(),
-                        dest.display(),
+                        dest.describe(),
                         list(&missing)
                     ));
                 }

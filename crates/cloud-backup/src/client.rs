@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::manual::{CreatedBackup, Progress, WaitOptions};
 use crate::service::{BackupService, connect};
-use crate::transfer::{LinkSource, download_files_with, http_client};
+use crate::transfer::{LinkSource, Target, download_files_with, fetch_into, http_client};
 use crate::{
     Backup, BackupPolicy, DownloadLink, DownloadOptions, DownloadedFile, Error, Instance, Options,
     Provider, RestoreWindow,
@@ -179,23 +179,29 @@ impl Client {
         options: &DownloadOptions,
     ) -> Result<Vec<DownloadedFile>, Error> {
         let http = http_client(options)?;
-        self.download_with(&http, instance_id, backup_id, out, options, false)
-            .await
+        let links = self.download_links(instance_id, backup_id).await?;
+        let source = self.link_source(instance_id, backup_id);
+        download_files_with(&http, &links, out, options, Some(source), false).await
     }
 
-    /// [`download`](Self::download) through `http`; with `directory`, `out` is a directory
-    /// even for one file, and a complete file already there is kept (see
-    /// [`download_files`](crate::download_files)).
-    pub(crate) async fn download_with(
+    /// The files of backup `backup_id` into `target` through `http`, each verified: a local
+    /// directory (a complete file already there is kept) or an object store (each file
+    /// streamed into an upload completed only once verified).
+    pub(crate) async fn fetch_backup(
         &self,
         http: &reqwest::Client,
         instance_id: &str,
         backup_id: &str,
-        out: &Path,
+        target: &Target<'_>,
         options: &DownloadOptions,
-        directory: bool,
     ) -> Result<Vec<DownloadedFile>, Error> {
         let links = self.download_links(instance_id, backup_id).await?;
+        let source = self.link_source(instance_id, backup_id);
+        fetch_into(http, &links, target, options, Some(source)).await
+    }
+
+    /// Fresh links of backup `backup_id`, from the API, for links that expire mid-transfer.
+    fn link_source(&self, instance_id: &str, backup_id: &str) -> LinkSource {
         let client = self.clone();
         let (instance, backup) = (instance_id.to_owned(), backup_id.to_owned());
         let source: LinkSource = Arc::new(move || {
@@ -203,7 +209,7 @@ impl Client {
             let (instance, backup) = (instance.clone(), backup.clone());
             Box::pin(async move { client.download_links(&instance, &backup).await })
         });
-        download_files_with(http, &links, out, options, Some(source), directory).await
+        source
     }
 }
 

@@ -45,8 +45,9 @@
 //! | `huaweicloud-rds` | `huaweicloud-rds` | [`huaweicloud_rds`](https://docs.rs/huaweicloud-rds) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (+ `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or `~/.huaweicloud/credentials`; project id and region too |
 //! | `huaweicloud-gaussdb` | `huaweicloud-gaussdb` | [`huaweicloud_gaussdb`](https://docs.rs/huaweicloud-gaussdb) | as `huaweicloud-rds` |
 //!
-//! The other features, default on: `sandbox` (the embedded simulator, [`sandbox`]) and `cli`
-//! (the `cloud-backup` binary, a thin layer over this library).
+//! The other features, default on: `sandbox` (the embedded simulator, [`sandbox`]),
+//! `object-store` (`s3://`, `oss://`, `obs://` destinations of [`sync`] through OpenDAL,
+//! `store`) and `cli` (the `cloud-backup` binary, a thin layer over this library).
 //!
 //! # One interface for every service
 //!
@@ -159,6 +160,8 @@ pub mod manual;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod service;
+#[cfg(feature = "object-store")]
+pub mod store;
 pub mod sync;
 mod transfer;
 

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::service::require;
-use crate::transfer::{LinkSource, download_files_with, http_client, local_name};
+use crate::transfer::{
+    LinkSource, Target, download_files_with, fetch_into, http_client, local_name,
+};
 use crate::{
     Capability, Client, DownloadLink, DownloadOptions, DownloadedFile, Error, LogFile, Options,
     Provider,
@@ -99,7 +101,7 @@ impl Client {
         &self,
         http: &reqwest::Client,
         file: &LogFile,
-        out: &Path,
+        out: &Target<'_>,
         options: &DownloadOptions,
     ) -> Result<Vec<DownloadedFile>, Error> {
         require(self.provider(), Capability::DownloadLogBackups)?;
@@ -135,11 +137,24 @@ impl Client {
             )));
         }
         let mut written = Vec::new();
-        for group in groups(&mine, out)? {
+        // Each group's directory under `out` (Alibaba Cloud: the host's).
+        for group in groups(&mine, Path::new(""))? {
             let source = self.refresh_source(instance_id, &group, begin, end);
-            let mut done =
-                download_files_with(http, &group.links, &group.dir, options, Some(source), true)
-                    .await?;
+            let sub = group.dir.to_string_lossy().into_owned();
+            let local;
+            let target = match out {
+                Target::Dir(dir) => {
+                    local = dir.join(&sub);
+                    Target::Dir(&local)
+                }
+                #[cfg(feature = "object-store")]
+                Target::Store(store, prefix) if sub.is_empty() => {
+                    Target::Store(store, prefix.clone())
+                }
+                #[cfg(feature = "object-store")]
+                Target::Store(store, prefix) => Target::Store(store, format!("{prefix}/{sub}")),
+            };
+            let mut done = fetch_into(http, &group.links, &target, options, Some(source)).await?;
             written.append(&mut done);
         }
         Ok(written)

@@ -307,6 +307,59 @@ pub(crate) async fn download_files_with(
     Ok(written)
 }
 
+/// Where a sync puts a backup's files: a local directory (complete files already there are
+/// kept), or an object store under a key prefix (each file streamed into an upload completed
+/// only when verified).
+pub(crate) enum Target<'a> {
+    /// A local directory.
+    Dir(&'a Path),
+    /// An object store and the key prefix of the files.
+    #[cfg(feature = "object-store")]
+    Store(&'a crate::store::ObjectStore, String),
+}
+
+/// The files of `links` into `target`, each verified; the [`DownloadedFile::path`] of a file
+/// in an object store is its key.
+pub(crate) async fn fetch_into(
+    http: &reqwest::Client,
+    links: &[DownloadLink],
+    target: &Target<'_>,
+    options: &DownloadOptions,
+    source: Option<LinkSource>,
+) -> Result<Vec<DownloadedFile>, Error> {
+    match target {
+        Target::Dir(dir) => download_files_with(http, links, dir, options, source, true).await,
+        #[cfg(feature = "object-store")]
+        Target::Store(store, prefix) => {
+            let mut taken = Vec::new();
+            let mut written = Vec::with_capacity(links.len());
+            for (index, link) in links.iter().enumerate() {
+                let key = format!("{prefix}/{}", unique_name(link, index, &mut taken));
+                let file = Planned {
+                    index,
+                    link,
+                    dest: PathBuf::from(&key),
+                    size: SizeCheck::of(link),
+                    keep: false,
+                };
+                let download = plan_download(&file, options, source.clone())?;
+                let outcome =
+                    cloud_http::download_to_sink(http, &download, store.sink(&key)).await?;
+                written.push(DownloadedFile {
+                    path: PathBuf::from(key),
+                    bytes: outcome.bytes,
+                    sha256: outcome.sha256.clone(),
+                    url_host: url_host(&link.url),
+                    verified: outcome.checks.clone(),
+                    notes: outcome.notes.clone(),
+                    outcome: Some(outcome),
+                });
+            }
+            Ok(written)
+        }
+    }
+}
+
 /// The HTTP client of downloads: no overall timeout (a large file would hit it; the downloads
 /// have an idle timeout instead), the connect timeout of `options` (10 s by default), rustls,
 /// the environment's proxy settings (never for the loopback addresses).
@@ -448,6 +501,7 @@ async fn fetch(
 ) -> Result<DownloadedFile, Error> {
     let url_host = url_host(&file.link.url);
     if file.keep {
+        forget_finished_resume(&file.dest).await;
         let (bytes, sha256) = hash_file(&file.dest).await?;
         let mut verified = vec![
             Check::new("size", bytes.to_string(), vec!["API".to_owned()]),
@@ -477,6 +531,28 @@ async fn fetch(
         notes: outcome.notes.clone(),
         outcome: Some(outcome),
     })
+}
+
+/// Removes what a run stopped right after renaming `dest` into place can leave beside it:
+/// its resume record (and the record's temporary file), which name a `.part` that is gone.
+/// Nothing is touched while a `.part` is there (a replacement under way).
+async fn forget_finished_resume(dest: &Path) {
+    let with = |suffix: &str| {
+        let mut path = dest.as_os_str().to_owned();
+        path.push(suffix);
+        PathBuf::from(path)
+    };
+    if tokio::fs::symlink_metadata(with(".part")).await.is_ok() {
+        return;
+    }
+    for stale in [with(".part.resume"), with(".part.resume.tmp")] {
+        if tokio::fs::symlink_metadata(&stale)
+            .await
+            .is_ok_and(|meta| meta.is_file())
+        {
+            let _ = tokio::fs::remove_file(&stale).await;
+        }
+    }
 }
 
 /// The [`Download`] of one planned file: what it must be, how to retry, and where a new link

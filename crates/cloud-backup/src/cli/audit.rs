@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use cloud_backup::audit::{AuditOptions, InstanceAudit, format_age, prometheus};
+use cloud_backup::sync::manifest::Destination;
 use time::OffsetDateTime;
 
 use super::Failure;
@@ -29,9 +30,13 @@ atomically). Exit status 0 when every check of every instance passed, 1 otherwis
 pub(super) struct AuditArgs {
     #[command(flatten)]
     fleet: super::sync::FleetArgs,
-    /// A `sync` destination (a local directory) that must hold a copy of every backup.
-    #[arg(long, value_name = "DIR")]
-    to: Option<PathBuf>,
+    /// A `sync` destination (a local directory or an object store URL, as for sync) that
+    /// must hold a copy of every backup.
+    #[arg(long, value_name = "DIR|URL")]
+    to: Option<String>,
+    /// The object store's endpoint, as for sync.
+    #[arg(long, value_name = "URL")]
+    to_endpoint: Option<String>,
     /// The newest successful backup's greatest age: 26h, 2d, ... (default 26h).
     #[arg(long, value_name = "AGE", value_parser = parse_time_arg)]
     max_age: Option<OffsetDateTime>,
@@ -63,7 +68,9 @@ pub(super) async fn run(
         let days = ago(at).as_secs().div_ceil(86_400);
         options = options.with_min_retention_days(u32::try_from(days).unwrap_or(u32::MAX));
     }
-    if let Some(dest) = &args.to {
+    if let Some(to) = &args.to {
+        let dest = Destination::parse(to, args.to_endpoint.as_deref())
+            .map_err(|e| Failure::Refused(e.to_string()))?;
         options = options.with_dest(dest);
     }
     let audits = cloud_backup::audit::audit(&targets, &options).await;

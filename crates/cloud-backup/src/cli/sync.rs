@@ -1,10 +1,10 @@
 //! `sync`: verified copies of every backup of a fleet in a destination, with a manifest.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use cloud_backup::sync::manifest::Destination;
 use cloud_backup::sync::{Keep, Outcome, Shard, SyncOptions, SyncReport};
 use cloud_backup::{Client, Provider};
 use time::OffsetDateTime;
@@ -94,9 +94,13 @@ impl FleetArgs {
 pub(super) struct SyncArgs {
     #[command(flatten)]
     fleet: FleetArgs,
-    /// The destination: a local directory (created if missing).
-    #[arg(long, value_name = "DIR")]
+    /// The destination: a local directory (created if missing), or s3://BUCKET/PREFIX,
+    /// oss://BUCKET/PREFIX, obs://BUCKET/PREFIX.
+    #[arg(long, value_name = "DIR|URL")]
     to: String,
+    /// The object store's endpoint (an S3-compatible server, an OSS or OBS region's).
+    #[arg(long, value_name = "URL")]
+    to_endpoint: Option<String>,
     /// Only backups started since this time: RFC 3339, a UTC date, or a time ago (7d, 12h).
     /// Default: every backup the provider lists.
     #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
@@ -137,14 +141,8 @@ pub(super) async fn run(
     out: &mut impl Write,
     current: &CurrentPart,
 ) -> Result<(), Failure> {
-    if let Some(scheme) = ["s3://", "oss://", "obs://"]
-        .into_iter()
-        .find(|scheme| args.to.starts_with(scheme))
-    {
-        return Err(Failure::Refused(format!(
-            "--to {scheme}... (object storage) is not supported yet: give a local directory"
-        )));
-    }
+    let dest = Destination::parse(&args.to, args.to_endpoint.as_deref())
+        .map_err(|e| Failure::Refused(e.to_string()))?;
     let targets = args.fleet.targets(context).await?;
     let mut download = download_options(global, false, args.verify_content, false, current);
     // On a terminal: a bar per file under way and a line of what is done.
@@ -175,7 +173,6 @@ pub(super) async fn run(
     if let Some(n) = args.keep_last {
         sync = sync.with_keep(Keep::Last(usize::try_from(n).unwrap_or(usize::MAX)));
     }
-    let dest = PathBuf::from(&args.to);
     let report = cloud_backup::sync::sync(&targets, &dest, &sync).await;
     if let Some(board) = &board {
         board.finish();

@@ -8,8 +8,9 @@
 //! <DEST>/.cloud-backup/index/<provider>/<instance>.json          {"format", "entries": [...]}
 //! ```
 //!
-//! Every document is written to a temporary name, flushed to disk and renamed: a reader sees
-//! the old document or the new one, never half of one.
+//! In a local directory every document is written to a temporary name, flushed to disk and
+//! renamed; in an object store it is one PUT: a reader sees the old document or the new one,
+//! never half of one.
 
 use std::path::{Path, PathBuf};
 
@@ -84,19 +85,190 @@ pub struct Index {
     pub entries: Vec<ManifestEntry>,
 }
 
-/// Where an instance's copies and manifest live in a local destination.
+/// Where `sync` copies to: a local directory, or an object store (feature `object-store`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Destination {
+    /// A local directory (created if missing).
+    Local(PathBuf),
+    /// A bucket and prefix of an object store.
+    #[cfg(feature = "object-store")]
+    Store(crate::store::ObjectStore),
+}
+
+impl Destination {
+    /// `--to`: `s3://`, `oss://` or `obs://` URLs name an object store (with `endpoint`,
+    /// `--to-endpoint`), anything else a local directory.
+    pub fn parse(to: &str, endpoint: Option<&str>) -> Result<Self, Error> {
+        #[cfg(feature = "object-store")]
+        if crate::store::SCHEMES
+            .iter()
+            .any(|scheme| to.starts_with(scheme))
+        {
+            return crate::store::ObjectStore::open(to, endpoint).map(Destination::Store);
+        }
+        #[cfg(not(feature = "object-store"))]
+        if ["s3://", "oss://", "obs://"]
+            .iter()
+            .any(|scheme| to.starts_with(scheme))
+        {
+            return Err(Error::config(format!(
+                "--to {to}: this build of cloud-backup has no object storage: enable the cargo \
+                 feature `object-store`"
+            )));
+        }
+        let _ = endpoint;
+        Ok(Destination::Local(PathBuf::from(to)))
+    }
+
+    /// The destination, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Destination::Local(path) => path.display().to_string(),
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => store.url().to_owned(),
+        }
+    }
+
+    /// Checks that the destination takes writes (an object store: a small object written and
+    /// deleted), so that a sync with wrong credentials or a wrong bucket fails at once rather
+    /// than after each download.
+    pub(crate) async fn check(&self) -> Result<(), Error> {
+        match self {
+            Destination::Local(_) => Ok(()),
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => {
+                let key = format!("{MANIFEST_DIR}/probe-{}", std::process::id());
+                store
+                    .write(&key, b"cloud-backup write check\n".to_vec())
+                    .await?;
+                store.delete(&key).await
+            }
+        }
+    }
+
+    /// The size of the file at `key` (`/`-separated, under the destination), when it is
+    /// there and a regular file (never through a link).
+    pub(crate) async fn file_size(&self, key: &str) -> Option<u64> {
+        match self {
+            Destination::Local(root) => match tokio::fs::symlink_metadata(local(root, key)).await {
+                Ok(meta) if meta.is_file() => Some(meta.len()),
+                _ => None,
+            },
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => store.size(key).await.ok().flatten(),
+        }
+    }
+
+    /// Removes the file at `key`; one already gone is fine.
+    pub(crate) async fn remove(&self, key: &str) -> Result<(), Error> {
+        match self {
+            Destination::Local(root) => {
+                let path = local(root, key);
+                match tokio::fs::remove_file(&path).await {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(Error::io(format!("could not remove {}", path.display()), e))
+                    }
+                    _ => {
+                        // Its directory too, when that leaves it empty.
+                        if let Some(dir) = path.parent() {
+                            let _ = tokio::fs::remove_dir(dir).await;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => store.delete(key).await,
+        }
+    }
+
+    /// The JSON document at `key`, if there is one.
+    async fn read(&self, key: &str) -> Option<Vec<u8>> {
+        match self {
+            Destination::Local(root) => tokio::fs::read(local(root, key)).await.ok(),
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => store.read(key).await.ok().flatten(),
+        }
+    }
+
+    /// Writes `value` as the JSON document at `key`, whole or not at all.
+    async fn write_json(&self, key: &str, value: &impl Serialize) -> Result<(), Error> {
+        let mut text = serde_json::to_vec_pretty(value)
+            .map_err(|e| Error::config(format!("could not write a manifest document: {e}")))?;
+        text.push(b'\n');
+        match self {
+            Destination::Local(root) => write_atomically(&local(root, key), &text).await,
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => store.write(key, text).await,
+        }
+    }
+
+    /// The keys of the documents under `prefix` (a directory key).
+    async fn documents(&self, prefix: &str) -> Vec<String> {
+        match self {
+            Destination::Local(root) => {
+                let mut keys = Vec::new();
+                let mut dirs = vec![local(root, prefix)];
+                while let Some(dir) = dirs.pop() {
+                    let Ok(mut read) = tokio::fs::read_dir(&dir).await else {
+                        continue;
+                    };
+                    while let Ok(Some(item)) = read.next_entry().await {
+                        let path = item.path();
+                        match item.file_type().await {
+                            Ok(kind) if kind.is_dir() => dirs.push(path),
+                            Ok(kind) if kind.is_file() => {
+                                if let Some(key) = key_of(root, &path) {
+                                    keys.push(key);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                keys
+            }
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => {
+                store.list(&format!("{prefix}/")).await.unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// `key` (`/`-separated) under the directory `root`.
+fn local(root: &Path, key: &str) -> PathBuf {
+    let mut path = root.to_path_buf();
+    for part in key.split('/').filter(|p| !p.is_empty()) {
+        path.push(part);
+    }
+    path
+}
+
+/// `path` under `root` as a `/`-separated key.
+fn key_of(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let parts: Option<Vec<&str>> = relative.iter().map(|part| part.to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+/// Where an instance's copies and manifest live in a destination.
 #[derive(Clone, Debug)]
 pub(crate) struct InstanceDirs {
-    /// `<DEST>`.
-    pub(crate) root: PathBuf,
-    /// `<provider>/<instance>`, relative.
-    pub(crate) relative: PathBuf,
+    pub(crate) dest: Destination,
+    /// `<provider>/<instance>`.
+    relative: String,
     pub(crate) provider: Provider,
     pub(crate) instance_id: String,
 }
 
 impl InstanceDirs {
-    pub(crate) fn new(root: &Path, provider: Provider, instance_id: &str) -> Result<Self, Error> {
+    pub(crate) fn new(
+        dest: &Destination,
+        provider: Provider,
+        instance_id: &str,
+    ) -> Result<Self, Error> {
         let safe = crate::transfer::safe_name(instance_id).filter(|name| name == instance_id);
         let Some(instance) = safe else {
             return Err(Error::config(format!(
@@ -104,89 +276,86 @@ impl InstanceDirs {
             )));
         };
         Ok(Self {
-            root: root.to_path_buf(),
-            relative: Path::new(provider.name()).join(instance),
+            dest: dest.clone(),
+            relative: format!("{}/{instance}", provider.name()),
             provider,
             instance_id: instance_id.to_owned(),
         })
     }
 
-    /// The directory of a full backup's files.
-    pub(crate) fn full(&self, backup_id: &str) -> Result<PathBuf, Error> {
+    /// The key of a full backup's files.
+    pub(crate) fn full(&self, backup_id: &str) -> Result<String, Error> {
         let safe = crate::transfer::safe_name(backup_id).filter(|name| name == backup_id);
         let Some(backup) = safe else {
             return Err(Error::config(format!(
                 "backup id {backup_id:?} cannot be a directory name"
             )));
         };
-        Ok(self.root.join(&self.relative).join("full").join(backup))
+        Ok(format!("{}/full/{backup}", self.relative))
     }
 
-    /// The directory of the log files.
-    pub(crate) fn binlog(&self) -> PathBuf {
-        self.root.join(&self.relative).join("binlog")
+    /// The key of the log files.
+    pub(crate) fn binlog(&self) -> String {
+        format!("{}/binlog", self.relative)
     }
 
-    /// `path` (under the destination) as the `/`-separated text the manifest records.
-    pub(crate) fn relative_text(&self, path: &Path) -> Option<String> {
-        let relative = path.strip_prefix(&self.root).ok()?;
-        let parts: Option<Vec<&str>> = relative.iter().map(|part| part.to_str()).collect();
-        Some(parts?.join("/"))
-    }
-
-    /// The manifest document of the file at `relative` (as [`relative_text`] gives it).
-    pub(crate) fn entry_path(&self, relative: &str) -> PathBuf {
-        let mut path = self.root.join(MANIFEST_DIR).join("manifest");
-        for part in relative.split('/') {
-            path.push(part);
+    /// Where files under `key` go.
+    pub(crate) fn target<'a>(
+        &'a self,
+        key: &str,
+        local_dir: &'a mut PathBuf,
+    ) -> crate::transfer::Target<'a> {
+        match &self.dest {
+            Destination::Local(root) => {
+                *local_dir = local(root, key);
+                crate::transfer::Target::Dir(local_dir)
+            }
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => crate::transfer::Target::Store(store, key.to_owned()),
         }
-        path.set_extension(match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) => format!("{ext}.json"),
-            None => "json".to_owned(),
-        });
-        path
     }
 
-    /// This instance's index.
-    pub(crate) fn index_path(&self) -> PathBuf {
-        self.root
-            .join(MANIFEST_DIR)
-            .join("index")
-            .join(self.provider.name())
-            .join(format!("{}.json", self.instance_id))
+    /// A downloaded file's key: its path under a local destination, or its key.
+    pub(crate) fn key_of_file(&self, path: &Path) -> Option<String> {
+        match &self.dest {
+            Destination::Local(root) => key_of(root, path),
+            #[cfg(feature = "object-store")]
+            Destination::Store(_) => path.to_str().map(str::to_owned),
+        }
     }
 
-    /// The directory of this instance's manifest documents.
-    fn manifest_dir(&self) -> PathBuf {
-        self.root
-            .join(MANIFEST_DIR)
-            .join("manifest")
-            .join(&self.relative)
+    /// The key of the manifest document of the file at `key`.
+    pub(crate) fn entry_key(&self, key: &str) -> String {
+        format!("{MANIFEST_DIR}/manifest/{key}.json")
+    }
+
+    /// The key of this instance's index.
+    pub(crate) fn index_key(&self) -> String {
+        format!(
+            "{MANIFEST_DIR}/index/{}/{}.json",
+            self.provider.name(),
+            self.instance_id
+        )
     }
 
     /// Every manifest document of this instance (unreadable or foreign ones are left out:
     /// what they describe counts as not copied, and is copied again).
     pub(crate) async fn entries(&self) -> Vec<ManifestEntry> {
+        let prefix = format!("{MANIFEST_DIR}/manifest/{}", self.relative);
         let mut entries = Vec::new();
-        let mut dirs = vec![self.manifest_dir()];
-        while let Some(dir) = dirs.pop() {
-            let Ok(mut read) = tokio::fs::read_dir(&dir).await else {
+        for key in self.dest.documents(&prefix).await {
+            if !key.ends_with(".json") {
+                continue;
+            }
+            let Some(bytes) = self.dest.read(&key).await else {
                 continue;
             };
-            while let Ok(Some(item)) = read.next_entry().await {
-                let path = item.path();
-                match item.file_type().await {
-                    Ok(kind) if kind.is_dir() => dirs.push(path),
-                    Ok(kind) if kind.is_file() && path.extension().is_some_and(|e| e == "json") => {
-                        if let Some(entry) = read_entry(&path).await
-                            && entry.provider == self.provider
-                            && entry.instance_id == self.instance_id
-                        {
-                            entries.push(entry);
-                        }
-                    }
-                    _ => {}
-                }
+            if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&bytes)
+                && entry.format == ENTRY_FORMAT
+                && entry.provider == self.provider
+                && entry.instance_id == self.instance_id
+            {
+                entries.push(entry);
             }
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -195,8 +364,15 @@ impl InstanceDirs {
 
     /// Writes `entry`'s document (after its file is in place).
     pub(crate) async fn write_entry(&self, entry: &ManifestEntry) -> Result<(), Error> {
-        let path = self.entry_path(&entry.path);
-        write_json(&path, entry).await
+        self.dest
+            .write_json(&self.entry_key(&entry.path), entry)
+            .await
+    }
+
+    /// Removes `entry`'s document, then its file.
+    pub(crate) async fn remove_entry(&self, entry: &ManifestEntry) -> Result<(), Error> {
+        self.dest.remove(&self.entry_key(&entry.path)).await?;
+        self.dest.remove(&entry.path).await
     }
 
     /// Rewrites this instance's index from its documents; returns it.
@@ -207,25 +383,15 @@ impl InstanceDirs {
             instance_id: self.instance_id.clone(),
             entries: self.entries().await,
         };
-        write_json(&self.index_path(), &index).await?;
+        self.dest.write_json(&self.index_key(), &index).await?;
         Ok(index)
     }
 }
 
-/// The manifest document at `path`, if it is one.
-async fn read_entry(path: &Path) -> Option<ManifestEntry> {
-    let bytes = tokio::fs::read(path).await.ok()?;
-    let entry: ManifestEntry = serde_json::from_slice(&bytes).ok()?;
-    (entry.format == ENTRY_FORMAT).then_some(entry)
-}
-
-/// Writes `value` as JSON at `path`: a temporary file beside it, flushed, renamed over it,
-/// the directory flushed.
-async fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
+/// Writes `text` at `path`: a temporary file beside it, flushed, renamed over it, the
+/// directory flushed.
+async fn write_atomically(path: &Path, text: &[u8]) -> Result<(), Error> {
     let io = |what: &str, e| Error::io(format!("could not {what} {}", path.display()), e);
-    let mut text = serde_json::to_vec_pretty(value)
-        .map_err(|e| Error::config(format!("could not write a manifest document: {e}")))?;
-    text.push(b'\n');
     let dir = path.parent().unwrap_or(Path::new("."));
     tokio::fs::create_dir_all(dir)
         .await
@@ -234,11 +400,13 @@ async fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("manifest");
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // One temporary name per document: a run stopped before the rename leaves it, and the
+    // next write of the same document (the file is recorded again) replaces it.
+    let temp = dir.join(format!(".{name}.tmp"));
     let written = async {
         use tokio::io::AsyncWriteExt;
         let mut file = tokio::fs::File::create(&temp).await?;
-        file.write_all(&text).await?;
+        file.write_all(text).await?;
         file.sync_all().await?;
         drop(file);
         tokio::fs::rename(&temp, path).await?;

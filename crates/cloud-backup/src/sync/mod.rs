@@ -12,7 +12,6 @@ pub mod manifest;
 mod retention;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Instant;
 
 use futures::StreamExt;
@@ -24,7 +23,7 @@ use crate::transfer::http_client;
 use crate::{
     Backup, Capability, Client, DownloadOptions, DownloadedFile, Error, LogFile, Provider,
 };
-use manifest::{FileKind, InstanceDirs, ManifestEntry};
+use manifest::{Destination, FileKind, InstanceDirs, ManifestEntry};
 pub use retention::Keep;
 
 /// The instances a machine takes when N machines split a fleet: `--shard K/N`.
@@ -265,14 +264,21 @@ impl SyncReport {
 }
 
 /// Copies every successful backup of each `(client, instance)` in `targets` (and with
-/// [`SyncOptions::binlogs`] their log files) that the local directory `dest` does not have
-/// yet, verifying each file as [`download_files`](crate::download_files) does, and records
-/// each in the destination's [`manifest`]. Files go to
-/// `<dest>/<provider>/<instance>/full/<backup id>/` and `.../binlog/`.
+/// [`SyncOptions::binlogs`] their log files) that `dest` (a local directory, or an object
+/// store) does not have yet, verifying each file as [`download_files`](crate::download_files)
+/// does, and records each in the destination's [`manifest`]. Files go to
+/// `<dest>/<provider>/<instance>/full/<backup id>/` and `.../binlog/`. Into an object store,
+/// each file streams from the provider into a multipart upload completed only once every check
+/// passed (memory: [`PART_SIZE`](crate::store::PART_SIZE) × 3 per transfer), never through
+/// the local disk.
 ///
 /// Never fails as a whole: each instance's and file's failure is in the report (and tried
 /// again by the next run); [`SyncReport::is_complete`] says whether everything was copied.
-pub async fn sync(targets: &[(Client, String)], dest: &Path, options: &SyncOptions) -> SyncReport {
+pub async fn sync(
+    targets: &[(Client, String)],
+    dest: &Destination,
+    options: &SyncOptions,
+) -> SyncReport {
     let started = Instant::now();
     let mut report = SyncReport::default();
     let http = match http_client(&options.download) {
@@ -284,6 +290,15 @@ pub async fn sync(targets: &[(Client, String)], dest: &Path, options: &SyncOptio
             return report;
         }
     };
+    if !options.dry_run
+        && let Err(error) = dest.check().await
+    {
+        for (client, instance_id) in targets {
+            report.add(failed_instance(client.provider(), instance_id, &error));
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        return report;
+    }
     let mine: Vec<&(Client, String)> = targets
         .iter()
         .filter(|(client, id)| options.shard.is_none_or(|s| s.owns(client.provider(), id)))
@@ -327,7 +342,7 @@ fn failed_instance(provider: Provider, instance_id: &str, error: &Error) -> Inst
 async fn sync_instance(
     client: &Client,
     instance_id: &str,
-    dest: &Path,
+    dest: &Destination,
     options: &SyncOptions,
     http: &reqwest::Client,
 ) -> InstanceSync {
@@ -400,15 +415,16 @@ async fn sync_instance(
             continue;
         }
         let copied = async {
-            let dir = dirs.full(&backup.backup_id)?;
+            let key = dirs.full(&backup.backup_id)?;
+            let mut local = std::path::PathBuf::new();
+            let target = dirs.target(&key, &mut local);
             let files = client
-                .download_with(
+                .fetch_backup(
                     http,
                     instance_id,
                     &backup.backup_id,
-                    &dir,
+                    &target,
                     &options.download,
-                    true,
                 )
                 .await?;
             let mut lines = Vec::new();
@@ -479,7 +495,9 @@ async fn sync_logs(
             map
         });
     let download = options.download.clone().with_verify_content(false);
-    let out = dirs.binlog();
+    let out_key = dirs.binlog();
+    let mut local = std::path::PathBuf::new();
+    let out = dirs.target(&out_key, &mut local);
     for file in &listed {
         let key = log_key(file);
         if let Some(have) = recorded.get(key.as_str())
@@ -542,33 +560,13 @@ async fn prune(dirs: &InstanceDirs, keep: Keep, dry_run: bool, result: &mut Inst
             result.files.push(line(entry, Outcome::WouldPrune));
             continue;
         }
-        let file = dirs.root.join(&entry.path);
-        let removed = async {
-            remove_if_there(&dirs.entry_path(&entry.path)).await?;
-            remove_if_there(&file).await?;
-            if entry.kind == FileKind::Full
-                && let Some(dir) = file.parent()
-            {
-                let _ = tokio::fs::remove_dir(dir).await; // only when empty
-            }
-            Ok::<(), std::io::Error>(())
-        }
-        .await;
         result.files.push(line(
             entry,
-            match removed {
+            match dirs.remove_entry(entry).await {
                 Ok(()) => Outcome::Pruned,
-                Err(e) => Outcome::Failed(format!("could not prune {}: {e}", file.display())),
+                Err(e) => Outcome::Failed(format!("could not prune {}: {e}", entry.path)),
             },
         ));
-    }
-}
-
-/// Removes `path`; one already gone is fine.
-async fn remove_if_there(path: &Path) -> std::io::Result<()> {
-    match tokio::fs::remove_file(path).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
     }
 }
 
@@ -581,10 +579,8 @@ async fn complete(dirs: &InstanceDirs, entries: &[&ManifestEntry]) -> bool {
         return false;
     }
     for entry in entries {
-        let path = dirs.root.join(&entry.path);
-        match tokio::fs::symlink_metadata(&path).await {
-            Ok(meta) if meta.is_file() && meta.len() == entry.bytes => {}
-            _ => return false,
+        if dirs.dest.file_size(&entry.path).await != Some(entry.bytes) {
+            return false;
         }
     }
     true
@@ -598,7 +594,7 @@ fn entry_of(
     file: &DownloadedFile,
     files_in_backup: usize,
 ) -> Result<ManifestEntry, Error> {
-    let path = dirs.relative_text(&file.path).ok_or_else(|| {
+    let path = dirs.key_of_file(&file.path).ok_or_else(|| {
         Error::config(format!(
             "{} is not a UTF-8 path under the destination",
             file.path.display()

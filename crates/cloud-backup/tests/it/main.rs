@@ -51,6 +51,15 @@ mod logs;
 ))]
 mod manual;
 #[cfg(all(
+    feature = "sandbox",
+    feature = "object-store",
+    feature = "aliyun-rds",
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod s3;
+#[cfg(all(
     feature = "capitalonline-mysql",
     feature = "aliyun-rds",
     feature = "huaweicloud-rds",

@@ -1,0 +1,312 @@
+//! `sync` and `audit` against a real S3-compatible server on 127.0.0.1: moto's server (PyPI
+//! `moto[server]`, which `.ci/run` installs). Without it a test says so and passes, unless
+//! `CLOUD_BACKUP_REQUIRE_S3` is set (as in CI), when it fails.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{run, scratch};
+
+/// A moto server on a free port, with one bucket; stopped when dropped.
+struct S3 {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl S3 {
+    /// Starts the server and creates `bucket`; `None` (after saying why) when moto is not
+    /// installed and CI does not require it.
+    async fn start(bucket: &str) -> Option<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let spawned = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                let why = format!("moto_server could not start ({e}): pip install 'moto[server]'");
+                assert!(
+                    std::env::var_os("CLOUD_BACKUP_REQUIRE_S3").is_none(),
+                    "{why}"
+                );
+                eprintln!("skipped: {why}");
+                return None;
+            }
+        };
+        let s3 = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a client");
+        let started = Instant::now();
+        loop {
+            if let Ok(response) = http.put(format!("{}/{bucket}", s3.endpoint)).send().await
+                && response.status().is_success()
+            {
+                return Some(s3);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not answer"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The keys and sizes under `prefix` (ListObjectsV2).
+    async fn list(&self, bucket: &str, prefix: &str) -> Vec<(String, u64)> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a client");
+        let body = http
+            .get(format!(
+                "{}/{bucket}?list-type=2&prefix={prefix}&max-keys=1000",
+                self.endpoint
+            ))
+            .send()
+            .await
+            .expect("a listing")
+            .text()
+            .await
+            .expect("XML");
+        let field = |item: &str, tag: &str| {
+            let start = item.find(&format!("<{tag}>"))? + tag.len() + 2;
+            let end = item[start..].find(&format!("</{tag}>"))? + start;
+            Some(item[start..end].to_owned())
+        };
+        body.split("<Contents>")
+            .skip(1)
+            .filter_map(|item| Some((field(item, "Key")?, field(item, "Size")?.parse().ok()?)))
+            .collect()
+    }
+
+    /// Multipart uploads begun and neither completed nor aborted.
+    async fn open_uploads(&self, bucket: &str) -> usize {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a client");
+        let body = http
+            .get(format!("{}/{bucket}?uploads", self.endpoint))
+            .send()
+            .await
+            .expect("a listing")
+            .text()
+            .await
+            .expect("XML");
+        body.matches("<Upload>").count()
+    }
+
+    /// The SHA-256 and length of the object at `key`, read by boto3 (installed with moto): a
+    /// client independent of ours, with the test credentials (moto refuses anonymous reads).
+    fn sha256_of(&self, bucket: &str, key: &str) -> (String, u64) {
+        let script = "import boto3, hashlib, sys\n\
+            s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1')\n\
+            body = s3.get_object(Bucket=sys.argv[2], Key=sys.argv[3])['Body'].read()\n\
+            print(hashlib.sha256(body).hexdigest(), len(body))\n";
+        let output = Command::new("python3")
+            .args(["-c", script, &self.endpoint, bucket, key])
+            .env("AWS_ACCESS_KEY_ID", ENV[0].1)
+            .env("AWS_SECRET_ACCESS_KEY", ENV[1].1)
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .output()
+            .expect("python3 runs");
+        assert!(output.status.success(), "{output:?}");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (sha, len) = text.trim().split_once(' ').expect("sha256 and length");
+        (sha.to_owned(), len.parse().expect("a length"))
+    }
+}
+
+const ENV: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "cloud-backup-test"),
+    ("AWS_SECRET_ACCESS_KEY", "cloud-backup-test-secret"),
+    ("AWS_REGION", "us-east-1"),
+];
+
+const FLEET: &str = "rm-fleet00000001";
+
+async fn sync_to(s3: &S3, to: &str, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["--sandbox", "--sandbox-fleet", "1"];
+    let rest = [
+        "sync",
+        "--from",
+        "aliyun-rds",
+        "--instance",
+        FLEET,
+        "--to",
+        to,
+        "--to-endpoint",
+        &s3.endpoint,
+        "--json",
+    ];
+    let (globals, tail): (Vec<&str>, Vec<&str>) = extra
+        .iter()
+        .partition(|a| a.starts_with("--sandbox-fault") || a.starts_with("corrupt="));
+    args.extend(globals);
+    args.extend(rest);
+    args.extend(tail);
+    run(&args, &ENV).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_streams_into_s3_verified_and_audit_reads_the_manifest_there() {
+    let Some(s3) = S3::start("backups").await else {
+        return;
+    };
+    let to = "s3://backups/mysql";
+    let ran = sync_to(&s3, to, &["--verify-content"]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["copied"], 12, "{report}");
+
+    // Every object is the sandbox's whole file; nothing of it landed on the local disk.
+    let objects = s3.list("backups", "mysql/").await;
+    let copies: Vec<&(String, u64)> = objects
+        .iter()
+        .filter(|(k, _)| k.contains("/full/") && !k.starts_with("mysql/.cloud-backup"))
+        .collect();
+    assert_eq!(copies.len(), 12, "{objects:?}");
+    // The files as the CLI's embedded sandbox (with its fleet of one) has them.
+    let sandbox =
+        cloud_sandbox::Sandbox::start(cloud_sandbox::SandboxConfig::default().with_fleet(1))
+            .expect("a sandbox");
+    for (key, size) in &copies {
+        let backup_id = key.split('/').nth(4).expect("a backup id");
+        let expected = sandbox
+            .find_backup(cloud_sandbox::Provider::AliyunRds, backup_id)
+            .expect("the backup");
+        assert_eq!(*size, expected.size, "{key}");
+        if key.ends_with(&expected.file_name) && backup_id.ends_with('1') {
+            let want = expected.content(0, expected.size as usize);
+            let want = (crate::support::sha256_hex(&want), want.len() as u64);
+            assert_eq!(s3.sha256_of("backups", key), want, "{key}");
+        }
+    }
+    // The manifest is in the bucket: a document per file and the index.
+    let keys: Vec<&str> = objects.iter().map(|(k, _)| k.as_str()).collect();
+    let index = format!("mysql/.cloud-backup/index/aliyun-rds/{FLEET}.json");
+    assert!(keys.contains(&index.as_str()), "{keys:?}");
+    let documents = keys
+        .iter()
+        .filter(|k| k.starts_with("mysql/.cloud-backup/manifest/"))
+        .count();
+    assert_eq!(documents, 12, "{keys:?}");
+    assert_eq!(s3.open_uploads("backups").await, 0);
+
+    // Again: nothing new; and the audit proves every copy from the bucket's manifest.
+    let ran = sync_to(&s3, to, &[]).await;
+    let again: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(
+        (again["copied"].as_u64(), again["skipped"].as_u64()),
+        (Some(0), Some(12)),
+        "{again}"
+    );
+    let ran = run(
+        &[
+            "--sandbox",
+            "--sandbox-fleet",
+            "1",
+            "audit",
+            "--from",
+            "aliyun-rds",
+            "--instance",
+            FLEET,
+            "--to",
+            to,
+            "--to-endpoint",
+            &s3.endpoint,
+            "--max-age",
+            "3650d",
+            "--json",
+        ],
+        &ENV,
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let audit: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(audit[0]["copies_missing"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_fails_its_checks_never_appears_in_the_bucket() {
+    let Some(s3) = S3::start("faults").await else {
+        return;
+    };
+    let dest = scratch("s3-faults"); // nothing may land here either
+    let to = "s3://faults/x";
+    // The first download covering byte 400,000 is corrupted in transit: its CRC-64 fails.
+    let ran = sync_to(
+        &s3,
+        to,
+        &["--sandbox-fault", "corrupt=1@400000", "--concurrency", "1"],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["failed"], 1, "{report}");
+    let failed = report["instances"][0]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["outcome"] == "failed")
+        .expect("the failed file")
+        .clone();
+    let error = failed["error"].as_str().expect("why");
+    assert!(
+        error.contains("integrity") && error.contains("nothing was written"),
+        "{error}"
+    );
+    let backup_id = failed["backup_id"].as_str().expect("an id");
+    let objects = s3.list("faults", "x/").await;
+    assert!(
+        !objects.iter().any(|(k, _)| k.contains(backup_id)),
+        "{objects:?}"
+    );
+    assert_eq!(s3.open_uploads("faults").await, 0, "the upload was aborted");
+    assert!(
+        std::fs::read_dir(&dest)
+            .expect("a directory")
+            .next()
+            .is_none()
+    );
+
+    // The next run copies it.
+    let ran = sync_to(&s3, to, &[]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["copied"], 1, "{report}");
+
+    // A bucket that does not exist: refused at once, before any download.
+    let ran = sync_to(&s3, "s3://no-such-bucket/x", &[]).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["copied"], 0);
+    assert!(
+        report["instances"][0]["error"]
+            .as_str()
+            .expect("why")
+            .contains("no-such-bucket"),
+        "{report}"
+    );
+}
