@@ -69,7 +69,10 @@ impl ObjectStore {
                     .or_else(|| env("AWS_DEFAULT_REGION"))
                     .unwrap_or_else(|| "us-east-1".to_owned());
                 builder = builder.region(&region);
-                Operator::new(builder).map_err(config)?.finish()
+                Operator::new(builder)
+                    .map_err(config)?
+                    .layer(retry())
+                    .finish()
             }
             "oss" => {
                 let endpoint = match endpoint {
@@ -90,7 +93,10 @@ impl ObjectStore {
                 ) {
                     builder = builder.access_key_id(&id).access_key_secret(&secret);
                 }
-                Operator::new(builder).map_err(config)?.finish()
+                Operator::new(builder)
+                    .map_err(config)?
+                    .layer(retry())
+                    .finish()
             }
             "obs" => {
                 let endpoint = match endpoint {
@@ -109,7 +115,10 @@ impl ObjectStore {
                 {
                     builder = builder.access_key_id(&ak).secret_access_key(&sk);
                 }
-                Operator::new(builder).map_err(config)?.finish()
+                Operator::new(builder)
+                    .map_err(config)?
+                    .layer(retry())
+                    .finish()
             }
             _ => return Err(bad_url(url)),
         };
@@ -196,6 +205,15 @@ impl ObjectStore {
             writer: None,
         })
     }
+}
+
+/// Retries of the store's own calls on its temporary errors (throttling, 5xx, dropped
+/// connections): exponential backoff with jitter, 5 attempts. A download's bytes are never
+/// fetched again for it: a part is retried from memory.
+fn retry() -> opendal::layers::RetryLayer {
+    opendal::layers::RetryLayer::new()
+        .with_jitter()
+        .with_max_times(4)
 }
 
 fn bad_url(url: &str) -> Error {

@@ -380,6 +380,60 @@ fn shorten(text: &str) -> String {
     text.chars().take(40).collect()
 }
 
+/// Compares a file's `digests` with every `expected` checksum: the checks that passed (the
+/// size first, from `size_sources`, when there are any), and the notes of advisory
+/// mismatches; an integrity error naming `shown` (the link without its query) at the first
+/// real mismatch, or when the content check failed.
+pub(super) fn verify(
+    digests: &Digests,
+    len: u64,
+    size_sources: Vec<String>,
+    expected: &[&ExpectedChecksum],
+    shown: &str,
+) -> Result<(Vec<Check>, Vec<String>), Error> {
+    let mut checks = Vec::new();
+    if !size_sources.is_empty() {
+        checks.push(Check::new("size", len.to_string(), size_sources));
+    }
+    let mut notes = Vec::new();
+    for kind in [ChecksumKind::Crc64, ChecksumKind::Md5, ChecksumKind::Sha256] {
+        let Some(actual) = digests.value(kind) else {
+            continue;
+        };
+        let mut sources = Vec::new();
+        for want in expected.iter().filter(|c| c.kind == kind) {
+            if want.value == actual {
+                sources.push(want.source.clone());
+            } else if want.advisory {
+                notes.push(format!(
+                    "{kind} mismatch (advisory): {} says {}, the file's is {actual}; the file \
+                     was kept, as {} is not known to be an exact {kind} of the file",
+                    want.source, want.value, want.source
+                ));
+            } else {
+                return Err(Error::integrity(format!(
+                    "{kind} mismatch for {shown}: the {len} bytes received have {kind} \
+                     {actual}, but {} says {}",
+                    want.source, want.value
+                )));
+            }
+        }
+        if !sources.is_empty() || kind == ChecksumKind::Sha256 {
+            checks.push(Check::new(kind.name(), actual, sources));
+        }
+    }
+    match &digests.content {
+        Some(Ok(words)) => checks.push(Check::new("content", "ok", words.clone())),
+        Some(Err(error)) => {
+            return Err(Error::integrity(format!(
+                "the contents of {shown} do not check out: {error}"
+            )));
+        }
+        None => {}
+    }
+    Ok((checks, notes))
+}
+
 #[cfg(test)]
 mod tests {
     use reqwest::header::HeaderValue;

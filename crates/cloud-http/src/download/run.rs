@@ -809,25 +809,32 @@ impl<'a> Run<'a> {
                 return Err(error);
             }
         };
-        let (checks, notes) = match self.verify(&digests, len, verified) {
-            Ok(found) => found,
-            Err(error) => {
-                self.part.abort().await;
-                let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
+        let size_sources = self.size_sources(len, verified);
+        let expected: Vec<&ExpectedChecksum> = self
+            .server_checks
+            .iter()
+            .chain(&self.download.checksums)
+            .collect();
+        let (checks, notes) =
+            match checks::verify(&digests, len, size_sources, &expected, &self.shown) {
+                Ok(found) => found,
+                Err(error) => {
+                    self.part.abort().await;
+                    let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
+                        return Err(error.with_note(&format!(
+                            "nothing was written to {} (the upload was aborted)",
+                            self.part.shown()
+                        )));
+                    };
+                    remove_quietly(&part_path).await;
+                    self.remove_record().await;
                     return Err(error.with_note(&format!(
-                        "nothing was written to {} (the upload was aborted)",
-                        self.part.shown()
-                    )));
-                };
-                remove_quietly(&part_path).await;
-                self.remove_record().await;
-                return Err(error.with_note(&format!(
-                    "the partial file {} was removed (its bytes are wrong); running the \
+                        "the partial file {} was removed (its bytes are wrong); running the \
                      download again starts from zero",
-                    part_path.display()
-                )));
-            }
-        };
+                        part_path.display()
+                    )));
+                }
+            };
         let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
             // A sink: verified, now made visible.
             if let Err(error) = self.part.complete().await {
@@ -914,68 +921,17 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Compares the file's checksums with every expected one: the checks that passed, and the
-    /// notes of advisory mismatches; an integrity error at the first real mismatch.
-    fn verify(
-        &self,
-        digests: &Digests,
-        len: u64,
-        verified: bool,
-    ) -> Result<(Vec<Check>, Vec<String>), Error> {
-        let mut size_sources = Vec::new();
+    /// Where the size check of a file of `len` bytes comes from: the server (when its
+    /// announced total was verified) and the API.
+    fn size_sources(&self, len: u64, verified: bool) -> Vec<String> {
+        let mut sources = Vec::new();
         if verified && self.known_total == Some(len) {
-            size_sources.push("server".to_owned());
+            sources.push("server".to_owned());
         }
         if self.download.expected_size.is_some() || self.download.size_between.is_some() {
-            size_sources.push("API".to_owned());
+            sources.push("API".to_owned());
         }
-        let mut checks = Vec::new();
-        if !size_sources.is_empty() {
-            checks.push(Check::new("size", len.to_string(), size_sources));
-        }
-        let mut notes = Vec::new();
-        let expected: Vec<&ExpectedChecksum> = self
-            .server_checks
-            .iter()
-            .chain(&self.download.checksums)
-            .collect();
-        for kind in [ChecksumKind::Crc64, ChecksumKind::Md5, ChecksumKind::Sha256] {
-            let Some(actual) = digests.value(kind) else {
-                continue;
-            };
-            let mut sources = Vec::new();
-            for want in expected.iter().filter(|c| c.kind == kind) {
-                if want.value == actual {
-                    sources.push(want.source.clone());
-                } else if want.advisory {
-                    notes.push(format!(
-                        "{kind} mismatch (advisory): {} says {}, the file's is {actual}; the \
-                         file was kept, as {} is not known to be an exact {kind} of the file",
-                        want.source, want.value, want.source
-                    ));
-                } else {
-                    return Err(Error::integrity(format!(
-                        "{kind} mismatch for {}: the {len} bytes received have {kind} {actual}, \
-                         but {} says {}",
-                        self.shown, want.source, want.value
-                    )));
-                }
-            }
-            if !sources.is_empty() || kind == ChecksumKind::Sha256 {
-                checks.push(Check::new(kind.name(), actual, sources));
-            }
-        }
-        match &digests.content {
-            Some(Ok(words)) => checks.push(Check::new("content", "ok", words.clone())),
-            Some(Err(error)) => {
-                return Err(Error::integrity(format!(
-                    "the contents of {} do not check out: {error}",
-                    self.shown
-                )));
-            }
-            None => {}
-        }
-        Ok((checks, notes))
+        sources
     }
 
     /// Keeps the `.part` (and its record) for a later resume, or removes them when empty or
