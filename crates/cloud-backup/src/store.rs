@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use cloud_http::DownloadSink;
 use cloud_http::bytes::Bytes;
+use cloud_http::{Check, DownloadSink};
 use futures::future::BoxFuture;
 use opendal::{ErrorKind as StoreErrorKind, Operator};
 
@@ -44,6 +44,24 @@ impl ObjectStore {
     /// `https://oss-<ALIBABA_CLOUD_REGION_ID>.aliyuncs.com`); OBS `HUAWEICLOUD_SDK_AK` / `_SK`
     /// and an endpoint (`--to-endpoint`, else `https://obs.<HUAWEICLOUD_SDK_REGION>.myhuaweicloud.com`).
     pub fn open(url: &str, endpoint: Option<&str>) -> Result<Self, Error> {
+        Self::open_with(url, endpoint, None)
+    }
+
+    /// [`open`](Self::open) with the store's access key pair given (from a vault, say)
+    /// instead of read from the environment.
+    pub fn open_with_credentials(
+        url: &str,
+        endpoint: Option<&str>,
+        credentials: &cloud_signer::Credentials,
+    ) -> Result<Self, Error> {
+        Self::open_with(url, endpoint, Some(credentials))
+    }
+
+    fn open_with(
+        url: &str,
+        endpoint: Option<&str>,
+        credentials: Option<&cloud_signer::Credentials>,
+    ) -> Result<Self, Error> {
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad_url(url))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() || prefix.split('/').any(|p| p == "..") {
@@ -69,6 +87,12 @@ impl ObjectStore {
                     .or_else(|| env("AWS_DEFAULT_REGION"))
                     .unwrap_or_else(|| "us-east-1".to_owned());
                 builder = builder.region(&region);
+                if let Some(c) = credentials {
+                    builder = builder
+                        .access_key_id(c.access_key_id())
+                        .secret_access_key(c.secret())
+                        .disable_config_load();
+                }
                 Operator::new(builder)
                     .map_err(config)?
                     .layer(retry())
@@ -87,10 +111,12 @@ impl ObjectStore {
                     .bucket(bucket)
                     .root(&root)
                     .endpoint(&endpoint);
-                if let (Some(id), Some(secret)) = (
-                    env("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-                    env("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-                ) {
+                let pair = match credentials {
+                    Some(c) => Some((c.access_key_id().to_owned(), c.secret().to_owned())),
+                    None => env("ALIBABA_CLOUD_ACCESS_KEY_ID")
+                        .zip(env("ALIBABA_CLOUD_ACCESS_KEY_SECRET")),
+                };
+                if let Some((id, secret)) = pair {
                     builder = builder.access_key_id(&id).access_key_secret(&secret);
                 }
                 Operator::new(builder)
@@ -111,8 +137,11 @@ impl ObjectStore {
                     .bucket(bucket)
                     .root(&root)
                     .endpoint(&endpoint);
-                if let (Some(ak), Some(sk)) = (env("HUAWEICLOUD_SDK_AK"), env("HUAWEICLOUD_SDK_SK"))
-                {
+                let pair = match credentials {
+                    Some(c) => Some((c.access_key_id().to_owned(), c.secret().to_owned())),
+                    None => env("HUAWEICLOUD_SDK_AK").zip(env("HUAWEICLOUD_SDK_SK")),
+                };
+                if let Some((ak, sk)) = pair {
                     builder = builder.access_key_id(&ak).secret_access_key(&sk);
                 }
                 Operator::new(builder)
@@ -126,6 +155,11 @@ impl ObjectStore {
             op,
             url: format!("{scheme}://{bucket}{}", root.trim_end_matches('/')),
         })
+    }
+
+    /// `s3`, `oss` or `obs`.
+    fn scheme(&self) -> &str {
+        self.url.split("://").next().unwrap_or("store")
     }
 
     /// `scheme://bucket/prefix`, for messages.
@@ -197,13 +231,41 @@ impl ObjectStore {
     }
 
     /// A sink uploading to `key`: parts of [`PART_SIZE`], completed only when the download
-    /// is verified.
+    /// is verified, then checked against the store's ETag.
     pub(crate) fn sink(&self, key: &str) -> Box<dyn DownloadSink> {
         Box::new(UploadSink {
             store: self.clone(),
             key: key.to_owned(),
             writer: None,
+            md5: PartMd5s::default(),
         })
+    }
+
+    /// The SHA-256 and length of the object at `key`, read back as a stream.
+    async fn sha256_of(&self, key: &str) -> Result<(String, u64), Error> {
+        use futures::TryStreamExt;
+        use sha2::{Digest, Sha256};
+        let reader = self
+            .op
+            .reader(key)
+            .await
+            .map_err(|e| self.error("read back", key, e))?;
+        let mut stream = reader
+            .into_bytes_stream(..)
+            .await
+            .map_err(|e| self.error("read back", key, e))?;
+        let mut sha = Sha256::new();
+        let mut len = 0u64;
+        while let Some(piece) = stream
+            .try_next()
+            .await
+            .map_err(|e| Error::io(format!("could not read back {}", self.show(key)), e))?
+        {
+            sha.update(&piece);
+            len += piece.len() as u64;
+        }
+        let hex = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok((hex, len))
     }
 }
 
@@ -229,12 +291,60 @@ fn missing(url: &str, variable: &str) -> Error {
     ))
 }
 
+/// The MD5s an S3-style ETag is made of: the whole object's (a single PUT), and each
+/// [`PART_SIZE`] part's (a multipart upload: the MD5 of the parts' MD5s, then `-<parts>`).
+#[derive(Default)]
+struct PartMd5s {
+    whole: md5::Md5,
+    part: md5::Md5,
+    part_len: usize,
+    parts: Vec<[u8; 16]>,
+}
+
+impl PartMd5s {
+    fn update(&mut self, mut data: &[u8]) {
+        use md5::Digest;
+        self.whole.update(data);
+        while !data.is_empty() {
+            let n = (PART_SIZE - self.part_len).min(data.len());
+            self.part.update(&data[..n]);
+            self.part_len += n;
+            data = &data[n..];
+            if self.part_len == PART_SIZE {
+                self.parts
+                    .push(std::mem::take(&mut self.part).finalize().into());
+                self.part_len = 0;
+            }
+        }
+    }
+
+    /// The ETags an upload of these bytes may have: the MD5 of the whole (one PUT) and, for
+    /// more than one part, the multipart form; lower-case hex, without quotes.
+    fn etags(mut self) -> Vec<String> {
+        use md5::Digest;
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let mut etags = vec![hex(&self.whole.finalize())];
+        if self.part_len > 0 {
+            self.parts.push(self.part.finalize().into());
+        }
+        if self.parts.len() > 1 {
+            let mut all = md5::Md5::new();
+            for part in &self.parts {
+                all.update(part);
+            }
+            etags.push(format!("{}-{}", hex(&all.finalize()), self.parts.len()));
+        }
+        etags
+    }
+}
+
 /// A download streamed into a multipart upload: nothing is visible at the key until
 /// [`complete`](DownloadSink::complete).
 struct UploadSink {
     store: ObjectStore,
     key: String,
     writer: Option<opendal::Writer>,
+    md5: PartMd5s,
 }
 
 impl UploadSink {
@@ -261,6 +371,7 @@ impl DownloadSink for UploadSink {
         Box::pin(async move {
             let key = self.key.clone();
             let store = self.store.clone();
+            self.md5.update(&data);
             self.writer()
                 .await?
                 .write(data)
@@ -271,6 +382,7 @@ impl DownloadSink for UploadSink {
 
     fn restart(&mut self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
+            self.md5 = PartMd5s::default();
             if let Some(mut writer) = self.writer.take() {
                 writer
                     .abort()
@@ -281,16 +393,48 @@ impl DownloadSink for UploadSink {
         })
     }
 
-    fn complete(&mut self) -> BoxFuture<'_, Result<(), Error>> {
+    fn complete(&mut self, len: u64, sha256: &str) -> BoxFuture<'_, Result<Vec<Check>, Error>> {
+        let sha256 = sha256.to_owned();
         Box::pin(async move {
             let key = self.key.clone();
             let store = self.store.clone();
-            let writer = self.writer().await?;
-            writer
+            let meta = self
+                .writer()
+                .await?
                 .close()
                 .await
-                .map(drop)
-                .map_err(|e| store.error("complete the upload of", &key, e))
+                .map_err(|e| store.error("complete the upload of", &key, e))?;
+            self.writer = None;
+            let etags = std::mem::take(&mut self.md5).etags();
+            let etag = meta
+                .etag()
+                .map(|e| e.trim().trim_matches('"').to_ascii_lowercase());
+            let source = format!("{} ETag", store.scheme());
+            match etag {
+                Some(etag) if etags.contains(&etag) => {
+                    Ok(vec![Check::new("etag", etag, vec![source])])
+                }
+                // No ETag, or one that is not an MD5 of the bytes (server-side encryption
+                // with KMS, another store's multipart form): read the object back.
+                _ => {
+                    let (read, read_len) = store.sha256_of(&key).await?;
+                    if read == sha256 && read_len == len {
+                        Ok(vec![Check::new(
+                            "sha256",
+                            read,
+                            vec![format!("read back from {}", store.scheme())],
+                        )])
+                    } else {
+                        let _ = store.delete(&key).await;
+                        Err(Error::integrity(format!(
+                            "{} holds {read_len} bytes with SHA-256 {read} after the upload, \
+                             not the {len} bytes with SHA-256 {sha256} sent; the object was \
+                             removed",
+                            store.show(&key)
+                        )))
+                    }
+                }
+            }
         })
     }
 
@@ -314,6 +458,28 @@ impl DownloadSink for UploadSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn etags_are_the_md5_of_the_object_or_of_its_parts() {
+        // Checked with Python's hashlib: md5(b"hello"); for PART_SIZE + 10 bytes of `a`, the
+        // MD5 of the whole and S3's multipart form (the MD5 of the two parts' MD5s, "-2").
+        let mut small = PartMd5s::default();
+        small.update(b"hel");
+        small.update(b"lo");
+        assert_eq!(small.etags(), ["5d41402abc4b2a76b9719d911017c592"]);
+        let mut big = PartMd5s::default();
+        let data = vec![b'a'; PART_SIZE + 10];
+        for piece in data.chunks(1_000_003) {
+            big.update(piece);
+        }
+        assert_eq!(
+            big.etags(),
+            [
+                "8d78af79a1d1c621907da419fbafeec1",
+                "6d6156177c423394f7d65ba98c709036-2"
+            ]
+        );
+    }
 
     #[test]
     fn urls_name_a_bucket_and_a_prefix() {

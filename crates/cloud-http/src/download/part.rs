@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use futures::future::BoxFuture;
 
-use super::checks::{ContentCheckFactory, Digests, Hashers};
+use super::checks::{Check, ContentCheckFactory, Digests, Hashers};
 use crate::error::Error;
 
 /// The buffer between the network and the `.part` file.
@@ -135,8 +135,11 @@ pub trait DownloadSink: Send {
     /// Drops everything written so far: the download starts again from zero.
     fn restart(&mut self) -> BoxFuture<'_, Result<(), Error>>;
     /// Makes what was written visible (completes the upload); called once, after every
-    /// check passed.
-    fn complete(&mut self) -> BoxFuture<'_, Result<(), Error>>;
+    /// check passed, with the length and SHA-256 of what was written. Returns the checks the
+    /// sink made of its own (a store's checksum of what it received), or an
+    /// [`Integrity`](crate::ErrorKind::Integrity) error when the stored object is not what was
+    /// written (the sink then removes it).
+    fn complete(&mut self, len: u64, sha256: &str) -> BoxFuture<'_, Result<Vec<Check>, Error>>;
     /// Discards what was written; nothing becomes visible.
     fn abort(&mut self) -> BoxFuture<'_, Result<(), Error>>;
     /// Where the bytes go, for messages (`s3://bucket/key`).
@@ -271,11 +274,13 @@ impl Part {
         }
     }
 
-    /// Completes the sink (after verification); a file is renamed by the caller instead.
-    pub(super) async fn complete(&mut self) -> Result<(), Error> {
+    /// Completes the sink (after verification) and returns its own checks; a file is renamed
+    /// by the caller instead.
+    pub(super) async fn complete(&mut self, sha256: &str) -> Result<Vec<Check>, Error> {
+        let len = self.len;
         match &mut self.target {
-            Target::File { .. } => Ok(()),
-            Target::Sink(sink) => sink.complete().await,
+            Target::File { .. } => Ok(Vec::new()),
+            Target::Sink(sink) => sink.complete(len, sha256).await,
         }
     }
 

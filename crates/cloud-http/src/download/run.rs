@@ -836,10 +836,14 @@ impl<'a> Run<'a> {
                 }
             };
         let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
-            // A sink: verified, now made visible.
-            if let Err(error) = self.part.complete().await {
-                self.part.abort().await;
-                return Err(error);
+            // A sink: verified, now made visible (and checked by the store, if it can).
+            let mut checks = checks;
+            match self.part.complete(&digests.sha256).await {
+                Ok(more) => checks.extend(more),
+                Err(error) => {
+                    self.part.abort().await;
+                    return Err(error);
+                }
             }
             let path = PathBuf::from(self.part.shown());
             return Ok(self.outcome(path, len, digests, (checks, notes), verified));

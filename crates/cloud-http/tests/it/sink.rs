@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use cloud_http::bytes::Bytes;
-use cloud_http::{Download, DownloadSink, Error, ErrorKind, ExpectedChecksum, download_to_sink};
+use cloud_http::{
+    Check, Download, DownloadSink, Error, ErrorKind, ExpectedChecksum, download_to_sink,
+};
 use futures::future::BoxFuture;
 
 use crate::download::{FileServer, Reply, client, crc64_of, fast, file_body, sha256_hex};
@@ -69,12 +71,19 @@ impl DownloadSink for MemorySink {
         })
     }
 
-    fn complete(&mut self) -> BoxFuture<'_, Result<(), Error>> {
+    fn complete(&mut self, len: u64, sha256: &str) -> BoxFuture<'_, Result<Vec<Check>, Error>> {
+        let sha256 = sha256.to_owned();
         Box::pin(async move {
             let mut seen = self.seen.lock().expect("lock");
+            assert_eq!(len, seen.data.len() as u64);
+            assert_eq!(sha256, sha256_hex(&seen.data));
             seen.completed = true;
             seen.visible = Some(seen.data.clone());
-            Ok(())
+            Ok(vec![Check::new(
+                "stored",
+                len.to_string(),
+                vec!["memory".to_owned()],
+            )])
         })
     }
 
@@ -114,7 +123,7 @@ async fn a_cut_download_resumes_into_the_same_sink_and_completes_once_verified()
     assert_eq!(outcome.path.to_string_lossy(), "memory://test/object");
     assert_eq!((outcome.resumes, outcome.restarts), (1, 0));
     let names: Vec<&str> = outcome.checks.iter().map(|c| c.check.as_str()).collect();
-    assert_eq!(names, ["size", "crc64", "sha256"]);
+    assert_eq!(names, ["size", "crc64", "sha256", "stored"]);
     let seen = seen.lock().expect("lock");
     assert!(seen.completed && !seen.aborted);
     assert_eq!(seen.visible.as_deref(), Some(&body[..]));
