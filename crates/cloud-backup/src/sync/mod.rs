@@ -427,20 +427,8 @@ async fn sync_instance(
                     &options.download,
                 )
                 .await?;
-            let mut lines = Vec::new();
-            for downloaded in &files {
-                let entry = entry_of(
-                    &dirs,
-                    FileKind::Full,
-                    &backup.backup_id,
-                    downloaded,
-                    files.len(),
-                )
-                .map(|e| e.with_times(backup.started_at.clone(), backup.finished_at.clone()))?;
-                dirs.write_entry(&entry).await?;
-                lines.push(line(&entry, Outcome::Copied));
-            }
-            Ok::<_, Error>(lines)
+            let times = (backup.started_at.clone(), backup.finished_at.clone());
+            record(&dirs, FileKind::Full, &backup.backup_id, &files, times).await
         }
         .await;
         match copied {
@@ -518,14 +506,8 @@ async fn sync_logs(
             let files = client
                 .download_log_file(http, file, &out, &download)
                 .await?;
-            let mut lines = Vec::new();
-            for downloaded in &files {
-                let entry = entry_of(dirs, FileKind::Binlog, &key, downloaded, files.len())?
-                    .with_times(file.begin_at.clone(), file.end_at.clone());
-                dirs.write_entry(&entry).await?;
-                lines.push(line(&entry, Outcome::Copied));
-            }
-            Ok::<_, Error>(lines)
+            let times = (file.begin_at.clone(), file.end_at.clone());
+            record(dirs, FileKind::Binlog, &key, &files, times).await
         }
         .await;
         match copied {
@@ -584,6 +566,25 @@ async fn complete(dirs: &InstanceDirs, entries: &[&ManifestEntry]) -> bool {
         }
     }
     true
+}
+
+/// Records `files` (just verified, all of one backup or log backup) in the manifest, each
+/// with the backup's `(start, end)`; their report lines.
+async fn record(
+    dirs: &InstanceDirs,
+    kind: FileKind,
+    backup_id: &str,
+    files: &[DownloadedFile],
+    (started_at, finished_at): (Option<String>, Option<String>),
+) -> Result<Vec<SyncedFile>, Error> {
+    let mut lines = Vec::new();
+    for downloaded in files {
+        let entry = entry_of(dirs, kind, backup_id, downloaded, files.len())?
+            .with_times(started_at.clone(), finished_at.clone());
+        dirs.write_entry(&entry).await?;
+        lines.push(line(&entry, Outcome::Copied));
+    }
+    Ok(lines)
 }
 
 /// A manifest entry for `file`, just verified.

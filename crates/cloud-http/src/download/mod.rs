@@ -490,20 +490,26 @@ pub async fn download(
     client: &reqwest::Client,
     download: &Download,
 ) -> Result<DownloadOutcome, Error> {
+    let (url, shown, span) = begin(download, &download.dest.display().to_string())?;
+    run(client, download, url, shown, span.clone(), None)
+        .instrument(span)
+        .await
+}
+
+/// The link of `download` parsed, as logs show it (no query), and the download's span.
+fn begin(download: &Download, dest: &str) -> Result<(Url, String, tracing::Span), Error> {
     let url = Url::parse(&download.url)
         .map_err(|e| Error::config(format!("the download URL is not a valid URL: {e}")))?;
     let shown = shown_url(&url);
     let span = tracing::info_span!(
         "cloud_http.download",
         url = %shown,
-        dest = %download.dest.display(),
+        dest = %dest,
         resumed_from = Empty,
         attempts = Empty,
         bytes = Empty,
     );
-    run(client, download, url, shown, span.clone(), None)
-        .instrument(span)
-        .await
+    Ok((url, shown, span))
 }
 
 /// Downloads `download.url` into `sink` instead of a file (an object store's multipart
@@ -525,17 +531,7 @@ pub async fn download_to_sink(
     download: &Download,
     sink: Box<dyn DownloadSink>,
 ) -> Result<DownloadOutcome, Error> {
-    let url = Url::parse(&download.url)
-        .map_err(|e| Error::config(format!("the download URL is not a valid URL: {e}")))?;
-    let shown = shown_url(&url);
-    let span = tracing::info_span!(
-        "cloud_http.download",
-        url = %shown,
-        dest = %sink.describe(),
-        resumed_from = Empty,
-        attempts = Empty,
-        bytes = Empty,
-    );
+    let (url, shown, span) = begin(download, &sink.describe())?;
     run(client, download, url, shown, span.clone(), Some(sink))
         .instrument(span)
         .await
