@@ -26,6 +26,12 @@ checksums), and record each copy in the destination's manifest:
   <DIR>/.cloud-backup/manifest/<provider>/<instance>/...<file>.json   one document per file
   <DIR>/.cloud-backup/index/<provider>/<instance>.json                 the instance's index
 
+--to s3://BUCKET/PREFIX (any S3-compatible store: --to-endpoint or AWS_ENDPOINT_URL, the AWS
+credential variables), oss://BUCKET/PREFIX (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET) or
+obs://BUCKET/PREFIX (HUAWEICLOUD_SDK_AK/_SK) streams each file from the provider into a
+multipart upload completed only once verified (then checked against the store's ETag), never
+through the local disk; the manifest goes into the bucket too.
+
 A file counts as copied only when it is complete and verified at the destination and its
 manifest document is written (last). Running it again copies nothing new; a run that was
 stopped resumes (partial files resume, complete ones are kept). Run it from cron.

@@ -394,3 +394,99 @@ async fn a_large_file_goes_up_in_parts_and_the_stores_etag_is_checked() {
     );
     assert_eq!(s3.open_uploads("large").await, 0);
 }
+
+/// A proxy in front of the S3 server that answers the connections numbered in `throttled`
+/// with `503 SlowDown` (what S3 sends when throttling) and passes the others through.
+async fn throttling_proxy(
+    target: &str,
+    throttled: &'static [usize],
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = answered.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let target = target.trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let this = n;
+            n += 1;
+            let target = target.clone();
+            let count = count.clone();
+            tokio::spawn(async move {
+                if throttled.contains(&this) {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match inbound.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => head.extend_from_slice(&buf[..k]),
+                        }
+                    }
+                    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>\
+                                <Message>Please reduce your request rate.</Message></Error>";
+                    let reply = format!(
+                        "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if inbound.write_all(reply.as_bytes()).await.is_ok() {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let _ = inbound.shutdown().await;
+                    return;
+                }
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (format!("http://{address}"), answered)
+}
+
+/// The store throttling (503 SlowDown) the write probe and a later request: OpenDAL's retry
+/// layer backs off and the run completes, every copy verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttling_store_is_retried_and_the_run_completes() {
+    let Some(s3) = S3::start("throttled").await else {
+        return;
+    };
+    let (proxy, throttled) = throttling_proxy(&s3.endpoint, &[0, 2, 5]).await;
+    let ran = run(
+        &[
+            "--sandbox",
+            "--sandbox-fleet",
+            "1",
+            "sync",
+            "--from",
+            "aliyun-rds",
+            "--instance",
+            FLEET,
+            "--to",
+            "s3://throttled/t",
+            "--to-endpoint",
+            &proxy,
+            "--json",
+        ],
+        &ENV,
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["copied"], 12, "{report}");
+    let copies = s3
+        .list("throttled", "t/aliyun-rds/")
+        .await
+        .into_iter()
+        .filter(|(k, _)| k.contains("/full/"))
+        .count();
+    assert_eq!(copies, 12);
+    assert_eq!(s3.open_uploads("throttled").await, 0);
+    let throttled = throttled.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(throttled >= 1, "the store was never throttled");
+}
