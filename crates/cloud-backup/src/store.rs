@@ -111,6 +111,11 @@ impl ObjectStore {
                     .bucket(bucket)
                     .root(&root)
                     .endpoint(&endpoint);
+                if names_no_domain(&endpoint) {
+                    // An IP address or localhost (an OSS-compatible gateway): no bucket
+                    // subdomain can resolve, so the bucket goes in the path.
+                    builder = builder.addressing_style("path");
+                }
                 let pair = match credentials {
                     Some(c) => Some((c.access_key_id().to_owned(), c.secret().to_owned())),
                     None => env("ALIBABA_CLOUD_ACCESS_KEY_ID")
@@ -133,6 +138,14 @@ impl ObjectStore {
                             .ok_or_else(|| missing(url, "HUAWEICLOUD_SDK_REGION"))?
                     ),
                 };
+                if endpoint_port(&endpoint).is_some() {
+                    // OpenDAL 0.57 keeps only the host of an OBS endpoint: a port would be
+                    // silently lost and the requests sent elsewhere.
+                    return Err(Error::config(format!(
+                        "--to {url}: an OBS endpoint with a port ({endpoint}) is not supported: \
+                         give the region's endpoint (https://obs.<region>.myhuaweicloud.com)"
+                    )));
+                }
                 let mut builder = opendal::services::Obs::default()
                     .bucket(bucket)
                     .root(&root)
@@ -276,6 +289,37 @@ fn retry() -> opendal::layers::RetryLayer {
     opendal::layers::RetryLayer::new()
         .with_jitter()
         .with_max_times(4)
+}
+
+/// The port written in `endpoint`, if any.
+fn endpoint_port(endpoint: &str) -> Option<&str> {
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let after_host = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, tail)| tail);
+    after_host
+        .rsplit_once(':')
+        .map(|(_, port)| port)
+        .filter(|p| !p.is_empty())
+}
+
+/// Whether `endpoint`'s host is an IP address or `localhost`, where a bucket cannot be a
+/// subdomain.
+fn names_no_domain(endpoint: &str) -> bool {
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn bad_url(url: &str) -> Error {
@@ -479,6 +523,21 @@ mod tests {
                 "6d6156177c423394f7d65ba98c709036-2"
             ]
         );
+    }
+
+    #[test]
+    fn ip_endpoints_take_the_bucket_in_the_path() {
+        assert!(names_no_domain("http://127.0.0.1:9000"));
+        assert!(names_no_domain("http://localhost"));
+        assert!(names_no_domain("https://[::1]:443/x"));
+        assert!(!names_no_domain("https://oss-cn-hangzhou.aliyuncs.com"));
+        assert_eq!(endpoint_port("http://127.0.0.1:9000/x"), Some("9000"));
+        assert_eq!(
+            endpoint_port("https://obs.cn-north-4.myhuaweicloud.com"),
+            None
+        );
+        assert_eq!(endpoint_port("http://[::1]"), None);
+        assert!(ObjectStore::open("obs://b/p", Some("http://127.0.0.1:9000")).is_err());
     }
 
     #[test]
