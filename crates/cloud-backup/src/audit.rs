@@ -9,7 +9,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::sync::manifest::{Destination, FileKind, InstanceDirs};
 use crate::{Capability, Client, Provider, TimeRange, log_gaps};
@@ -150,15 +149,10 @@ async fn audit_instance(
         }
     };
     backups.retain(crate::Backup::succeeded);
-    let started = |b: &crate::Backup| {
-        b.started_at
-            .as_deref()
-            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-    };
-    backups.sort_by_key(started);
+    backups.sort_by_key(crate::Backup::started);
     audit.backups = Some(backups.len());
-    let oldest = backups.first().and_then(started);
-    let newest = backups.last().and_then(started);
+    let oldest = backups.first().and_then(crate::Backup::started);
+    let newest = backups.last().and_then(crate::Backup::started);
     audit.oldest_backup_at = backups.first().and_then(|b| b.started_at.clone());
     audit.newest_backup_at = backups.last().and_then(|b| b.started_at.clone());
     match newest {

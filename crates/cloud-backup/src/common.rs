@@ -244,11 +244,8 @@ pub(crate) fn now_rfc3339() -> String {
 #[cfg(any(feature = "capitalonline-mysql", feature = "aliyun-rds"))]
 pub(crate) fn started_since(backup: &crate::Backup, requested_at: &str) -> bool {
     use time::format_description::well_known::Rfc3339;
-    let parse = |text: &str| time::OffsetDateTime::parse(text, &Rfc3339).ok();
-    match (
-        backup.started_at.as_deref().and_then(parse),
-        parse(requested_at),
-    ) {
+    let requested = time::OffsetDateTime::parse(requested_at, &Rfc3339).ok();
+    match (backup.started(), requested) {
         (Some(started), Some(requested)) => started >= requested - time::Duration::minutes(1),
         _ => false,
     }

@@ -92,6 +92,21 @@ impl Backup {
         self.raw = raw;
         self
     }
+    /// When the backup started, from [`started_at`](Self::started_at) (RFC 3339); `None`
+    /// when the provider gave no start.
+    ///
+    /// ```
+    /// use cloud_backup::{Backup, Provider};
+    ///
+    /// let backup = Backup::new(Provider::AliyunRds, "rm-demo", "1")
+    ///     .with_started_at("2026-11-21T07:21:49Z");
+    /// assert_eq!(backup.started().map(|t| t.unix_timestamp()), Some(1_795_245_709));
+    /// assert_eq!(Backup::new(Provider::AliyunRds, "rm-demo", "2").started(), None);
+    /// ```
+    pub fn started(&self) -> Option<time::OffsetDateTime> {
+        time::OffsetDateTime::parse(self.started_at.as_deref()?, &Rfc3339).ok()
+    }
+
     /// Whether the backup completed successfully, in its provider's words: `Success` (Alibaba
     /// Cloud), `finished` (Capital Online), `COMPLETED` (Huawei Cloud RDS and GaussDB).
     ///

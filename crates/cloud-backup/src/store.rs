@@ -10,6 +10,7 @@ use futures::future::BoxFuture;
 use opendal::{ErrorKind as StoreErrorKind, Operator};
 
 use crate::Error;
+use crate::transfer::hex;
 
 /// The part size of uploads: each part is held in memory until sent, so a transfer takes at
 /// most `PART_SIZE × (PARTS_IN_FLIGHT + 1)` bytes (24 MiB).
@@ -277,8 +278,7 @@ impl ObjectStore {
             sha.update(&piece);
             len += piece.len() as u64;
         }
-        let hex = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok((hex, len))
+        Ok((hex(&sha.finalize()), len))
     }
 }
 
@@ -366,7 +366,6 @@ impl PartMd5s {
     /// more than one part, the multipart form; lower-case hex, without quotes.
     fn etags(mut self) -> Vec<String> {
         use md5::Digest;
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let mut etags = vec![hex(&self.whole.finalize())];
         if self.part_len > 0 {
             self.parts.push(self.part.finalize().into());

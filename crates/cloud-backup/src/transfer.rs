@@ -645,12 +645,12 @@ async fn hash_file(path: &Path) -> Result<(u64, String), Error> {
         hasher.update(&buffer[..n]);
         len += n as u64;
     }
-    let sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((len, sha256))
+    Ok((len, hex(&hasher.finalize())))
+}
+
+/// `bytes` as lower-case hex digits (digests in reports and the manifest).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The host and port of `url`, never its path or query string; empty when it is not a URL.

@@ -367,18 +367,18 @@ async fn sync_instance(
     let mut selected: Vec<Backup> = backups
         .into_iter()
         .filter(|b| b.succeeded() && !b.backup_id.is_empty())
-        .filter(|b| match (options.since, started(b)) {
+        .filter(|b| match (options.since, b.started()) {
             (Some(since), Some(at)) => at >= since,
             (Some(_), None) => false,
             (None, _) => true,
         })
         .collect();
-    selected.sort_by_key(started);
+    selected.sort_by_key(Backup::started);
     if let Some(keep) = options.keep {
         // What retention would prune at once is not copied.
-        let starts = selected.iter().filter_map(started);
+        let starts = selected.iter().filter_map(Backup::started);
         if let Some(cutoff) = retention::oldest_kept(starts, keep, OffsetDateTime::now_utc()) {
-            selected.retain(|b| started(b).is_some_and(|at| at >= cutoff));
+            selected.retain(|b| b.started().is_some_and(|at| at >= cutoff));
         }
     }
     let entries = dirs.entries().await;
@@ -440,7 +440,7 @@ async fn sync_instance(
     if options.binlogs {
         let since = options
             .since
-            .or_else(|| selected.first().and_then(started))
+            .or_else(|| selected.first().and_then(Backup::started))
             .unwrap_or_else(|| OffsetDateTime::now_utc() - time::Duration::days(7));
         let logs = sync_logs(client, &dirs, &entries, since, options, http, &mut result).await;
         if let Err(error) = logs {
@@ -655,9 +655,4 @@ fn log_line(provider: Provider, instance_id: &str, file: &LogFile, outcome: Outc
         bytes: file.size_bytes,
         outcome,
     }
-}
-
-/// When `backup` started.
-fn started(backup: &Backup) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(backup.started_at.as_deref()?, &Rfc3339).ok()
 }
