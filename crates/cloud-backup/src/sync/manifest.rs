@@ -375,13 +375,18 @@ impl InstanceDirs {
         self.dest.remove(&entry.path).await
     }
 
-    /// Rewrites this instance's index from its documents; returns it.
-    pub(crate) async fn write_index(&self) -> Result<Index, Error> {
+    /// Rewrites this instance's index: `entries`, the documents as they are now (sorted by
+    /// path); returns it.
+    pub(crate) async fn write_index(
+        &self,
+        mut entries: Vec<ManifestEntry>,
+    ) -> Result<Index, Error> {
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
         let index = Index {
             format: INDEX_FORMAT.to_owned(),
             provider: self.provider,
             instance_id: self.instance_id.clone(),
-            entries: self.entries().await,
+            entries,
         };
         self.dest.write_json(&self.index_key(), &index).await?;
         Ok(index)

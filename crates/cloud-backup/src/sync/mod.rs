@@ -381,7 +381,10 @@ async fn sync_instance(
             selected.retain(|b| b.started().is_some_and(|at| at >= cutoff));
         }
     }
+    // The manifest as it was, read once; what this run writes and prunes is tracked beside
+    // it, so the index at the end needs no second read.
     let entries = dirs.entries().await;
+    let mut written = Vec::new();
     let mut by_backup: HashMap<(FileKind, &str), Vec<&ManifestEntry>> = HashMap::new();
     for entry in &entries {
         by_backup
@@ -428,7 +431,15 @@ async fn sync_instance(
                 )
                 .await?;
             let times = (backup.started_at.clone(), backup.finished_at.clone());
-            record(&dirs, FileKind::Full, &backup.backup_id, &files, times).await
+            record(
+                &dirs,
+                FileKind::Full,
+                &backup.backup_id,
+                &files,
+                times,
+                &mut written,
+            )
+            .await
         }
         .await;
         match copied {
@@ -443,15 +454,25 @@ async fn sync_instance(
             .or_else(|| selected.first().and_then(Backup::started))
             .unwrap_or_else(|| OffsetDateTime::now_utc() - time::Duration::days(7));
         let logs = sync_logs(client, &dirs, &entries, since, options, http, &mut result).await;
-        if let Err(error) = logs {
-            result.error = Some(format!("log files: {error}"));
+        match logs {
+            Ok(logs) => written.extend(logs),
+            Err(error) => result.error = Some(format!("log files: {error}")),
         }
     }
+    // Every entry now: the recorded ones, replaced by any written again (same path).
+    let mut current: std::collections::BTreeMap<String, ManifestEntry> = entries
+        .into_iter()
+        .chain(written)
+        .map(|e| (e.path.clone(), e))
+        .collect();
     if let Some(keep) = options.keep {
-        prune(&dirs, keep, options.dry_run, &mut result).await;
+        let entries: Vec<ManifestEntry> = current.values().cloned().collect();
+        for pruned in prune(&dirs, &entries, keep, options.dry_run, &mut result).await {
+            current.remove(&pruned);
+        }
     }
     if !options.dry_run
-        && let Err(error) = dirs.write_index().await
+        && let Err(error) = dirs.write_index(current.into_values().collect()).await
     {
         result.error.get_or_insert_with(|| error.to_string());
     }
@@ -469,7 +490,8 @@ async fn sync_logs(
     options: &SyncOptions,
     http: &reqwest::Client,
     result: &mut InstanceSync,
-) -> Result<(), Error> {
+) -> Result<Vec<ManifestEntry>, Error> {
+    let mut written = Vec::new();
     let provider = client.provider();
     crate::service::require(provider, Capability::DownloadLogBackups)?;
     let until = OffsetDateTime::now_utc();
@@ -507,7 +529,7 @@ async fn sync_logs(
                 .download_log_file(http, file, &out, &download)
                 .await?;
             let times = (file.begin_at.clone(), file.end_at.clone());
-            record(dirs, FileKind::Binlog, &key, &files, times).await
+            record(dirs, FileKind::Binlog, &key, &files, times, &mut written).await
         }
         .await;
         match copied {
@@ -520,7 +542,7 @@ async fn sync_logs(
             }
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// What identifies a log file in the manifest: its backup id (Huawei Cloud), else its host
@@ -533,23 +555,32 @@ fn log_key(file: &LogFile) -> String {
     }
 }
 
-/// Prunes (or, in a dry run, lists) the recorded copies `keep` no longer needs: each one's
-/// manifest document first, so the manifest never names a file that is gone, then the file.
-async fn prune(dirs: &InstanceDirs, keep: Keep, dry_run: bool, result: &mut InstanceSync) {
-    let entries = dirs.entries().await;
-    for entry in retention::to_prune(&entries, keep, OffsetDateTime::now_utc()) {
+/// Prunes (or, in a dry run, lists) the copies of `entries` that `keep` no longer needs:
+/// each one's manifest document first, so the manifest never names a file that is gone, then
+/// the file. Returns the paths pruned.
+async fn prune(
+    dirs: &InstanceDirs,
+    entries: &[ManifestEntry],
+    keep: Keep,
+    dry_run: bool,
+    result: &mut InstanceSync,
+) -> Vec<String> {
+    let mut pruned = Vec::new();
+    for entry in retention::to_prune(entries, keep, OffsetDateTime::now_utc()) {
         if dry_run {
             result.files.push(line(entry, Outcome::WouldPrune));
             continue;
         }
-        result.files.push(line(
-            entry,
-            match dirs.remove_entry(entry).await {
-                Ok(()) => Outcome::Pruned,
-                Err(e) => Outcome::Failed(format!("could not prune {}: {e}", entry.path)),
-            },
-        ));
+        let outcome = match dirs.remove_entry(entry).await {
+            Ok(()) => {
+                pruned.push(entry.path.clone());
+                Outcome::Pruned
+            }
+            Err(e) => Outcome::Failed(format!("could not prune {}: {e}", entry.path)),
+        };
+        result.files.push(line(entry, outcome));
     }
+    pruned
 }
 
 /// Whether every file of a backup has its entry and is at the destination at its size.
@@ -569,13 +600,15 @@ async fn complete(dirs: &InstanceDirs, entries: &[&ManifestEntry]) -> bool {
 }
 
 /// Records `files` (just verified, all of one backup or log backup) in the manifest, each
-/// with the backup's `(start, end)`; their report lines.
+/// with the backup's `(start, end)`, adding each entry to `written` once its document is;
+/// their report lines.
 async fn record(
     dirs: &InstanceDirs,
     kind: FileKind,
     backup_id: &str,
     files: &[DownloadedFile],
     (started_at, finished_at): (Option<String>, Option<String>),
+    written: &mut Vec<ManifestEntry>,
 ) -> Result<Vec<SyncedFile>, Error> {
     let mut lines = Vec::new();
     for downloaded in files {
@@ -583,6 +616,7 @@ async fn record(
             .with_times(started_at.clone(), finished_at.clone());
         dirs.write_entry(&entry).await?;
         lines.push(line(&entry, Outcome::Copied));
+        written.push(entry);
     }
     Ok(lines)
 }
