@@ -245,11 +245,12 @@ impl Part {
         Error::io(format!("could not {what} {}", self.shown()), error)
     }
 
-    pub(super) async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// Appends `data` (a piece of the body as received: a sink takes it without a copy).
+    pub(super) async fn write(&mut self, data: &bytes::Bytes) -> Result<(), Error> {
         let written = match &mut self.target {
             Target::File { file, .. } => file.write_all(data).await,
             Target::Sink(sink) => {
-                sink.write(bytes::Bytes::copy_from_slice(data)).await?;
+                sink.write(data.clone()).await?;
                 Ok(())
             }
         };
