@@ -11,7 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::sync::manifest::{Destination, FileKind, InstanceDirs};
-use crate::{Capability, Client, Provider, TimeRange, log_gaps};
+use crate::{Capability, Client, Error, Provider, TimeRange, log_gaps};
 
 /// What [`audit`] checks against.
 #[derive(Clone, Debug)]
@@ -345,6 +345,15 @@ pub fn prometheus(audits: &[InstanceAudit]) -> String {
         }
     }
     out
+}
+
+/// Writes [`prometheus`] of `audits` to `path` for node_exporter's textfile collector: through
+/// a temporary file renamed over `path`, so the collector never reads half a file.
+pub async fn write_prometheus(
+    path: &std::path::Path,
+    audits: &[InstanceAudit],
+) -> Result<(), Error> {
+    crate::sync::manifest::write_atomically(path, prometheus(audits).as_bytes()).await
 }
 
 /// A label value with `\`, `"` and newlines escaped.

@@ -69,7 +69,6 @@ impl ObjectStore {
             return Err(bad_url(url));
         }
         let root = format!("/{}", prefix.trim_matches('/'));
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let config = |e: opendal::Error| {
             Error::config(format!(
                 "--to {url}: the object store cannot be set up: {e}"
@@ -100,14 +99,9 @@ impl ObjectStore {
                     .finish()
             }
             "oss" => {
-                let endpoint = match endpoint {
-                    Some(endpoint) => endpoint.to_owned(),
-                    None => format!(
-                        "https://oss-{}.aliyuncs.com",
-                        env("ALIBABA_CLOUD_REGION_ID")
-                            .ok_or_else(|| missing(url, "ALIBABA_CLOUD_REGION_ID"))?
-                    ),
-                };
+                let endpoint = endpoint_or(url, endpoint, "ALIBABA_CLOUD_REGION_ID", |region| {
+                    format!("https://oss-{region}.aliyuncs.com")
+                })?;
                 let mut builder = opendal::services::Oss::default()
                     .bucket(bucket)
                     .root(&root)
@@ -117,11 +111,11 @@ impl ObjectStore {
                     // subdomain can resolve, so the bucket goes in the path.
                     builder = builder.addressing_style("path");
                 }
-                let pair = match credentials {
-                    Some(c) => Some((c.access_key_id().to_owned(), c.secret().to_owned())),
-                    None => env("ALIBABA_CLOUD_ACCESS_KEY_ID")
-                        .zip(env("ALIBABA_CLOUD_ACCESS_KEY_SECRET")),
-                };
+                let pair = key_pair(
+                    credentials,
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                );
                 if let Some((id, secret)) = pair {
                     builder = builder.access_key_id(&id).access_key_secret(&secret);
                 }
@@ -131,14 +125,9 @@ impl ObjectStore {
                     .finish()
             }
             "obs" => {
-                let endpoint = match endpoint {
-                    Some(endpoint) => endpoint.to_owned(),
-                    None => format!(
-                        "https://obs.{}.myhuaweicloud.com",
-                        env("HUAWEICLOUD_SDK_REGION")
-                            .ok_or_else(|| missing(url, "HUAWEICLOUD_SDK_REGION"))?
-                    ),
-                };
+                let endpoint = endpoint_or(url, endpoint, "HUAWEICLOUD_SDK_REGION", |region| {
+                    format!("https://obs.{region}.myhuaweicloud.com")
+                })?;
                 if endpoint_port(&endpoint).is_some() {
                     // OpenDAL 0.57 keeps only the host of an OBS endpoint: a port would be
                     // silently lost and the requests sent elsewhere.
@@ -151,10 +140,7 @@ impl ObjectStore {
                     .bucket(bucket)
                     .root(&root)
                     .endpoint(&endpoint);
-                let pair = match credentials {
-                    Some(c) => Some((c.access_key_id().to_owned(), c.secret().to_owned())),
-                    None => env("HUAWEICLOUD_SDK_AK").zip(env("HUAWEICLOUD_SDK_SK")),
-                };
+                let pair = key_pair(credentials, "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK");
                 if let Some((ak, sk)) = pair {
                     builder = builder.access_key_id(&ak).secret_access_key(&sk);
                 }
@@ -327,6 +313,38 @@ fn bad_url(url: &str) -> Error {
         "--to {url}: an object store destination is s3://BUCKET/PREFIX, oss://BUCKET/PREFIX or \
          obs://BUCKET/PREFIX"
     ))
+}
+
+/// An environment variable's value, when set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `endpoint` (`--to-endpoint`), else the one `region_url` makes of the region in `variable`.
+fn endpoint_or(
+    url: &str,
+    endpoint: Option<&str>,
+    variable: &str,
+    region_url: impl FnOnce(&str) -> String,
+) -> Result<String, Error> {
+    match endpoint {
+        Some(endpoint) => Ok(endpoint.to_owned()),
+        None => env(variable)
+            .map(|region| region_url(&region))
+            .ok_or_else(|| missing(url, variable)),
+    }
+}
+
+/// The access key pair given, else the one in the variables `id` and `secret` (both set).
+fn key_pair(
+    credentials: Option<&cloud_signer::Credentials>,
+    id: &str,
+    secret: &str,
+) -> Option<(String, String)> {
+    match credentials {
+        Some(c) => Some((c.access_key_id().to_owned(), c.secret().to_owned())),
+        None => env(id).zip(env(secret)),
+    }
 }
 
 fn missing(url: &str, variable: &str) -> Error {

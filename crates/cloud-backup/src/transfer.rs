@@ -345,15 +345,8 @@ pub(crate) async fn fetch_into(
                 let download = plan_download(&file, options, source.clone())?;
                 let outcome =
                     cloud_http::download_to_sink(http, &download, store.sink(&key)).await?;
-                written.push(DownloadedFile {
-                    path: PathBuf::from(key),
-                    bytes: outcome.bytes,
-                    sha256: outcome.sha256.clone(),
-                    url_host: url_host(&link.url),
-                    verified: outcome.checks.clone(),
-                    notes: outcome.notes.clone(),
-                    outcome: Some(outcome),
-                });
+                let host = url_host(&link.url);
+                written.push(DownloadedFile::fetched(PathBuf::from(key), outcome, host));
             }
             Ok(written)
         }
@@ -522,15 +515,26 @@ async fn fetch(
     }
     let download = plan_download(file, options, source)?;
     let outcome = cloud_http::download(http, &download).await?;
-    Ok(DownloadedFile {
-        path: outcome.path.clone(),
-        bytes: outcome.bytes,
-        sha256: outcome.sha256.clone(),
+    Ok(DownloadedFile::fetched(
+        outcome.path.clone(),
+        outcome,
         url_host,
-        verified: outcome.checks.clone(),
-        notes: outcome.notes.clone(),
-        outcome: Some(outcome),
-    })
+    ))
+}
+
+impl DownloadedFile {
+    /// A file just downloaded from `url_host` to `path` (a file, or an object store's key).
+    fn fetched(path: PathBuf, outcome: DownloadOutcome, url_host: String) -> Self {
+        Self {
+            path,
+            bytes: outcome.bytes,
+            sha256: outcome.sha256.clone(),
+            url_host,
+            verified: outcome.checks.clone(),
+            notes: outcome.notes.clone(),
+            outcome: Some(outcome),
+        }
+    }
 }
 
 /// Removes what a run stopped right after renaming `dest` into place can leave beside it:

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use cloud_backup::audit::{AuditOptions, InstanceAudit, format_age, prometheus};
+use cloud_backup::audit::{AuditOptions, InstanceAudit, format_age, write_prometheus};
 use cloud_backup::sync::manifest::Destination;
 use time::OffsetDateTime;
 
@@ -75,7 +75,7 @@ pub(super) async fn run(
     }
     let audits = cloud_backup::audit::audit(&targets, &options).await;
     if let Some(path) = &args.prometheus {
-        write_atomically(path, &prometheus(&audits)).map_err(|e| {
+        write_prometheus(path, &audits).await.map_err(|e| {
             Failure::Unverified(format!(
                 "could not write --prometheus {}: {}",
                 path.display(),
@@ -153,28 +153,4 @@ fn write_table(out: &mut impl Write, audits: &[InstanceAudit]) -> std::io::Resul
         }
     }
     Ok(())
-}
-
-/// Writes `text` to `path` through a temporary file beside it, renamed over it (what
-/// node_exporter's textfile collector asks for: it never reads half a file).
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("audit.prom");
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
 }

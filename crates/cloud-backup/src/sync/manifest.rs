@@ -394,10 +394,13 @@ impl InstanceDirs {
 }
 
 /// Writes `text` at `path`: a temporary file beside it, flushed, renamed over it, the
-/// directory flushed.
-async fn write_atomically(path: &Path, text: &[u8]) -> Result<(), Error> {
+/// directory flushed. A reader sees the old file or the new one, never half of one.
+pub(crate) async fn write_atomically(path: &Path, text: &[u8]) -> Result<(), Error> {
     let io = |what: &str, e| Error::io(format!("could not {what} {}", path.display()), e);
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| io("create the directory of", e))?;
