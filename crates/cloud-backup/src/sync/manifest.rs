@@ -237,6 +237,17 @@ impl Destination {
     }
 }
 
+/// `value` as one path segment, when it is already a safe name as it stands (no separator,
+/// no `..`, nothing replaced); else an error naming `what`.
+fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str, Error> {
+    match crate::transfer::safe_name(value) {
+        Some(name) if name == value => Ok(value),
+        _ => Err(Error::config(format!(
+            "{what} {value:?} cannot be a directory name"
+        ))),
+    }
+}
+
 /// `key` (`/`-separated) under the directory `root`.
 fn local(root: &Path, key: &str) -> PathBuf {
     let mut path = root.to_path_buf();
@@ -269,12 +280,7 @@ impl InstanceDirs {
         provider: Provider,
         instance_id: &str,
     ) -> Result<Self, Error> {
-        let safe = crate::transfer::safe_name(instance_id).filter(|name| name == instance_id);
-        let Some(instance) = safe else {
-            return Err(Error::config(format!(
-                "instance id {instance_id:?} cannot be a directory name"
-            )));
-        };
+        let instance = segment("instance id", instance_id)?;
         Ok(Self {
             dest: dest.clone(),
             relative: format!("{}/{instance}", provider.name()),
@@ -285,12 +291,7 @@ impl InstanceDirs {
 
     /// The key of a full backup's files.
     pub(crate) fn full(&self, backup_id: &str) -> Result<String, Error> {
-        let safe = crate::transfer::safe_name(backup_id).filter(|name| name == backup_id);
-        let Some(backup) = safe else {
-            return Err(Error::config(format!(
-                "backup id {backup_id:?} cannot be a directory name"
-            )));
-        };
+        let backup = segment("backup id", backup_id)?;
         Ok(format!("{}/full/{backup}", self.relative))
     }
 
