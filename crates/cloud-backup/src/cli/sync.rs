@@ -34,7 +34,8 @@ through the local disk; the manifest goes into the bucket too.
 
 A file counts as copied only when it is complete and verified at the destination and its
 manifest document is written (last). Running it again copies nothing new; a run that was
-stopped resumes (partial files resume, complete ones are kept). Run it from cron.
+stopped resumes (partial files resume; a file there without its manifest document is
+downloaded again, never taken on trust). Run it from cron.
 
 --keep 30d prunes the recorded copies of older backups (keeping the newest one before the
 window, which a restore to its start needs, and the binlogs from the oldest backup kept);

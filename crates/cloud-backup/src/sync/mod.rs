@@ -5,8 +5,9 @@
 //! A file counts as copied only once it is complete and verified at the destination (each
 //! download writes `<file>.part` and renames it only when every check passed) and its manifest
 //! document is written; the document is written last. So a second run copies nothing new, a
-//! run that was killed resumes (the `.part` files resume, complete files are kept), and what an
-//! auditor reads in the manifest is only ever verified copies.
+//! run that was killed resumes (the `.part` files resume; a file found without its document is
+//! downloaded again, never taken on trust), and what an auditor reads in the manifest is only
+//! ever verified copies.
 
 pub mod manifest;
 mod retention;
@@ -385,6 +386,10 @@ async fn sync_instance(
     // it, so the index at the end needs no second read.
     let entries = dirs.entries().await;
     let mut written = Vec::new();
+    // A file at the destination without its manifest document is not taken as copied, even
+    // at the right size: it is downloaded again (the old file stays until its replacement is
+    // verified), so nothing unverified is ever recorded.
+    let download = options.download.clone().with_overwrite(true);
     let mut by_backup: HashMap<(FileKind, &str), Vec<&ManifestEntry>> = HashMap::new();
     for entry in &entries {
         by_backup
@@ -422,13 +427,7 @@ async fn sync_instance(
             let mut local = std::path::PathBuf::new();
             let target = dirs.target(&key, &mut local);
             let files = client
-                .fetch_backup(
-                    http,
-                    instance_id,
-                    &backup.backup_id,
-                    &target,
-                    &options.download,
-                )
+                .fetch_backup(http, instance_id, &backup.backup_id, &target, &download)
                 .await?;
             let times = (backup.started_at.clone(), backup.finished_at.clone());
             record(
@@ -504,7 +503,11 @@ async fn sync_logs(
             map.entry(e.backup_id.as_str()).or_default().push(e);
             map
         });
-    let download = options.download.clone().with_verify_content(false);
+    let download = options
+        .download
+        .clone()
+        .with_verify_content(false)
+        .with_overwrite(true);
     let out_key = dirs.binlog();
     let mut local = std::path::PathBuf::new();
     let out = dirs.target(&out_key, &mut local);

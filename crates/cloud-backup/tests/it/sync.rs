@@ -682,3 +682,42 @@ async fn a_destination_that_refuses_a_file_fails_that_file_only() {
     assert_eq!(report(&ran)["copied"], 1);
     assert!(check_destination(&dest).contains(newest));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_there_without_its_document_or_a_stale_partial_is_never_taken_as_a_copy() {
+    let dest = scratch("sync-imposters");
+    let newest = default_file(Provider::AliyunRds, "401000409");
+    let older = default_file(Provider::AliyunRds, "401000406");
+    let dir = |file: &cloud_sandbox::BackupFile| {
+        dest.join(format!("aliyun-rds/rm-demo/full/{}", file.backup_id))
+    };
+    // The newest backup: a file of the right size and the wrong bytes, no manifest document.
+    std::fs::create_dir_all(dir(&newest)).expect("a directory");
+    let imposter = dir(&newest).join(&newest.file_name);
+    std::fs::write(&imposter, vec![0u8; newest.size as usize]).expect("written");
+    // The one before: a stale `.part` of garbage with no resume record.
+    std::fs::create_dir_all(dir(&older)).expect("a directory");
+    let part = dir(&older).join(format!("{}.part", older.file_name));
+    std::fs::write(&part, vec![0xAB; 300_000]).expect("written");
+
+    let ran = sync(
+        &dest,
+        &["--instance", "rm-demo", "--since", "2026-11-19T12:00:00Z"],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    let report = report(&ran);
+    assert_eq!(report["copied"], 2, "{report}");
+    // Both are the sandbox's files now, each recorded with the provider's CRC-64.
+    let recorded = check_destination(&dest);
+    assert!(
+        recorded.contains("401000409") && recorded.contains("401000406"),
+        "{recorded:?}"
+    );
+    assert!(!part.exists());
+    let index = dest.join(".cloud-backup/index/aliyun-rds/rm-demo.json");
+    let index: Value = serde_json::from_slice(&std::fs::read(index).expect("index")).expect("JSON");
+    for entry in index["entries"].as_array().expect("entries") {
+        assert!(entry["checks"].to_string().contains("crc64"), "{entry}");
+    }
+}
