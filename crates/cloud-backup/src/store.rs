@@ -3,6 +3,7 @@
 //! streams a download into a multipart upload completed only after verification.
 
 use std::fmt;
+use std::time::Duration;
 
 use cloud_http::bytes::Bytes;
 use cloud_http::{Check, DownloadSink};
@@ -21,6 +22,9 @@ pub const PARTS_IN_FLIGHT: usize = 2;
 /// A bucket (and prefix) of an object store.
 #[derive(Clone)]
 pub struct ObjectStore {
+    /// The service as built, without layers.
+    base: Operator,
+    /// `base` with a timeout on each call and retries around it.
     op: Operator,
     url: String,
 }
@@ -93,10 +97,7 @@ impl ObjectStore {
                         .secret_access_key(c.secret())
                         .disable_config_load();
                 }
-                Operator::new(builder)
-                    .map_err(config)?
-                    .layer(retry())
-                    .finish()
+                Operator::new(builder).map_err(config)?.finish()
             }
             "oss" => {
                 let endpoint = endpoint_or(url, endpoint, "ALIBABA_CLOUD_REGION_ID", |region| {
@@ -119,10 +120,7 @@ impl ObjectStore {
                 if let Some((id, secret)) = pair {
                     builder = builder.access_key_id(&id).access_key_secret(&secret);
                 }
-                Operator::new(builder)
-                    .map_err(config)?
-                    .layer(retry())
-                    .finish()
+                Operator::new(builder).map_err(config)?.finish()
             }
             "obs" => {
                 let endpoint = endpoint_or(url, endpoint, "HUAWEICLOUD_SDK_REGION", |region| {
@@ -144,17 +142,24 @@ impl ObjectStore {
                 if let Some((ak, sk)) = pair {
                     builder = builder.access_key_id(&ak).secret_access_key(&sk);
                 }
-                Operator::new(builder)
-                    .map_err(config)?
-                    .layer(retry())
-                    .finish()
+                Operator::new(builder).map_err(config)?.finish()
             }
             _ => return Err(bad_url(url)),
         };
         Ok(Self {
-            op,
+            op: layered(&op, DEFAULT_TIMEOUT),
+            base: op,
             url: format!("{scheme}://{bucket}{}", root.trim_end_matches('/')),
         })
+    }
+
+    /// The longest wait for one call of the store, or for the next piece of one, before it
+    /// counts as failed (and is retried); default [`DEFAULT_TIMEOUT`]. A store that stops
+    /// answering never holds a sync up for longer.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.op = layered(&self.base, timeout);
+        self
     }
 
     /// `s3`, `oss` or `obs`.
@@ -271,6 +276,18 @@ impl ObjectStore {
 /// Retries of the store's own calls on its temporary errors (throttling, 5xx, dropped
 /// connections): exponential backoff with jitter, 5 attempts. A download's bytes are never
 /// fetched again for it: a part is retried from memory.
+/// How long a call of the store may take by default (`--timeout` changes it).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `base` with a timeout on each attempt (metadata calls and each read or write) and, around
+/// that, retries.
+fn layered(base: &Operator, timeout: Duration) -> Operator {
+    let timeout = opendal::layers::TimeoutLayer::new()
+        .with_timeout(timeout)
+        .with_io_timeout(timeout);
+    base.clone().layer(timeout).layer(retry())
+}
+
 fn retry() -> opendal::layers::RetryLayer {
     opendal::layers::RetryLayer::new()
         .with_jitter()

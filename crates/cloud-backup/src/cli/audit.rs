@@ -69,8 +69,11 @@ pub(super) async fn run(
         options = options.with_min_retention_days(u32::try_from(days).unwrap_or(u32::MAX));
     }
     if let Some(to) = &args.to {
-        let dest = Destination::parse(to, args.to_endpoint.as_deref())
+        let mut dest = Destination::parse(to, args.to_endpoint.as_deref())
             .map_err(|e| Failure::Refused(e.to_string()))?;
+        if let Some(timeout) = context.timeout() {
+            dest = dest.with_timeout(timeout);
+        }
         options = options.with_dest(dest);
     }
     let audits = cloud_backup::audit::audit(&targets, &options).await;

@@ -44,6 +44,11 @@ impl<'a> Context<'a> {
         Ok(Self { global })
     }
 
+    /// `--timeout`, if given.
+    pub(super) fn timeout(&self) -> Option<Duration> {
+        self.global.timeout
+    }
+
     fn in_sandbox(&self) -> bool {
         self.global.in_sandbox()
     }

@@ -148,8 +148,11 @@ pub(super) async fn run(
     out: &mut impl Write,
     current: &CurrentPart,
 ) -> Result<(), Failure> {
-    let dest = Destination::parse(&args.to, args.to_endpoint.as_deref())
+    let mut dest = Destination::parse(&args.to, args.to_endpoint.as_deref())
         .map_err(|e| Failure::Refused(e.to_string()))?;
+    if let Some(timeout) = context.timeout() {
+        dest = dest.with_timeout(timeout);
+    }
     let targets = args.fleet.targets(context).await?;
     let mut download = download_options(global, false, args.verify_content, false, current);
     // On a terminal: a bar per file under way and a line of what is done.

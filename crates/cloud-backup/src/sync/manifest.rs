@@ -121,6 +121,21 @@ impl Destination {
         Ok(Destination::Local(PathBuf::from(to)))
     }
 
+    /// With `timeout` as the longest wait for one call of an object store (see
+    /// [`ObjectStore::with_timeout`](crate::store::ObjectStore::with_timeout)); a local
+    /// directory is unchanged.
+    #[must_use]
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Self {
+        match self {
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => Destination::Store(store.with_timeout(timeout)),
+            local => {
+                let _ = timeout;
+                local
+            }
+        }
+    }
+
     /// The destination, for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -138,7 +153,9 @@ impl Destination {
             Destination::Local(_) => Ok(()),
             #[cfg(feature = "object-store")]
             Destination::Store(store) => {
-                let key = format!("{MANIFEST_DIR}/probe-{}", std::process::id());
+                // One name for every run: a run stopped between the write and the delete
+                // leaves one object, which the next run writes over and deletes.
+                let key = format!("{MANIFEST_DIR}/write-check");
                 store
                     .write(&key, b"cloud-backup write check\n".to_vec())
                     .await?;

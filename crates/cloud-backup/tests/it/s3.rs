@@ -553,3 +553,45 @@ async fn an_oss_destination_copies_and_records_the_same_way() {
     }
     assert_eq!(s3.open_uploads("ossobs").await, 0);
 }
+
+/// A store that accepts connections and never answers: with `--timeout 1` each call gives up
+/// after a second (and is retried a few times), so the run ends with an error naming the
+/// store instead of hanging, and downloads nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_never_answers_fails_the_run_instead_of_hanging() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket); // read nothing, answer nothing
+        }
+    });
+    let ran = run(
+        &[
+            "--sandbox",
+            "--timeout",
+            "1",
+            "sync",
+            "--from",
+            "aliyun-rds",
+            "--instance",
+            "rm-demo",
+            "--to",
+            "s3://silent/x",
+            "--to-endpoint",
+            &endpoint,
+            "--json",
+        ],
+        &ENV,
+    )
+    .await;
+    held.abort();
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["copied"], 0, "{report}");
+    let error = report["instances"][0]["error"].as_str().expect("why");
+    assert!(error.contains("s3://silent/x"), "{error}");
+}
