@@ -47,7 +47,8 @@ impl ObjectStore {
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, profiles); OSS
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` and an endpoint (`--to-endpoint`, else
     /// `https://oss-<ALIBABA_CLOUD_REGION_ID>.aliyuncs.com`); OBS `HUAWEICLOUD_SDK_AK` / `_SK`
-    /// and an endpoint (`--to-endpoint`, else `https://obs.<HUAWEICLOUD_SDK_REGION>.myhuaweicloud.com`).
+    /// and an endpoint (`--to-endpoint`, else `https://obs.<HUAWEICLOUD_SDK_REGION>.myhuaweicloud.com`;
+    /// any other host is taken as a user domain bound to the bucket, and may not have a port).
     pub fn open(url: &str, endpoint: Option<&str>) -> Result<Self, Error> {
         Self::open_with(url, endpoint, None)
     }

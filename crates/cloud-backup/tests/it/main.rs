@@ -58,6 +58,15 @@ mod manual;
     feature = "huaweicloud-rds",
     feature = "huaweicloud-gaussdb"
 ))]
+mod obs;
+#[cfg(all(
+    feature = "sandbox",
+    feature = "object-store",
+    feature = "aliyun-rds",
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
 mod s3;
 #[cfg(all(
     feature = "capitalonline-mysql",

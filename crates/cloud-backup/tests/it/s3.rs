@@ -494,8 +494,7 @@ async fn a_throttling_store_is_retried_and_the_run_completes() {
 /// OSS (a gateway at an IP address: the bucket in the path) through the same code as S3,
 /// against the S3 server. moto does not check OSS's signature: this covers our side
 /// (addresses, uploads completed after verification, the manifest, the ETag check), OpenDAL
-/// covers the signing. (OBS cannot be tested this way: OpenDAL 0.57 drops the port of a
-/// custom OBS endpoint, so `sync` refuses one.)
+/// covers the signing. (OBS has its own server, which checks its signatures: `obs.rs`.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oss_destination_copies_and_records_the_same_way() {
     let Some(s3) = S3::start("ossobs").await else {
