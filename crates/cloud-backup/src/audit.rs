@@ -216,34 +216,37 @@ async fn audit_instance(
     // Every backup copied and verified at the destination.
     if let Some(dest) = &options.dest {
         match InstanceDirs::new(dest, provider, instance_id) {
-            Ok(dirs) => {
-                let mut files: HashMap<String, (usize, usize)> = HashMap::new();
-                for entry in dirs.entries().await {
-                    if entry.kind == FileKind::Full
-                        && dirs.dest.file_size(&entry.path).await == Some(entry.bytes)
-                    {
-                        let have = files
-                            .entry(entry.backup_id)
-                            .or_insert((0, entry.files_in_backup));
-                        have.0 += 1;
+            Ok(dirs) => match dirs.entries().await {
+                Err(error) => problems.push(format!("could not read the manifest: {error}")),
+                Ok(entries) => {
+                    let mut files: HashMap<String, (usize, usize)> = HashMap::new();
+                    for entry in entries {
+                        if entry.kind == FileKind::Full
+                            && dirs.dest.file_size(&entry.path).await == Some(entry.bytes)
+                        {
+                            let have = files
+                                .entry(entry.backup_id)
+                                .or_insert((0, entry.files_in_backup));
+                            have.0 += 1;
+                        }
                     }
+                    let missing: Vec<String> = backups
+                        .iter()
+                        .filter(|b| files.get(&b.backup_id).is_none_or(|(n, of)| n < of))
+                        .map(|b| b.backup_id.clone())
+                        .collect();
+                    if !missing.is_empty() {
+                        problems.push(format!(
+                            "{} of {} backups have no verified copy in {}: {}",
+                            missing.len(),
+                            backups.len(),
+                            dest.describe(),
+                            list(&missing)
+                        ));
+                    }
+                    audit.copies_missing = Some(missing);
                 }
-                let missing: Vec<String> = backups
-                    .iter()
-                    .filter(|b| files.get(&b.backup_id).is_none_or(|(n, of)| n < of))
-                    .map(|b| b.backup_id.clone())
-                    .collect();
-                if !missing.is_empty() {
-                    problems.push(format!(
-                        "{} of {} backups have no verified copy in {}: {}",
-                        missing.len(),
-                        backups.len(),
-                        dest.describe(),
-                        list(&missing)
-                    ));
-                }
-                audit.copies_missing = Some(missing);
-            }
+            },
             Err(error) => problems.push(error.to_string()),
         }
     }

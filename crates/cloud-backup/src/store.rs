@@ -485,9 +485,18 @@ impl DownloadSink for UploadSink {
                 .map_err(|e| store.error("complete the upload of", &key, e))?;
             self.writer = None;
             let expected = std::mem::take(&mut self.md5).etag();
-            let etag = meta
-                .etag()
-                .map(|e| e.trim().trim_matches('"').to_ascii_lowercase());
+            // The completion's answer may not carry the ETag (OSS puts it in the XML body,
+            // which OpenDAL does not read): then the object's own, from a HEAD.
+            let etag = match meta.etag() {
+                Some(etag) => Some(etag.to_owned()),
+                None => store
+                    .op
+                    .stat(&key)
+                    .await
+                    .ok()
+                    .and_then(|m| m.etag().map(str::to_owned)),
+            };
+            let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase());
             let source = format!("{} ETag", store.scheme());
             match etag {
                 Some(etag) if etag == expected => Ok(vec![Check::new("etag", etag, vec![source])]),

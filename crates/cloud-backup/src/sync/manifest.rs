@@ -201,11 +201,18 @@ impl Destination {
     }
 
     /// The JSON document at `key`, if there is one.
-    async fn read(&self, key: &str) -> Option<Vec<u8>> {
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
         match self {
-            Destination::Local(root) => tokio::fs::read(local(root, key)).await.ok(),
+            Destination::Local(root) => {
+                let path = local(root, key);
+                match tokio::fs::read(&path).await {
+                    Ok(bytes) => Ok(Some(bytes)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(Error::io(format!("could not read {}", path.display()), e)),
+                }
+            }
             #[cfg(feature = "object-store")]
-            Destination::Store(store) => store.read(key).await.ok().flatten(),
+            Destination::Store(store) => store.read(key).await,
         }
     }
 
@@ -221,17 +228,23 @@ impl Destination {
         }
     }
 
-    /// The keys of the documents under `prefix` (a directory key).
-    async fn documents(&self, prefix: &str) -> Vec<String> {
+    /// The keys of the documents under `prefix` (a directory key); none when there is no
+    /// such directory, an error when it cannot be read (so a manifest that cannot be read is
+    /// never taken as an empty one).
+    async fn documents(&self, prefix: &str) -> Result<Vec<String>, Error> {
         match self {
             Destination::Local(root) => {
                 let mut keys = Vec::new();
                 let mut dirs = vec![local(root, prefix)];
                 while let Some(dir) = dirs.pop() {
-                    let Ok(mut read) = tokio::fs::read_dir(&dir).await else {
-                        continue;
+                    let unreadable =
+                        |e| Error::io(format!("could not read the directory {}", dir.display()), e);
+                    let mut read = match tokio::fs::read_dir(&dir).await {
+                        Ok(read) => read,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(unreadable(e)),
                     };
-                    while let Ok(Some(item)) = read.next_entry().await {
+                    while let Some(item) = read.next_entry().await.map_err(unreadable)? {
                         let path = item.path();
                         match item.file_type().await {
                             Ok(kind) if kind.is_dir() => dirs.push(path),
@@ -244,12 +257,10 @@ impl Destination {
                         }
                     }
                 }
-                keys
+                Ok(keys)
             }
             #[cfg(feature = "object-store")]
-            Destination::Store(store) => {
-                store.list(&format!("{prefix}/")).await.unwrap_or_default()
-            }
+            Destination::Store(store) => store.list(&format!("{prefix}/")).await,
         }
     }
 }
@@ -356,16 +367,18 @@ impl InstanceDirs {
         )
     }
 
-    /// Every manifest document of this instance (unreadable or foreign ones are left out:
-    /// what they describe counts as not copied, and is copied again).
-    pub(crate) async fn entries(&self) -> Vec<ManifestEntry> {
+    /// Every manifest document of this instance (malformed or foreign ones are left out:
+    /// what they describe counts as not copied, and is copied again). An error when the
+    /// destination cannot be listed or read: a manifest that cannot be read is never taken
+    /// as an empty one.
+    pub(crate) async fn entries(&self) -> Result<Vec<ManifestEntry>, Error> {
         let prefix = format!("{MANIFEST_DIR}/manifest/{}", self.relative);
         let mut entries = Vec::new();
-        for key in self.dest.documents(&prefix).await {
+        for key in self.dest.documents(&prefix).await? {
             if !key.ends_with(".json") {
                 continue;
             }
-            let Some(bytes) = self.dest.read(&key).await else {
+            let Some(bytes) = self.dest.read(&key).await? else {
                 continue;
             };
             if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&bytes)
@@ -377,7 +390,7 @@ impl InstanceDirs {
             }
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        entries
+        Ok(entries)
     }
 
     /// Writes `entry`'s document (after its file is in place).

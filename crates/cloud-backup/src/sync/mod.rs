@@ -358,10 +358,13 @@ async fn sync_instance(
         crate::service::require(provider, Capability::DownloadLinks)?;
         let dirs = InstanceDirs::new(dest, provider, instance_id)?;
         let backups = client.list_backups(instance_id).await?;
-        Ok::<_, Error>((dirs, backups))
+        // The manifest as it was, read once; what this run writes and prunes is tracked
+        // beside it, so the index at the end needs no second read.
+        let entries = dirs.entries().await?;
+        Ok::<_, Error>((dirs, backups, entries))
     }
     .await;
-    let (dirs, backups) = match prepared {
+    let (dirs, backups, entries) = match prepared {
         Ok(prepared) => prepared,
         Err(error) => return failed_instance(provider, instance_id, &error),
     };
@@ -382,9 +385,6 @@ async fn sync_instance(
             selected.retain(|b| b.started().is_some_and(|at| at >= cutoff));
         }
     }
-    // The manifest as it was, read once; what this run writes and prunes is tracked beside
-    // it, so the index at the end needs no second read.
-    let entries = dirs.entries().await;
     let mut written = Vec::new();
     // A file at the destination without its manifest document is not taken as copied, even
     // at the right size: it is downloaded again (the old file stays until its replacement is

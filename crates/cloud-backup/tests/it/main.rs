@@ -58,7 +58,7 @@ mod manual;
     feature = "huaweicloud-rds",
     feature = "huaweicloud-gaussdb"
 ))]
-mod obs;
+mod oss_obs;
 #[cfg(all(
     feature = "sandbox",
     feature = "object-store",

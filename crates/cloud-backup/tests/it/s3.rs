@@ -491,68 +491,6 @@ async fn a_throttling_store_is_retried_and_the_run_completes() {
     assert!(throttled >= 1, "the store was never throttled");
 }
 
-/// OSS (a gateway at an IP address: the bucket in the path) through the same code as S3,
-/// against the S3 server. moto does not check OSS's signature: this covers our side
-/// (addresses, uploads completed after verification, the manifest, the ETag check), OpenDAL
-/// covers the signing. (OBS has its own server, which checks its signatures: `obs.rs`.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_oss_destination_copies_and_records_the_same_way() {
-    let Some(s3) = S3::start("ossobs").await else {
-        return;
-    };
-    let cases = [(
-        "oss://ossobs/oss",
-        s3.endpoint.clone(),
-        [
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s"),
-        ],
-    )];
-    for (to, endpoint, env) in cases {
-        let args = [
-            "--sandbox",
-            "--sandbox-fleet",
-            "1",
-            "sync",
-            "--from",
-            "aliyun-rds",
-            "--instance",
-            FLEET,
-            "--to",
-            to,
-            "--to-endpoint",
-            &endpoint,
-            "--json",
-        ];
-        let ran = run(&args, &env).await;
-        assert!(ran.status.success(), "{to}: {ran:?}");
-        let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
-        assert_eq!(report["copied"], 12, "{to}: {report}");
-        let prefix = to.rsplit('/').next().expect("a prefix");
-        let index = s3.text_of(
-            "ossobs",
-            &format!("{prefix}/.cloud-backup/index/aliyun-rds/{FLEET}.json"),
-        );
-        let index: Value = serde_json::from_str(&index).expect("JSON");
-        let entries = index["entries"].as_array().expect("entries");
-        assert_eq!(entries.len(), 12, "{to}");
-        for entry in entries {
-            let path = entry["path"].as_str().expect("a path");
-            let (sha, len) = s3.sha256_of("ossobs", &format!("{prefix}/{path}"));
-            assert_eq!(Some(sha.as_str()), entry["sha256"].as_str(), "{to}: {path}");
-            assert_eq!(Some(len), entry["bytes"].as_u64());
-            assert!(
-                entry["checks"].to_string().contains("\"etag\""),
-                "{to}: {entry}"
-            );
-        }
-        let ran = run(&args, &env).await;
-        let again: Value = serde_json::from_str(&ran.stdout).expect("JSON");
-        assert_eq!(again["skipped"], 12, "{to}: {again}");
-    }
-    assert_eq!(s3.open_uploads("ossobs").await, 0);
-}
-
 /// A store that accepts connections and never answers: with `--timeout 1` each call gives up
 /// after a second (and is retried a few times), so the run ends with an error naming the
 /// store instead of hanging, and downloads nothing.

@@ -721,3 +721,38 @@ async fn a_file_there_without_its_document_or_a_stale_partial_is_never_taken_as_
         assert!(entry["checks"].to_string().contains("crc64"), "{entry}");
     }
 }
+
+/// A manifest that cannot be read (here a file where its directory should be) is never taken
+/// as an empty one: the instance fails naming what could not be read, nothing is copied
+/// again and no index is written from nothing; `audit --to` says the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_that_cannot_be_read_fails_the_instance_instead_of_copying_everything_again() {
+    let dest = scratch("sync-unreadable-manifest");
+    let manifest = dest.join(".cloud-backup/manifest/aliyun-rds/rm-demo");
+    std::fs::create_dir_all(manifest.parent().expect("a parent")).expect("a directory");
+    std::fs::write(&manifest, b"not a directory").expect("written");
+
+    let ran = sync(
+        &dest,
+        &["--instance", "rm-demo", "--since", "2026-11-19T12:00:00Z"],
+    )
+    .await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let report = report(&ran);
+    assert_eq!(report["copied"], 0, "{report}");
+    let error = report["instances"][0]["error"].as_str().expect("why");
+    assert!(
+        error.contains("could not read the directory") && error.contains("rm-demo"),
+        "{error}"
+    );
+    assert!(!dest.join("aliyun-rds").exists());
+    assert!(!dest.join(".cloud-backup/index").exists());
+
+    let to = dest.to_str().expect("UTF-8");
+    let ran = audit(&["aliyun-rds", "--instance", "rm-demo", "--to", to]).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains("could not read the manifest"),
+        "{ran:?}"
+    );
+}

@@ -1,34 +1,43 @@
 #!/usr/bin/env python3
-"""A Huawei Cloud OBS server for the tests of `sync --to obs://`: one bucket, reached through
-a user domain (the endpoint's host stands for the bucket, as with a domain bound to a bucket),
-objects kept as files under a directory.
+"""An object store server for the tests of `sync --to obs://` and `--to oss://`: Huawei
+Cloud OBS or Alibaba Cloud OSS (the FLAVOR argument), objects kept as files under a directory.
 
-Every request must carry a valid OBS signature (`Authorization: OBS AK:Signature`), checked as
-Huawei Cloud's API reference describes it ("Authentication of Signature in a Header",
-https://support.huaweicloud.com/intl/en-us/api-obs/obs_04_0010.html):
+Every request must carry a valid signature in the flavor's header form, checked as the
+providers document it: OBS (`Authorization: OBS AK:Signature`, "Authentication of Signature in
+a Header", https://support.huaweicloud.com/intl/en-us/api-obs/obs_04_0010.html) and OSS's
+V1 signature (`Authorization: OSS AK:Signature`, "Include a V1 signature in the Authorization
+header", https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header):
 
-    StringToSign = VERB \\n Content-MD5 \\n Content-Type \\n Date \\n
+    StringToSign = VERB \n Content-MD5 \n Content-Type \n Date \n
                    CanonicalizedHeaders CanonicalizedResource
     Signature = Base64(HMAC-SHA1(SK, UTF-8(StringToSign)))
 
-where CanonicalizedHeaders are the `x-obs-` headers, lower-cased, sorted, `name:value\\n`;
-Date is empty when `x-obs-date` is sent, and must be within 15 minutes of the server's clock;
-CanonicalizedResource is `/<bucket or user domain>/<object>` followed by the sub-resources
-(`uploads`, `uploadId`, `partNumber`, ...) sorted, as `?a&b=c`. A request that fails gets
-403 with OBS's XML error (`SignatureDoesNotMatch`, `InvalidAccessKeyId`,
-`RequestTimeTooSkewed`). This check was compared with the signer of Huawei's official
-Python OBS SDK (esdk-obs-python 3.26.6, `obs.auth.Authentication` in user-domain mode): it
-accepts what that signer makes (object PUT with `x-obs-meta-` headers, GET, HEAD, DELETE,
-listing, multipart initiate, part, complete) and refuses a wrong secret.
+where CanonicalizedHeaders are the `x-obs-` (`x-oss-`) headers, lower-cased, sorted,
+`name:value\n`; Date must be within 15 minutes of the server's clock (OBS: empty when
+`x-obs-date` is sent, which then carries the time); CanonicalizedResource is
+`/<bucket>/<object>` followed by the flavor's sub-resources (`uploads`, `uploadId`,
+`partNumber`, ...) sorted, as `?a&b=c`. OBS is reached through a user domain (the endpoint's
+host stands for the bucket, as with a domain bound to a bucket: OpenDAL sends the requests of
+a custom endpoint so), and its resource keeps the object name as sent; OSS is reached path
+style (`/<bucket>/<object>`), and its resource has the name decoded. A request that fails gets
+403 with the provider's XML error (`SignatureDoesNotMatch`, `InvalidAccessKeyId`,
+`RequestTimeTooSkewed`).
+
+The OBS check was compared with the signer of Huawei's official Python OBS SDK
+(esdk-obs-python 3.26.6, `obs.auth.Authentication` in user-domain mode): it accepts what that
+signer makes (object PUT with `x-obs-meta-` headers, GET, HEAD, DELETE, listing, multipart
+initiate, part, complete) and refuses a wrong secret.
 
 Operations: PUT, GET (with Range), HEAD and DELETE of an object; multipart uploads (initiate,
-upload part, complete, abort), whose parts stay out of sight until completed; listing
-(`prefix`, `delimiter`, `marker`, `max-keys`). ETags are S3's: the MD5 of the object, or for a
-multipart upload the MD5 of its parts' MD5s followed by `-N`.
+upload part, complete, abort), whose parts stay out of sight until completed; listing, V1
+(`marker`) and V2 (`list-type=2`, `continuation-token`, `start-after`). ETags are S3's: the
+MD5 of the object, or for a multipart upload the MD5 of its parts' MD5s followed by `-N`; OSS
+writes them in upper case, as OSS does.
 
-Usage: obs_server.py HOST PORT DIRECTORY ACCESS_KEY SECRET_KEY
-Prints `ready` on stdout once it listens; logs each request on stderr; exits when its
-stdin closes (the test that started it ended).
+Usage: store_server.py FLAVOR HOST PORT DIRECTORY ACCESS_KEY SECRET_KEY
+Objects are kept in DIRECTORY/objects/<bucket>/<key> (OBS: the bucket is the endpoint's host).
+Prints `ready` on stdout once it listens; logs each request on stderr; exits when its stdin
+closes (the test that started it ended).
 """
 
 import base64
@@ -44,7 +53,7 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SUB_RESOURCES = {
+OBS_SUB_RESOURCES = {
     "acl", "append", "attname", "backtosource", "cors", "customdomain", "delete",
     "deletebucket", "directcoldaccess", "encryption", "inventory", "length", "lifecycle",
     "location", "logging", "metadata", "modify", "name", "notification", "partNumber",
@@ -56,7 +65,35 @@ SUB_RESOURCES = {
     "x-image-save-object", "x-obs-security-token",
 }
 
-HOST, PORT, ROOT, ACCESS_KEY, SECRET_KEY = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+# The sub-resources of OSS's V1 signature (Alibaba Cloud's list, as its SDKs carry it).
+OSS_SUB_RESOURCES = {
+    "acl", "uploads", "location", "cors", "logging", "website", "referer", "lifecycle",
+    "delete", "append", "tagging", "objectMeta", "uploadId", "partNumber", "security-token",
+    "position", "img", "style", "styleName", "replication", "replicationProgress",
+    "replicationLocation", "cname", "bucketInfo", "comp", "qos", "live", "status", "vod",
+    "startTime", "endTime", "symlink", "x-oss-process", "response-content-type",
+    "x-oss-traffic-limit", "response-content-language", "response-expires",
+    "response-cache-control", "response-content-disposition", "response-content-encoding",
+    "udf", "udfName", "udfImage", "udfId", "udfImageDesc", "udfApplication",
+    "udfApplicationLog", "restore", "callback", "callback-var", "qosInfo", "policy", "stat",
+    "encryption", "versions", "versioning", "versionId", "requestPayment", "x-oss-request-payer",
+    "sequential", "inventory", "inventoryId", "continuation-token", "asyncFetch", "worm",
+    "wormId", "wormExtend", "withHashContext", "x-oss-enable-md5", "x-oss-enable-sha1",
+    "x-oss-enable-sha256", "x-oss-hash-ctx", "x-oss-md5-ctx", "transferAcceleration",
+    "regionList", "cloudboxes", "x-oss-ac-source-ip", "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id",
+    "x-oss-ac-forward-allow", "metaQuery", "resourceGroup", "rtc", "x-oss-async-process",
+    "responseHeader",
+}
+
+FLAVORS = {
+    "obs": {"name": "OBS", "prefix": "x-obs-", "date": "x-obs-date", "subs": OBS_SUB_RESOURCES,
+            "upper_etags": False},
+    "oss": {"name": "OSS", "prefix": "x-oss-", "date": None, "subs": OSS_SUB_RESOURCES,
+            "upper_etags": True},
+}
+
+FLAVOR = FLAVORS[sys.argv[1]]
+HOST, PORT, ROOT, ACCESS_KEY, SECRET_KEY = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 OBJECTS = os.path.join(ROOT, "objects")
 UPLOADS = os.path.join(ROOT, "uploads")
 ETAGS = os.path.join(ROOT, "etags")
@@ -68,11 +105,19 @@ def xml_escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def object_path(key):
-    parts = [p for p in key.split("/")]
+def object_path(bucket, key):
+    parts = [bucket] + key.split("/")
     if not key or any(p in ("", ".", "..") for p in parts):
         return None
     return os.path.join(OBJECTS, *parts)
+
+
+def modified(path):
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(os.path.getmtime(path)))
+
+
+def shown_etag(etag):
+    return etag.upper() if FLAVOR["upper_etags"] else etag
 
 
 def etag_path(path):
@@ -91,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):
-        sys.stderr.write("obs_server: " + (fmt % args) + "\n")
+        sys.stderr.write("store_server: " + (fmt % args) + "\n")
 
     # --- answers ---
 
@@ -99,7 +144,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("x-obs-request-id", uuid.uuid4().hex)
+        self.send_header(FLAVOR["prefix"] + "request-id", uuid.uuid4().hex)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -115,34 +160,34 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- the signature ---
 
-    def authorized(self, raw_path, query):
+    def authorized(self, resource, query):
         auth = self.headers.get("Authorization", "")
-        match = re.fullmatch(r"OBS ([^:]+):(.+)", auth)
+        match = re.fullmatch(FLAVOR["name"] + r" ([^:]+):(.+)", auth)
         if not match:
-            self.error(403, "AccessDenied", "an OBS signature is required")
+            self.error(403, "AccessDenied", "an " + FLAVOR["name"] + " signature is required")
             return False
         if match.group(1) != ACCESS_KEY:
             self.error(403, "InvalidAccessKeyId", "the access key id does not exist")
             return False
-        obs_headers = {}
+        own = {}
         for name, value in self.headers.items():
             lower = name.lower()
-            if lower.startswith("x-obs-"):
+            if lower.startswith(FLAVOR["prefix"]):
                 value = value.strip()
-                obs_headers[lower] = obs_headers[lower] + "," + value if lower in obs_headers else value
-        date = "" if "x-obs-date" in obs_headers else self.headers.get("Date", "")
-        sent = obs_headers.get("x-obs-date") or self.headers.get("Date", "")
+                own[lower] = own[lower] + "," + value if lower in own else value
+        overridden = FLAVOR["date"] is not None and FLAVOR["date"] in own
+        date = "" if overridden else self.headers.get("Date", "")
+        sent = own[FLAVOR["date"]] if overridden else self.headers.get("Date", "")
         try:
             when = email.utils.parsedate_to_datetime(sent).timestamp()
         except (TypeError, ValueError):
-            self.error(403, "AccessDenied", "no valid Date or x-obs-date")
+            self.error(403, "AccessDenied", "no valid Date")
             return False
         if abs(when - time.time()) > 15 * 60:
             self.error(403, "RequestTimeTooSkewed", "the request's time is more than 15 minutes off")
             return False
-        canonical_headers = "".join(f"{k}:{obs_headers[k]}\n" for k in sorted(obs_headers))
-        subs = sorted((k, v) for k, v in query if k in SUB_RESOURCES)
-        resource = f"/{self.bucket}{raw_path}"
+        canonical_headers = "".join(f"{k}:{own[k]}\n" for k in sorted(own))
+        subs = sorted((k, v) for k, v in query if k in FLAVOR["subs"])
         if subs:
             resource += "?" + "&".join(k if v == "" else f"{k}={v}" for k, v in subs)
         to_sign = "\n".join([
@@ -168,24 +213,35 @@ class Handler(BaseHTTPRequestHandler):
         raw_path, _, raw_query = self.path.partition("?")
         query = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
         params = dict(query)
-        self.bucket = (self.headers.get("Host") or "").split(":")[0]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        if not self.authorized(raw_path, query):
+        if FLAVOR["name"] == "OBS":
+            # A user domain: the host is the bucket; the object name as sent.
+            self.bucket = (self.headers.get("Host") or "").split(":")[0]
+            key_path = raw_path
+            resource = f"/{self.bucket}{raw_path}"
+        else:
+            # Path style: /<bucket>/<object>; the object name decoded.
+            self.bucket, _, rest = raw_path.lstrip("/").partition("/")
+            key_path = "/" + rest
+            resource = urllib.parse.unquote(raw_path)
+            if not self.bucket:
+                return self.error(400, "InvalidBucketName", "no bucket in the path")
+        if not self.authorized(resource, query):
             return
-        key = urllib.parse.unquote(raw_path.lstrip("/"))
+        key = urllib.parse.unquote(key_path.lstrip("/"))
         if key == "":
             if self.command == "GET":
                 return self.list(params)
             return self.error(405, "MethodNotAllowed", "not on the bucket")
-        path = object_path(key)
+        path = object_path(self.bucket, key)
         if path is None:
             return self.error(400, "InvalidURI", "a bad object name")
         if self.command == "POST" and "uploads" in params:
             upload = uuid.uuid4().hex
             os.makedirs(os.path.join(UPLOADS, upload))
             with open(os.path.join(UPLOADS, upload, "key"), "w") as f:
-                f.write(key)
+                f.write(self.bucket + "/" + key)
             result = (
                 '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult>'
                 f"<Bucket>{self.bucket}</Bucket><Key>{xml_escape(key)}</Key>"
@@ -203,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
                 os.remove(etag_path(path))
             except FileNotFoundError:
                 pass
-            return self.answer(200, b"", {"ETag": f'"{hashlib.md5(body).hexdigest()}"'})
+            return self.answer(200, b"", {"ETag": f'"{shown_etag(hashlib.md5(body).hexdigest())}"'})
         if self.command in ("GET", "HEAD"):
             return self.read(path)
         if self.command == "DELETE":
@@ -242,7 +298,7 @@ class Handler(BaseHTTPRequestHandler):
         start, end = 0, size - 1
         status = 200
         headers = {
-            "ETag": f'"{self.etag_of(path)}"',
+            "ETag": f'"{shown_etag(self.etag_of(path))}"',
             "Last-Modified": email.utils.formatdate(os.path.getmtime(path), usegmt=True),
             "Accept-Ranges": "bytes",
             "Content-Type": "application/octet-stream",
@@ -277,7 +333,7 @@ class Handler(BaseHTTPRequestHandler):
         if not re.fullmatch(r"[0-9a-f]{32}", upload) or not os.path.isdir(folder):
             return self.error(404, "NoSuchUpload", "no such upload")
         with open(os.path.join(folder, "key")) as f:
-            if f.read() != key:
+            if f.read() != self.bucket + "/" + key:
                 return self.error(400, "InvalidArgument", "the upload is of another object")
         if self.command == "PUT":
             number = int(params.get("partNumber", "0"))
@@ -287,7 +343,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(part + ".tmp", "wb") as f:
                 f.write(body)
             os.replace(part + ".tmp", part)
-            return self.answer(200, b"", {"ETag": f'"{hashlib.md5(body).hexdigest()}"'})
+            return self.answer(200, b"", {"ETag": f'"{shown_etag(hashlib.md5(body).hexdigest())}"'})
         if self.command == "DELETE":
             for name in os.listdir(folder):
                 os.remove(os.path.join(folder, name))
@@ -295,7 +351,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(204)
         if self.command == "POST":
             listed = re.findall(
-                r"<Part>\s*<PartNumber>(\d+)</PartNumber>\s*<ETag>\"?([0-9a-f]{32})\"?</ETag>\s*</Part>",
+                r"<Part>\s*<PartNumber>(\d+)</PartNumber>\s*<ETag>(?:\"|&quot;)?([0-9a-fA-F]{32})(?:\"|&quot;)?</ETag>\s*</Part>",
                 body.decode(errors="replace"),
             )
             if not listed:
@@ -303,6 +359,7 @@ class Handler(BaseHTTPRequestHandler):
             pieces, digests = [], []
             for number, etag in listed:
                 part = os.path.join(folder, f"{int(number):05}")
+                etag = etag.lower()
                 if not os.path.isfile(part) or md5_file(part).hexdigest() != etag:
                     return self.error(400, "InvalidPart", f"part {number} is missing or differs")
                 pieces.append(part)
@@ -324,21 +381,26 @@ class Handler(BaseHTTPRequestHandler):
             result = (
                 '<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult>'
                 f"<Bucket>{self.bucket}</Bucket><Key>{xml_escape(key)}</Key>"
-                f'<ETag>"{etag}"</ETag></CompleteMultipartUploadResult>'
+                f'<ETag>"{shown_etag(etag)}"</ETag></CompleteMultipartUploadResult>'
             )
             return self.answer(200, result.encode(), {"Content-Type": "application/xml"})
         return self.error(405, "MethodNotAllowed", self.command)
 
     def list(self, params):
+        v2 = params.get("list-type") == "2"
         prefix = params.get("prefix", "")
         delimiter = params.get("delimiter", "")
-        marker = params.get("marker", "")
+        if v2:
+            marker = params.get("continuation-token") or params.get("start-after", "")
+        else:
+            marker = params.get("marker", "")
         limit = min(int(params.get("max-keys", "1000") or 1000), 1000)
+        root = os.path.join(OBJECTS, self.bucket)
         keys = []
-        for folder, _, names in os.walk(OBJECTS):
+        for folder, _, names in os.walk(root):
             for name in names:
                 full = os.path.join(folder, name)
-                keys.append(os.path.relpath(full, OBJECTS).replace(os.sep, "/"))
+                keys.append(os.path.relpath(full, root).replace(os.sep, "/"))
         keys.sort()
         contents, prefixes, next_marker = [], [], ""
         for key in keys:
@@ -353,20 +415,27 @@ class Handler(BaseHTTPRequestHandler):
             if len(contents) + len(prefixes) >= limit:
                 next_marker = contents[-1][0] if contents else prefixes[-1]
                 break
-            contents.append((key, os.path.getsize(os.path.join(OBJECTS, key))))
+            contents.append((key, os.path.getsize(os.path.join(root, key))))
         items = "".join(
             f"<Contents><Key>{xml_escape(k)}</Key><Size>{s}</Size>"
-            f"<ETag>\"{self.etag_of(os.path.join(OBJECTS, k))}\"</ETag></Contents>"
+            f"<LastModified>{modified(os.path.join(root, k))}</LastModified>"
+            f"<ETag>\"{shown_etag(self.etag_of(os.path.join(root, k)))}\"</ETag></Contents>"
             for k, s in contents
         ) + "".join(f"<CommonPrefixes><Prefix>{xml_escape(p)}</Prefix></CommonPrefixes>" for p in prefixes)
         truncated = "true" if next_marker else "false"
+        if v2:
+            paging = f"<KeyCount>{len(contents) + len(prefixes)}</KeyCount>" + (
+                f"<NextContinuationToken>{xml_escape(next_marker)}</NextContinuationToken>" if next_marker else ""
+            )
+        else:
+            paging = f"<Marker>{xml_escape(marker)}</Marker>" + (
+                f"<NextMarker>{xml_escape(next_marker)}</NextMarker>" if next_marker else ""
+            )
         result = (
             '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult>'
             f"<Name>{self.bucket}</Name><Prefix>{xml_escape(prefix)}</Prefix>"
-            f"<Marker>{xml_escape(marker)}</Marker><MaxKeys>{limit}</MaxKeys>"
-            f"<IsTruncated>{truncated}</IsTruncated>"
-            + (f"<NextMarker>{xml_escape(next_marker)}</NextMarker>" if next_marker else "")
-            + items + "</ListBucketResult>"
+            f"<MaxKeys>{limit}</MaxKeys><IsTruncated>{truncated}</IsTruncated>"
+            + paging + items + "</ListBucketResult>"
         )
         return self.answer(200, result.encode(), {"Content-Type": "application/xml"})
 
