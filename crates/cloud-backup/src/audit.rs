@@ -24,6 +24,10 @@ pub struct AuditOptions {
     /// A [`sync`](crate::sync::sync) destination whose manifest must hold a verified copy of
     /// every successful backup listed (default: not checked).
     pub dest: Option<Destination>,
+    /// Read every recorded copy at the destination back and compare its size and SHA-256
+    /// with its manifest document (default: a copy counts when its document is there and the
+    /// copy has the recorded size).
+    pub verify_copies: bool,
     /// Instances audited at once (0: 4).
     pub concurrency: usize,
 }
@@ -34,6 +38,7 @@ impl Default for AuditOptions {
             max_age: Duration::from_secs(26 * 3600),
             min_retention_days: None,
             dest: None,
+            verify_copies: false,
             concurrency: 0,
         }
     }
@@ -60,6 +65,12 @@ impl AuditOptions {
     /// The destination whose copies are checked.
     pub fn with_dest(mut self, dest: Destination) -> Self {
         self.dest = Some(dest);
+        self
+    }
+
+    /// Whether every copy is read back and its SHA-256 compared with the manifest's.
+    pub fn with_verify_copies(mut self, verify_copies: bool) -> Self {
+        self.verify_copies = verify_copies;
         self
     }
 }
@@ -94,6 +105,12 @@ pub struct InstanceAudit {
     pub binlog_gaps: Vec<TimeRange>,
     /// Successful backups without a verified copy at the destination (when one is given).
     pub copies_missing: Option<Vec<String>>,
+    /// With [`AuditOptions::verify_copies`]: how many recorded copies (full backups' files
+    /// and log files) were read back.
+    pub copies_read_back: Option<usize>,
+    /// With [`AuditOptions::verify_copies`]: the paths of the copies whose size or SHA-256
+    /// differ from their manifest documents, or that are gone or could not be read.
+    pub copies_damaged: Vec<String>,
 }
 
 /// Audits every `(client, instance)` of `targets`, at most `options.concurrency` at a time,
@@ -136,6 +153,8 @@ async fn audit_instance(
         binlog_files: 0,
         binlog_gaps: Vec::new(),
         copies_missing: None,
+        copies_read_back: None,
+        copies_damaged: Vec::new(),
     };
     let problems = &mut audit.problems;
 
@@ -216,42 +235,79 @@ async fn audit_instance(
     // Every backup copied and verified at the destination.
     if let Some(dest) = &options.dest {
         match InstanceDirs::new(dest, provider, instance_id) {
-            Ok(dirs) => match dirs.entries().await {
-                Err(error) => problems.push(format!("could not read the manifest: {error}")),
-                Ok(entries) => {
-                    let mut files: HashMap<String, (usize, usize)> = HashMap::new();
-                    for entry in entries {
-                        if entry.kind == FileKind::Full
-                            && dirs.dest.file_size(&entry.path).await == Some(entry.bytes)
-                        {
-                            let have = files
-                                .entry(entry.backup_id)
-                                .or_insert((0, entry.files_in_backup));
-                            have.0 += 1;
-                        }
-                    }
-                    let missing: Vec<String> = backups
-                        .iter()
-                        .filter(|b| files.get(&b.backup_id).is_none_or(|(n, of)| n < of))
-                        .map(|b| b.backup_id.clone())
-                        .collect();
-                    if !missing.is_empty() {
-                        problems.push(format!(
-                            "{} of {} backups have no verified copy in {}: {}",
-                            missing.len(),
-                            backups.len(),
-                            dest.describe(),
-                            list(&missing)
-                        ));
-                    }
-                    audit.copies_missing = Some(missing);
-                }
-            },
-            Err(error) => problems.push(error.to_string()),
+            Ok(dirs) => audit_copies(&dirs, &backups, options.verify_copies, &mut audit).await,
+            Err(error) => audit.problems.push(error.to_string()),
         }
     }
     audit.ok = audit.problems.is_empty();
     audit
+}
+
+/// Whether every backup of `backups` has its copies at the destination: each file's manifest
+/// document there and the file at its recorded size, or with `verify` read back with the
+/// recorded SHA-256.
+async fn audit_copies(
+    dirs: &InstanceDirs,
+    backups: &[crate::Backup],
+    verify: bool,
+    audit: &mut InstanceAudit,
+) {
+    let entries = match dirs.entries().await {
+        Ok(entries) => entries,
+        Err(error) => {
+            audit
+                .problems
+                .push(format!("could not read the manifest: {error}"));
+            return;
+        }
+    };
+    let mut files: HashMap<&str, (usize, usize)> = HashMap::new();
+    for entry in &entries {
+        let there = if verify {
+            let found = dirs.dest.sha256_of(&entry.path).await;
+            let same = matches!(&found, Ok(Some((sha, len)))
+                if *len == entry.bytes && sha.eq_ignore_ascii_case(&entry.sha256));
+            if !same {
+                audit.problems.push(match found {
+                    Ok(Some((sha, len))) => format!(
+                        "the copy {} holds {len} bytes with SHA-256 {sha}, not the {} bytes \
+                         with SHA-256 {} its manifest records",
+                        entry.path, entry.bytes, entry.sha256
+                    ),
+                    Ok(None) => format!("the copy {} is gone", entry.path),
+                    Err(error) => format!("could not read the copy {}: {error}", entry.path),
+                });
+                audit.copies_damaged.push(entry.path.clone());
+            }
+            same
+        } else {
+            dirs.dest.file_size(&entry.path).await == Some(entry.bytes)
+        };
+        if entry.kind == FileKind::Full && there {
+            let have = files
+                .entry(entry.backup_id.as_str())
+                .or_insert((0, entry.files_in_backup));
+            have.0 += 1;
+        }
+    }
+    let missing: Vec<String> = backups
+        .iter()
+        .filter(|b| files.get(b.backup_id.as_str()).is_none_or(|(n, of)| n < of))
+        .map(|b| b.backup_id.clone())
+        .collect();
+    if !missing.is_empty() {
+        audit.problems.push(format!(
+            "{} of {} backups have no verified copy in {}: {}",
+            missing.len(),
+            backups.len(),
+            dirs.dest.describe(),
+            list(&missing)
+        ));
+    }
+    audit.copies_missing = Some(missing);
+    if verify {
+        audit.copies_read_back = Some(entries.len());
+    }
 }
 
 /// The first few of `items`, and how many more.
@@ -297,7 +353,7 @@ pub fn prometheus(audits: &[InstanceAudit]) -> String {
         &'static str,
         fn(&InstanceAudit) -> Option<f64>,
     );
-    let metrics: [Metric; 7] = [
+    let metrics: [Metric; 9] = [
         (
             "cloud_backup_audit_ok",
             "1 when every check of the instance passed",
@@ -332,6 +388,16 @@ pub fn prometheus(audits: &[InstanceAudit]) -> String {
             "cloud_backup_copies_missing",
             "Successful backups without a verified copy at the destination",
             |a| a.copies_missing.as_ref().map(|m| m.len() as f64),
+        ),
+        (
+            "cloud_backup_copies_read_back",
+            "Recorded copies read back and compared with their SHA-256 (audit --verify-copies)",
+            |a| a.copies_read_back.map(|n| n as f64),
+        ),
+        (
+            "cloud_backup_copies_damaged",
+            "Recorded copies whose size or SHA-256 differ from the manifest (audit --verify-copies)",
+            |a| a.copies_read_back.map(|_| a.copies_damaged.len() as f64),
         ),
     ];
     let mut out = String::new();

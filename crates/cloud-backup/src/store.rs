@@ -248,7 +248,7 @@ impl ObjectStore {
     }
 
     /// The SHA-256 and length of the object at `key`, read back as a stream.
-    async fn sha256_of(&self, key: &str) -> Result<(String, u64), Error> {
+    pub(crate) async fn sha256_of(&self, key: &str) -> Result<(String, u64), Error> {
         use futures::TryStreamExt;
         use sha2::{Digest, Sha256};
         let reader = self

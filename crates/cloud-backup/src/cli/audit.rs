@@ -19,7 +19,9 @@ Check, per instance: the age of the newest successful full backup (--max-age, de
 the retention the provider keeps (with --min-retention, at least that); that log (binlog)
 backups cover every moment from the oldest backup to now (gaps listed with their times; not
 for capitalonline-mysql, which keeps none); and with --to, that every successful backup has a
-verified copy in that `sync` destination's manifest.
+verified copy in that `sync` destination's manifest (its document there, the copy at its
+recorded size; with --verify-copies, every recorded copy, log files too, read back and its
+SHA-256 compared with the manifest's, which reads the whole destination).
 
 Output: a table (one line per instance) and one line per problem; --json prints the whole
 audit; --prometheus FILE also writes it in the node_exporter textfile format (replacing FILE
@@ -37,6 +39,9 @@ pub(super) struct AuditArgs {
     /// The object store's endpoint, as for sync.
     #[arg(long, value_name = "URL")]
     to_endpoint: Option<String>,
+    /// With --to: read every recorded copy back and compare its SHA-256 with the manifest's.
+    #[arg(long, requires = "to")]
+    verify_copies: bool,
     /// The newest successful backup's greatest age: 26h, 2d, ... (default 26h).
     #[arg(long, value_name = "AGE", value_parser = parse_time_arg)]
     max_age: Option<OffsetDateTime>,
@@ -74,7 +79,9 @@ pub(super) async fn run(
         if let Some(timeout) = context.timeout() {
             dest = dest.with_timeout(timeout);
         }
-        options = options.with_dest(dest);
+        options = options
+            .with_dest(dest)
+            .with_verify_copies(args.verify_copies);
     }
     let audits = cloud_backup::audit::audit(&targets, &options).await;
     if let Some(path) = &args.prometheus {

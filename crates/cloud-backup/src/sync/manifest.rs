@@ -177,6 +177,41 @@ impl Destination {
         }
     }
 
+    /// The SHA-256 (lower-case hex) and length of the file at `key`, read back as a stream;
+    /// `None` when there is none.
+    pub(crate) async fn sha256_of(&self, key: &str) -> Result<Option<(String, u64)>, Error> {
+        match self {
+            Destination::Local(root) => {
+                use sha2::{Digest, Sha256};
+                use tokio::io::AsyncReadExt;
+                let path = local(root, key);
+                let unreadable = |e| Error::io(format!("could not read {}", path.display()), e);
+                let mut file = match tokio::fs::File::open(&path).await {
+                    Ok(file) => file,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(unreadable(e)),
+                };
+                let mut sha = Sha256::new();
+                let mut len = 0u64;
+                let mut buffer = vec![0u8; 1 << 20];
+                loop {
+                    let n = file.read(&mut buffer).await.map_err(unreadable)?;
+                    if n == 0 {
+                        break;
+                    }
+                    sha.update(&buffer[..n]);
+                    len += n as u64;
+                }
+                Ok(Some((crate::transfer::hex(&sha.finalize()), len)))
+            }
+            #[cfg(feature = "object-store")]
+            Destination::Store(store) => match store.size(key).await? {
+                None => Ok(None),
+                Some(_) => store.sha256_of(key).await.map(Some),
+            },
+        }
+    }
+
     /// Removes the file at `key`; one already gone is fine.
     pub(crate) async fn remove(&self, key: &str) -> Result<(), Error> {
         match self {

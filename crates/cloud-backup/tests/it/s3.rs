@@ -238,6 +238,7 @@ async fn sync_streams_into_s3_verified_and_audit_reads_the_manifest_there() {
             &s3.endpoint,
             "--max-age",
             "3650d",
+            "--verify-copies",
             "--json",
         ],
         &ENV,
@@ -246,6 +247,9 @@ async fn sync_streams_into_s3_verified_and_audit_reads_the_manifest_there() {
     assert!(ran.status.success(), "{ran:?}");
     let audit: Value = serde_json::from_str(&ran.stdout).expect("JSON");
     assert_eq!(audit[0]["copies_missing"].as_array().map(Vec::len), Some(0));
+    // Every copy read back from the bucket, each as recorded.
+    assert_eq!(audit[0]["copies_read_back"], 12, "{audit}");
+    assert_eq!(audit[0]["copies_damaged"].as_array().map(Vec::len), Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -534,9 +534,36 @@ async fn audit_passes_a_synced_instance_and_finds_what_is_wrong() {
         "{ran:?}"
     );
 
-    // A copy gone from the destination: named.
+    // A copy damaged at the destination (one byte changed, its size kept): the plain audit
+    // goes by size, --verify-copies reads every copy back and names it.
     let index = dest.join(format!(".cloud-backup/index/aliyun-rds/{fleet}.json"));
     let index: Value = serde_json::from_slice(&std::fs::read(index).expect("index")).expect("JSON");
+    let damaged = index["entries"][5]["path"].as_str().expect("a path");
+    let mut bytes = std::fs::read(dest.join(damaged)).expect("the copy");
+    bytes[1000] ^= 0x01;
+    std::fs::write(dest.join(damaged), &bytes).expect("written");
+    assert!(audit(&base).await.status.success());
+    let mut deep = base.to_vec();
+    deep.extend(["--verify-copies", "--prometheus", prom_text]);
+    let ran = audit(&deep).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!("the copy {damaged} holds"))
+            && ran.stdout.contains("1 of 12 backups have no verified copy"),
+        "{ran:?}"
+    );
+    let metrics = std::fs::read_to_string(&prom).expect("the textfile");
+    for line in [
+        format!("cloud_backup_copies_read_back{labels} 12"),
+        format!("cloud_backup_copies_damaged{labels} 1"),
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
+    bytes[1000] ^= 0x01;
+    std::fs::write(dest.join(damaged), &bytes).expect("written");
+    assert!(audit(&deep).await.status.success());
+
+    // A copy gone from the destination: named.
     let gone = index["entries"][3].clone();
     std::fs::remove_file(dest.join(gone["path"].as_str().expect("a path"))).expect("removed");
     let ran = audit(&base).await;
