@@ -61,9 +61,10 @@ type ChecksumCell = Arc<OnceLock<Checksum>>;
 /// What the file server keeps between requests: checksums, link serial numbers and uses.
 #[derive(Debug, Default)]
 pub(crate) struct FileState {
-    /// The checksums computed (or being computed), by service, backup id and whether the file
-    /// is damaged.
-    checksums: Mutex<HashMap<(Provider, String, bool), ChecksumCell>>,
+    /// The checksums computed (or being computed), by service, instance, backup id and
+    /// whether the file is damaged. (The instance is part of the key: Alibaba Cloud's log
+    /// files are numbered per instance, so two instances have files of the same id.)
+    checksums: Mutex<HashMap<(Provider, String, String, bool), ChecksumCell>>,
     /// The uses of each link, by path, `Expires` and `Signature`, while `link_uses` is set.
     link_uses: Mutex<HashMap<String, u32>>,
     /// The serial number of the last link made.
@@ -91,7 +92,12 @@ impl FileState {
             .checksums
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let key = (backup.service(), backup.id.clone(), damaged);
+        let key = (
+            backup.service(),
+            backup.instance.id.clone(),
+            backup.id.clone(),
+            damaged,
+        );
         if checksums.len() >= CACHE_CAPACITY && !checksums.contains_key(&key) {
             checksums.clear();
         }

@@ -270,3 +270,58 @@ async fn concurrent_first_requests_agree() {
         "{etags:?}"
     );
 }
+
+/// Alibaba Cloud numbers log files per instance, so two instances have files of the same id:
+/// each is served with the CRC-64 of its own bytes (the checksums were once cached by id
+/// alone, and the second instance's files carried the first's).
+#[tokio::test]
+async fn log_files_of_the_same_number_on_two_instances_carry_their_own_crc64() {
+    let sandbox = Sandbox::start(SandboxConfig::default().with_fleet(1)).unwrap();
+    let client = support::aliyun_demo(&sandbox, SignatureVersion::V3);
+    let now = support::now();
+    let files = |instance: &'static str, hours_ago: i64| {
+        let request = aliyun_rds::DescribeBinlogFilesRequest::new(instance)
+            .with_start_time(now - time::Duration::hours(hours_ago + 4))
+            .with_end_time(now - time::Duration::hours(hours_ago));
+        let client = &client;
+        async move {
+            let page = client.describe_binlog_files(&request).await.unwrap();
+            page.items.unwrap().bin_log_file
+        }
+    };
+    let number = |file: &aliyun_rds::BinLogFile| -> i64 {
+        let name = file.log_file_name.as_deref().unwrap();
+        name.rsplit('.').next().unwrap().parse().unwrap()
+    };
+    // The fleet instance's newest files, then the demo instance's of the same numbers (it
+    // began its logs earlier: as many hours earlier as its numbers are ahead).
+    let fleet = files("rm-fleet00000001", 0).await;
+    let demo_now = files(ALIYUN_INSTANCE_ID, 0).await;
+    let ahead = number(demo_now.last().unwrap()) - number(fleet.last().unwrap());
+    let demo = files(ALIYUN_INSTANCE_ID, ahead).await;
+    let names = |files: &[aliyun_rds::BinLogFile]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.log_file_name.clone().unwrap())
+            .collect()
+    };
+    let shared: Vec<String> = names(&demo)
+        .into_iter()
+        .filter(|n| names(&fleet).contains(n))
+        .collect();
+    assert!(shared.len() >= 2, "{:?} {:?}", names(&demo), names(&fleet));
+    for (instance, files) in [(ALIYUN_INSTANCE_ID, &demo), ("rm-fleet00000001", &fleet)] {
+        for file in files {
+            let response = http()
+                .get(file.download_link.as_deref().unwrap())
+                .send()
+                .await
+                .unwrap();
+            let sent = header(&response, "x-oss-hash-crc64ecma").unwrap();
+            let body = response.bytes().await.unwrap();
+            let name = file.log_file_name.as_deref().unwrap();
+            assert_eq!(sent, crc64(&body).to_string(), "{instance} {name}");
+            assert_eq!(file.checksum.as_deref(), Some(sent.as_str()), "{instance}");
+        }
+    }
+}
