@@ -783,3 +783,88 @@ async fn a_manifest_that_cannot_be_read_fails_the_instance_instead_of_copying_ev
         "{ran:?}"
     );
 }
+
+/// The Kubernetes Indexed Job of the README, run as Kubernetes would run it: its container's
+/// command once per completion index, with `JOB_COMPLETION_INDEX` set, through `sh -c` (only
+/// `cloud-backup` made to use the sandbox, `/backups` a scratch directory, and `--since 1d`
+/// added to keep the test short). Every instance is copied by exactly one of them, and every
+/// one of them succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_indexed_job_splits_the_fleet_with_each_instance_once() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("As a Kubernetes Indexed Job")
+        .and_then(|at| readme[at..].find("```yaml").map(|y| at + y + 7))
+        .expect("the README's Job manifest");
+    let manifest = &readme[start..start + readme[start..].find("```").expect("its end")];
+    let field = |name: &str| {
+        manifest
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("{name} in {manifest}"))
+    };
+    assert_eq!(field("completionMode:"), "Indexed");
+    assert_eq!(field("restartPolicy:"), "Never");
+    let completions: u32 = field("completions:").parse().expect("a number");
+    assert_eq!(field("parallelism:").parse::<u32>().ok(), Some(completions));
+    assert_eq!(field("command:"), r#"["sh", "-c"]"#);
+    // `args:` holds one plain scalar folded over lines: joined with spaces, as YAML reads it.
+    let args: Vec<&str> = manifest
+        .lines()
+        .skip_while(|l| l.trim() != "args:")
+        .skip(1)
+        .take_while(|l| !l.trim().ends_with(':'))
+        .map(str::trim)
+        .collect();
+    let script = args.join(" ");
+    let script = script.strip_prefix("- ").expect("one list item");
+    assert!(
+        script.contains(&format!(
+            r#"--shard "${{JOB_COMPLETION_INDEX}}/{completions}""#
+        )),
+        "{script}"
+    );
+
+    let dest = scratch("sync-indexed-job");
+    let bin = env!("CARGO_BIN_EXE_cloud-backup");
+    let script = script
+        .replacen(
+            "cloud-backup sync ",
+            &format!("{bin} --sandbox --sandbox-fleet 5 sync --since 1d "),
+            1,
+        )
+        .replace(" /backups ", &format!(" {} ", dest.display()));
+    let mut owners: Vec<BTreeSet<String>> = Vec::new();
+    for index in 0..completions {
+        let ran = tokio::process::Command::new("sh")
+            .args(["-c", &script])
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+            .kill_on_drop(true)
+            .output()
+            .await
+            .expect("sh runs");
+        let stdout = String::from_utf8_lossy(&ran.stdout);
+        assert!(ran.status.success(), "index {index}: {ran:?}");
+        owners.push(
+            stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix("copied  aliyun-rds/"))
+                .filter_map(|path| path.split('/').next())
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
+    let all: BTreeSet<&String> = owners.iter().flatten().collect();
+    assert_eq!(all.len(), 6, "the demo instance and 5 more: {owners:?}");
+    assert_eq!(
+        owners.iter().map(BTreeSet::len).sum::<usize>(),
+        6,
+        "disjoint: {owners:?}"
+    );
+    for id in all {
+        let index = dest.join(format!(".cloud-backup/index/aliyun-rds/{id}.json"));
+        assert!(index.is_file(), "{index:?}");
+    }
+}
