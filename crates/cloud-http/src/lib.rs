@@ -215,9 +215,9 @@ mod transport;
 
 pub use config::{Clock, HttpConfig, NonceSource, RetryPolicy};
 pub use download::{
-    Check, ChecksumKind, ContentCheck, ContentCheckFactory, Download, DownloadOutcome,
-    DownloadSink, ExpectedChecksum, OSS_CRC64_HEADER, Progress, RefreshLink, checks_summary,
-    download, download_to_sink,
+    Check, ChecksumKind, ContentCheck, ContentCheckFactory, DEFAULT_CONNECTIONS, Download,
+    DownloadOutcome, DownloadSink, ExpectedChecksum, MAX_CONNECTIONS, MIN_RANGED_SIZE,
+    OSS_CRC64_HEADER, Progress, RefreshLink, checks_summary, download, download_to_sink,
 };
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};

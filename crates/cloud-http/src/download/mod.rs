@@ -46,6 +46,15 @@ const DEFAULT_MAX_REFRESHES: u32 = 3;
 const MAX_SERVER_DELAY: Duration = Duration::from_secs(300);
 /// Times the download starts again because the object on the server changed, before failing.
 const MAX_CHANGE_RESTARTS: u32 = 2;
+/// The connections `cloud-backup`'s downloads use unless told otherwise (a [`Download`]
+/// uses one until [`Download::with_connections`] says more).
+pub const DEFAULT_CONNECTIONS: usize = 4;
+/// The most connections one download uses.
+pub const MAX_CONNECTIONS: usize = 32;
+/// The smallest file fetched over several connections: below it, one connection is as fast.
+pub const MIN_RANGED_SIZE: u64 = 2 * MIN_CHUNK;
+/// The smallest range one connection fetches in a multi-connection download.
+const MIN_CHUNK: u64 = 4 << 20;
 
 /// Receives the progress of a [`download`], e.g. to drive a progress bar.
 ///
@@ -235,6 +244,14 @@ pub struct Download {
     /// Makes the check of the file's contents fed while it streams, if any (see
     /// [`ContentCheck`]).
     pub content_check: Option<ContentCheckFactory>,
+    /// How many connections fetch the file at once (default 1; [`DEFAULT_CONNECTIONS`] is what
+    /// `cloud-backup` uses unless told otherwise; at most [`MAX_CONNECTIONS`]). With more than one, a file of at least [`MIN_RANGED_SIZE`] bytes
+    /// from a server that answers ranges is split into ranges fetched in parallel and written
+    /// in place into the `.part`; the checksums and the content check follow the contiguous
+    /// prefix as it grows (reading it back from the page cache), so every check still covers
+    /// every byte in order. One connection for a smaller file, a server that ignores ranges,
+    /// or a sink.
+    pub connections: usize,
 }
 
 impl Download {
@@ -260,7 +277,15 @@ impl Download {
             max_refreshes: DEFAULT_MAX_REFRESHES,
             progress: None,
             content_check: None,
+            connections: 1,
         }
+    }
+
+    /// Sets how many connections fetch the file at once (1: one request after another; at
+    /// most [`MAX_CONNECTIONS`]).
+    pub fn with_connections(mut self, connections: usize) -> Self {
+        self.connections = connections.clamp(1, MAX_CONNECTIONS);
+        self
     }
 
     /// Checks the file's contents while it streams, with a fresh [`ContentCheck`] from
@@ -380,6 +405,7 @@ impl fmt::Debug for Download {
             .field("max_refreshes", &self.max_refreshes)
             .field("progress", &self.progress.is_some())
             .field("content_check", &self.content_check.is_some())
+            .field("connections", &self.connections)
             .finish()
     }
 }

@@ -157,8 +157,21 @@ enum Target {
     Sink(Box<dyn DownloadSink>),
 }
 
+/// What [`Part::open`] keeps of an existing `.part`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Keep {
+    /// Nothing: the file is emptied.
+    Nothing,
+    /// All of it, hashed, the write position at its end.
+    All,
+    /// Its first bytes, hashed, the write position after them; the rest is left in place
+    /// (ranges written by a multi-connection download, hashed when the prefix reaches them).
+    Prefix(u64),
+}
+
 /// The partial file (or sink): a buffered writer at its end, and the hashes and length of
-/// what it holds.
+/// what it holds. `len` is the length of the prefix that has been hashed: a multi-connection
+/// download writes further ranges in place and hashes them as the prefix reaches them.
 pub(super) struct Part {
     target: Target,
     hashers: Hashers,
@@ -167,12 +180,12 @@ pub(super) struct Part {
 }
 
 impl Part {
-    /// Opens (or creates) the `.part` file. With `keep`, what it holds is read through a fixed
-    /// buffer into the hashers and the write position left at its end; without, it is emptied.
+    /// Opens (or creates) the `.part` file and keeps of it what `keep` says: what is kept is
+    /// read through a fixed buffer into the hashers and the write position left after it.
     /// Also returns how many bytes were discarded.
     pub(super) async fn open(
         path: PathBuf,
-        keep: bool,
+        keep: Keep,
         md5: bool,
         content: Option<ContentCheckFactory>,
     ) -> Result<(Self, u64), Error> {
@@ -181,15 +194,23 @@ impl Part {
         let mut len = 0u64;
         let mut discarded = 0;
         let read_error = |e| Error::io(format!("could not read {}", path.display()), e);
-        if keep {
+        if let Keep::All | Keep::Prefix(_) = keep {
+            let limit = match keep {
+                Keep::Prefix(limit) => limit,
+                _ => u64::MAX,
+            };
             let mut buffer = vec![0u8; READ_BUFFER];
-            loop {
-                let n = file.read(&mut buffer).await.map_err(read_error)?;
+            while len < limit {
+                let want = usize::try_from(limit - len).map_or(READ_BUFFER, |n| n.min(READ_BUFFER));
+                let n = file.read(&mut buffer[..want]).await.map_err(read_error)?;
                 if n == 0 {
                     break;
                 }
                 hashers.update(&buffer[..n]);
                 len += n as u64;
+            }
+            if matches!(keep, Keep::Prefix(_)) {
+                file.seek(SeekFrom::Start(len)).await.map_err(read_error)?;
             }
         } else {
             discarded = file.metadata().await.map_err(read_error)?.len();
@@ -292,6 +313,46 @@ impl Part {
         {
             tracing::warn!(error = %error, sink = %sink.describe(), "could not abort an upload");
         }
+    }
+
+    /// Hashes `data`, the next bytes of the file, already in the `.part` (written there in
+    /// place by a multi-connection download, read back from the page cache).
+    pub(super) fn absorb(&mut self, data: &[u8]) {
+        self.hashers.update(data);
+        self.len += data.len() as u64;
+    }
+
+    /// A second handle on the `.part` file, for positional writes and reads; `None` for a sink.
+    pub(super) async fn shared_file(
+        &mut self,
+    ) -> Result<Option<std::sync::Arc<std::fs::File>>, Error> {
+        self.flush().await?;
+        let cloned = match &self.target {
+            Target::File { file, .. } => file.get_ref().try_clone().await,
+            Target::Sink(_) => return Ok(None),
+        };
+        match cloned {
+            Ok(file) => Ok(Some(std::sync::Arc::new(file.into_std().await))),
+            Err(e) => Err(self.io_error("open again", e)),
+        }
+    }
+
+    /// Cuts the file after the hashed prefix, and writes on from there: what a
+    /// multi-connection download wrote further on is dropped.
+    pub(super) async fn cut(&mut self) -> Result<(), Error> {
+        self.flush().await?;
+        let len = self.len;
+        let result = match &mut self.target {
+            Target::File { file, .. } => {
+                let file = file.get_mut();
+                match file.set_len(len).await {
+                    Ok(()) => file.seek(SeekFrom::Start(len)).await.map(drop),
+                    Err(e) => Err(e),
+                }
+            }
+            Target::Sink(_) => Ok(()),
+        };
+        result.map_err(|e| self.io_error("truncate", e))
     }
 
     /// Whether an MD5 is being computed.

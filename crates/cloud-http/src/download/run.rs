@@ -8,9 +8,9 @@ use reqwest::{Response, StatusCode, Url, Version};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use super::checks::{self, Check, ChecksumKind, Digests, ExpectedChecksum, checks_summary};
+use super::checks::{self, ChecksumKind, ExpectedChecksum};
 use super::part::DownloadSink;
-use super::part::{Found, Part, inspect, remove_quietly, sync_parent};
+use super::part::{Found, Keep, Part, inspect, remove_quietly};
 use super::record::{self, RangeProgress, RecordedChecksum, ResumeRecord};
 use super::wire::{
     ContentRange, Refusal, content_length, content_range, if_range, is_chunked, last_modified,
@@ -18,6 +18,9 @@ use super::wire::{
 };
 use super::{Download, DownloadOutcome, MAX_CHANGE_RESTARTS, MAX_SERVER_DELAY, Progress};
 use crate::error::Error;
+
+mod finish;
+mod ranged;
 
 pub(super) async fn run(
     client: &reqwest::Client,
@@ -63,8 +66,19 @@ pub(super) async fn run(
         || kept
             .as_ref()
             .is_ok_and(|r| r.checksums.iter().any(|c| c.kind == ChecksumKind::Md5));
+    // A record of a multi-connection download: its contiguous prefix is hashed now, its
+    // further ranges are kept in place for the ranges still to fetch.
+    let plan = kept
+        .as_ref()
+        .ok()
+        .and_then(|r| ranged::recorded_plan(&r.ranges));
+    let keep = match (&kept, &plan) {
+        (Err(_), _) => Keep::Nothing,
+        (Ok(_), None) => Keep::All,
+        (Ok(_), Some(plan)) => Keep::Prefix(plan.prefix),
+    };
     let (part, discarded) =
-        Part::open(part_path, kept.is_ok(), md5, download.content_check.clone()).await?;
+        Part::open(part_path, keep, md5, download.content_check.clone()).await?;
     let mut restarts = 0;
     if discarded > 0 {
         let why = kept.as_ref().err().cloned().flatten().unwrap_or_default();
@@ -90,7 +104,25 @@ pub(super) async fn run(
         client, download, url, shown, span, part, record, written, restarts,
     );
     run.record_path = Some(record_path);
+    run.recorded_plan = plan;
     run.go().await
+}
+
+/// A fresh link from `refresh`, checked to be an http(s) URL.
+async fn new_link(refresh: &dyn super::RefreshLink) -> Result<Url, Error> {
+    let fresh = refresh
+        .refresh()
+        .await
+        .map_err(|e| e.with_note("the download link expired and getting a new one failed"))?;
+    let url = Url::parse(&fresh)
+        .map_err(|e| Error::config(format!("the new download URL is not a valid URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "the new download URL must be http or https, not {}",
+            url.scheme()
+        )));
+    }
+    Ok(url)
 }
 
 fn validate(download: &Download, url: &Url) -> Result<(), Error> {
@@ -174,6 +206,11 @@ struct Run<'a> {
     restarted_after_416: bool,
     /// The `.part` holds bytes known to be wrong: remove it on failure.
     corrupt: bool,
+    /// The ranges of a multi-connection download recorded by an earlier run, to resume.
+    recorded_plan: Option<ranged::Plan>,
+    /// While a multi-connection download runs: its ranges and how far each has been written,
+    /// for the resume record.
+    ranges: Option<Vec<RangeProgress>>,
 }
 
 impl<'a> Run<'a> {
@@ -215,6 +252,8 @@ impl<'a> Run<'a> {
             changes: 0,
             restarted_after_416: false,
             corrupt: false,
+            recorded_plan: None,
+            ranges: None,
         }
     }
 
@@ -244,6 +283,9 @@ impl<'a> Run<'a> {
                 "the partial file is longer than the file: starting again from zero"
             );
             self.restart().await?;
+        }
+        if let Some(verified) = self.transfer_ranged().await? {
+            return Ok(verified);
         }
         self.resumed_from = self.part.len;
         self.span.record("resumed_from", self.resumed_from);
@@ -331,18 +373,7 @@ impl<'a> Run<'a> {
         if let Some(progress) = self.progress() {
             progress.refreshing(self.refreshes);
         }
-        let fresh = refresh
-            .refresh()
-            .await
-            .map_err(|e| e.with_note("the download link expired and getting a new one failed"))?;
-        let url = Url::parse(&fresh)
-            .map_err(|e| Error::config(format!("the new download URL is not a valid URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::config(format!(
-                "the new download URL must be http or https, not {}",
-                url.scheme()
-            )));
-        }
+        let url = new_link(refresh.as_ref()).await?;
         self.shown = shown_url(&url);
         self.url = url;
         self.record.url = self.shown.clone();
@@ -653,11 +684,13 @@ impl<'a> Run<'a> {
             .iter()
             .map(RecordedChecksum::from)
             .collect();
-        self.record.ranges = vec![RangeProgress {
-            start: 0,
-            end: self.known_total,
-            next: None,
-        }];
+        self.record.ranges = self.ranges.clone().unwrap_or_else(|| {
+            vec![RangeProgress {
+                start: 0,
+                end: self.known_total,
+                next: None,
+            }]
+        });
         let Some(record_path) = &self.record_path else {
             return Ok(());
         };
@@ -789,155 +822,6 @@ impl<'a> Run<'a> {
         format!("{}; {}", said.join(", "), self.shown)
     }
 
-    /// Checks the complete `.part` (size and checksums), fsyncs it and renames it over the
-    /// destination.
-    async fn finish(mut self, verified: bool) -> Result<DownloadOutcome, Error> {
-        let len = self.part.len;
-        if let Some(said) = self.api_size_mismatch(len) {
-            self.corrupt = true;
-            let error = Error::integrity(format!(
-                "the file has {len} bytes, but {said} ({})",
-                self.shown
-            ));
-            return Err(self.fail(error).await);
-        }
-        let digests = match self.part.finish().await {
-            Ok(digests) => digests,
-            Err(error) => {
-                // Nothing to resume from reliably when the file cannot be synced.
-                self.part.abort().await;
-                return Err(error);
-            }
-        };
-        let size_sources = self.size_sources(len, verified);
-        let expected: Vec<&ExpectedChecksum> = self
-            .server_checks
-            .iter()
-            .chain(&self.download.checksums)
-            .collect();
-        let (checks, notes) =
-            match checks::verify(&digests, len, size_sources, &expected, &self.shown) {
-                Ok(found) => found,
-                Err(error) => {
-                    self.part.abort().await;
-                    let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
-                        return Err(error.with_note(&format!(
-                            "nothing was written to {} (the upload was aborted)",
-                            self.part.shown()
-                        )));
-                    };
-                    remove_quietly(&part_path).await;
-                    self.remove_record().await;
-                    return Err(error.with_note(&format!(
-                        "the partial file {} was removed (its bytes are wrong); running the \
-                     download again starts from zero",
-                        part_path.display()
-                    )));
-                }
-            };
-        let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
-            // A sink: verified, now made visible (and checked by the store, if it can).
-            let mut checks = checks;
-            match self.part.complete(&digests.sha256).await {
-                Ok(more) => checks.extend(more),
-                Err(error) => {
-                    self.part.abort().await;
-                    return Err(error);
-                }
-            }
-            let path = PathBuf::from(self.part.shown());
-            return Ok(self.outcome(path, len, digests, (checks, notes), verified));
-        };
-        let dest = &self.download.dest;
-        // Checked again: something may have appeared there during the download.
-        match inspect(dest, "the download destination").await {
-            Ok(Found::RegularFile) if !self.download.overwrite => {
-                return Err(Error::config(format!(
-                    "{} appeared during the download; not overwriting it (the complete, \
-                     verified download is in {})",
-                    dest.display(),
-                    part_path.display()
-                )));
-            }
-            Ok(_) => {}
-            Err(error) => {
-                return Err(error.with_note(&format!(
-                    "the complete, verified download is in {}",
-                    part_path.display()
-                )));
-            }
-        }
-        tokio::fs::rename(&part_path, dest).await.map_err(|e| {
-            Error::io(
-                format!(
-                    "could not rename {} to {}",
-                    part_path.display(),
-                    dest.display()
-                ),
-                e,
-            )
-        })?;
-        sync_parent(dest).await;
-        self.remove_record().await;
-        Ok(self.outcome(dest.clone(), len, digests, (checks, notes), verified))
-    }
-
-    /// Removes the resume record, if there is one.
-    async fn remove_record(&mut self) {
-        if let Some(record_path) = &self.record_path {
-            remove_quietly(record_path).await;
-        }
-    }
-
-    /// The outcome of a verified download now at `path`.
-    fn outcome(
-        &self,
-        path: PathBuf,
-        len: u64,
-        digests: Digests,
-        (checks, notes): (Vec<Check>, Vec<String>),
-        verified: bool,
-    ) -> DownloadOutcome {
-        self.span.record("bytes", len);
-        self.span.record("attempts", self.attempts);
-        tracing::info!(
-            bytes = len,
-            attempts = self.attempts,
-            verified = %checks_summary(&checks),
-            "download complete"
-        );
-        if let Some(progress) = self.download.progress.as_deref() {
-            progress.finish();
-        }
-        DownloadOutcome {
-            path,
-            bytes: len,
-            resumed_from: self.resumed_from,
-            attempts: self.attempts,
-            resumes: self.resumes,
-            restarts: self.restarts,
-            refreshes: self.refreshes,
-            sha256: digests.sha256,
-            crc64: digests.crc64,
-            checks,
-            notes,
-            verified_size: verified || self.download.expected_size.is_some(),
-        }
-    }
-
-    /// Where the size check of a file of `len` bytes comes from: the server (when its
-    /// announced total was verified) and the API.
-    fn size_sources(&self, len: u64, verified: bool) -> Vec<String> {
-        let mut sources = Vec::new();
-        if verified && self.known_total == Some(len) {
-            sources.push("server".to_owned());
-        }
-        if self.download.expected_size.is_some() || self.download.size_between.is_some() {
-            sources.push("API".to_owned());
-        }
-        sources
-    }
-
     /// Keeps the `.part` (and its record) for a later resume, or removes them when empty or
     /// known to be wrong, and says which in the error.
     async fn fail(mut self, error: Error) -> Error {
@@ -955,7 +839,11 @@ impl<'a> Run<'a> {
             ));
         };
         drop(self.part);
-        if self.corrupt || len == 0 {
+        let ranged = self
+            .ranges
+            .as_ref()
+            .is_some_and(|ranges| ranges.iter().any(|r| r.next.is_some_and(|n| n > r.start)));
+        if self.corrupt || (len == 0 && !ranged) {
             remove_quietly(&path).await;
             if let Some(record_path) = &self.record_path {
                 remove_quietly(record_path).await;

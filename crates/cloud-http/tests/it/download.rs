@@ -179,7 +179,7 @@ async fn serve(mut socket: TcpStream, body: &[u8], log: &Mutex<Vec<Seen>>, reply
 }
 
 /// Writes in 64 KiB pieces, as a real server would.
-async fn write_chunks(socket: &mut TcpStream, mut data: &[u8]) {
+pub(crate) async fn write_chunks(socket: &mut TcpStream, mut data: &[u8]) {
     while !data.is_empty() {
         let n = data.len().min(64 * 1024);
         if socket.write_all(&data[..n]).await.is_err() {
@@ -189,7 +189,7 @@ async fn write_chunks(socket: &mut TcpStream, mut data: &[u8]) {
     }
 }
 
-fn raw_head(status: &str, headers: &[(&str, String)]) -> Vec<u8> {
+pub(crate) fn raw_head(status: &str, headers: &[(&str, String)]) -> Vec<u8> {
     let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -199,7 +199,7 @@ fn raw_head(status: &str, headers: &[(&str, String)]) -> Vec<u8> {
 }
 
 /// A complete response with a Content-Length.
-fn raw(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+pub(crate) fn raw(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
     let mut all = headers.to_vec();
     all.push(("Content-Length", body.len().to_string()));
     let mut response = raw_head(status, &all);
@@ -245,12 +245,12 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A unique destination in the temp directory; removes the file and its `.part` when dropped.
-struct Dest {
-    path: PathBuf,
+pub(crate) struct Dest {
+    pub(crate) path: PathBuf,
 }
 
 impl Dest {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let path = std::env::temp_dir().join(format!(
             "cloud-http-download-{}-{}-{name}",
@@ -262,13 +262,13 @@ impl Dest {
         dest
     }
 
-    fn part(&self) -> PathBuf {
+    pub(crate) fn part(&self) -> PathBuf {
         let mut part = self.path.clone().into_os_string();
         part.push(".part");
         PathBuf::from(part)
     }
 
-    fn record(&self) -> PathBuf {
+    pub(crate) fn record(&self) -> PathBuf {
         let mut record = self.part().into_os_string();
         record.push(".resume");
         PathBuf::from(record)
@@ -323,7 +323,7 @@ pub(crate) fn fast(url: String, dest: &Path) -> Download {
         .with_idle_timeout(Duration::from_secs(20))
 }
 
-fn assert_complete(outcome: &DownloadOutcome, dest: &Dest, body: &[u8]) {
+pub(crate) fn assert_complete(outcome: &DownloadOutcome, dest: &Dest, body: &[u8]) {
     assert_eq!(outcome.path, dest.path);
     assert_eq!(outcome.bytes, body.len() as u64);
     assert_eq!(outcome.sha256, sha256_hex(body));

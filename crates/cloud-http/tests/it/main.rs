@@ -6,6 +6,7 @@ mod download;
 mod errors;
 mod listing;
 mod paging;
+mod ranged;
 mod sink;
 mod support;
 mod transport;

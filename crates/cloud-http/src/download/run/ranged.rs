@@ -1,0 +1,952 @@
+//! Several connections at once: the file is split into ranges ([`Plan`]) fetched in parallel
+//! and written in place into the `.part` with positional writes, while the hashers (and the
+//! content check) follow the contiguous prefix as it grows, reading it back from the page
+//! cache. Every check still covers every byte in order, and nothing differs at the end: the
+//! same verification, fsync and rename as a download over one connection.
+//!
+//! A first request for one byte asks whether the server answers ranges and how long the file
+//! is (and states its validators and checksums); a server that ignores ranges, a file smaller
+//! than [`MIN_RANGED_SIZE`](super::super::MIN_RANGED_SIZE), a sink, or one connection: the
+//! download goes on over one connection from the hashed prefix. Each range keeps its progress
+//! in the resume record (fsynced before the record says so), so a killed download resumes
+//! every range. A range answered for another object (another total, `ETag` or checksum) starts
+//! the download again from zero; a range answered with the whole file falls back to one
+//! connection; an expired link is renewed once for all the connections that saw it expire.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::{StatusCode, Url, header};
+
+use super::super::checks::{self, ChecksumKind, ExpectedChecksum};
+use super::super::record::RangeProgress;
+use super::super::wire::{
+    Refusal, content_length, content_range, if_range, last_modified, refused, shown_url,
+    strong_etag,
+};
+use super::super::{Download, MAX_SERVER_DELAY, MIN_CHUNK, MIN_RANGED_SIZE, Progress};
+use super::Run;
+use crate::error::Error;
+
+/// The most ranges a download is split into (the resume record stays small).
+const MAX_RANGES: u64 = 256;
+/// What a connection gathers before one positional write.
+const WRITE_BATCH: usize = 1 << 20;
+/// What the hashers read back at a time.
+const READ_BATCH: usize = 1 << 20;
+/// How often the resume record is brought up to date while ranges arrive.
+const RECORD_EVERY: Duration = Duration::from_secs(1);
+
+/// The ranges of a multi-connection download, as a resume record keeps them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(in super::super) struct Plan {
+    /// The length of the contiguous prefix from byte zero that is written.
+    pub(in super::super) prefix: u64,
+    /// Every range, in order, each with the offset it has reached.
+    ranges: Vec<Range>,
+    /// The file's length.
+    total: u64,
+}
+
+/// One range: `start..end`, written up to `next`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Range {
+    start: u64,
+    end: u64,
+    next: u64,
+}
+
+/// The plan a resume record describes, when it is one of a multi-connection download: ranges
+/// that tile `0..total` in order, each with `next` inside it. `None` for a record of one
+/// connection or one that does not hold together (it is then treated as one connection's:
+/// what was written is not trusted beyond what the `.part` proves).
+pub(in super::super) fn recorded_plan(recorded: &[RangeProgress]) -> Option<Plan> {
+    if !recorded.iter().any(|r| r.next.is_some()) || recorded.len() as u64 > MAX_RANGES + 1 {
+        return None;
+    }
+    let mut ranges = Vec::with_capacity(recorded.len());
+    let mut at = 0;
+    for r in recorded {
+        let end = r.end?;
+        let next = r.next?;
+        if r.start != at || end <= r.start || next < r.start || next > end {
+            return None;
+        }
+        ranges.push(Range {
+            start: r.start,
+            end,
+            next,
+        });
+        at = end;
+    }
+    let plan = Plan {
+        prefix: contiguous(&ranges, 0),
+        ranges,
+        total: at,
+    };
+    Some(plan)
+}
+
+/// How far from `from` the ranges are written without a gap.
+fn contiguous(ranges: &[Range], from: u64) -> u64 {
+    let mut reached = from;
+    for range in ranges {
+        if range.end <= reached {
+            continue;
+        }
+        if range.start > reached || range.next <= reached {
+            break;
+        }
+        reached = range.next;
+        if range.next < range.end {
+            break;
+        }
+    }
+    reached
+}
+
+/// Splits `from..total` into ranges for `connections`: at least [`MIN_CHUNK`] each, about
+/// four per connection, at most [`MAX_RANGES`].
+fn split(from: u64, total: u64, connections: usize) -> Vec<Range> {
+    let rest = total.saturating_sub(from);
+    let per = rest
+        .div_ceil((connections as u64 * 4).max(1))
+        .max(rest.div_ceil(MAX_RANGES))
+        .max(MIN_CHUNK);
+    let mut ranges = Vec::new();
+    let mut start = from;
+    while start < total {
+        let end = (start + per).min(total);
+        ranges.push(Range {
+            start,
+            end,
+            next: start,
+        });
+        start = end;
+    }
+    ranges
+}
+
+/// Why the connections stopped before the file was complete.
+enum Stop {
+    /// A failure that ends the download.
+    Fail(Error),
+    /// The server does not serve this download in ranges: one connection from the prefix.
+    Fallback(String),
+    /// The object changed: start again from zero.
+    Changed(String),
+}
+
+/// What the connections share.
+struct Shared {
+    ranges: Vec<Range>,
+    /// Whether a connection has taken the range.
+    taken: Vec<bool>,
+    url: Url,
+    /// Bumped with every new link, so that a link that expired is renewed once.
+    generation: u32,
+    refreshes: u32,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    /// The whole-file checksums the responses stated.
+    checks: Vec<ExpectedChecksum>,
+    stop: Option<Stop>,
+    attempts: u32,
+    resumes: u32,
+}
+
+/// One connection's view: what it needs of the download, and the shared state.
+struct Fetch<'a> {
+    client: &'a reqwest::Client,
+    download: &'a Download,
+    file: Arc<std::fs::File>,
+    total: u64,
+    shared: Mutex<Shared>,
+    /// Woken when a range has more bytes written, or a connection is done.
+    written: tokio::sync::Notify,
+    /// Held while a new link is asked for.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+/// How one request for a range ended, when the range is not complete.
+enum Miss {
+    /// Try again after a backoff (if the error is retryable and attempts remain).
+    Retry(Error),
+    /// The link expired (as of `generation`): renew it.
+    Expired(Error, u32),
+    /// Stop every connection.
+    Stop(Stop),
+}
+
+impl Fetch<'_> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn progress(&self) -> Option<&dyn Progress> {
+        self.download.progress.as_deref()
+    }
+
+    fn stopped(&self) -> bool {
+        self.lock().stop.is_some()
+    }
+
+    fn stop(&self, stop: Stop) {
+        let mut shared = self.lock();
+        if shared.stop.is_none() {
+            shared.stop = Some(stop);
+        }
+        drop(shared);
+        self.written.notify_one();
+    }
+
+    /// One connection: takes ranges until none is left, fetching each to its end.
+    async fn connection(&self) {
+        loop {
+            let index = {
+                let mut shared = self.lock();
+                if shared.stop.is_some() {
+                    return;
+                }
+                let Some(index) = (0..shared.ranges.len())
+                    .find(|&i| !shared.taken[i] && shared.ranges[i].next < shared.ranges[i].end)
+                else {
+                    return;
+                };
+                shared.taken[index] = true;
+                index
+            };
+            if !self.range(index).await {
+                return;
+            }
+            self.written.notify_one();
+        }
+    }
+
+    /// Fetches range `index` to its end, retrying; `false` when the download stops.
+    async fn range(&self, index: usize) -> bool {
+        let max_attempts = self.download.retry.max_attempts;
+        let mut failures = 0u32;
+        loop {
+            if self.stopped() {
+                return false;
+            }
+            let before = self.lock().ranges[index].next;
+            let error = match self.request(index).await {
+                Ok(true) => return true,
+                Ok(false) => continue,
+                Err(Miss::Stop(stop)) => {
+                    self.stop(stop);
+                    return false;
+                }
+                Err(Miss::Expired(error, generation)) => {
+                    if let Err(error) = self.renew(error, generation).await {
+                        self.stop(Stop::Fail(error));
+                        return false;
+                    }
+                    continue;
+                }
+                Err(Miss::Retry(error)) => error,
+            };
+            if self.lock().ranges[index].next > before {
+                failures = 0;
+            }
+            failures += 1;
+            let attempts = self.lock().attempts;
+            let error = error.with_attempts(attempts);
+            if !error.is_retryable() {
+                self.stop(Stop::Fail(error));
+                return false;
+            }
+            if failures >= max_attempts {
+                let note = format!("gave up after {failures} attempts at one range in a row");
+                self.stop(Stop::Fail(error.with_note(&note)));
+                return false;
+            }
+            let delay = error.retry_after().map_or_else(
+                || self.download.retry.backoff(failures),
+                |asked| asked.min(MAX_SERVER_DELAY),
+            );
+            tracing::info!(
+                error = %error,
+                range = index,
+                delay_ms = delay.as_millis(),
+                "a range was interrupted; resuming it after a delay"
+            );
+            if let Some(progress) = self.progress() {
+                progress.retrying(&error, delay);
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// A new link for every connection, unless one was got since `generation` expired.
+    async fn renew(&self, error: Error, generation: u32) -> Result<(), Error> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let refreshes = {
+            let shared = self.lock();
+            if shared.generation != generation {
+                return Ok(());
+            }
+            shared.refreshes
+        };
+        let Some(refresh) = self.download.refresh.clone() else {
+            return Err(error.with_note(
+                "get a new link and run the same download again: it resumes from the bytes \
+                 already written",
+            ));
+        };
+        if refreshes >= self.download.max_refreshes {
+            return Err(error.with_note(&format!(
+                "the link expired again after {refreshes} new link{}",
+                if refreshes == 1 { "" } else { "s" }
+            )));
+        }
+        tracing::info!(
+            refresh = refreshes + 1,
+            "the download link expired; asking for a new one"
+        );
+        if let Some(progress) = self.progress() {
+            progress.refreshing(refreshes + 1);
+        }
+        let url = super::new_link(refresh.as_ref()).await?;
+        let mut shared = self.lock();
+        shared.url = url;
+        shared.generation += 1;
+        shared.refreshes += 1;
+        Ok(())
+    }
+
+    /// One request for what is left of range `index`, streamed into place: `Ok(true)` when
+    /// the range is complete, `Ok(false)` when the server sent less (ask again).
+    async fn request(&self, index: usize) -> Result<bool, Miss> {
+        let (url, generation, from, end, validator) = {
+            let mut shared = self.lock();
+            shared.attempts += 1;
+            let range = shared.ranges[index];
+            if range.next > range.start {
+                shared.resumes += 1;
+            }
+            let validator = if_range(shared.etag.as_deref(), shared.last_modified.as_deref());
+            (
+                shared.url.clone(),
+                shared.generation,
+                range.next,
+                range.end,
+                validator,
+            )
+        };
+        let shown = shown_url(&url);
+        let mut request = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT_ENCODING, "identity")
+            .header(header::RANGE, format!("bytes={from}-{}", end - 1));
+        if let Some(validator) = validator {
+            request = request.header(header::IF_RANGE, validator);
+        }
+        let idle = self.download.idle_timeout;
+        let response = match tokio::time::timeout(idle, request.send()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => return Err(Miss::Retry(Error::from(error))),
+            Err(_) => {
+                return Err(Miss::Retry(Error::timeout(format!(
+                    "the server sent no response within {idle:?}"
+                ))));
+            }
+        };
+        let status = response.status();
+        match status {
+            StatusCode::PARTIAL_CONTENT => {}
+            StatusCode::OK => {
+                return Err(Miss::Stop(Stop::Fallback(
+                    "the server answered a range with the whole file (it ignores ranges, or \
+                     the file changed)"
+                        .to_owned(),
+                )));
+            }
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                return Err(Miss::Stop(Stop::Changed(format!(
+                    "the server refuses bytes {from}-{} of a file of {} bytes",
+                    end - 1,
+                    self.total
+                ))));
+            }
+            _ if status.is_success() => {
+                return Err(Miss::Stop(Stop::Fail(Error::decode_at(
+                    format!("the server answered a range of {shown} with HTTP {status}, not 206"),
+                    None,
+                    status.as_u16(),
+                    None,
+                    None,
+                ))));
+            }
+            _ => {
+                let Refusal { error, expired } = refused(response, &url, &shown, idle).await;
+                return Err(if expired {
+                    Miss::Expired(error, generation)
+                } else {
+                    Miss::Retry(error)
+                });
+            }
+        }
+        let headers = response.headers();
+        let Some(sent) = content_range(headers) else {
+            return Err(Miss::Stop(Stop::Fail(protocol(
+                status,
+                format!("the server answered HTTP 206 for {shown} without a valid Content-Range"),
+            ))));
+        };
+        if sent.total.is_some_and(|total| total != self.total) {
+            return Err(Miss::Stop(Stop::Changed(format!(
+                "it had {} bytes, now {}",
+                self.total,
+                sent.total.unwrap_or_default()
+            ))));
+        }
+        let Some((first, last)) = sent
+            .range
+            .filter(|&(first, last)| first == from && last < end)
+        else {
+            return Err(Miss::Stop(Stop::Fail(protocol(
+                status,
+                format!(
+                    "asked for bytes {from}-{} of {shown}, the server sent {:?}",
+                    end - 1,
+                    sent.range
+                ),
+            ))));
+        };
+        let length = last - first + 1;
+        if content_length(headers).is_some_and(|declared| declared != length) {
+            return Err(Miss::Stop(Stop::Fail(protocol(
+                status,
+                format!(
+                    "the server sent bytes {first}-{last} of {shown} with a Content-Length \
+                     that is not {length}"
+                ),
+            ))));
+        }
+        if let Some(changed) = self.same_object(headers) {
+            return Err(Miss::Stop(Stop::Changed(changed)));
+        }
+        self.stream(index, response, first, last + 1).await
+    }
+
+    /// What shows that `headers` describe another object than the one being fetched.
+    fn same_object(&self, headers: &header::HeaderMap) -> Option<String> {
+        let etag = strong_etag(headers);
+        let stated = checks::from_headers(headers, false, self.download.etag_is_md5);
+        let mut shared = self.lock();
+        match (&shared.etag, etag) {
+            (Some(before), Some(now)) if *before != now => {
+                return Some(format!("its ETag was {before}, now {now}"));
+            }
+            (None, Some(now)) => shared.etag = Some(now),
+            _ => {}
+        }
+        if shared.last_modified.is_none() {
+            shared.last_modified = last_modified(headers);
+        }
+        for check in stated {
+            if let Some(known) = shared.checks.iter().find(|c| c.source == check.source) {
+                if known.value != check.value {
+                    return Some(format!(
+                        "its {} was {}, now {}",
+                        check.source, known.value, check.value
+                    ));
+                }
+            } else {
+                shared.checks.push(check);
+            }
+        }
+        None
+    }
+
+    /// Writes the body of a 206 for `from..end` into place, in batches.
+    async fn stream(
+        &self,
+        index: usize,
+        mut response: reqwest::Response,
+        from: u64,
+        end: u64,
+    ) -> Result<bool, Miss> {
+        let idle = self.download.idle_timeout;
+        let mut at = from;
+        let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+        let failure = loop {
+            if self.stopped() {
+                break None;
+            }
+            let piece = match tokio::time::timeout(idle, response.chunk()).await {
+                Ok(Ok(Some(piece))) => piece,
+                Ok(Ok(None)) => break None,
+                Ok(Err(error)) => break Some(Miss::Retry(Error::from(error))),
+                Err(_) => {
+                    break Some(Miss::Retry(Error::timeout(format!(
+                        "no data arrived for {idle:?} in bytes {from}-{}",
+                        end - 1
+                    ))));
+                }
+            };
+            if at + (batch.len() + piece.len()) as u64 > end {
+                break Some(Miss::Stop(Stop::Fail(Error::integrity(format!(
+                    "the server sent more than the {} bytes of range {from}-{} it announced",
+                    end - from,
+                    end - 1
+                )))));
+            }
+            batch.extend_from_slice(&piece);
+            if batch.len() >= WRITE_BATCH {
+                match self.write(index, at, std::mem::take(&mut batch)).await {
+                    Ok(emptied) => batch = emptied,
+                    Err(error) => break Some(Miss::Stop(Stop::Fail(error))),
+                }
+                at = self.lock().ranges[index].next;
+            }
+        };
+        if !batch.is_empty()
+            && let Err(error) = self.write(index, at, batch).await
+        {
+            return Err(Miss::Stop(Stop::Fail(error)));
+        }
+        let reached = self.lock().ranges[index].next;
+        match failure {
+            Some(miss) => Err(miss),
+            None if reached >= end => Ok(true),
+            None if reached > from || self.stopped() => Ok(false),
+            None => Err(Miss::Retry(Error::transport(format!(
+                "the server ended a range after {} of {} bytes",
+                reached - from,
+                end - from
+            )))),
+        }
+    }
+
+    /// Writes `batch` at `at` (range `index`'s next byte), then moves the range on; gives the
+    /// emptied buffer back.
+    async fn write(&self, index: usize, at: u64, batch: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let file = Arc::clone(&self.file);
+        let written = tokio::task::spawn_blocking(move || {
+            let result = write_at(&file, &batch, at);
+            (batch, result)
+        })
+        .await;
+        let (mut batch, result) = written.map_err(|e| {
+            Error::io(
+                "a write of the partial file failed",
+                std::io::Error::other(e),
+            )
+        })?;
+        result.map_err(|e| Error::io("could not write the partial file", e))?;
+        let n = batch.len() as u64;
+        batch.clear();
+        self.lock().ranges[index].next = at + n;
+        if let Some(progress) = self.progress() {
+            progress.advance(n);
+        }
+        self.written.notify_one();
+        Ok(batch)
+    }
+}
+
+fn protocol(status: StatusCode, message: String) -> Error {
+    Error::decode_at(message, None, status.as_u16(), None, None)
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, data: &[u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, data, at)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, data: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, data, at)
+}
+
+#[cfg(windows)]
+fn write_at(file: &std::fs::File, mut data: &[u8], mut at: u64) -> std::io::Result<()> {
+    while !data.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, data, at)?;
+        data = &data[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, mut data: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    while !data.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_read(file, data, at)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        data = &mut data[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// Reads `n` bytes at `at` into `buffer` (on a blocking thread).
+async fn read_back(
+    file: &Arc<std::fs::File>,
+    mut buffer: Vec<u8>,
+    n: usize,
+    at: u64,
+) -> std::io::Result<Vec<u8>> {
+    let file = Arc::clone(file);
+    let read = tokio::task::spawn_blocking(move || {
+        let result = read_at(&file, &mut buffer[..n], at);
+        (buffer, result)
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    let (buffer, result) = read;
+    result.map(|()| buffer)
+}
+
+impl Run<'_> {
+    /// Fetches the file over several connections when it can: `Ok(Some(verified))` when the
+    /// file is complete (and hashed), `Ok(None)` to go on over one connection from the hashed
+    /// prefix (the `.part` cut there).
+    pub(super) async fn transfer_ranged(&mut self) -> Result<Option<bool>, Error> {
+        let recorded = self.recorded_plan.take();
+        let connections = self
+            .download
+            .connections
+            .clamp(1, super::super::MAX_CONNECTIONS);
+        let small = [self.download.expected_size, self.size_limit()]
+            .into_iter()
+            .flatten()
+            .min()
+            .is_some_and(|size| size < MIN_RANGED_SIZE);
+        if connections < 2 || small || self.part.path().is_none() {
+            if recorded.is_some() {
+                self.one_connection().await?;
+            }
+            return Ok(None);
+        }
+        let Some(total) = self.probe(recorded.as_ref()).await? else {
+            if recorded.is_some() {
+                self.one_connection().await?;
+            }
+            return Ok(None);
+        };
+        let Some(file) = self.part.shared_file().await? else {
+            return Ok(None);
+        };
+        let from = self.part.len;
+        let ranges = match recorded {
+            Some(plan) if plan.total == total && self.part.len == plan.prefix => plan
+                .ranges
+                .into_iter()
+                .filter(|r| r.end > from)
+                .map(|r| Range {
+                    start: r.start.max(from),
+                    end: r.end,
+                    next: r.next.max(from),
+                })
+                .collect(),
+            _ => {
+                // What lies beyond the hashed prefix is not known to be this object's.
+                self.part.cut().await?;
+                split(from, total, connections)
+            }
+        };
+        let already: u64 = from + ranges.iter().map(|r| r.next - r.start).sum::<u64>();
+        self.resumed_from = already;
+        self.span.record("resumed_from", already);
+        if let Some(progress) = self.progress() {
+            progress.start(already, Some(total));
+        }
+        tracing::debug!(
+            total,
+            ranges = ranges.len(),
+            connections,
+            "fetching in ranges"
+        );
+        // The plan is on record before any range is fetched.
+        self.keep_ranges(&file, &ranges).await;
+        let fetch = Fetch {
+            client: self.client,
+            download: self.download,
+            file: Arc::clone(&file),
+            total,
+            shared: Mutex::new(Shared {
+                taken: vec![false; ranges.len()],
+                ranges,
+                url: self.url.clone(),
+                generation: 0,
+                refreshes: self.refreshes,
+                etag: self.etag.clone(),
+                last_modified: self.last_modified.clone(),
+                checks: self.server_checks.clone(),
+                stop: None,
+                attempts: 0,
+                resumes: 0,
+            }),
+            written: tokio::sync::Notify::new(),
+            refreshing: tokio::sync::Mutex::new(()),
+        };
+        let outcome = self.follow(&fetch, &file, connections, total).await;
+        let shared = fetch
+            .shared
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.attempts += shared.attempts;
+        self.resumes += shared.resumes;
+        self.refreshes = shared.refreshes;
+        if shared.generation > 0 {
+            self.shown = shown_url(&shared.url);
+            self.url = shared.url;
+        }
+        self.etag = shared.etag;
+        self.last_modified = shared.last_modified;
+        self.server_checks = shared.checks;
+        outcome?;
+        match shared.stop {
+            None if self.part.len == total => {
+                self.ranges = None;
+                Ok(Some(true))
+            }
+            None => Err(Error::transport(format!(
+                "the ranges ended after {} of {total} bytes",
+                self.part.len
+            ))),
+            Some(Stop::Fail(error)) => {
+                self.keep_ranges(&file, &shared.ranges).await;
+                Err(error)
+            }
+            Some(Stop::Fallback(why)) => {
+                tracing::info!(
+                    offset = self.part.len,
+                    "{why}: going on over one connection"
+                );
+                if let Some(progress) = self.progress() {
+                    // What was fetched beyond the prefix is dropped; a `start` follows.
+                    progress.restart();
+                }
+                self.one_connection().await?;
+                Ok(None)
+            }
+            Some(Stop::Changed(what)) => {
+                tracing::info!("the file changed on the server ({what}): starting again from zero");
+                self.ranges = None;
+                self.restart().await?;
+                self.changes += 1;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Cuts the `.part` after its hashed prefix and records it as one connection's, so that
+    /// the download goes on in order from there.
+    async fn one_connection(&mut self) -> Result<(), Error> {
+        self.ranges = None;
+        self.part.cut().await?;
+        if self.written.is_some() {
+            self.save_record().await?;
+        }
+        Ok(())
+    }
+
+    /// The one-byte request that tells whether the server answers ranges, and the file's
+    /// length, validators and checksums: the length when the file is fetched in ranges.
+    async fn probe(&mut self, recorded: Option<&Plan>) -> Result<Option<u64>, Error> {
+        self.attempts += 1;
+        let request = self
+            .client
+            .get(self.url.clone())
+            .header(header::ACCEPT_ENCODING, "identity")
+            .header(header::RANGE, "bytes=0-0");
+        let idle = self.download.idle_timeout;
+        let Ok(Ok(response)) = tokio::time::timeout(idle, request.send()).await else {
+            // The connection or the server failed: one connection deals with it.
+            return Ok(None);
+        };
+        if response.status() != StatusCode::PARTIAL_CONTENT {
+            return Ok(None);
+        }
+        let headers = response.headers();
+        let Some(total) = content_range(headers).and_then(|r| r.total) else {
+            return Ok(None);
+        };
+        self.check_total(Some(total))?;
+        let etag = strong_etag(headers);
+        let stated = checks::from_headers(headers, false, self.download.etag_is_md5);
+        let changed = self
+            .changed(Some(total), etag.as_deref(), &stated)
+            .or_else(|| {
+                recorded
+                    .filter(|plan| plan.total != total)
+                    .map(|plan| format!("it had {} bytes, now {total}", plan.total))
+            });
+        if let Some(what) = changed {
+            tracing::info!("the file changed on the server ({what}): starting again from zero");
+            self.restart().await?;
+            self.changes += 1;
+        }
+        self.known_total = Some(total);
+        if self.etag.is_none() {
+            self.etag = etag;
+        }
+        if self.last_modified.is_none() {
+            self.last_modified = last_modified(headers);
+        }
+        for check in stated {
+            if !self.server_checks.iter().any(|c| c.source == check.source) {
+                self.server_checks.push(check);
+            }
+        }
+        if self
+            .server_checks
+            .iter()
+            .any(|c| c.kind == ChecksumKind::Md5)
+        {
+            self.part.start_md5();
+        }
+        drop(response);
+        if total < MIN_RANGED_SIZE || total - self.part.len < MIN_CHUNK {
+            return Ok(None);
+        }
+        Ok(Some(total))
+    }
+
+    /// Runs the connections while the hashers follow the contiguous prefix, bringing the
+    /// resume record up to date as ranges arrive; returns when every connection has ended.
+    async fn follow(
+        &mut self,
+        fetch: &Fetch<'_>,
+        file: &Arc<std::fs::File>,
+        connections: usize,
+        total: u64,
+    ) -> Result<(), Error> {
+        let count = connections.min(fetch.lock().ranges.len()).max(1);
+        let workers = futures::future::join_all((0..count).map(|_| fetch.connection()));
+        tokio::pin!(workers);
+        let mut workers_done = false;
+        let mut recorded_at = tokio::time::Instant::now();
+        let mut buffer = vec![0u8; READ_BATCH];
+        loop {
+            let (reached, ranges) = {
+                let shared = fetch.lock();
+                (
+                    contiguous(&shared.ranges, self.part.len),
+                    shared.ranges.clone(),
+                )
+            };
+            while self.part.len < reached {
+                let n = usize::try_from(reached - self.part.len)
+                    .map_or(READ_BATCH, |n| n.min(READ_BATCH));
+                buffer = read_back(file, buffer, n, self.part.len)
+                    .await
+                    .map_err(|e| {
+                        Error::io(format!("could not read back {}", self.part.shown()), e)
+                    })?;
+                self.part.absorb(&buffer[..n]);
+            }
+            if self.part.len >= total || workers_done {
+                if self.part.len < total {
+                    self.keep_ranges(file, &ranges).await;
+                }
+                return Ok(());
+            }
+            if recorded_at.elapsed() >= RECORD_EVERY {
+                self.keep_ranges(file, &ranges).await;
+                recorded_at = tokio::time::Instant::now();
+            }
+            tokio::select! {
+                _ = &mut workers, if !workers_done => workers_done = true,
+                () = fetch.written.notified() => {}
+                () = tokio::time::sleep(RECORD_EVERY) => {}
+            }
+        }
+    }
+
+    /// Brings the resume record up to date with `ranges` (the bytes it claims synced to disk
+    /// first); a failure only means a later run fetches more again.
+    async fn keep_ranges(&mut self, file: &Arc<std::fs::File>, ranges: &[Range]) {
+        let file = Arc::clone(file);
+        if !matches!(
+            tokio::task::spawn_blocking(move || file.sync_data()).await,
+            Ok(Ok(()))
+        ) {
+            return;
+        }
+        let mut progress = Vec::with_capacity(ranges.len() + 1);
+        if let Some(first) = ranges.first()
+            && first.start > 0
+        {
+            progress.push(RangeProgress {
+                start: 0,
+                end: Some(first.start),
+                next: Some(first.start),
+            });
+        }
+        progress.extend(ranges.iter().map(|r| RangeProgress {
+            start: r.start,
+            end: Some(r.end),
+            next: Some(r.next),
+        }));
+        self.ranges = Some(progress);
+        if let Err(error) = self.save_record().await {
+            tracing::warn!(error = %error, "could not bring the resume record up to date");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(start: u64, end: u64, next: u64) -> Range {
+        Range { start, end, next }
+    }
+
+    #[test]
+    fn ranges_cover_the_rest_in_order_with_bounded_counts() {
+        let ranges = split(0, 100 << 20, 4);
+        assert_eq!(ranges.len(), 16);
+        assert_eq!(ranges[0], r(0, 6_553_600, 0));
+        assert_eq!(ranges.last().map(|r| r.end), Some(100 << 20));
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+        // Never smaller than MIN_CHUNK, never more than MAX_RANGES.
+        assert_eq!(split(10, 10 + 9 * MIN_CHUNK, 32).len(), 9);
+        assert!(split(0, 1 << 40, 32).len() as u64 <= MAX_RANGES);
+        assert!(split(5, 5, 4).is_empty());
+    }
+
+    #[test]
+    fn the_prefix_runs_to_the_first_gap() {
+        let ranges = [r(0, 10, 10), r(10, 20, 15), r(20, 30, 30)];
+        assert_eq!(contiguous(&ranges, 0), 15);
+        assert_eq!(contiguous(&ranges, 12), 15);
+        let ranges = [r(0, 10, 10), r(10, 20, 20), r(20, 30, 20)];
+        assert_eq!(contiguous(&ranges, 0), 20);
+        assert_eq!(contiguous(&[r(5, 10, 7)], 0), 0);
+    }
+
+    #[test]
+    fn a_recorded_plan_must_tile_the_file() {
+        let p = |start, end: Option<u64>, next| RangeProgress { start, end, next };
+        let plan = recorded_plan(&[
+            p(0, Some(10), Some(10)),
+            p(10, Some(20), Some(12)),
+            p(20, Some(30), Some(30)),
+        ])
+        .expect("a plan");
+        assert_eq!((plan.prefix, plan.total), (12, 30));
+        // One connection's record, gaps, overlaps and offsets outside their range are not.
+        assert_eq!(recorded_plan(&[p(0, Some(30), None)]), None);
+        assert_eq!(
+            recorded_plan(&[p(0, Some(10), Some(10)), p(11, Some(20), Some(11))]),
+            None
+        );
+        assert_eq!(
+            recorded_plan(&[p(0, Some(10), Some(10)), p(5, Some(20), Some(5))]),
+            None
+        );
+        assert_eq!(recorded_plan(&[p(0, Some(10), Some(11))]), None);
+        assert_eq!(recorded_plan(&[p(0, None, Some(0))]), None);
+    }
+}
