@@ -69,6 +69,12 @@ pub struct DownloadOptions {
     /// none of these formats, or one that fails, fails the download (its `.part` removed).
     /// A file kept from an earlier run is read once to check it. Default `false`.
     pub verify_content: bool,
+    /// How many connections fetch each file at once; `None` for
+    /// [`cloud_http::DEFAULT_CONNECTIONS`]. A file of at least
+    /// [`cloud_http::MIN_RANGED_SIZE`] bytes from a server that answers ranges is fetched in
+    /// ranges over that many connections (see [`cloud_http::Download::connections`]); a
+    /// smaller one, or one streamed into an object store, over one.
+    pub connections: Option<usize>,
 }
 
 impl DownloadOptions {
@@ -101,6 +107,9 @@ impl DownloadOptions {
 
         /// Sets the connect timeout.
         with_connect_timeout(connect_timeout: Duration);
+
+        /// Sets how many connections fetch each file at once (1: one after another).
+        with_connections(connections: usize);
     }
 
     /// Sets the progress observer factory: `make(link, destination)` is called before each
@@ -144,6 +153,7 @@ impl fmt::Debug for DownloadOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("progress", &self.progress.is_some())
             .field("verify_content", &self.verify_content)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -596,7 +606,11 @@ fn plan_download(
         download = download
             .with_checksum(ExpectedChecksum::crc64_text(crc64, source)?.with_advisory(true));
     }
-    download = download.with_etag_md5(facts.etag_is_md5);
+    download = download.with_etag_md5(facts.etag_is_md5).with_connections(
+        options
+            .connections
+            .unwrap_or(cloud_http::DEFAULT_CONNECTIONS),
+    );
     if options.verify_content {
         download = download.with_content_check(crate::content::factory());
     }

@@ -16,6 +16,7 @@
 //! * `service`: only that service's requests are hit.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,12 @@ pub struct Faults {
     /// While set, the calls a second each API admits (replacing the
     /// [default rates](crate::rate)); 0 turns flow control off.
     pub rate: Option<u32>,
+    /// While set, the bytes a second each download response sends at most: a per-connection
+    /// bandwidth cap, as object stores and long links have (`None`: as fast as it goes).
+    pub bandwidth: Option<u64>,
+    /// While set, milliseconds added before every answer (API calls and downloads): a long
+    /// link's round trip.
+    pub latency_ms: Option<u64>,
     /// Only hit this service's requests (`None`: every service's).
     pub service: Option<Provider>,
 }
@@ -195,6 +202,18 @@ impl Faults {
         self
     }
 
+    /// Caps each download response at `bytes_per_second` (see [`Faults::bandwidth`]).
+    pub fn with_bandwidth(mut self, bytes_per_second: u64) -> Self {
+        self.bandwidth = Some(bytes_per_second);
+        self
+    }
+
+    /// Adds `ms` milliseconds before every answer (see [`Faults::latency_ms`]).
+    pub fn with_latency_ms(mut self, ms: u64) -> Self {
+        self.latency_ms = Some(ms);
+        self
+    }
+
     /// Only hits `service`'s requests.
     pub fn with_service(mut self, service: Provider) -> Self {
         self.service = Some(service);
@@ -213,6 +232,8 @@ impl Faults {
             && self.link_uses.is_none()
             && self.link_ttl_secs.is_none()
             && self.rate.is_none()
+            && self.bandwidth.is_none()
+            && self.latency_ms.is_none()
     }
 
     fn applies_to(&self, service: Provider) -> bool {
@@ -338,6 +359,32 @@ impl FaultHandle {
     /// the service's lifetime (`None`).
     pub fn limit_link_ttl(&self, secs: Option<u64>) {
         self.lock().link_ttl_secs = secs;
+    }
+
+    /// Caps each download response at `bytes_per_second`, or not (`None`).
+    pub fn limit_bandwidth(&self, bytes_per_second: Option<u64>) {
+        self.lock().bandwidth = bytes_per_second;
+    }
+
+    /// Adds `ms` milliseconds before every answer, or nothing (`None`).
+    pub fn add_latency(&self, ms: Option<u64>) {
+        self.lock().latency_ms = ms;
+    }
+
+    /// The bandwidth cap of a download of `service`'s, if any.
+    pub(crate) fn bandwidth(&self, service: Provider) -> Option<u64> {
+        let faults = self.lock();
+        faults
+            .bandwidth
+            .filter(|rate| *rate > 0 && faults.applies_to(service))
+    }
+
+    /// The latency added before an answer, if any (whatever the service).
+    pub(crate) fn latency(&self) -> Option<Duration> {
+        self.lock()
+            .latency_ms
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
     }
 
     /// Whether a hung request is armed (for any service).

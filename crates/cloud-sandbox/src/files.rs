@@ -517,7 +517,8 @@ pub(crate) fn handle(
         let corrupt_at = state.faults.take_corruption(service, start, sent_end);
         let body = FileBody::new(spec.open(), start, end)
             .with_cut_after(cut_after)
-            .with_corrupt_at(corrupt_at);
+            .with_corrupt_at(corrupt_at)
+            .with_rate(state.faults.bandwidth(service));
         (Body::File(body), corrupt_at)
     };
     // One fault in the log: the one that matters most to the client (a cut body, a flipped

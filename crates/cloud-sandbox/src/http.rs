@@ -77,6 +77,10 @@ pub(crate) struct FileBody {
     corrupt_at: Option<u64>,
     sent: u64,
     cut_delay: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The bytes a second this body sends at most, and when it started.
+    rate: Option<(u64, tokio::time::Instant)>,
+    /// The wait before the next piece, under `rate`.
+    pace: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl std::fmt::Debug for FileBody {
@@ -100,7 +104,17 @@ impl FileBody {
             corrupt_at: None,
             sent: 0,
             cut_delay: None,
+            rate: None,
+            pace: None,
         }
+    }
+
+    /// Sends at most `bytes_per_second` (a per-connection bandwidth cap), if given.
+    pub(crate) fn with_rate(mut self, bytes_per_second: Option<u64>) -> Self {
+        self.rate = bytes_per_second
+            .filter(|rate| *rate > 0)
+            .map(|rate| (rate, tokio::time::Instant::now()));
+        self
     }
 
     /// Cuts the body (closes the connection) after `bytes` bytes.
@@ -131,6 +145,20 @@ impl hyper::body::Body for Body {
                     return Poll::Ready(None);
                 }
                 let mut n = (file.end - file.pos).min(CHUNK);
+                if let Some((rate, started)) = file.rate {
+                    // Each piece leaves when the bytes before it have had their time.
+                    let due = started + Duration::from_secs_f64(file.sent as f64 / rate as f64);
+                    if tokio::time::Instant::now() < due {
+                        let pace = file
+                            .pace
+                            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                        pace.as_mut().reset(due);
+                        if pace.as_mut().poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                    }
+                    n = n.min(rate.div_ceil(100).max(1024));
+                }
                 if let Some(limit) = file.cut_after {
                     if file.sent >= limit {
                         // Let the connection flush what was sent, then fail the body: hyper

@@ -369,6 +369,11 @@ fn route(method: &Method, path: &str, query: &[(String, String)], headers: &Head
 async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
     let path = parts.uri.path().to_owned();
+    if let Some(latency) = state.faults.latency()
+        && !path.starts_with("/_sandbox")
+    {
+        tokio::time::sleep(latency).await;
+    }
     let query = http::decode_pairs(parts.uri.query().unwrap_or(""));
     let route = route(&parts.method, &path, &query, &parts.headers);
     let reply = match route {

@@ -377,6 +377,10 @@ pub(super) enum Command {
         /// (xbstream, qpress, gzip, tar, nested), as `verify` does.
         #[arg(long)]
         verify_content: bool,
+        /// Connections per file: a file of 8 MiB or more from a server that answers ranges is
+        /// fetched in ranges over N connections at once (1-32; default 4).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
+        connections: Option<u16>,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -475,6 +479,10 @@ pub(super) enum Command {
         /// wrapper; a plain binlog file is in none of the formats and fails).
         #[arg(long)]
         verify_content: bool,
+        /// Connections per file: a file of 8 MiB or more from a server that answers ranges is
+        /// fetched in ranges over N connections at once (1-32; default 4).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
+        connections: Option<u16>,
         /// No progress bars.
         #[arg(long, short)]
         quiet: bool,

@@ -198,6 +198,7 @@ pub(super) async fn run(
             out: path,
             force,
             verify_content,
+            connections,
             quiet,
             json,
         } => {
@@ -208,7 +209,8 @@ pub(super) async fn run(
                 *verify_content,
                 !*quiet && io::stderr().is_terminal(),
                 current,
-            );
+            )
+            .with_connections(connections.map_or(cloud_http::DEFAULT_CONNECTIONS, usize::from));
             let files = cloud_backup::download_log_files(
                 provider, &options, instance, *since, until, path, &download,
             )
@@ -234,6 +236,7 @@ pub(super) async fn run(
             out: path,
             force,
             verify_content,
+            connections,
             quiet,
             json,
         } => {
@@ -243,7 +246,8 @@ pub(super) async fn run(
                 *verify_content,
                 !*quiet && io::stderr().is_terminal(),
                 current,
-            );
+            )
+            .with_connections(connections.map_or(cloud_http::DEFAULT_CONNECTIONS, usize::from));
             let files =
                 cloud_backup::download(provider, &options, instance, backup, path, &download)
                     .await

@@ -29,6 +29,11 @@ pub(super) enum Fault {
     /// `damaged`: backup files are damaged at the source (a byte flipped inside an archive
     /// member, the provider's checksums agreeing with it).
     Damaged,
+    /// `bandwidth=RATE`: each download response sends at most RATE bytes a second (`16M`:
+    /// 16 MiB/s; K, M and G are powers of 1024).
+    Bandwidth(u64),
+    /// `latency=MS`: every answer comes MS milliseconds late.
+    Latency(u64),
 }
 
 #[cfg(feature = "sandbox")]
@@ -63,12 +68,15 @@ pub(super) fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
             ("link-uses", Some(value)) => Fault::LinkUses(count(value, "link-uses")?),
             ("link-ttl", Some(value)) => Fault::LinkTtl(u64::from(count(value, "link-ttl")?)),
             ("rate", Some(value)) => Fault::Rate(count(value, "rate")?),
+            ("bandwidth", Some(value)) => Fault::Bandwidth(bytes_per_second(value)?),
+            ("latency", Some(value)) => Fault::Latency(u64::from(count(value, "latency")?)),
             ("ignore-range", None) => Fault::IgnoreRange,
             ("damaged", None) => Fault::Damaged,
             _ => {
                 return Err(format!(
                     "unknown fault {item:?}; expected throttle=N, 5xx=N, hang=N, drop=N@BYTES, \
-                     corrupt=N@OFFSET, ignore-range, damaged, link-uses=N, link-ttl=SECS or rate=N"
+                     corrupt=N@OFFSET, ignore-range, damaged, link-uses=N, link-ttl=SECS, \
+                     rate=N, bandwidth=RATE (16M) or latency=MS"
                 ));
             }
         };
@@ -78,6 +86,33 @@ pub(super) fn parse_fault_spec(text: &str) -> Result<FaultSpec, String> {
         return Err("no fault given".to_owned());
     }
     Ok(FaultSpec(faults))
+}
+
+/// A rate in bytes a second: a number, with K, M or G (powers of 1024) after it.
+#[cfg(feature = "sandbox")]
+fn bytes_per_second(value: &str) -> Result<u64, String> {
+    let wrong = || format!("bandwidth takes bytes a second, such as bandwidth=16M, not {value:?}");
+    let text = value.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let scale: u64 = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(wrong()),
+    };
+    let number = number.trim().parse::<u64>().map_err(|_| wrong())?;
+    number
+        .checked_mul(scale)
+        .filter(|rate| *rate > 0)
+        .ok_or_else(wrong)
 }
 
 /// `<COUNT>@<NUMBER>` of `drop=` and `corrupt=`.
@@ -111,6 +146,8 @@ pub(super) fn faults(specs: &[FaultSpec]) -> cloud_backup::sandbox::Faults {
             Fault::LinkTtl(seconds) => faults.with_link_ttl(seconds),
             Fault::Rate(n) => faults.with_rate(n),
             Fault::Damaged => faults.with_damaged(true),
+            Fault::Bandwidth(rate) => faults.with_bandwidth(rate),
+            Fault::Latency(ms) => faults.with_latency_ms(ms),
         },
     )
 }

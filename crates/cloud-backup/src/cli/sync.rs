@@ -135,6 +135,10 @@ pub(super) struct SyncArgs {
     /// Also verify each archive's own checksums while it streams (see `verify`).
     #[arg(long)]
     verify_content: bool,
+    /// Connections per file: a file of 8 MiB or more from a server that answers ranges is
+    /// fetched in ranges over N connections at once (1-32; default 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
+    connections: Option<u16>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -154,7 +158,11 @@ pub(super) async fn run(
         dest = dest.with_timeout(timeout);
     }
     let targets = args.fleet.targets(context).await?;
-    let mut download = download_options(global, false, args.verify_content, false, current);
+    let mut download = download_options(global, false, args.verify_content, false, current)
+        .with_connections(
+            args.connections
+                .map_or(cloud_http::DEFAULT_CONNECTIONS, usize::from),
+        );
     // On a terminal: a bar per file under way and a line of what is done.
     let board = (!args.json && std::io::stderr().is_terminal()).then(|| Board::new("sync"));
     if let Some(board) = &board {

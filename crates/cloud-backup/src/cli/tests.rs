@@ -227,6 +227,8 @@ fn sandbox_options_and_faults() {
         "drop=1@100000",
         "--sandbox-fault",
         "ignore-range,damaged",
+        "--sandbox-fault",
+        "bandwidth=16M,latency=40",
     ])
     .unwrap();
     assert!(cli.global.sandbox);
@@ -239,7 +241,22 @@ fn sandbox_options_and_faults() {
             .with_dropped_downloads(1, 100_000)
             .with_ignore_range(true)
             .with_damaged(true)
+            .with_bandwidth(16 << 20)
+            .with_latency_ms(40)
     );
+    for (text, rate) in [
+        ("1000", 1000),
+        ("64K", 65_536),
+        ("2MiB", 2 << 20),
+        ("1g", 1 << 30),
+    ] {
+        let spec = parse_fault_spec(&format!("bandwidth={text}")).expect("a spec");
+        assert_eq!(
+            super::faults::faults(&[spec]),
+            cloud_backup::sandbox::Faults::new().with_bandwidth(rate),
+            "{text}"
+        );
+    }
     for bad in [
         "",
         "throttle",
@@ -249,6 +266,10 @@ fn sandbox_options_and_faults() {
         "explode=1",
         "ignore-range=1",
         "damaged=1",
+        "bandwidth=0",
+        "bandwidth=16X",
+        "bandwidth=M",
+        "latency=soon",
     ] {
         assert!(parse_fault_spec(bad).is_err(), "{bad:?}");
     }

@@ -352,6 +352,39 @@ async fn ignoring_range_answers_the_whole_file() {
     assert_eq!(faults, [Some(FaultKind::IgnoredRange), None]);
 }
 
+/// A capped, late sandbox still sends every byte right, whole and in ranges (how fast is for
+/// the benchmarks, never asserted here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capped_late_download_sends_the_same_bytes() {
+    let faults = Faults::new().with_bandwidth(4 << 20).with_latency_ms(5);
+    let sandbox = Sandbox::start(SandboxConfig::default().with_faults(faults)).unwrap();
+    let file = sandbox
+        .backup(Provider::AliyunRds, ALIYUN_INSTANCE_ID, 0)
+        .unwrap();
+    let whole = http().get(&file.download_url).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    let body = whole.bytes().await.unwrap();
+    assert_eq!(body.len() as u64, file.size);
+    assert!(
+        body == file.content(0, body.len()),
+        "the capped body differs"
+    );
+    let part = http()
+        .get(&file.download_url)
+        .header("range", "bytes=1000-300999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    let body = part.bytes().await.unwrap();
+    assert!(body == file.content(1000, 300_000));
+    assert!(sandbox.requests().iter().all(|r| r.fault.is_none()));
+    // Switched off through the handle.
+    sandbox.faults().limit_bandwidth(None);
+    sandbox.faults().add_latency(None);
+    assert!(sandbox.faults().get().is_empty());
+}
+
 #[tokio::test]
 async fn a_corrupted_download_flips_one_byte() {
     let sandbox = support::sandbox();

@@ -354,6 +354,8 @@ async fn the_control_endpoint_takes_the_new_faults() {
         "hang": 1,
         "link_uses": 1,
         "link_ttl_secs": 30,
+        "bandwidth": 16_777_216,
+        "latency_ms": 40,
         "service": "huaweicloud-rds",
     });
     let (status, _, echoed) = send_json(http().post(&url).body(all.to_string())).await;
@@ -368,6 +370,8 @@ async fn the_control_endpoint_takes_the_new_faults() {
             .with_hang(1)
             .with_link_uses(1)
             .with_link_ttl(30)
+            .with_bandwidth(16 << 20)
+            .with_latency_ms(40)
             .with_service(Provider::HuaweiCloudRds)
     );
     let (_, _, armed) = send_json(http().get(&url)).await;
