@@ -136,7 +136,7 @@ pub(super) struct SyncArgs {
     #[arg(long)]
     verify_content: bool,
     /// Connections per file: a file of 8 MiB or more from a server that answers ranges is
-    /// fetched in ranges over N connections at once (1-32; default 4).
+    /// fetched in ranges over N connections at once (1-32; default 8).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
     connections: Option<u16>,
     /// Print the report as JSON.

@@ -48,7 +48,7 @@ const MAX_SERVER_DELAY: Duration = Duration::from_secs(300);
 const MAX_CHANGE_RESTARTS: u32 = 2;
 /// The connections `cloud-backup`'s downloads use unless told otherwise (a [`Download`]
 /// uses one until [`Download::with_connections`] says more).
-pub const DEFAULT_CONNECTIONS: usize = 4;
+pub const DEFAULT_CONNECTIONS: usize = 8;
 /// The most connections one download uses.
 pub const MAX_CONNECTIONS: usize = 32;
 /// The smallest file fetched over several connections: below it, one connection is as fast.

@@ -29,6 +29,8 @@ enum Answer {
     OtherObject,
     /// A 403 saying the link has expired.
     Expired,
+    /// As `Serve`, twenty-five times slower.
+    Slow,
 }
 
 /// One request as the server saw it.
@@ -180,11 +182,12 @@ async fn serve(
         sent.truncate(n);
     }
     // Slowly enough that the ranges overlap in time.
+    let pause = Duration::from_millis(if answer == Answer::Slow { 50 } else { 2 });
     for piece in sent.chunks(256 * 1024) {
         if socket.write_all(piece).await.is_err() {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::sleep(pause).await;
     }
     let _ = socket.flush().await;
     let _ = socket.shutdown().await;
@@ -217,17 +220,52 @@ async fn a_large_file_comes_over_several_connections_at_once_and_is_verified_in_
     // A one-byte probe, then ranges that tile the file, several answered at once.
     let seen = server.seen();
     assert_eq!(seen[0].range, Some((0, Some(0))));
-    let mut ranges = server.ranges();
-    ranges.sort_unstable();
+    let ranges = server.ranges();
     assert!(ranges.len() >= 4, "{ranges:?}");
-    let mut at = 0;
-    for (first, last) in &ranges {
-        assert_eq!(*first, at, "{ranges:?}");
-        at = last.expect("a closed range") + 1;
-    }
-    assert_eq!(at, SIZE);
+    assert_eq!(covered(&ranges), SIZE, "{ranges:?}");
     assert!(server.most_at_once.load(Ordering::SeqCst) >= 2);
     assert!(!dest.record().exists());
+}
+
+/// How far from byte 0 the requested ranges reach without a gap.
+fn covered(ranges: &[(usize, Option<usize>)]) -> usize {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut reach = 0;
+    for (first, last) in sorted {
+        if first > reach {
+            break;
+        }
+        reach = reach.max(last.map_or(SIZE, |l| l + 1));
+    }
+    reach
+}
+
+/// A slow connection's range is split: a connection that has finished its own takes the
+/// second half, and the slow one stops at the middle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_range_is_split_with_a_connection_that_finished() {
+    let body = file_body(SIZE);
+    let server = RangedServer::start(body.clone(), |n, seen| {
+        if n > 0 && seen.range.is_some_and(|(first, _)| first == 0) {
+            Answer::Slow
+        } else {
+            Answer::Serve
+        }
+    })
+    .await;
+    let dest = Dest::new("ranged-steal.bin");
+    let outcome = download(&client(), &ranged(server.url("/f"), &dest))
+        .await
+        .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    let ranges = server.ranges();
+    let first = ranges.iter().find(|r| r.0 == 0).expect("the first range");
+    let end = first.1.expect("closed");
+    assert!(
+        ranges.iter().any(|r| r.0 > 0 && r.0 < end),
+        "a range inside the slow one's: {ranges:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

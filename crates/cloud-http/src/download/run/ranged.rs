@@ -1,5 +1,7 @@
-//! Several connections at once: the file is split into ranges ([`Plan`]) fetched in parallel
-//! and written in place into the `.part` with positional writes, while the hashers (and the
+//! Several connections at once: the file is split into one range per connection ([`Plan`]),
+//! fetched in parallel and written in place into the `.part` with positional writes; a
+//! connection that is done takes the second half of the range with the most left (so the
+//! connections finish together instead of waiting for the slowest), while the hashers (and the
 //! content check) follow the contiguous prefix as it grows, reading it back from the page
 //! cache. Every check still covers every byte in order, and nothing differs at the end: the
 //! same verification, fsync and rename as a download over one connection.
@@ -31,7 +33,10 @@ use crate::error::Error;
 /// The most ranges a download is split into (the resume record stays small).
 const MAX_RANGES: u64 = 256;
 /// What a connection gathers before one positional write.
-const WRITE_BATCH: usize = 1 << 20;
+const WRITE_BATCH: usize = 512 << 10;
+/// A connection with nothing left to fetch takes the second half of the range with the most
+/// left, when that half is at least this long (a new request costs a round trip).
+const MIN_STEAL: u64 = 2 << 20;
 /// What the hashers read back at a time.
 const READ_BATCH: usize = 1 << 20;
 /// How often the resume record is brought up to date while ranges arrive.
@@ -105,12 +110,12 @@ fn contiguous(ranges: &[Range], from: u64) -> u64 {
     reached
 }
 
-/// Splits `from..total` into ranges for `connections`: at least [`MIN_CHUNK`] each, about
-/// four per connection, at most [`MAX_RANGES`].
+/// Splits `from..total` into one range for each of `connections`, each at least
+/// [`MIN_CHUNK`] (the connections that finish first then take halves of what is left).
 fn split(from: u64, total: u64, connections: usize) -> Vec<Range> {
     let rest = total.saturating_sub(from);
     let per = rest
-        .div_ceil((connections as u64 * 4).max(1))
+        .div_ceil((connections as u64).max(1))
         .max(rest.div_ceil(MAX_RANGES))
         .max(MIN_CHUNK);
     let mut ranges = Vec::new();
@@ -125,6 +130,37 @@ fn split(from: u64, total: u64, connections: usize) -> Vec<Range> {
         start = end;
     }
     ranges
+}
+
+/// Splits the range with the most left (being fetched by another connection) in two, and
+/// returns the index of its second half, a new range; `None` when no range has enough left.
+/// The connection fetching the first half stops at its new end.
+fn steal(shared: &mut Shared) -> Option<usize> {
+    if shared.ranges.len() as u64 >= MAX_RANGES {
+        return None;
+    }
+    let victim =
+        (0..shared.ranges.len()).max_by_key(|&i| shared.ranges[i].end - shared.ranges[i].next)?;
+    let Range { next, end, .. } = shared.ranges[victim];
+    if end - next < 2 * MIN_STEAL {
+        return None;
+    }
+    let middle = next + (end - next) / 2;
+    shared.ranges[victim].end = middle;
+    shared.ranges.push(Range {
+        start: middle,
+        end,
+        next: middle,
+    });
+    shared.taken.push(false);
+    Some(shared.ranges.len() - 1)
+}
+
+/// `ranges` in file order (ranges split by [`steal`] are added at the end).
+fn in_order(ranges: &[Range]) -> Vec<Range> {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_by_key(|r| r.start);
+    sorted
 }
 
 /// Why the connections stopped before the file was complete.
@@ -208,13 +244,15 @@ impl Fetch<'_> {
                 if shared.stop.is_some() {
                     return;
                 }
-                let Some(index) = (0..shared.ranges.len())
-                    .find(|&i| !shared.taken[i] && shared.ranges[i].next < shared.ranges[i].end)
-                else {
-                    return;
-                };
-                shared.taken[index] = true;
-                index
+                let free = (0..shared.ranges.len())
+                    .find(|&i| !shared.taken[i] && shared.ranges[i].next < shared.ranges[i].end);
+                match free.or_else(|| steal(&mut shared)) {
+                    Some(index) => {
+                        shared.taken[index] = true;
+                        index
+                    }
+                    None => return,
+                }
             };
             if !self.range(index).await {
                 return;
@@ -469,13 +507,15 @@ impl Fetch<'_> {
         index: usize,
         mut response: reqwest::Response,
         from: u64,
-        end: u64,
+        asked_end: u64,
     ) -> Result<bool, Miss> {
         let idle = self.download.idle_timeout;
         let mut at = from;
         let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
         let failure = loop {
-            if self.stopped() {
+            // The range's end moves closer when another connection takes its second half.
+            let end = self.lock().ranges[index].end;
+            if self.stopped() || at + batch.len() as u64 >= end {
                 break None;
             }
             let piece = match tokio::time::timeout(idle, response.chunk()).await {
@@ -485,32 +525,37 @@ impl Fetch<'_> {
                 Err(_) => {
                     break Some(Miss::Retry(Error::timeout(format!(
                         "no data arrived for {idle:?} in bytes {from}-{}",
-                        end - 1
+                        asked_end - 1
                     ))));
                 }
             };
-            if at + (batch.len() + piece.len()) as u64 > end {
+            let held = at + batch.len() as u64;
+            if held + piece.len() as u64 > asked_end {
                 break Some(Miss::Stop(Stop::Fail(Error::integrity(format!(
                     "the server sent more than the {} bytes of range {from}-{} it announced",
-                    end - from,
-                    end - 1
+                    asked_end - from,
+                    asked_end - 1
                 )))));
             }
-            batch.extend_from_slice(&piece);
-            if batch.len() >= WRITE_BATCH {
+            let wanted = usize::try_from(end - held).map_or(piece.len(), |n| n.min(piece.len()));
+            let piece = &piece[..wanted];
+            if batch.len() + piece.len() > WRITE_BATCH && !batch.is_empty() {
                 match self.write(index, at, std::mem::take(&mut batch)).await {
                     Ok(emptied) => batch = emptied,
                     Err(error) => break Some(Miss::Stop(Stop::Fail(error))),
                 }
                 at = self.lock().ranges[index].next;
             }
+            batch.extend_from_slice(piece);
         };
         if !batch.is_empty()
             && let Err(error) = self.write(index, at, batch).await
         {
             return Err(Miss::Stop(Stop::Fail(error)));
         }
-        let reached = self.lock().ranges[index].next;
+        let Range {
+            next: reached, end, ..
+        } = self.lock().ranges[index];
         match failure {
             Some(miss) => Err(miss),
             None if reached >= end => Ok(true),
@@ -525,7 +570,9 @@ impl Fetch<'_> {
 
     /// Writes `batch` at `at` (range `index`'s next byte), then moves the range on; gives the
     /// emptied buffer back.
-    async fn write(&self, index: usize, at: u64, batch: Vec<u8>) -> Result<Vec<u8>, Error> {
+    async fn write(&self, index: usize, at: u64, mut batch: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let end = self.lock().ranges[index].end;
+        batch.truncate(usize::try_from(end.saturating_sub(at)).unwrap_or(usize::MAX));
         let file = Arc::clone(&self.file);
         let written = tokio::task::spawn_blocking(move || {
             let result = write_at(&file, &batch, at);
@@ -714,7 +761,7 @@ impl Run<'_> {
                 self.part.len
             ))),
             Some(Stop::Fail(error)) => {
-                self.keep_ranges(&file, &shared.ranges).await;
+                self.keep_ranges(&file, &in_order(&shared.ranges)).await;
                 Err(error)
             }
             Some(Stop::Fallback(why)) => {
@@ -829,11 +876,8 @@ impl Run<'_> {
         let mut buffer = vec![0u8; READ_BATCH];
         loop {
             let (reached, ranges) = {
-                let shared = fetch.lock();
-                (
-                    contiguous(&shared.ranges, self.part.len),
-                    shared.ranges.clone(),
-                )
+                let ranges = in_order(&fetch.lock().ranges);
+                (contiguous(&ranges, self.part.len), ranges)
             };
             while self.part.len < reached {
                 let n = usize::try_from(reached - self.part.len)
@@ -844,6 +888,9 @@ impl Run<'_> {
                         Error::io(format!("could not read back {}", self.part.shown()), e)
                     })?;
                 self.part.absorb(&buffer[..n]);
+            }
+            if self.part.len >= total {
+                tracing::debug!(total, "every range written and hashed");
             }
             if self.part.len >= total || workers_done {
                 if self.part.len < total {
@@ -906,14 +953,45 @@ mod tests {
     #[test]
     fn ranges_cover_the_rest_in_order_with_bounded_counts() {
         let ranges = split(0, 100 << 20, 4);
-        assert_eq!(ranges.len(), 16);
-        assert_eq!(ranges[0], r(0, 6_553_600, 0));
+        assert_eq!(ranges.len(), 4);
+        assert_eq!(ranges[0], r(0, 25 << 20, 0));
         assert_eq!(ranges.last().map(|r| r.end), Some(100 << 20));
         assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
         // Never smaller than MIN_CHUNK, never more than MAX_RANGES.
         assert_eq!(split(10, 10 + 9 * MIN_CHUNK, 32).len(), 9);
         assert!(split(0, 1 << 40, 32).len() as u64 <= MAX_RANGES);
         assert!(split(5, 5, 4).is_empty());
+    }
+
+    #[test]
+    fn a_free_connection_takes_the_second_half_of_the_longest_range_left() {
+        let mut shared = Shared {
+            ranges: vec![r(0, 10 << 20, 9 << 20), r(10 << 20, 30 << 20, 12 << 20)],
+            taken: vec![true, true],
+            url: Url::parse("http://127.0.0.1/f").expect("a URL"),
+            generation: 0,
+            refreshes: 0,
+            etag: None,
+            last_modified: None,
+            checks: Vec::new(),
+            stop: None,
+            attempts: 0,
+            resumes: 0,
+        };
+        assert_eq!(steal(&mut shared), Some(2));
+        assert_eq!(shared.ranges[1], r(10 << 20, 21 << 20, 12 << 20));
+        assert_eq!(shared.ranges[2], r(21 << 20, 30 << 20, 21 << 20));
+        assert_eq!(
+            in_order(&shared.ranges)
+                .iter()
+                .map(|r| r.start)
+                .collect::<Vec<_>>(),
+            [0, 10 << 20, 21 << 20]
+        );
+        // Nothing long enough left: no steal.
+        shared.ranges = vec![r(0, 10 << 20, (10 << 20) - (3 << 20))];
+        shared.taken = vec![true];
+        assert_eq!(steal(&mut shared), None);
     }
 
     #[test]
