@@ -388,7 +388,13 @@ async fn plan<'a>(
     let several = links.len() > 1 || directory;
     let into_directory = several || ends_with_separator(out) || is_directory(out).await;
     if into_directory {
-        if several && !is_directory(out).await && exists(out).await {
+        // One look (a directory being created by a download beside this one is no file).
+        let not_a_directory = matches!(tokio::fs::metadata(out).await, Ok(m) if !m.is_dir())
+            || tokio::fs::symlink_metadata(out)
+                .await
+                .is_ok_and(|m| !m.is_dir())
+                && tokio::fs::metadata(out).await.is_err();
+        if several && not_a_directory {
             let what = if directory {
                 "log files go into a directory".to_owned()
             } else {
@@ -741,10 +747,6 @@ fn ends_with_separator(path: &Path) -> bool {
 
 async fn is_directory(path: &Path) -> bool {
     tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir())
-}
-
-async fn exists(path: &Path) -> bool {
-    tokio::fs::symlink_metadata(path).await.is_ok()
 }
 
 #[cfg(test)]

@@ -270,7 +270,8 @@ impl SyncReport {
 /// does, and records each in the destination's [`manifest`]. Files go to
 /// `<dest>/<provider>/<instance>/full/<backup id>/` and `.../binlog/`. Into an object store,
 /// each file streams from the provider into a multipart upload completed only once every check
-/// passed (memory: [`PART_SIZE`](crate::store::PART_SIZE) × 3 per transfer), never through
+/// passed (memory: [`PART_SIZE`](crate::store::PART_SIZE) × 3 per transfer; [`FILES_AT_ONCE`]
+/// transfers per instance, `concurrency` instances at once), never through
 /// the local disk.
 ///
 /// Never fails as a whole: each instance's and file's failure is in the report (and tried
@@ -328,6 +329,9 @@ pub async fn sync(
     report.seconds = started.elapsed().as_secs_f64();
     report
 }
+
+/// The files of one instance copied at once (each over its own connections).
+pub const FILES_AT_ONCE: usize = 2;
 
 /// An instance that could not be synced at all.
 fn failed_instance(provider: Provider, instance_id: &str, error: &Error) -> InstanceSync {
@@ -398,53 +402,63 @@ async fn sync_instance(
             .push(entry);
     }
 
-    for backup in &selected {
+    // A few files at once: one file's link, probe, fsync and manifest write overlap
+    // another's transfer.
+    let copies = futures::stream::iter(selected.iter().map(|backup| {
+        let (dirs, download) = (&dirs, &download);
         let have = by_backup
             .get(&(FileKind::Full, backup.backup_id.as_str()))
             .map(Vec::as_slice)
             .unwrap_or_default();
-        if complete(&dirs, have).await {
-            result
-                .files
-                .extend(have.iter().map(|e| line(e, Outcome::Skipped)));
-            continue;
+        async move {
+            let mut written = Vec::new();
+            if complete(dirs, have).await {
+                let lines = have.iter().map(|e| line(e, Outcome::Skipped)).collect();
+                return (lines, written);
+            }
+            let file = |outcome| SyncedFile {
+                provider,
+                instance_id: instance_id.to_owned(),
+                backup_id: backup.backup_id.clone(),
+                kind: FileKind::Full,
+                path: None,
+                bytes: backup.size_bytes,
+                outcome,
+            };
+            if options.dry_run {
+                return (vec![file(Outcome::WouldCopy)], written);
+            }
+            let copied = async {
+                let key = dirs.full(&backup.backup_id)?;
+                let mut local = std::path::PathBuf::new();
+                let target = dirs.target(&key, &mut local);
+                let files = client
+                    .fetch_backup(http, instance_id, &backup.backup_id, &target, download)
+                    .await?;
+                let times = (backup.started_at.clone(), backup.finished_at.clone());
+                record(
+                    dirs,
+                    FileKind::Full,
+                    &backup.backup_id,
+                    &files,
+                    times,
+                    &mut written,
+                )
+                .await
+            }
+            .await;
+            match copied {
+                Ok(lines) => (lines, written),
+                Err(error) => (vec![file(Outcome::Failed(error.to_string()))], written),
+            }
         }
-        let file = |outcome| SyncedFile {
-            provider,
-            instance_id: instance_id.to_owned(),
-            backup_id: backup.backup_id.clone(),
-            kind: FileKind::Full,
-            path: None,
-            bytes: backup.size_bytes,
-            outcome,
-        };
-        if options.dry_run {
-            result.files.push(file(Outcome::WouldCopy));
-            continue;
-        }
-        let copied = async {
-            let key = dirs.full(&backup.backup_id)?;
-            let mut local = std::path::PathBuf::new();
-            let target = dirs.target(&key, &mut local);
-            let files = client
-                .fetch_backup(http, instance_id, &backup.backup_id, &target, &download)
-                .await?;
-            let times = (backup.started_at.clone(), backup.finished_at.clone());
-            record(
-                &dirs,
-                FileKind::Full,
-                &backup.backup_id,
-                &files,
-                times,
-                &mut written,
-            )
-            .await
-        }
-        .await;
-        match copied {
-            Ok(lines) => result.files.extend(lines),
-            Err(error) => result.files.push(file(Outcome::Failed(error.to_string()))),
-        }
+    }))
+    .buffered(FILES_AT_ONCE)
+    .collect::<Vec<_>>()
+    .await;
+    for (lines, entries) in copies {
+        result.files.extend(lines);
+        written.extend(entries);
     }
 
     if options.binlogs {
@@ -511,39 +525,45 @@ async fn sync_logs(
     let out_key = dirs.binlog();
     let mut local = std::path::PathBuf::new();
     let out = dirs.target(&out_key, &mut local);
-    for file in &listed {
-        let key = log_key(file);
-        if let Some(have) = recorded.get(key.as_str())
-            && complete(dirs, have).await
-        {
-            result
-                .files
-                .extend(have.iter().map(|e| line(e, Outcome::Skipped)));
-            continue;
-        }
-        if options.dry_run {
-            result
-                .files
-                .push(log_line(provider, instance_id, file, Outcome::WouldCopy));
-            continue;
-        }
-        let copied = async {
-            let files = client
-                .download_log_file(http, file, &out, &download)
-                .await?;
-            let times = (file.begin_at.clone(), file.end_at.clone());
-            record(dirs, FileKind::Binlog, &key, &files, times, &mut written).await
-        }
-        .await;
-        match copied {
-            Ok(lines) => result.files.extend(lines),
-            Err(error) => {
-                let outcome = Outcome::Failed(error.to_string());
-                result
-                    .files
-                    .push(log_line(provider, instance_id, file, outcome));
+    let copies = futures::stream::iter(listed.iter().map(|file| {
+        let (recorded, download, out) = (&recorded, &download, &out);
+        async move {
+            let mut written = Vec::new();
+            let key = log_key(file);
+            if let Some(have) = recorded.get(key.as_str())
+                && complete(dirs, have).await
+            {
+                let lines = have.iter().map(|e| line(e, Outcome::Skipped)).collect();
+                return (lines, written);
+            }
+            if options.dry_run {
+                let line = log_line(provider, instance_id, file, Outcome::WouldCopy);
+                return (vec![line], written);
+            }
+            let copied = async {
+                let files = client.download_log_file(http, file, out, download).await?;
+                let times = (file.begin_at.clone(), file.end_at.clone());
+                record(dirs, FileKind::Binlog, &key, &files, times, &mut written).await
+            }
+            .await;
+            match copied {
+                Ok(lines) => (lines, written),
+                Err(error) => {
+                    let outcome = Outcome::Failed(error.to_string());
+                    (
+                        vec![log_line(provider, instance_id, file, outcome)],
+                        written,
+                    )
+                }
             }
         }
+    }))
+    .buffered(FILES_AT_ONCE)
+    .collect::<Vec<_>>()
+    .await;
+    for (lines, entries) in copies {
+        result.files.extend(lines);
+        written.extend(entries);
     }
     Ok(written)
 }
