@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# End-to-end benchmarks (issue 6): listing 10,000 backups and downloading a 100 MiB and a
+# End-to-end benchmarks (issues 6 and 14): listing 10,000 backups and downloading a 100 MiB and a
 # 1 GiB file from the sandbox on 127.0.0.1, ours against the official Python SDKs, plain
-# reqwest + serde_json, and curl. Prints a Markdown table of medians and ratios.
+# reqwest + serde_json, curl and aria2c; the 100 MiB file again over links capped at
+# $CAP bytes a second per connection (the sandbox's bandwidth fault), against curl and
+# `aria2c -x8 -s8`; and the memory of a 4 GiB download. Prints Markdown tables of medians and
+# of ratios taken within each run.
 #
 #   scripts/bench.sh                      # 5 listing runs, 3 download runs
 #   LIST_RUNS=3 DOWNLOAD_RUNS=1 scripts/bench.sh
+#   PHASES="capped large" scripts/bench.sh   # only some phases (list download capped large)
+#   CAP=8M scripts/bench.sh               # another per-connection cap (K, M, G: powers of 1024)
 #
-# Needs: cargo, python3 (with venv), curl, openssl, sync (coreutils), /usr/bin/time (GNU time; `apt-get install time`).
+# Needs: cargo, python3 (with venv), curl, openssl, sync (coreutils), /usr/bin/time (GNU time;
+# `apt-get install time`); aria2c (Debian's aria2, installed here when missing and apt-get can).
 # The official SDKs go into a venv under target/bench/venv (never committed); pip needs PyPI.
 # Our binaries are built in release mode. The criterion benches are separate:
 #   cargo bench -p cloud-signer; cargo bench -p aliyun-rds --bench decode; ...
@@ -14,6 +20,9 @@ set -euo pipefail
 
 LIST_RUNS=${LIST_RUNS:-5}
 DOWNLOAD_RUNS=${DOWNLOAD_RUNS:-3}
+PHASES=${PHASES:-list download capped large}
+CAP=${CAP:-16M}
+phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK="$ROOT/target/bench"
 VENV="$WORK/venv"
@@ -24,14 +33,23 @@ for tool in cargo python3 curl openssl sync /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench.sh: $tool is missing" >&2; exit 1; }
 done
 /usr/bin/time -f %M true 2>/dev/null || { echo "bench.sh: /usr/bin/time is not GNU time" >&2; exit 1; }
+if ! command -v aria2c >/dev/null && command -v apt-get >/dev/null; then
+    echo "== installing aria2 (Debian)"
+    { apt-get install -y -qq aria2 || { apt-get update -qq && apt-get install -y -qq aria2; }; } >/dev/null 2>&1 || true
+fi
+HAVE_ARIA2=0
+command -v aria2c >/dev/null && HAVE_ARIA2=1
+[ "$HAVE_ARIA2" = 1 ] || echo "bench.sh: aria2c is missing (apt-get install aria2): its rows are skipped" >&2
 
-echo "== official SDKs (venv $VENV)"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check alibabacloud-rds20140815 huaweicloudsdkrds
-echo "installed:"
-"$VENV/bin/pip" list --disable-pip-version-check 2>/dev/null \
-    | grep -Ei '^((alibabacloud|huaweicloud)[-a-z0-9]*|requests|urllib3) ' | sed 's/^/  /'
-echo "  $("$VENV/bin/python" --version)"
+if phase list; then
+    echo "== official SDKs (venv $VENV)"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check alibabacloud-rds20140815 huaweicloudsdkrds
+    echo "installed:"
+    "$VENV/bin/pip" list --disable-pip-version-check 2>/dev/null \
+        | grep -Ei '^((alibabacloud|huaweicloud)[-a-z0-9]*|requests|urllib3) ' | sed 's/^/  /'
+    echo "  $("$VENV/bin/python" --version)"
+fi
 
 echo "== building (release)"
 CLI="$ROOT/target/release/cloud-backup"
@@ -80,7 +98,8 @@ measure() {
     printf '  %-8s %-7s %-9s run %s: %8s ms inside, %6s s wall, %7s KiB max RSS\n' "$kind" "$case" "$impl" "$run" "${inner:--}" "$wall" "$rss"
 }
 
-echo "== listing 10,000 backups ($LIST_RUNS runs, pages of 100)"
+phase list && echo "== listing 10,000 backups ($LIST_RUNS runs, pages of 100)"
+phase list || LIST_RUNS=0
 for run in $(seq 1 "$LIST_RUNS"); do
     for provider in aliyun huawei; do
         measure list "$provider" ours "$run" 0 -- "$E2E" list-ours "$provider" "$ENDPOINT"
@@ -89,13 +108,53 @@ for run in $(seq 1 "$LIST_RUNS"); do
     done
 done
 
-echo "== downloads ($DOWNLOAD_RUNS runs)"
 mkdir -p "$WORK/dl"
 export ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
 read -r ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET < <(python3 -c \
     'import json,sys; print(*json.load(open(sys.argv[1]))["aliyun_credentials"])' "$INFO")
 INSTANCE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["aliyun_instance"])' "$INFO")
-for run in $(seq 1 "$DOWNLOAD_RUNS"); do
+# file INDEX: the backup id, size and signed link of the sandbox's file INDEX.
+file() {
+    python3 -c 'import json,sys
+f = json.load(open(sys.argv[1]))["files"][int(sys.argv[2])]
+print(f["backup_id"], f["size"], f["url"])' "$INFO" "$1"
+}
+# ours KIND CASE RUN ID SIZE [ARGS...]: cloud-backup download of backup ID, checked for SIZE bytes.
+ours() {
+    local kind=$1 case=$2 run=$3 id=$4 size=$5
+    shift 5
+    rm -rf "$WORK/dl/ours"
+    measure "$kind" "$case" cli "$run" "$size" -- "$CLI" aliyun-rds download \
+        --endpoint "$ENDPOINT" --instance "$INSTANCE" --backup "$id" --out "$WORK/dl/ours" --quiet "$@"
+    got=$(du -sb "$WORK/dl/ours" | cut -f1)
+    [ "$got" = "$size" ] || { echo "bench.sh: cloud-backup wrote $got bytes, expected $size" >&2; exit 1; }
+    rm -rf "$WORK/dl/ours"
+}
+# aria KIND CASE RUN URL SIZE: aria2c -x8 -s8 (eight connections, eight pieces).
+aria() {
+    local kind=$1 case=$2 run=$3 url=$4 size=$5
+    rm -f "$WORK/dl/aria"*
+    measure "$kind" "$case" aria2c "$run" "$size" -- aria2c --quiet --no-conf -x8 -s8 \
+        --allow-overwrite=true --auto-file-renaming=false --dir "$WORK/dl" -o aria "$url"
+    got=$(stat -c %s "$WORK/dl/aria")
+    [ "$got" = "$size" ] || { echo "bench.sh: aria2c wrote $got bytes, expected $size" >&2; exit 1; }
+    rm -f "$WORK/dl/aria"*
+}
+# plain_curl KIND CASE RUN URL SIZE
+plain_curl() {
+    local kind=$1 case=$2 run=$3 url=$4 size=$5
+    measure "$kind" "$case" curl "$run" "$size" -- curl --silent --show-error --fail --noproxy '*' -o "$WORK/dl/curl" "$url"
+    got=$(stat -c %s "$WORK/dl/curl")
+    [ "$got" = "$size" ] || { echo "bench.sh: curl wrote $got bytes, expected $size" >&2; exit 1; }
+    rm -f "$WORK/dl/curl"
+}
+faults() {
+    curl --silent --show-error --fail --noproxy '*' -X POST "$ENDPOINT/_sandbox/faults" -d "$1" >/dev/null
+}
+
+phase download && echo "== downloads ($DOWNLOAD_RUNS runs)"
+phase download || DOWNLOAD_RUNS_NOW=0
+for run in $(seq 1 "${DOWNLOAD_RUNS_NOW:-$DOWNLOAD_RUNS}"); do
     for index in 1 0; do
         read -r id size url < <(python3 -c 'import json,sys
 f = json.load(open(sys.argv[1]))["files"][int(sys.argv[2])]
@@ -124,9 +183,33 @@ print(f["backup_id"], f["size"], f["url"])' "$INFO" "$index")
         got=$(stat -c %s "$WORK/dl/curl")
         [ "$got" = "$size" ] || { echo "bench.sh: curl | tee | openssl wrote $got bytes, expected $size" >&2; exit 1; }
         rm -f "$WORK/dl/curl"
+        [ "$HAVE_ARIA2" = 1 ] && aria download "$label" "$run" "$url" "$size"
     done
 done
 [ "$HAVE_CLI_DOWNLOAD" = 1 ] || echo "  (cloud-backup has no download command yet: only the library path was measured)"
+
+if phase capped && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then
+    # The sandbox's rate in bytes a second, from CAP (16M, 8M, 1G, 500K or plain bytes).
+    RATE=$(python3 -c 'import sys
+t = sys.argv[1].strip().upper().removesuffix("IB").removesuffix("B")
+scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(t[-1:], 1)
+print(int(t.rstrip("KMG")) * scale)' "$CAP")
+    echo "== downloads over links capped at $CAP/s a connection ($DOWNLOAD_RUNS runs, 100 MiB)"
+    faults "{\"bandwidth\": $RATE}"
+    read -r id size url < <(file 1)
+    for run in $(seq 1 "$DOWNLOAD_RUNS"); do
+        ours capped "capped-$CAP" "$run" "$id" "$size"
+        [ "$HAVE_ARIA2" = 1 ] && aria capped "capped-$CAP" "$run" "$url" "$size"
+        plain_curl capped "capped-$CAP" "$run" "$url" "$size"
+    done
+    faults '{"bandwidth": null}'
+fi
+
+if phase large && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then
+    echo "== one 4 GiB download (memory)"
+    read -r id size url < <(file 2)
+    ours large 4GiB 1 "$id" "$size"
+fi
 
 echo
 echo "== results ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -sr))"

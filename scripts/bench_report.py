@@ -71,9 +71,9 @@ if cases("download"):
     print("| file | tool | wall (s) | throughput (MiB/s) | max RSS (MiB) | this / curl: time | this / curl: RSS | this / (curl + SHA-256 + fsync): time |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     tools = {"cli": "`cloud-backup download`", "library": "`cloud_http::download`", "curl": "`curl -o`",
-             "curl+sha": "`curl \\| tee \\| openssl dgst -sha256; sync`"}
+             "curl+sha": "`curl \\| tee \\| openssl dgst -sha256; sync`", "aria2c": "`aria2c -x8 -s8`"}
     for case in cases("download"):
-        for impl in ("cli", "library", "curl", "curl+sha"):
+        for impl in ("cli", "library", "curl", "curl+sha", "aria2c"):
             d = data.get(("download", case, impl))
             if not d:
                 continue
@@ -95,3 +95,28 @@ if cases("download"):
         for impl in ("cli", "library", "curl", "curl+sha")
         if ("download", "1GiB", impl) in data and ("download", "100MiB", impl) in data
     ))
+
+if cases("capped"):
+    n = max(len(d) for k, d in data.items() if k[0] == "capped")
+    print(f"\n### Over links capped per connection (the sandbox's bandwidth fault), medians of {n} runs\n")
+    print("| file | tool | wall (s) | throughput (MiB/s) | max RSS (MiB) | this / aria2c: time | this / curl: time |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    tools = {"cli": "`cloud-backup download` (8 connections, every check)", "aria2c": "`aria2c -x8 -s8`", "curl": "`curl -o`"}
+    for case in cases("capped"):
+        for impl in ("cli", "aria2c", "curl"):
+            d = data.get(("capped", case, impl))
+            if not d:
+                continue
+            wall = med(v[1] for v in d.values())
+            rss = med(v[2] for v in d.values())
+            size = next(iter(d.values()))[3]
+            mibs = size / (1 << 20) / wall if wall else None
+            to_aria = "" if impl == "aria2c" else fmt(ratio("capped", case, impl, "aria2c", 1), 2)
+            to_curl = "" if impl == "curl" else fmt(ratio("capped", case, impl, "curl", 1), 2)
+            print(f"| 100 MiB, {case.removeprefix('capped-')}/s a connection | {tools[impl]} | {fmt(wall, 2)} | {fmt(mibs, 0)} | {fmt(rss)} | {to_aria} | {to_curl} |")
+
+if ("large", "4GiB", "cli") in data:
+    d = data[("large", "4GiB", "cli")]
+    wall = med(v[1] for v in d.values())
+    rss = med(v[2] for v in d.values())
+    print(f"\nA 4 GiB download (`cloud-backup download`, 8 connections, every check): {fmt(wall, 2)} s, max RSS {fmt(rss)} MiB.")

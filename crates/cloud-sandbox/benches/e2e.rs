@@ -34,8 +34,9 @@ const HUAWEI_INSTANCE: &str = "0000000000000000000000000000bbb1in01";
 const BACKUPS: usize = 10_000;
 /// The page size of every listing (the largest both APIs allow).
 const PAGE: usize = 100;
-/// The download files: backup 0 of `rm-bench` is 1 GiB, backup 1 is 100 MiB.
-const FILES: [(usize, u64); 2] = [(0, 1 << 30), (1, 100 << 20)];
+/// The download files: backup 0 of `rm-bench` is 1 GiB, backup 1 is 100 MiB, backup 2 is
+/// 4 GiB (its bytes are made as they are sent: nothing is stored).
+const FILES: [(usize, u64); 3] = [(0, 1 << 30), (1, 100 << 20), (2, 4 << 30)];
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
