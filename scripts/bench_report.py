@@ -71,9 +71,10 @@ if cases("download"):
     print("| file | tool | wall (s) | throughput (MiB/s) | max RSS (MiB) | this / curl: time | this / curl: RSS | this / (curl + SHA-256 + fsync): time |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     tools = {"cli": "`cloud-backup download`", "library": "`cloud_http::download`", "curl": "`curl -o`",
-             "curl+sha": "`curl \\| tee \\| openssl dgst -sha256; sync`", "aria2c": "`aria2c -x8 -s8`"}
+             "curl+sha": "`curl \\| tee \\| openssl dgst -sha256; sync`", "aria2c": "`aria2c -x8 -s8`",
+             "cli-1": "`cloud-backup download --connections 1`"}
     for case in cases("download"):
-        for impl in ("cli", "library", "curl", "curl+sha", "aria2c"):
+        for impl in ("cli", "cli-1", "library", "curl", "curl+sha", "aria2c"):
             d = data.get(("download", case, impl))
             if not d:
                 continue
@@ -113,7 +114,8 @@ if cases("capped"):
             mibs = size / (1 << 20) / wall if wall else None
             to_aria = "" if impl == "aria2c" else fmt(ratio("capped", case, impl, "aria2c", 1), 2)
             to_curl = "" if impl == "curl" else fmt(ratio("capped", case, impl, "curl", 1), 2)
-            print(f"| 100 MiB, {case.removeprefix('capped-')}/s a connection | {tools[impl]} | {fmt(wall, 2)} | {fmt(mibs, 0)} | {fmt(rss)} | {to_aria} | {to_curl} |")
+            size_label, cap = case.split("-", 1)
+            print(f"| {size_label}, {cap}/s a connection | {tools[impl]} | {fmt(wall, 2)} | {fmt(mibs, 0)} | {fmt(rss)} | {to_aria} | {to_curl} |")
 
 if ("large", "4GiB", "cli") in data:
     d = data[("large", "4GiB", "cli")]
