@@ -456,10 +456,7 @@ async fn sync_instance(
     .buffered(FILES_AT_ONCE)
     .collect::<Vec<_>>()
     .await;
-    for (lines, entries) in copies {
-        result.files.extend(lines);
-        written.extend(entries);
-    }
+    gather(copies, &mut result.files, &mut written);
 
     if options.binlogs {
         let since = options
@@ -561,11 +558,20 @@ async fn sync_logs(
     .buffered(FILES_AT_ONCE)
     .collect::<Vec<_>>()
     .await;
+    gather(copies, &mut result.files, &mut written);
+    Ok(written)
+}
+
+/// Each copy's report lines and manifest entries, in the order of the copies.
+fn gather(
+    copies: Vec<(Vec<SyncedFile>, Vec<ManifestEntry>)>,
+    files: &mut Vec<SyncedFile>,
+    written: &mut Vec<ManifestEntry>,
+) {
     for (lines, entries) in copies {
-        result.files.extend(lines);
+        files.extend(lines);
         written.extend(entries);
     }
-    Ok(written)
 }
 
 /// What identifies a log file in the manifest: its backup id (Huawei Cloud), else its host

@@ -219,57 +219,11 @@ async fn an_oss_destination_is_signed_verified_and_recorded() {
 /// A 20 MiB backup, through the library with credentials given: three 8 MiB parts, and the
 /// store's ETag (the MD5 of their MD5s) matches what was streamed.
 async fn large(store: &Store, to: &str, endpoint: &str) {
-    use cloud_backup::store::ObjectStore;
-    use cloud_backup::sync::SyncOptions;
-    use cloud_backup::sync::manifest::Destination;
-    use cloud_sandbox::{Provider, Sandbox, SandboxConfig};
-
-    let size = 20 << 20;
-    let sandbox = Sandbox::start(SandboxConfig::default().with_file_size(
-        Provider::AliyunRds,
-        "rm-demo",
-        0,
-        size,
-    ))
-    .expect("a sandbox");
-    let client = cloud_backup::sandbox::client(Provider::AliyunRds, &sandbox).expect("a client");
-    let credentials = cloud_backup::Credentials::new(AK, SK);
-    let destination =
-        ObjectStore::open_with_credentials(to, Some(endpoint), &credentials).expect("a store");
-    let since = time::macros::datetime!(2026-11-21 00:00 UTC);
-    let report = cloud_backup::sync::sync(
-        &[(client, "rm-demo".to_owned())],
-        &Destination::Store(destination),
-        &SyncOptions::new().with_since(since),
-    )
-    .await;
-    assert!(report.is_complete(), "{report:?}");
-    assert_eq!(
-        (report.copied, report.bytes_copied),
-        (1, size),
-        "{report:?}"
-    );
-    let file = sandbox
-        .backup(Provider::AliyunRds, "rm-demo", 0)
-        .expect("the newest");
-    let key = format!(
-        "large/aliyun-rds/rm-demo/full/{}/{}",
-        file.backup_id, file.file_name
-    );
-    let held = std::fs::read(store.objects.join(&key)).expect("the object");
-    assert_eq!(held, file.content(0, size as usize));
+    let (key, want) = crate::s3::sync_a_large_file(to, endpoint, (AK, SK)).await;
+    let held = std::fs::read(store.objects.join("large").join(&key)).expect("the object");
+    assert!(held == want, "the object differs from the file");
     let index = store
         .objects
         .join("large/.cloud-backup/index/aliyun-rds/rm-demo.json");
-    let index: Value =
-        serde_json::from_slice(&std::fs::read(index).expect("the index")).expect("JSON");
-    let checks = index["entries"][0]["checks"].as_array().expect("checks");
-    let etag = checks
-        .iter()
-        .find(|c| c["check"] == "etag")
-        .unwrap_or_else(|| panic!("no etag check: {checks:?}"));
-    assert!(
-        etag["value"].as_str().is_some_and(|v| v.ends_with("-3")),
-        "{etag}"
-    );
+    crate::s3::assert_three_part_etag(&std::fs::read_to_string(index).expect("the index"));
 }

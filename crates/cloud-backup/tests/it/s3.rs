@@ -332,61 +332,60 @@ impl S3 {
     }
 }
 
-/// The library, with credentials given rather than from the environment: a 20 MiB file goes
-/// up in three 8 MiB parts, and the store's multipart ETag (the MD5 of the parts' MD5s)
-/// matches what was streamed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_large_file_goes_up_in_parts_and_the_stores_etag_is_checked() {
+/// The size of the file [`sync_a_large_file`] copies: three 8 MiB parts.
+pub(crate) const LARGE: u64 = 20 << 20;
+
+/// A 20 MiB backup of `rm-demo` synced into the store at `to` through the library, with
+/// `(key id, secret)` given rather than from the environment; checks that one file of that size
+/// was copied, and returns its key under the store's prefix and its bytes.
+pub(crate) async fn sync_a_large_file(
+    to: &str,
+    endpoint: &str,
+    (id, secret): (&str, &str),
+) -> (String, Vec<u8>) {
     use cloud_backup::store::ObjectStore;
     use cloud_backup::sync::SyncOptions;
     use cloud_backup::sync::manifest::Destination;
     use cloud_sandbox::{Provider, Sandbox, SandboxConfig};
 
-    let Some(s3) = S3::start("large").await else {
-        return;
-    };
-    let size = 20 << 20;
     let sandbox = Sandbox::start(SandboxConfig::default().with_file_size(
         Provider::AliyunRds,
         "rm-demo",
         0,
-        size,
+        LARGE,
     ))
     .expect("a sandbox");
     let client = cloud_backup::sandbox::client(Provider::AliyunRds, &sandbox).expect("a client");
-    let credentials = cloud_backup::Credentials::new(ENV[0].1, ENV[1].1);
+    let credentials = cloud_backup::Credentials::new(id, secret);
     let store =
-        ObjectStore::open_with_credentials("s3://large/db", Some(&s3.endpoint), &credentials)
-            .expect("a store");
+        ObjectStore::open_with_credentials(to, Some(endpoint), &credentials).expect("a store");
     let since = time::macros::datetime!(2026-11-21 00:00 UTC);
-    let options = SyncOptions::new().with_since(since);
     let report = cloud_backup::sync::sync(
         &[(client, "rm-demo".to_owned())],
         &Destination::Store(store),
-        &options,
+        &SyncOptions::new().with_since(since),
     )
     .await;
     assert!(report.is_complete(), "{report:?}");
     assert_eq!(
         (report.copied, report.bytes_copied),
-        (1, size),
+        (1, LARGE),
         "{report:?}"
     );
-
     let file = sandbox
         .backup(Provider::AliyunRds, "rm-demo", 0)
         .expect("the newest");
     let key = format!(
-        "db/aliyun-rds/rm-demo/full/{}/{}",
+        "aliyun-rds/rm-demo/full/{}/{}",
         file.backup_id, file.file_name
     );
-    let want = file.content(0, size as usize);
-    assert_eq!(
-        s3.sha256_of("large", &key),
-        (crate::support::sha256_hex(&want), size)
-    );
-    let index = s3.text_of("large", "db/.cloud-backup/index/aliyun-rds/rm-demo.json");
-    let index: Value = serde_json::from_str(&index).expect("JSON");
+    (key, file.content(0, LARGE as usize))
+}
+
+/// Checks that the first entry of an instance's `index` records the store's ETag of a
+/// three-part upload.
+pub(crate) fn assert_three_part_etag(index: &str) {
+    let index: Value = serde_json::from_str(index).expect("JSON");
     let checks = index["entries"][0]["checks"].as_array().expect("checks");
     let etag = checks
         .iter()
@@ -396,6 +395,22 @@ async fn a_large_file_goes_up_in_parts_and_the_stores_etag_is_checked() {
         etag["value"].as_str().is_some_and(|v| v.ends_with("-3")),
         "{etag}"
     );
+}
+
+/// The library, with credentials given rather than from the environment: a 20 MiB file goes
+/// up in three 8 MiB parts, and the store's multipart ETag (the MD5 of the parts' MD5s)
+/// matches what was streamed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_goes_up_in_parts_and_the_stores_etag_is_checked() {
+    let Some(s3) = S3::start("large").await else {
+        return;
+    };
+    let (key, want) = sync_a_large_file("s3://large/db", &s3.endpoint, (ENV[0].1, ENV[1].1)).await;
+    assert_eq!(
+        s3.sha256_of("large", &format!("db/{key}")),
+        (crate::support::sha256_hex(&want), LARGE)
+    );
+    assert_three_part_etag(&s3.text_of("large", "db/.cloud-backup/index/aliyun-rds/rm-demo.json"));
     assert_eq!(s3.open_uploads("large").await, 0);
 }
 
