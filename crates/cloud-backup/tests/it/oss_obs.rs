@@ -8,10 +8,11 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::s3::{Server, skip};
 use crate::support::{run, scratch, sha256_hex};
 
 const AK: &str = "store-test-ak";
@@ -20,17 +21,10 @@ const FLEET: &str = "rm-fleet00000001";
 
 /// The server, stopped when dropped (its stdin closes with it too).
 struct Store {
-    child: Child,
+    _server: Server,
     /// Where the bucket's objects are, as files.
     objects: PathBuf,
     uploads: PathBuf,
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Store {
@@ -46,14 +40,6 @@ impl Store {
         } else {
             port
         };
-        let skip = |why: String| {
-            assert!(
-                std::env::var_os("CLOUD_BACKUP_REQUIRE_S3").is_none(),
-                "{why}"
-            );
-            eprintln!("skipped: {why}");
-            None
-        };
         let spawned = Command::new("python3")
             .arg(&script)
             .args([flavor, "127.0.0.1", &port.to_string()])
@@ -65,15 +51,15 @@ impl Store {
             .spawn();
         let mut child = match spawned {
             Ok(child) => child,
-            Err(e) => return skip(format!("python3 could not start ({e})")),
+            Err(e) => return skip(&format!("python3 could not start ({e})")),
         };
         let mut line = String::new();
         let stdout = child.stdout.take().expect("a pipe");
         let _ = BufReader::new(stdout).read_line(&mut line);
+        let server = Server(child);
         if line.trim() != "ready" {
-            let _ = child.kill();
-            let _ = child.wait();
-            return skip(format!(
+            drop(server);
+            return skip(&format!(
                 "the {flavor} test server could not listen on 127.0.0.1:{port} \
                  (port 80 needs root)"
             ));
@@ -84,7 +70,7 @@ impl Store {
             format!("http://127.0.0.1:{port}")
         };
         let store = Self {
-            child,
+            _server: server,
             objects: dir.join("objects").join(bucket),
             uploads: dir.join("uploads"),
         };

@@ -10,17 +10,31 @@ use serde_json::Value;
 
 use crate::support::{run, scratch};
 
-/// A moto server on a free port, with one bucket; stopped when dropped.
-struct S3 {
-    child: Child,
-    endpoint: String,
+/// A server process of a test, killed (and reaped) when dropped.
+pub(crate) struct Server(pub(crate) Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for S3 {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Says why a test that needs a server of its own is skipped (`None`), or fails when
+/// `CLOUD_BACKUP_REQUIRE_S3` is set (as in CI).
+pub(crate) fn skip<T>(why: &str) -> Option<T> {
+    assert!(
+        std::env::var_os("CLOUD_BACKUP_REQUIRE_S3").is_none(),
+        "{why}"
+    );
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// A moto server on a free port, with one bucket; stopped when dropped.
+struct S3 {
+    _server: Server,
+    endpoint: String,
 }
 
 impl S3 {
@@ -39,17 +53,13 @@ impl S3 {
         let child = match spawned {
             Ok(child) => child,
             Err(e) => {
-                let why = format!("moto_server could not start ({e}): pip install 'moto[server]'");
-                assert!(
-                    std::env::var_os("CLOUD_BACKUP_REQUIRE_S3").is_none(),
-                    "{why}"
-                );
-                eprintln!("skipped: {why}");
-                return None;
+                return skip(&format!(
+                    "moto_server could not start ({e}): pip install 'moto[server]'"
+                ));
             }
         };
         let s3 = Self {
-            child,
+            _server: Server(child),
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         let http = reqwest::Client::builder()
