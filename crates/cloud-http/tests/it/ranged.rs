@@ -19,7 +19,7 @@ use crate::download::{Dest, assert_complete, client, fast, file_body, raw, raw_h
 enum Answer {
     /// The range asked for (206), or the whole file without a `Range` (200).
     Serve,
-    /// As `Serve`, then the connection closes after this many body bytes.
+    /// As `Slow`, then the connection closes after this many body bytes.
     Cut(usize),
     /// As `Serve`, with the byte at this file offset flipped when the body covers it.
     Flip(usize),
@@ -29,8 +29,10 @@ enum Answer {
     OtherObject,
     /// A 403 saying the link has expired.
     Expired,
-    /// As `Serve`, twenty-five times slower.
+    /// As `Serve`, ten times slower.
     Slow,
+    /// As `Serve`, as fast as it goes.
+    Fast,
 }
 
 /// One request as the server saw it.
@@ -181,8 +183,13 @@ async fn serve(
     if let Answer::Cut(n) = answer {
         sent.truncate(n);
     }
-    // Slowly enough that the ranges overlap in time.
-    let pause = Duration::from_millis(if answer == Answer::Slow { 50 } else { 2 });
+    // About 50 MiB/s a connection: slow enough that the ranges overlap in time, and below
+    // the rate at which one connection goes on alone.
+    let pause = Duration::from_millis(match answer {
+        Answer::Slow | Answer::Cut(_) => 50,
+        Answer::Fast => 0,
+        _ => 5,
+    });
     for piece in sent.chunks(256 * 1024) {
         if socket.write_all(piece).await.is_err() {
             return;
@@ -255,9 +262,13 @@ async fn a_slow_range_is_split_with_a_connection_that_finished() {
     })
     .await;
     let dest = Dest::new("ranged-steal.bin");
-    let outcome = download(&client(), &ranged(server.url("/f"), &dest))
-        .await
-        .unwrap();
+    // Two connections: two ranges of 10 MiB, the second done long before the slow first.
+    let outcome = download(
+        &client(),
+        &ranged(server.url("/f"), &dest).with_connections(2),
+    )
+    .await
+    .unwrap();
     assert_complete(&outcome, &dest, &body);
     let ranges = server.ranges();
     let first = ranges.iter().find(|r| r.0 == 0).expect("the first range");
@@ -407,7 +418,8 @@ async fn a_corrupted_range_fails_the_checks_and_leaves_nothing() {
 async fn an_interrupted_run_resumes_every_range() {
     let body = file_body(SIZE);
     for connections in [4, 1] {
-        let cut = 1_500_000;
+        // Cut late enough (at the slow pace) that every connection has started.
+        let cut = 3_000_000;
         // The same server (the record names its address): cutting every range but the probe
         // until `healed`.
         let healed = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -453,6 +465,22 @@ async fn an_interrupted_run_resumes_every_range() {
             assert!(asked.iter().all(|(first, _)| *first > 0), "{asked:?}");
         }
     }
+}
+
+/// A connection that goes fast enough alone (here, on loopback, usually) is not joined by the
+/// others: the download goes on over it, in order. Whichever way it goes, the file is whole
+/// and verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_connection_may_go_on_alone_and_the_file_is_the_same() {
+    let body = file_body(SIZE);
+    let server = RangedServer::start(body.clone(), |_, _| Answer::Fast).await;
+    let dest = Dest::new("ranged-fast.bin");
+    let outcome = download(&client(), &ranged(server.url("/f"), &dest))
+        .await
+        .unwrap();
+    assert_complete(&outcome, &dest, &body);
+    assert_eq!(outcome.crc64, crc64(&body));
+    assert!(!dest.record().exists());
 }
 
 /// A small file (by the size the API gave) is fetched over one connection, without a probe.

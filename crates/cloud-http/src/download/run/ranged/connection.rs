@@ -103,7 +103,7 @@ impl Fetch<'_> {
         self.lock().stop.is_some()
     }
 
-    fn stop(&self, stop: Stop) {
+    pub(super) fn stop(&self, stop: Stop) {
         let mut shared = self.lock();
         if shared.stop.is_none() {
             shared.stop = Some(stop);
