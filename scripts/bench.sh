@@ -8,7 +8,8 @@
 #
 #   scripts/bench.sh                      # 5 listing runs, 3 download runs
 #   LIST_RUNS=3 DOWNLOAD_RUNS=1 scripts/bench.sh
-#   PHASES="capped large" scripts/bench.sh   # only some phases (list download capped large)
+#   PHASES="capped large" scripts/bench.sh   # only some phases (list download capped large fleet)
+#   FLEET=500 scripts/bench.sh            # the fleet phase's instances (default 200, 12 backups each)
 #   CAP=8M scripts/bench.sh               # another per-connection cap (K, M, G: powers of 1024)
 #
 # Needs: cargo, python3 (with venv), curl, openssl, sync (coreutils), /usr/bin/time (GNU time;
@@ -20,7 +21,9 @@ set -euo pipefail
 
 LIST_RUNS=${LIST_RUNS:-5}
 DOWNLOAD_RUNS=${DOWNLOAD_RUNS:-3}
-PHASES=${PHASES:-list download capped large}
+PHASES=${PHASES:-list download capped large fleet}
+FLEET=${FLEET:-200}
+FLEET_RUNS=${FLEET_RUNS:-$LIST_RUNS}
 CAP=${CAP:-16M}
 phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +44,7 @@ HAVE_ARIA2=0
 command -v aria2c >/dev/null && HAVE_ARIA2=1
 [ "$HAVE_ARIA2" = 1 ] || echo "bench.sh: aria2c is missing (apt-get install aria2): its rows are skipped" >&2
 
-if phase list; then
+if phase list || phase fleet; then
     echo "== official SDKs (venv $VENV)"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check alibabacloud-rds20140815 huaweicloudsdkrds
@@ -212,6 +215,26 @@ print(int(t.rstrip("KMG")) * scale)' "$CAP")
         [ "$HAVE_ARIA2" = 1 ] && aria capped "1GiB-$CAP" "$run" "$url" "$size"
     done
     faults '{"bandwidth": null}'
+fi
+
+if phase fleet && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then
+    echo "== listing every backup of a fleet of $FLEET instances ($FLEET_RUNS runs)"
+    FLEET_INFO="$WORK/fleet.json"
+    rm -f "$FLEET_INFO"
+    "$E2E" serve-fleet --info "$FLEET_INFO" --fleet "$FLEET" >"$WORK/fleet.log" 2>&1 &
+    FLEET_PID=$!
+    for _ in $(seq 1 100); do [ -s "$FLEET_INFO" ] && break; sleep 0.1; done
+    [ -s "$FLEET_INFO" ] || { echo "bench.sh: the fleet sandbox did not start" >&2; exit 1; }
+    FLEET_ENDPOINT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$FLEET_INFO")
+    FLEET_BACKUPS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["fleet_backups"])' "$FLEET_INFO")
+    for run in $(seq 1 "$FLEET_RUNS"); do
+        measure fleet "$FLEET" cli "$run" 0 -- sh -c '"$1" aliyun-rds list --all-instances --endpoint "$2" --json >"$3"' \
+            sh "$CLI" "$FLEET_ENDPOINT" "$WORK/fleet-ours.json"
+        got=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/fleet-ours.json")
+        [ "$got" = "$FLEET_BACKUPS" ] || { echo "bench.sh: cloud-backup listed $got backups, expected $FLEET_BACKUPS" >&2; exit 1; }
+        measure fleet "$FLEET" official "$run" 0 -- "$VENV/bin/python" scripts/bench_official.py aliyun-fleet "$FLEET_INFO"
+    done
+    kill "$FLEET_PID" 2>/dev/null || true
 fi
 
 if phase large && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then

@@ -122,3 +122,27 @@ if ("large", "4GiB", "cli") in data:
     wall = med(v[1] for v in d.values())
     rss = med(v[2] for v in d.values())
     print(f"\nA 4 GiB download (`cloud-backup download`, 8 connections, every check): {fmt(wall, 2)} s, max RSS {fmt(rss)} MiB.")
+
+if cases("fleet"):
+    n = max(len(d) for k, d in data.items() if k[0] == "fleet")
+    print(f"\n### Listing every backup of a fleet (Alibaba Cloud), medians of {n} runs\n")
+    print("| instances | client | listing inside the process (ms) | process wall (s) | max RSS (MiB) | ours / this: wall | ours' wall / this: listing |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    tools = {"cli": "`cloud-backup aliyun-rds list --all-instances` (8 at a time)",
+             "official": "official Python SDK, `ThreadPoolExecutor(max_workers=8)`"}
+    for case in cases("fleet"):
+        ours = data.get(("fleet", case, "cli"), {})
+        for impl in ("cli", "official"):
+            d = data.get(("fleet", case, impl))
+            if not d:
+                continue
+            inner = med(v[0] for v in d.values())
+            wall = med(v[1] for v in d.values())
+            rss = med(v[2] for v in d.values())
+            if impl == "cli":
+                r = ("", "")
+            else:
+                by_wall = med(ours[k][1] / d[k][1] for k in ours if k in d and d[k][1])
+                by_inner = med(ours[k][1] / (d[k][0] / 1000) for k in ours if k in d and d[k][0])
+                r = (fmt(by_wall, 2), fmt(by_inner, 2))
+            print(f"| {case} | {tools[impl]} | {fmt(inner)} | {fmt(wall, 2)} | {fmt(rss)} | {r[0]} | {r[1]} |")

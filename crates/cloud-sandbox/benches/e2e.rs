@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! e2e serve --info FILE [--max-seconds N]   a sandbox with the benchmark data; writes FILE
+//! e2e serve-fleet --info FILE --fleet N      a sandbox with N more instances per service
+//!                                            (12 backups each), no flow control; writes FILE
 //! e2e list-ours  aliyun|huawei ENDPOINT      all pages through our client (aliyun-rds / huaweicloud-rds)
 //! e2e list-floor aliyun|huawei ENDPOINT      the same pages, plain reqwest + serde_json::Value
 //! e2e download-lib URL OUT SIZE              one file through cloud_http::download (library path)
@@ -46,6 +48,7 @@ fn main() -> Result<(), BoxError> {
     match args.as_slice() {
         ["serve", "--info", file] => serve(file, 3600),
         ["serve", "--info", file, "--max-seconds", secs] => serve(file, secs.parse()?),
+        ["serve-fleet", "--info", file, "--fleet", count] => serve_fleet(file, count.parse()?),
         ["list-ours", provider, endpoint] => run(list_ours(provider, endpoint)),
         ["list-floor", provider, endpoint] => run(list_floor(provider, endpoint)),
         ["download-lib", url, out, size] => download_lib(url, out, size.parse()?),
@@ -112,6 +115,34 @@ fn serve(info: &str, max_seconds: u64) -> Result<(), BoxError> {
     std::fs::File::create(&tmp)?.write_all(text.to_string().as_bytes())?;
     std::fs::rename(&tmp, info)?;
     std::thread::sleep(Duration::from_secs(max_seconds));
+    drop(sandbox);
+    Ok(())
+}
+
+/// A sandbox with a fleet of `count` more instances per service and no flow control (what is
+/// measured is how the clients use their connections, not the sandbox's rates), its endpoint,
+/// credentials and the number of Alibaba Cloud backups written to `info`; serves for an hour.
+fn serve_fleet(info: &str, count: usize) -> Result<(), BoxError> {
+    let config = SandboxConfig::new()
+        .with_fleet(count)
+        .with_faults(cloud_sandbox::Faults::new().with_rate(0));
+    let sandbox = Sandbox::start(config)?;
+    let backups: usize = sandbox
+        .instances()
+        .iter()
+        .filter(|i| i.service == Provider::AliyunRds)
+        .map(|i| i.backup_count)
+        .sum();
+    let aliyun = demo_credentials(Provider::AliyunRds);
+    let text = serde_json::json!({
+        "endpoint": sandbox.endpoint(),
+        "aliyun_credentials": [aliyun.access_key_id, aliyun.secret],
+        "fleet_backups": backups,
+    });
+    let tmp = format!("{info}.tmp");
+    std::fs::File::create(&tmp)?.write_all(text.to_string().as_bytes())?;
+    std::fs::rename(&tmp, info)?;
+    std::thread::sleep(Duration::from_secs(3600));
     drop(sandbox);
     Ok(())
 }
