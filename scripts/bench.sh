@@ -8,7 +8,7 @@
 #
 #   scripts/bench.sh                      # 5 listing runs, 3 download runs
 #   LIST_RUNS=3 DOWNLOAD_RUNS=1 scripts/bench.sh
-#   PHASES="capped large" scripts/bench.sh   # only some phases (list download capped large fleet)
+#   PHASES="capped large" scripts/bench.sh   # only some phases (list download capped large fleet sync)
 #   FLEET=500 scripts/bench.sh            # the fleet phase's instances (default 200, 12 backups each)
 #   CAP=8M scripts/bench.sh               # another per-connection cap (K, M, G: powers of 1024)
 #
@@ -21,7 +21,7 @@ set -euo pipefail
 
 LIST_RUNS=${LIST_RUNS:-5}
 DOWNLOAD_RUNS=${DOWNLOAD_RUNS:-3}
-PHASES=${PHASES:-list download capped large fleet}
+PHASES=${PHASES:-list download capped large fleet sync}
 FLEET=${FLEET:-200}
 FLEET_RUNS=${FLEET_RUNS:-$LIST_RUNS}
 CAP=${CAP:-16M}
@@ -235,6 +235,64 @@ if phase fleet && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then
         measure fleet "$FLEET" official "$run" 0 -- "$VENV/bin/python" scripts/bench_official.py aliyun-fleet "$FLEET_INFO"
     done
     kill "$FLEET_PID" 2>/dev/null || true
+fi
+
+if phase sync && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then
+    # The newest backup of every Alibaba Cloud instance of a fleet of 50 (51 files, about
+    # 75 MB): `sync` into a directory and into moto's S3 server, against the script of loops
+    # users wrote before it (one `cloud-backup download` per backup, one after another).
+    echo "== sync of a fleet of 50 instances ($DOWNLOAD_RUNS runs)"
+    SYNC_INFO="$WORK/sync-fleet.json"
+    rm -f "$SYNC_INFO"
+    "$E2E" serve-fleet --info "$SYNC_INFO" --fleet 50 >"$WORK/sync-fleet.log" 2>&1 &
+    SYNC_PID=$!
+    for _ in $(seq 1 100); do [ -s "$SYNC_INFO" ] && break; sleep 0.1; done
+    [ -s "$SYNC_INFO" ] || { echo "bench.sh: the fleet sandbox did not start" >&2; exit 1; }
+    SYNC_ENDPOINT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$SYNC_INFO")
+    # The newest backup of each instance, as `list --all-instances` gives them.
+    "$CLI" --endpoint "$SYNC_ENDPOINT" aliyun-rds list --all-instances --json >"$WORK/sync-list.json"
+    python3 -c 'import json,sys
+newest = {}
+for b in json.load(open(sys.argv[1])):
+    if b["status"] == "Success" and (b["instance_id"] not in newest or b["started_at"] > newest[b["instance_id"]]["started_at"]):
+        newest[b["instance_id"]] = b
+for b in newest.values():
+    print(b["instance_id"], b["backup_id"], b["started_at"])' "$WORK/sync-list.json" >"$WORK/sync-newest.txt"
+    SIZE=0
+    MOTO_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    HAVE_MOTO=0
+    if command -v moto_server >/dev/null; then
+        moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+        MOTO_PID=$!
+        for _ in $(seq 1 100); do
+            curl --silent --noproxy '*' -X PUT "http://127.0.0.1:$MOTO_PORT/bench" >/dev/null 2>&1 && { HAVE_MOTO=1; break; }
+            sleep 0.1
+        done
+    fi
+    [ "$HAVE_MOTO" = 1 ] || echo "bench.sh: moto_server is missing (pip install 'moto[server]'): the S3 rows are skipped" >&2
+    for run in $(seq 1 "$DOWNLOAD_RUNS"); do
+        rm -rf "$WORK/sync-local"
+        measure sync fleet50 local "$run" 0 -- "$CLI" --endpoint "$SYNC_ENDPOINT" sync --from aliyun-rds \
+            --all-instances --keep-last 1 --to "$WORK/sync-local" --json
+        SIZE=$(du -sb --exclude=.cloud-backup "$WORK/sync-local" | cut -f1)
+        if [ "$HAVE_MOTO" = 1 ]; then
+            measure sync fleet50 s3 "$run" 0 -- env AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret \
+                AWS_REGION=us-east-1 "$CLI" --endpoint "$SYNC_ENDPOINT" sync --from aliyun-rds \
+                --all-instances --keep-last 1 --to "s3://bench/run$run" \
+                --to-endpoint "http://127.0.0.1:$MOTO_PORT" --json
+        fi
+        rm -rf "$WORK/sync-loop"
+        mkdir -p "$WORK/sync-loop"
+        measure sync fleet50 loop "$run" 0 -- sh -c 'while read -r instance backup _; do
+                "$1" --endpoint "$2" aliyun-rds download --instance "$instance" --backup "$backup" \
+                    --out "$3/$instance-$backup" --quiet >/dev/null || exit 1
+            done <"$4"' sh "$CLI" "$SYNC_ENDPOINT" "$WORK/sync-loop" "$WORK/sync-newest.txt"
+    done
+    echo "  $(wc -l <"$WORK/sync-newest.txt") files, $SIZE bytes"
+    printf '%s\n' "$SIZE" >"$WORK/sync-bytes.txt"
+    [ "$HAVE_MOTO" = 1 ] && kill "$MOTO_PID" 2>/dev/null
+    kill "$SYNC_PID" 2>/dev/null || true
+    rm -rf "$WORK/sync-local" "$WORK/sync-loop"
 fi
 
 if phase large && [ "$HAVE_CLI_DOWNLOAD" = 1 ]; then

@@ -146,3 +146,20 @@ if cases("fleet"):
                 by_inner = med(ours[k][1] / (d[k][0] / 1000) for k in ours if k in d and d[k][0])
                 r = (fmt(by_wall, 2), fmt(by_inner, 2))
             print(f"| {case} | {tools[impl]} | {fmt(inner)} | {fmt(wall, 2)} | {fmt(rss)} | {r[0]} | {r[1]} |")
+
+if cases("sync"):
+    n = max(len(d) for k, d in data.items() if k[0] == "sync")
+    print(f"\n### `sync` of the newest backup of each of a fleet's instances, medians of {n} runs\n")
+    print("| to | how | wall (s) | max RSS (MiB) | this / the loop: time |")
+    print("|---|---|---:|---:|---:|")
+    names = {"local": ("a directory", "`cloud-backup sync`"), "s3": ("moto's S3 server", "`cloud-backup sync`"),
+             "loop": ("a directory", "a loop of `cloud-backup download`, one backup after another")}
+    for case in cases("sync"):
+        for impl in ("local", "s3", "loop"):
+            d = data.get(("sync", case, impl))
+            if not d:
+                continue
+            wall = med(v[1] for v in d.values())
+            rss = med(v[2] for v in d.values())
+            r = "" if impl == "loop" else fmt(ratio("sync", case, impl, "loop", 1), 2)
+            print(f"| {names[impl][0]} | {names[impl][1]} | {fmt(wall, 2)} | {fmt(rss)} | {r} |")
