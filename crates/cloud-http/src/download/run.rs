@@ -517,13 +517,7 @@ impl<'a> Run<'a> {
         if self.last_modified.is_none() {
             self.last_modified = last_modified(headers);
         }
-        for check in stated {
-            // An MD5 is only checkable when computed from byte zero.
-            let checkable = check.kind != ChecksumKind::Md5 || self.part.has_md5();
-            if checkable && !self.server_checks.iter().any(|c| c.source == check.source) {
-                self.server_checks.push(check);
-            }
-        }
+        self.adopt_checks(stated);
         if offset > 0 {
             self.resumes += 1;
         }
@@ -565,6 +559,17 @@ impl<'a> Run<'a> {
 
     /// The object on the server is not the one the partial file holds: start again from zero,
     /// or fail when that keeps happening.
+    /// Adds the whole-file checksums a range answer `stated` that are not known yet, each
+    /// that can be checked (an MD5 only when computed from byte zero).
+    fn adopt_checks(&mut self, stated: Vec<ExpectedChecksum>) {
+        for check in stated {
+            let checkable = check.kind != ChecksumKind::Md5 || self.part.has_md5();
+            if checkable && !self.server_checks.iter().any(|c| c.source == check.source) {
+                self.server_checks.push(check);
+            }
+        }
+    }
+
     async fn object_changed(&mut self, what: &str) -> Result<Step, Error> {
         self.changes += 1;
         if self.changes > MAX_CHANGE_RESTARTS {

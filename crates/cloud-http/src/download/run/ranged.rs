@@ -297,10 +297,8 @@ impl Run<'_> {
                 Ok(None)
             }
             Some(Stop::Changed(what)) => {
-                tracing::info!("the file changed on the server ({what}): starting again from zero");
                 self.ranges = None;
-                self.restart().await?;
-                self.changes += 1;
+                self.object_changed(&what).await?;
                 Ok(None)
             }
         }
@@ -349,9 +347,7 @@ impl Run<'_> {
                     .map(|plan| format!("it had {} bytes, now {total}", plan.total))
             });
         if let Some(what) = changed {
-            tracing::info!("the file changed on the server ({what}): starting again from zero");
-            self.restart().await?;
-            self.changes += 1;
+            self.object_changed(&what).await?;
         }
         self.known_total = Some(total);
         if self.etag.is_none() {
@@ -360,18 +356,10 @@ impl Run<'_> {
         if self.last_modified.is_none() {
             self.last_modified = last_modified(headers);
         }
-        for check in stated {
-            if !self.server_checks.iter().any(|c| c.source == check.source) {
-                self.server_checks.push(check);
-            }
-        }
-        if self
-            .server_checks
-            .iter()
-            .any(|c| c.kind == ChecksumKind::Md5)
-        {
+        if stated.iter().any(|c| c.kind == ChecksumKind::Md5) {
             self.part.start_md5();
         }
+        self.adopt_checks(stated);
         drop(response);
         if total < MIN_RANGED_SIZE || total - self.part.len < MIN_CHUNK {
             return Ok(None);
