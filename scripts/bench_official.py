@@ -20,41 +20,8 @@ import time
 PAGE = 100
 
 
-def aliyun(info):
-    from alibabacloud_rds20140815 import models
-    from alibabacloud_rds20140815.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
-
-    key, secret = info["aliyun_credentials"]
-    host = info["endpoint"].removeprefix("http://")
-    config = open_api_models.Config(
-        access_key_id=key,
-        access_key_secret=secret,
-        endpoint=host,
-        protocol="http",
-        region_id="cn-hangzhou",
-    )
-    client = Client(config)
-    start = time.perf_counter()
-    items, page, total = 0, 1, None
-    while total is None or items < total:
-        request = models.DescribeBackupsRequest(
-            dbinstance_id=info["aliyun_instance"], page_size=PAGE, page_number=page
-        )
-        body = client.describe_backups(request).body
-        total = int(body.total_record_count)
-        got = len(body.items.backup or [])
-        if got == 0:
-            break
-        items += got
-        page += 1
-    return items, time.perf_counter() - start
-
-
-def aliyun_fleet(info):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from alibabacloud_rds20140815 import models
+def aliyun_client(info):
+    """The official client, configured for the sandbox of `info`."""
     from alibabacloud_rds20140815.client import Client
     from alibabacloud_tea_openapi import models as open_api_models
 
@@ -66,7 +33,41 @@ def aliyun_fleet(info):
         protocol="http",
         region_id="cn-hangzhou",
     )
-    client = Client(config)
+    return Client(config)
+
+
+def aliyun_backups(client, instance):
+    """How many backups `instance` has, over every page, one after the other."""
+    from alibabacloud_rds20140815 import models
+
+    items, page, total = 0, 1, None
+    while total is None or items < total:
+        request = models.DescribeBackupsRequest(
+            dbinstance_id=instance, page_size=PAGE, page_number=page
+        )
+        body = client.describe_backups(request).body
+        total = int(body.total_record_count)
+        got = len(body.items.backup or [])
+        if got == 0:
+            break
+        items += got
+        page += 1
+    return items
+
+
+def aliyun(info):
+    client = aliyun_client(info)
+    start = time.perf_counter()
+    items = aliyun_backups(client, info["aliyun_instance"])
+    return items, time.perf_counter() - start
+
+
+def aliyun_fleet(info):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from alibabacloud_rds20140815 import models
+
+    client = aliyun_client(info)
     start = time.perf_counter()
     instances, page = [], 1
     while True:
@@ -79,24 +80,8 @@ def aliyun_fleet(info):
         if not got or len(instances) >= int(body.total_record_count):
             break
         page += 1
-
-    def backups(instance):
-        items, page, total = 0, 1, None
-        while total is None or items < total:
-            request = models.DescribeBackupsRequest(
-                dbinstance_id=instance, page_size=PAGE, page_number=page
-            )
-            body = client.describe_backups(request).body
-            total = int(body.total_record_count)
-            got = len(body.items.backup or [])
-            if got == 0:
-                break
-            items += got
-            page += 1
-        return items
-
     with ThreadPoolExecutor(max_workers=8) as pool:
-        items = sum(pool.map(backups, instances))
+        items = sum(pool.map(lambda instance: aliyun_backups(client, instance), instances))
     return items, time.perf_counter() - start
 
 
