@@ -655,7 +655,7 @@ fn plan_download(
 }
 
 /// The size and SHA-256 of a file on disk, read through a fixed buffer.
-async fn hash_file(path: &Path) -> Result<(u64, String), Error> {
+pub(crate) async fn hash_file(path: &Path) -> Result<(u64, String), Error> {
     let fail = |e| Error::io(format!("could not read {}", path.display()), e);
     let mut file = tokio::fs::File::open(path).await.map_err(fail)?;
     let mut hasher = Sha256::new();

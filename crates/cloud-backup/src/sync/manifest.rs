@@ -182,27 +182,13 @@ impl Destination {
     pub(crate) async fn sha256_of(&self, key: &str) -> Result<Option<(String, u64)>, Error> {
         match self {
             Destination::Local(root) => {
-                use sha2::{Digest, Sha256};
-                use tokio::io::AsyncReadExt;
                 let path = local(root, key);
-                let unreadable = |e| Error::io(format!("could not read {}", path.display()), e);
-                let mut file = match tokio::fs::File::open(&path).await {
-                    Ok(file) => file,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(unreadable(e)),
-                };
-                let mut sha = Sha256::new();
-                let mut len = 0u64;
-                let mut buffer = vec![0u8; 1 << 20];
-                loop {
-                    let n = file.read(&mut buffer).await.map_err(unreadable)?;
-                    if n == 0 {
-                        break;
-                    }
-                    sha.update(&buffer[..n]);
-                    len += n as u64;
+                match tokio::fs::symlink_metadata(&path).await {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    _ => crate::transfer::hash_file(&path)
+                        .await
+                        .map(|(len, sha)| Some((sha, len))),
                 }
-                Ok(Some((crate::transfer::hex(&sha.finalize()), len)))
             }
             #[cfg(feature = "object-store")]
             Destination::Store(store) => match store.size(key).await? {
