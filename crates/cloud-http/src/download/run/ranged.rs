@@ -1,10 +1,11 @@
-//! Several connections at once: the file is split into one range per connection ([`Plan`]),
-//! fetched in parallel and written in place into the `.part` with positional writes; a
-//! connection that is done takes the second half of the range with the most left (so the
-//! connections finish together instead of waiting for the slowest). One connection runs alone
-//! for a quarter of a second first: when it brings 128 MiB/s or more, the others would only
-//! cost CPU, and the download goes on over it in order. Meanwhile the hashers (and the
-//! content check) follow the contiguous prefix as it grows, reading it back from the page
+//! Several connections at once: the file is split into pieces ([`Plan`], [`split`]) that the
+//! connections take in file order, fetched in parallel and written in place into the `.part`
+//! with positional writes; a connection that is done takes the second half of the range with
+//! the most left (so the connections finish together instead of waiting for the slowest).
+//! One connection runs alone for a tenth of a second first: when it brings 128 MiB/s or more,
+//! the others would only cost CPU, and the download goes on over it in order. Meanwhile the
+//! hashers (and the content check) follow the contiguous prefix as it grows (at the speed of
+//! all the connections, the pieces being taken in order), reading it back from the page
 //! cache. Every check still covers every byte in order, and nothing differs at the end: the
 //! same verification, fsync and rename as a download over one connection.
 //!
@@ -42,12 +43,20 @@ const WRITE_BATCH: usize = 512 << 10;
 /// A connection with nothing left to fetch takes the second half of the range with the most
 /// left, when that half is at least this long (a new request costs a round trip).
 const MIN_STEAL: u64 = 2 << 20;
+/// The most a range is planned to hold while the file has room for [`MAX_RANGES`] of them:
+/// one request each (a round trip), and what the hashers may have to catch up on when the
+/// last bytes arrive is about one such piece a connection. With a range per connection
+/// instead, the prefix grew at one connection's speed and everything after it was hashed at
+/// the end (0.6 s of a 1 GiB download over 8 capped connections, `BENCHMARKS.md`).
+const PIECE: u64 = 16 << 20;
 /// What the hashers read back at a time.
 const READ_BATCH: usize = 1 << 20;
+/// What the hashers take of the written prefix before the connections are polled again.
+const HASH_SLICE: u64 = 4 << 20;
 /// How often the resume record is brought up to date while ranges arrive.
 const RECORD_EVERY: Duration = Duration::from_secs(1);
 /// How long one connection runs alone before the others start (or are found not needed).
-const WARM_UP: Duration = Duration::from_millis(250);
+const WARM_UP: Duration = Duration::from_millis(100);
 /// The rate of one connection at which the others are not started: the download goes on over
 /// it, hashed as it arrives (several connections cost CPU, and pay only on a slower link).
 const FAST_ENOUGH: u64 = 128 << 20;
@@ -125,12 +134,16 @@ fn contiguous(ranges: &[Range], from: u64) -> u64 {
     reached
 }
 
-/// Splits `from..total` into one range for each of `connections`, each at least
-/// [`MIN_CHUNK`] (the connections that finish first then take halves of what is left).
+/// Splits `from..total` into pieces of at most [`PIECE`] (fewer when there are few
+/// `connections`: one range each), each at least [`MIN_CHUNK`], at most [`MAX_RANGES`] of
+/// them. The connections take the pieces in file order, so the written prefix, which the
+/// hashers follow, grows at the speed of all of them; the connections that finish first take
+/// halves of what is left.
 fn split(from: u64, total: u64, connections: usize) -> Vec<Range> {
     let rest = total.saturating_sub(from);
     let per = rest
         .div_ceil((connections as u64).max(1))
+        .min(PIECE)
         .max(rest.div_ceil(MAX_RANGES))
         .max(MIN_CHUNK);
     let mut ranges = Vec::new();
@@ -393,8 +406,11 @@ impl Run<'_> {
                 let ranges = in_order(&fetch.lock().ranges);
                 (contiguous(&ranges, self.part.len), ranges)
             };
-            while self.part.len < reached {
-                let n = usize::try_from(reached - self.part.len)
+            // A few batches at a time, so that the connections (polled below, in this same
+            // task) are not left waiting while a long prefix is hashed.
+            let hash_until = reached.min(self.part.len + HASH_SLICE);
+            while self.part.len < hash_until {
+                let n = usize::try_from(hash_until - self.part.len)
                     .map_or(READ_BATCH, |n| n.min(READ_BATCH));
                 buffer = read_back(file, buffer, n, self.part.len)
                     .await
@@ -407,7 +423,7 @@ impl Run<'_> {
                 tracing::debug!(total, "every range written and hashed");
             }
             let workers_done = launched && workers.is_empty();
-            if self.part.len >= total || workers_done {
+            if self.part.len >= total || (workers_done && self.part.len >= reached) {
                 if self.part.len < total {
                     self.keep_ranges(file, &ranges).await;
                 }
@@ -431,12 +447,16 @@ impl Run<'_> {
                 self.keep_ranges(file, &ranges).await;
                 recorded_at = tokio::time::Instant::now();
             }
-            let wait = if launched {
+            let wait = if self.part.len < reached {
+                Duration::ZERO
+            } else if launched {
                 RECORD_EVERY
             } else {
                 WARM_UP.saturating_sub(started.elapsed())
             };
             tokio::select! {
+                // The connections first: with hashing pending the sleep is ready at once.
+                biased;
                 Some(()) = workers.next(), if !workers.is_empty() => {}
                 () = fetch.written.notified() => {}
                 () = tokio::time::sleep(wait) => {}
@@ -486,9 +506,13 @@ mod tests {
 
     #[test]
     fn ranges_cover_the_rest_in_order_with_bounded_counts() {
-        let ranges = split(0, 100 << 20, 4);
+        let ranges = split(0, 48 << 20, 4);
         assert_eq!(ranges.len(), 4);
-        assert_eq!(ranges[0], r(0, 25 << 20, 0));
+        assert_eq!(ranges[0], r(0, 12 << 20, 0));
+        // Pieces of at most PIECE, taken in order by the connections.
+        let ranges = split(0, 100 << 20, 4);
+        assert_eq!(ranges.len(), 7);
+        assert_eq!(ranges[0], r(0, PIECE, 0));
         assert_eq!(ranges.last().map(|r| r.end), Some(100 << 20));
         assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
         // Never smaller than MIN_CHUNK, never more than MAX_RANGES.
