@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! e2e serve --info FILE [--max-seconds N]   a sandbox with the benchmark data; writes FILE
-//! e2e serve-fleet --info FILE --fleet N      a sandbox with N more instances per service
-//!                                            (12 backups each), no flow control; writes FILE
+//! e2e serve-fleet --info FILE --fleet N [--backups B]
+//!                                           a sandbox with N more instances per service
+//!                                           (B backups each, default 12), no flow control;
+//!                                           writes FILE
 //! e2e list-ours  aliyun|huawei ENDPOINT      all pages through our client (aliyun-rds / huaweicloud-rds)
 //! e2e list-floor aliyun|huawei ENDPOINT      the same pages, plain reqwest + serde_json::Value
 //! e2e download-lib URL OUT SIZE              one file through cloud_http::download (library path)
@@ -48,7 +50,18 @@ fn main() -> Result<(), BoxError> {
     match args.as_slice() {
         ["serve", "--info", file] => serve(file, 3600),
         ["serve", "--info", file, "--max-seconds", secs] => serve(file, secs.parse()?),
-        ["serve-fleet", "--info", file, "--fleet", count] => serve_fleet(file, count.parse()?),
+        ["serve-fleet", "--info", file, "--fleet", count] => {
+            serve_fleet(file, count.parse()?, cloud_sandbox::FLEET_BACKUPS)
+        }
+        [
+            "serve-fleet",
+            "--info",
+            file,
+            "--fleet",
+            count,
+            "--backups",
+            backups,
+        ] => serve_fleet(file, count.parse()?, backups.parse()?),
         ["list-ours", provider, endpoint] => run(list_ours(provider, endpoint)),
         ["list-floor", provider, endpoint] => run(list_floor(provider, endpoint)),
         ["download-lib", url, out, size] => download_lib(url, out, size.parse()?),
@@ -119,12 +132,14 @@ fn serve(info: &str, max_seconds: u64) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// A sandbox with a fleet of `count` more instances per service and no flow control (what is
-/// measured is how the clients use their connections, not the sandbox's rates), its endpoint,
-/// credentials and the number of Alibaba Cloud backups written to `info`; serves for an hour.
-fn serve_fleet(info: &str, count: usize) -> Result<(), BoxError> {
+/// A sandbox with a fleet of `count` more instances per service, `backups` backups each, and
+/// no flow control (`scripts/bench.sh` turns it on through the control endpoint where it
+/// measures with it), its endpoint, credentials and the number of Alibaba Cloud backups
+/// written to `info`; serves for an hour.
+fn serve_fleet(info: &str, count: usize, backups: usize) -> Result<(), BoxError> {
     let config = SandboxConfig::new()
         .with_fleet(count)
+        .with_fleet_backups(backups)
         .with_faults(cloud_sandbox::Faults::new().with_rate(0));
     let sandbox = Sandbox::start(config)?;
     let backups: usize = sandbox

@@ -7,7 +7,7 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 use crate::archive::backup::{FileLayout, FileSpec};
-use crate::config::{FLEET_BACKUPS, MAX_BACKUPS_PER_INSTANCE, MAX_FLEET};
+use crate::config::{MAX_BACKUPS_PER_INSTANCE, MAX_FLEET};
 use crate::demo::{DemoInstance, default_instance};
 use crate::{Provider, SandboxConfig, mix, timefmt};
 
@@ -199,6 +199,13 @@ impl Catalog {
                 config.fleet
             )));
         }
+        if config.fleet_backups > MAX_BACKUPS_PER_INSTANCE {
+            return Err(invalid(format!(
+                "{} backups per fleet instance is more than the {MAX_BACKUPS_PER_INSTANCE} the \
+                 sandbox allows",
+                config.fleet_backups
+            )));
+        }
         for service in Provider::ALL.iter().copied() {
             let demo = default_instance(service);
             for k in 1..=config.fleet {
@@ -210,7 +217,7 @@ impl Catalog {
                     id,
                     name: format!("{}-fleet-{k}", demo.name),
                     engine: demo.engine.clone(),
-                    count: FLEET_BACKUPS,
+                    count: config.fleet_backups,
                     ordinal,
                     sizes: HashMap::new(),
                 });

@@ -17,7 +17,8 @@ pub const DEFAULT_CHECKSUM_LIMIT: u64 = 1 << 30;
 /// The most fleet instances per service ([`SandboxConfig::with_fleet`]).
 pub const MAX_FLEET: usize = 10_000;
 
-/// The backups of each fleet instance.
+/// The backups of each fleet instance unless [`SandboxConfig::with_fleet_backups`] says
+/// otherwise.
 pub const FLEET_BACKUPS: usize = 12;
 
 /// The settings of a [`Sandbox`](crate::Sandbox), with builder-lite `with_*` setters.
@@ -49,6 +50,7 @@ pub struct SandboxConfig {
     pub(crate) file_sizes: Vec<(Provider, String, usize, u64)>,
     pub(crate) checksum_limit: u64,
     pub(crate) fleet: usize,
+    pub(crate) fleet_backups: usize,
 }
 
 impl Default for SandboxConfig {
@@ -61,6 +63,7 @@ impl Default for SandboxConfig {
             file_sizes: Vec::new(),
             checksum_limit: DEFAULT_CHECKSUM_LIMIT,
             fleet: 0,
+            fleet_backups: FLEET_BACKUPS,
         }
     }
 }
@@ -103,7 +106,8 @@ impl SandboxConfig {
     }
 
     /// Adds `count` instances to every service (at most [`MAX_FLEET`]), each with
-    /// [`FLEET_BACKUPS`] backups, beside the demo instances: a fleet for the instance
+    /// [`FLEET_BACKUPS`] backups (or what [`with_fleet_backups`](Self::with_fleet_backups)
+    /// says), beside the demo instances: a fleet for the instance
     /// listings, `--all-instances` and benchmarks. Their ids have each provider's shape
     /// (`rm-fleet00000001`, 32 hex digits then `in01` or `in07`, a UUID for Capital Online)
     /// and are the same on every run.
@@ -116,6 +120,21 @@ impl SandboxConfig {
     /// ```
     pub fn with_fleet(mut self, count: usize) -> Self {
         self.fleet = count;
+        self
+    }
+
+    /// Gives each fleet instance ([`with_fleet`](Self::with_fleet)) `count` backups (at most
+    /// [`MAX_BACKUPS_PER_INSTANCE`]) instead of [`FLEET_BACKUPS`].
+    ///
+    /// ```
+    /// use cloud_sandbox::SandboxConfig;
+    ///
+    /// // The issue's benchmark fleet: 200 instances a service, 50 backups each.
+    /// let config = SandboxConfig::default().with_fleet(200).with_fleet_backups(50);
+    /// # let _ = config;
+    /// ```
+    pub fn with_fleet_backups(mut self, count: usize) -> Self {
+        self.fleet_backups = count;
         self
     }
 

@@ -198,3 +198,27 @@ fn a_fleet_too_large_is_refused() {
         .unwrap_err();
     assert!(error.to_string().contains("fleet"), "{error}");
 }
+
+#[test]
+fn fleet_instances_have_the_backups_asked_for() {
+    let sandbox = Sandbox::start(
+        SandboxConfig::default()
+            .with_fleet(3)
+            .with_fleet_backups(50),
+    )
+    .expect("the sandbox starts");
+    let fleet: Vec<_> = sandbox
+        .instances()
+        .into_iter()
+        .filter(|i| i.name.contains("-fleet-"))
+        .collect();
+    assert_eq!(fleet.len(), 3 * Provider::ALL.len(), "{fleet:?}");
+    assert!(fleet.iter().all(|i| i.backup_count == 50), "{fleet:?}");
+    let error = Sandbox::start(
+        SandboxConfig::default()
+            .with_fleet(1)
+            .with_fleet_backups(cloud_sandbox::MAX_BACKUPS_PER_INSTANCE + 1),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("per fleet instance"), "{error}");
+}
