@@ -402,16 +402,32 @@ impl InstanceDirs {
             let Some(bytes) = self.dest.read(&key).await? else {
                 continue;
             };
-            if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&bytes)
-                && entry.format == ENTRY_FORMAT
-                && entry.provider == self.provider
-                && entry.instance_id == self.instance_id
-            {
+            if let Some(entry) = self.accept_entry(&bytes) {
                 entries.push(entry);
             }
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(entries)
+    }
+
+    /// The manifest document `bytes` when it is one of this instance's: our format, this
+    /// provider and instance, and a path under this instance's directory made only of names
+    /// that could be ours (no `..`, `.` or empty part, no backslash, no control character). A path
+    /// outside is never read, pruned or trusted: a document written by hand or by another
+    /// tool cannot make `sync` delete a file anywhere else.
+    pub(crate) fn accept_entry(&self, bytes: &[u8]) -> Option<ManifestEntry> {
+        let entry = serde_json::from_slice::<ManifestEntry>(bytes).ok()?;
+        let inside = entry
+            .path
+            .strip_prefix(self.relative.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))?;
+        let ours = entry.format == ENTRY_FORMAT
+            && entry.provider == self.provider
+            && entry.instance_id == self.instance_id
+            && inside.split('/').all(|part| {
+                crate::transfer::safe_name(part).as_deref() == Some(part) && !part.contains('\\')
+            });
+        ours.then_some(entry)
     }
 
     /// Writes `entry`'s document (after its file is in place).

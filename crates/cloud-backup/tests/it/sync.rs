@@ -868,3 +868,60 @@ async fn the_readmes_indexed_job_splits_the_fleet_with_each_instance_once() {
         assert!(index.is_file(), "{index:?}");
     }
 }
+
+/// A manifest document is read from the destination, which other hands can write: one whose
+/// path leaves its instance's directory (`..`) is not an entry, so pruning it cannot delete a
+/// file anywhere else (before, `--keep-last` removed the file the forged path named).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_manifest_path_outside_the_instance_is_never_pruned() {
+    let root = scratch("sync-forged");
+    let dest = root.join("dest");
+    let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let victim = root.join("victim.txt");
+    std::fs::write(&victim, b"not a backup").unwrap();
+    let other = dest.join("aliyun-rds/rm-other/full/1/keep.bin");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    std::fs::write(&other, b"another instance's copy").unwrap();
+    // Forged documents, the oldest backups of all, so that --keep-last would prune them.
+    let docs = dest.join(".cloud-backup/manifest/aliyun-rds/rm-demo/full/1");
+    std::fs::create_dir_all(&docs).unwrap();
+    for (name, path) in [
+        ("escape", "aliyun-rds/rm-demo/../../../victim.txt"),
+        ("other", "aliyun-rds/rm-other/full/1/keep.bin"),
+        (
+            "dots",
+            "aliyun-rds/rm-demo/full/./../../rm-other/full/1/keep.bin",
+        ),
+    ] {
+        let forged = serde_json::json!({
+            "format": "cloud-backup/manifest-1", "provider": "aliyun-rds",
+            "instance_id": "rm-demo", "backup_id": "1", "kind": "full", "path": path,
+            "bytes": 12, "sha256": "00", "checks": [], "files_in_backup": 1,
+            "started_at": "2001-01-01T00:00:00Z", "finished_at": "2001-01-01T01:00:00Z",
+            "copied_at": "2001-01-02T00:00:00Z",
+        });
+        std::fs::write(docs.join(format!("{name}.json")), forged.to_string()).unwrap();
+    }
+    let ran = sync(
+        &dest,
+        &[
+            "--instance",
+            "rm-demo",
+            "--since",
+            SINCE,
+            "--keep-last",
+            "2",
+        ],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not a backup");
+    assert_eq!(std::fs::read(&other).unwrap(), b"another instance's copy");
+    let pruned = report(&ran);
+    let names = pruned.to_string();
+    assert!(
+        !names.contains("victim") && !names.contains("keep.bin"),
+        "{pruned}"
+    );
+}
