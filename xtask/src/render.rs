@@ -152,8 +152,56 @@ fn render_mod(krate: &Crate) -> String {
         out.line(&format!("pub use {module_name}::{{{}}};", names.join(", ")));
     }
     out.line("");
+    render_fuzz_decode(&mut out, krate);
+    out.line("");
     render_example_tests(&mut out, krate);
     out.0
+}
+
+/// `fuzz_decode`: the crate's fuzz target (`fuzz/` in the repository) over every response
+/// type and the error body, so that a new operation is fuzzed as soon as it is generated.
+fn render_fuzz_decode(out: &mut Out, krate: &Crate) {
+    let mut types: Vec<String> = Vec::new();
+    for (_, _, module) in &krate.modules {
+        match &module.operation {
+            Some(operation) => types.push(operation.response.clone()),
+            None if module.protocol.is_some() => {
+                types.extend(module.types.iter().map(|ty| ty.name.clone()));
+            }
+            None => {}
+        }
+    }
+    out.doc(
+        "What the fuzz target of this crate (`fuzz/` in the repository) and its stable replay \
+         run; not part of the API. The first byte of `data` picks a response type, the second \
+         an HTTP status, the rest is the body: the transport's reading of a response, first \
+         [`ERROR_FORMAT`] (as for every response), then the type's lenient decoding; a decoded \
+         value must serialize and decode again to itself.",
+    );
+    out.line("#[doc(hidden)]");
+    out.line("pub fn fuzz_decode(data: &[u8]) {");
+    out.line("    let [selector, status, body @ ..] = data else {");
+    out.line("        return;");
+    out.line("    };");
+    out.line(
+        "    let status = [200, 200, 400, 403, 404, 429, 500, 503][usize::from(*status % 8)];",
+    );
+    out.line(
+        "    let _ = ERROR_FORMAT.service_error_of(status, &[(\"x-request-id\", \"fuzz\")], body);",
+    );
+    out.line(&format!("    match selector % {} {{", types.len()));
+    for (i, ty) in types.iter().enumerate() {
+        let arm = if i + 1 == types.len() {
+            "_".to_owned()
+        } else {
+            i.to_string()
+        };
+        out.line(&format!(
+            "        {arm} => cloud_http::fuzzing::round_trip::<{ty}>(body),"
+        ));
+    }
+    out.line("    }");
+    out.line("}");
 }
 
 /// One `#[test]` per example file: it decodes into its type.

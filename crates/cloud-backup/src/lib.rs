@@ -132,6 +132,8 @@
 //! wiremock and `cloud_sandbox::Sandbox` on 127.0.0.1 only.
 
 pub mod audit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 mod provider;
 pub mod records;

@@ -18,7 +18,7 @@ use tokio::io::AsyncReadExt;
 use crate::{DownloadLink, SizeUnit};
 
 /// The longest file name written (bytes); a longer one is cut at a character boundary.
-const MAX_NAME_BYTES: usize = 200;
+pub(crate) const MAX_NAME_BYTES: usize = 200;
 
 /// Makes the progress observer of one file: called once per file about to be downloaded,
 /// with its link and destination. See [`DownloadOptions::with_progress`].
@@ -439,7 +439,7 @@ async fn plan<'a>(
 
 /// The file name of link number `i` in a directory, not one of `taken` (whatever the case);
 /// added to `taken`.
-fn unique_name(link: &DownloadLink, i: usize, taken: &mut Vec<String>) -> String {
+pub(crate) fn unique_name(link: &DownloadLink, i: usize, taken: &mut Vec<String>) -> String {
     let is_taken =
         |name: &str, taken: &[String]| taken.iter().any(|t| t.eq_ignore_ascii_case(name));
     let mut name = local_name(link).unwrap_or_default();

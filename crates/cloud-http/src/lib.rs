@@ -200,6 +200,8 @@ mod config;
 mod download;
 mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lenient;
 mod listing;
 mod operation;

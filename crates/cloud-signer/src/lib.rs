@@ -85,6 +85,8 @@ mod timefmt;
 pub mod acs3;
 pub mod credentials;
 pub mod encoding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod huawei;
 pub mod rpc;
 

@@ -38,6 +38,24 @@ pub use describe_db_instances::{
 pub use download_backup::{BackupDownload, DownloadBackupRequest, DownloadBackupResponse};
 pub use error::{ERROR_FORMAT, ErrorBody};
 
+/// What the fuzz target of this crate (`fuzz/` in the repository) and its stable replay run; not part of the API. The first byte of `data` picks a response type, the second an HTTP status, the rest is the body: the transport's reading of a response, first [`ERROR_FORMAT`] (as for every response), then the type's lenient decoding; a decoded value must serialize and decode again to itself.
+#[doc(hidden)]
+pub fn fuzz_decode(data: &[u8]) {
+    let [selector, status, body @ ..] = data else {
+        return;
+    };
+    let status = [200, 200, 400, 403, 404, 429, 500, 503][usize::from(*status % 8)];
+    let _ = ERROR_FORMAT.service_error_of(status, &[("x-request-id", "fuzz")], body);
+    match selector % 6 {
+        0 => cloud_http::fuzzing::round_trip::<CreateBackupResponse>(body),
+        1 => cloud_http::fuzzing::round_trip::<DeleteBackupResponse>(body),
+        2 => cloud_http::fuzzing::round_trip::<DescribeBackupsResponse>(body),
+        3 => cloud_http::fuzzing::round_trip::<DescribeDBInstancesResponse>(body),
+        4 => cloud_http::fuzzing::round_trip::<DownloadBackupResponse>(body),
+        _ => cloud_http::fuzzing::round_trip::<ErrorBody>(body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

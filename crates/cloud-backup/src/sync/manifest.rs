@@ -297,8 +297,30 @@ fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str, Error> {
     }
 }
 
+/// The manifest document `bytes` when it is one of `instance_id`'s of `provider`, whose
+/// directory is `relative`: see [`InstanceDirs::accept_entry`].
+pub(crate) fn accept_entry(
+    bytes: &[u8],
+    provider: Provider,
+    instance_id: &str,
+    relative: &str,
+) -> Option<ManifestEntry> {
+    let entry = serde_json::from_slice::<ManifestEntry>(bytes).ok()?;
+    let inside = entry
+        .path
+        .strip_prefix(relative)
+        .and_then(|rest| rest.strip_prefix('/'))?;
+    let ours = entry.format == ENTRY_FORMAT
+        && entry.provider == provider
+        && entry.instance_id == instance_id
+        && inside.split('/').all(|part| {
+            crate::transfer::safe_name(part).as_deref() == Some(part) && !part.contains('\\')
+        });
+    ours.then_some(entry)
+}
+
 /// `key` (`/`-separated) under the directory `root`.
-fn local(root: &Path, key: &str) -> PathBuf {
+pub(crate) fn local(root: &Path, key: &str) -> PathBuf {
     let mut path = root.to_path_buf();
     for part in key.split('/').filter(|p| !p.is_empty()) {
         path.push(part);
@@ -416,18 +438,7 @@ impl InstanceDirs {
     /// outside is never read, pruned or trusted: a document written by hand or by another
     /// tool cannot make `sync` delete a file anywhere else.
     pub(crate) fn accept_entry(&self, bytes: &[u8]) -> Option<ManifestEntry> {
-        let entry = serde_json::from_slice::<ManifestEntry>(bytes).ok()?;
-        let inside = entry
-            .path
-            .strip_prefix(self.relative.as_str())
-            .and_then(|rest| rest.strip_prefix('/'))?;
-        let ours = entry.format == ENTRY_FORMAT
-            && entry.provider == self.provider
-            && entry.instance_id == self.instance_id
-            && inside.split('/').all(|part| {
-                crate::transfer::safe_name(part).as_deref() == Some(part) && !part.contains('\\')
-            });
-        ours.then_some(entry)
+        accept_entry(bytes, self.provider, &self.instance_id, &self.relative)
     }
 
     /// Writes `entry`'s document (after its file is in place).

@@ -17,6 +17,14 @@ mod huawei_gaussdb;
 #[cfg(feature = "huaweicloud-rds")]
 mod huawei_rds;
 
+// The fuzz corpora of every provider's responses, the runtime's parsers and the signers.
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod fuzz_corpus;
 // The tests that cross providers need all four.
 #[cfg(all(
     feature = "capitalonline-mysql",

@@ -21,6 +21,7 @@ use crate::config::RetryPolicy;
 use crate::error::Error;
 
 mod checks;
+pub(crate) mod fuzzing;
 mod part;
 mod record;
 mod run;

@@ -159,13 +159,20 @@ pub(super) async fn read(path: &Path) -> Result<Option<ResumeRecord>, Error> {
         tracing::info!(path = %path.display(), "the resume record is too large to be ours");
         return Ok(None);
     }
-    match serde_json::from_slice::<ResumeRecord>(&text) {
-        Ok(record) => Ok(Some(record)),
-        Err(e) => {
-            tracing::info!(path = %path.display(), error = %e, "the resume record is not valid");
-            Ok(None)
-        }
+    let record = parse(&text);
+    if record.is_none() {
+        tracing::info!(path = %path.display(), "the resume record is not valid");
     }
+    Ok(record)
+}
+
+/// The record in `text`, or `None` when it is not one (not JSON of this shape, or larger than
+/// a record of ours can be).
+pub(super) fn parse(text: &[u8]) -> Option<ResumeRecord> {
+    if text.len() as u64 > MAX_RECORD_BYTES {
+        return None;
+    }
+    serde_json::from_slice::<ResumeRecord>(text).ok()
 }
 
 /// Writes `record` to `path` in one step: a temporary file beside it (never through a

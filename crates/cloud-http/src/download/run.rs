@@ -20,7 +20,7 @@ use super::{Download, DownloadOutcome, MAX_CHANGE_RESTARTS, MAX_SERVER_DELAY, Pr
 use crate::error::Error;
 
 mod finish;
-mod ranged;
+pub(super) mod ranged;
 
 pub(super) async fn run(
     client: &reqwest::Client,

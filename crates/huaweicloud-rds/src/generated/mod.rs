@@ -48,6 +48,26 @@ pub use list_instances::{
 pub use list_restore_times::{ListRestoreTimesRequest, ListRestoreTimesResponse, RestoreTime};
 pub use show_backup_policy::{BackupPolicy, ShowBackupPolicyRequest, ShowBackupPolicyResponse};
 
+/// What the fuzz target of this crate (`fuzz/` in the repository) and its stable replay run; not part of the API. The first byte of `data` picks a response type, the second an HTTP status, the rest is the body: the transport's reading of a response, first [`ERROR_FORMAT`] (as for every response), then the type's lenient decoding; a decoded value must serialize and decode again to itself.
+#[doc(hidden)]
+pub fn fuzz_decode(data: &[u8]) {
+    let [selector, status, body @ ..] = data else {
+        return;
+    };
+    let status = [200, 200, 400, 403, 404, 429, 500, 503][usize::from(*status % 8)];
+    let _ = ERROR_FORMAT.service_error_of(status, &[("x-request-id", "fuzz")], body);
+    match selector % 8 {
+        0 => cloud_http::fuzzing::round_trip::<CreateManualBackupResponse>(body),
+        1 => cloud_http::fuzzing::round_trip::<DeleteManualBackupResponse>(body),
+        2 => cloud_http::fuzzing::round_trip::<ErrorBody>(body),
+        3 => cloud_http::fuzzing::round_trip::<ListBackupFilesResponse>(body),
+        4 => cloud_http::fuzzing::round_trip::<ListBackupsResponse>(body),
+        5 => cloud_http::fuzzing::round_trip::<ListInstancesResponse>(body),
+        6 => cloud_http::fuzzing::round_trip::<ListRestoreTimesResponse>(body),
+        _ => cloud_http::fuzzing::round_trip::<ShowBackupPolicyResponse>(body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

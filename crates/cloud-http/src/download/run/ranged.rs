@@ -111,6 +111,21 @@ pub(in super::super) fn recorded_plan(recorded: &[RangeProgress]) -> Option<Plan
     Some(plan)
 }
 
+impl Plan {
+    /// Whether the plan is one a download can follow: ranges that tile `0..total` in order,
+    /// each written up to a point inside it, and a prefix that is what they say.
+    pub(in super::super) fn holds_together(&self) -> bool {
+        let mut at = 0;
+        for r in &self.ranges {
+            if r.start != at || r.end <= r.start || r.next < r.start || r.next > r.end {
+                return false;
+            }
+            at = r.end;
+        }
+        at == self.total && self.prefix == contiguous(&self.ranges, 0) && self.prefix <= self.total
+    }
+}
+
 /// How many bytes the ranges have written.
 fn written(ranges: &[Range]) -> u64 {
     ranges.iter().map(|r| r.next - r.start).sum()
