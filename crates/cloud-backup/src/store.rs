@@ -274,9 +274,6 @@ impl ObjectStore {
     }
 }
 
-/// Retries of the store's own calls on its temporary errors (throttling, 5xx, dropped
-/// connections): exponential backoff with jitter, 5 attempts. A download's bytes are never
-/// fetched again for it: a part is retried from memory.
 /// How long a call of the store may take by default (`--timeout` changes it).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -289,6 +286,10 @@ fn layered(base: &Operator, timeout: Duration) -> Operator {
     base.clone().layer(timeout).layer(retry())
 }
 
+/// Retries of the store's own calls on its temporary errors (throttling, 5xx, dropped
+/// connections): exponential backoff with jitter from 1 s, 5 attempts (about 15 s in all
+/// before a store that refuses every connection is given up). A download's bytes are never
+/// fetched again for it: a part is retried from memory.
 fn retry() -> opendal::layers::RetryLayer {
     opendal::layers::RetryLayer::new()
         .with_jitter()

@@ -15,7 +15,19 @@ pub(crate) fn redact(text: &str) -> String {
     let mut pos = 0;
     while pos < text.len() {
         match next_secret(&lower, pos) {
-            Some((value_start, value_end)) => {
+            Some((_, value_start, mut value_end)) => {
+                // A marker inside the value (`Signature=abc,,Authorization: …` with no
+                // delimiter between) starts a value of its own, which may run further: the
+                // redaction runs to the end of that one too (found by the `redact` fuzz
+                // target).
+                let mut from = value_start;
+                while let Some((at, _, end)) = next_secret(&lower, from) {
+                    if at >= value_end {
+                        break;
+                    }
+                    value_end = value_end.max(end);
+                    from = at + 1;
+                }
                 // Both bounds sit next to ASCII bytes, so they are char boundaries.
                 out.push_str(&text[pos..value_start]);
                 out.push_str(REDACTED);
@@ -30,10 +42,11 @@ pub(crate) fn redact(text: &str) -> String {
     out
 }
 
-/// Finds the next secret value at or after `from`: returns its byte range.
-fn next_secret(lower: &str, from: usize) -> Option<(usize, usize)> {
+/// Finds the first marker at or after `from` that a secret value follows: returns where the
+/// marker starts and the value's byte range.
+fn next_secret(lower: &str, from: usize) -> Option<(usize, usize, usize)> {
     let rest = &lower[from..];
-    let mut best: Option<(usize, usize)> = None;
+    let mut best: Option<(usize, usize, usize)> = None;
     for (marker, is_header) in [
         ("signature=", false),
         ("signature%3d", false),
@@ -48,9 +61,11 @@ fn next_secret(lower: &str, from: usize) -> Option<(usize, usize)> {
             } else {
                 Some((after, token_end(lower, after)))
             };
-            if let Some(range) = range {
-                if best.is_none_or(|(start, _)| at < start) {
-                    best = Some(range);
+            // An empty value hides nothing: the search goes on past it (a marker right after
+            // it, as in `"authorization": ""authorization": "…"`, is found then).
+            if let Some((start, end)) = range.filter(|(start, end)| start < end) {
+                if best.is_none_or(|(best_at, _, _)| at < best_at) {
+                    best = Some((at, start, end));
                 }
                 break;
             }
@@ -87,7 +102,11 @@ fn header_value(lower: &str, after: usize) -> Option<(usize, usize)> {
         return None;
     }
     i += 1;
-    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'"') {
+    // Spaces, then at most one opening quote: `""` is an empty value, not a longer one.
+    while i < bytes.len() && bytes[i] == b' ' {
+        i += 1;
+    }
+    if i < bytes.len() && bytes[i] == b'"' {
         i += 1;
     }
     let end = lower[i..]
@@ -127,6 +146,25 @@ mod tests {
         let out = redact(json);
         assert!(!out.contains("Credential=x"), "{out}");
         assert!(out.contains(r#""a": 1"#), "{out}");
+    }
+
+    /// Found by the `redact` fuzz target: an empty quoted value right before a second marker
+    /// took that marker as its value, and a value running into a second marker swallowed
+    /// it: in both the secret after it survived.
+    #[test]
+    fn a_marker_in_or_after_another_value_keeps_its_secret_hidden() {
+        let text = r#"{"authorization": ""authorization": "Zq7SecretValue9 A"}"#;
+        let out = redact(text);
+        assert!(!out.contains("Zq7SecretValue9"), "{out}");
+        // And a marker inside another's value, with no delimiter between.
+        let text = "GE Signature=abc\u{fffd}Authorization: Zq7SecretValue9 4DH\nnext";
+        let out = redact(text);
+        assert!(!out.contains("Zq7SecretValue9"), "{out}");
+        assert!(out.ends_with("\nnext"), "{out}");
+        let text = "Signature=&Signature=Zq7SecretValue9&x=1";
+        let out = redact(text);
+        assert!(!out.contains("Zq7SecretValue9"), "{out}");
+        assert!(out.ends_with("&x=1"), "{out}");
     }
 
     #[test]

@@ -86,9 +86,14 @@ pub fn signers(data: &[u8]) {
         signed.signature(),
         acs3::sign(&request, &credentials, date, "nonce").signature()
     );
-    let parsed = acs3::parse_authorization(signed.authorization()).expect("our own header");
-    assert_eq!(parsed.access_key_id(), ACCESS_KEY);
-    assert_eq!(parsed.signature(), signed.signature());
+    // A verifier reads back what we signed, for every request that can be sent (header names
+    // are HTTP tokens: a name with a comma or space cannot go on the wire).
+    let sendable = p.headers.iter().all(|(name, _)| is_token(name));
+    if sendable {
+        let parsed = acs3::parse_authorization(signed.authorization()).expect("our own header");
+        assert_eq!(parsed.access_key_id(), ACCESS_KEY);
+        assert_eq!(parsed.signature(), signed.signature());
+    }
     let _ = signed.query_string();
     no_secret(format!("{signed:?}"));
 
@@ -105,9 +110,11 @@ pub fn signers(data: &[u8]) {
         signed.signature(),
         huawei::sign(&request, &credentials, date).signature()
     );
-    let parsed = huawei::parse_authorization(signed.authorization()).expect("our own header");
-    assert_eq!(parsed.access_key_id(), ACCESS_KEY);
-    assert_eq!(parsed.signature(), signed.signature());
+    if sendable {
+        let parsed = huawei::parse_authorization(signed.authorization()).expect("our own header");
+        assert_eq!(parsed.access_key_id(), ACCESS_KEY);
+        assert_eq!(parsed.signature(), signed.signature());
+    }
     let _ = (signed.query_string(), signed.request_uri());
     no_secret(format!("{signed:?}"));
 
@@ -132,4 +139,12 @@ pub fn signers(data: &[u8]) {
         );
         let _ = encoding::percent_decode_lossy(text);
     }
+}
+
+/// Whether `name` is an HTTP token (RFC 9110 `tchar`s), what a header name must be.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }

@@ -83,6 +83,16 @@ mod s3;
     feature = "huaweicloud-gaussdb"
 ))]
 mod sandbox;
+// Secrets from every credential source, never shown (needs the sandbox and all four).
+#[cfg(all(
+    feature = "sandbox",
+    feature = "object-store",
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod secrets;
 #[cfg(all(
     feature = "sandbox",
     feature = "capitalonline-mysql",

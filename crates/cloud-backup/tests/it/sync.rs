@@ -879,13 +879,13 @@ async fn a_forged_manifest_path_outside_the_instance_is_never_pruned() {
     let ran = sync(&dest, &["--instance", "rm-demo", "--since", SINCE]).await;
     assert!(ran.status.success(), "{ran:?}");
     let victim = root.join("victim.txt");
-    std::fs::write(&victim, b"not a backup").unwrap();
+    std::fs::write(&victim, b"not a backup").expect("test setup");
     let other = dest.join("aliyun-rds/rm-other/full/1/keep.bin");
-    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
-    std::fs::write(&other, b"another instance's copy").unwrap();
+    std::fs::create_dir_all(other.parent().expect("test setup")).expect("test setup");
+    std::fs::write(&other, b"another instance's copy").expect("test setup");
     // Forged documents, the oldest backups of all, so that --keep-last would prune them.
     let docs = dest.join(".cloud-backup/manifest/aliyun-rds/rm-demo/full/1");
-    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::create_dir_all(&docs).expect("test setup");
     for (name, path) in [
         ("escape", "aliyun-rds/rm-demo/../../../victim.txt"),
         ("other", "aliyun-rds/rm-other/full/1/keep.bin"),
@@ -901,7 +901,7 @@ async fn a_forged_manifest_path_outside_the_instance_is_never_pruned() {
             "started_at": "2001-01-01T00:00:00Z", "finished_at": "2001-01-01T01:00:00Z",
             "copied_at": "2001-01-02T00:00:00Z",
         });
-        std::fs::write(docs.join(format!("{name}.json")), forged.to_string()).unwrap();
+        std::fs::write(docs.join(format!("{name}.json")), forged.to_string()).expect("test setup");
     }
     let ran = sync(
         &dest,
@@ -916,8 +916,11 @@ async fn a_forged_manifest_path_outside_the_instance_is_never_pruned() {
     )
     .await;
     assert!(ran.status.success(), "{ran:?}");
-    assert_eq!(std::fs::read(&victim).unwrap(), b"not a backup");
-    assert_eq!(std::fs::read(&other).unwrap(), b"another instance's copy");
+    assert_eq!(std::fs::read(&victim).expect("test setup"), b"not a backup");
+    assert_eq!(
+        std::fs::read(&other).expect("test setup"),
+        b"another instance's copy"
+    );
     let pruned = report(&ran);
     let names = pruned.to_string();
     assert!(
