@@ -93,6 +93,15 @@ mod sandbox;
     feature = "huaweicloud-gaussdb"
 ))]
 mod secrets;
+// The fault campaign against download and sync (needs the sandbox).
+#[cfg(all(
+    feature = "sandbox",
+    feature = "aliyun-rds",
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+mod campaign;
 #[cfg(all(
     feature = "sandbox",
     feature = "capitalonline-mysql",

@@ -200,6 +200,9 @@ struct Run<'a> {
     attempts: u32,
     resumes: u32,
     restarts: u32,
+    /// Whether the file was fetched again from zero after a pieced-together copy failed its
+    /// checks (once at most).
+    refetched_whole: bool,
     refreshes: u32,
     /// Restarts because the object on the server changed.
     changes: u32,
@@ -248,6 +251,7 @@ impl<'a> Run<'a> {
             attempts: 0,
             resumes: 0,
             restarts,
+            refetched_whole: false,
             refreshes: 0,
             changes: 0,
             restarted_after_416: false,
@@ -255,6 +259,12 @@ impl<'a> Run<'a> {
             recorded_plan: None,
             ranges: None,
         }
+    }
+
+    /// Whether the bytes came from more than one response (a resumed `.part`, a retry, a
+    /// probe and ranges).
+    fn pieced(&self) -> bool {
+        self.resumed_from > 0 || self.resumes > 0 || self.attempts > 1
     }
 
     /// Transfers, then verifies and finishes, or fails.

@@ -1395,6 +1395,89 @@ async fn a_crc64_mismatch_is_an_integrity_error_that_leaves_nothing() {
     assert!(!dest.part().exists() && !dest.record().exists());
 }
 
+/// Found by the fault campaign: bytes kept from a response that was corrupted and then cut
+/// fail the whole file's check after the resume. A file pieced together from several
+/// responses is fetched once more from zero, in one response, before the download fails.
+#[tokio::test]
+async fn a_pieced_file_that_fails_its_check_is_fetched_again_from_zero_once() {
+    let body = file_body(60_000);
+    let mut flipped = body.to_vec();
+    flipped[10_000] ^= 0xFF;
+    let crc = crc64_of(&body);
+    let server = FileServer::start(body.clone(), move |n| match n {
+        // A 200 promising everything, a byte flipped, cut after 30,000 bytes.
+        0 => {
+            let headers = [
+                ("x-oss-hash-crc64ecma", crc.to_string()),
+                ("ETag", ETAG.to_owned()),
+                ("Content-Length", "60000".to_owned()),
+            ];
+            let mut response = raw_head("200 OK", &headers);
+            response.extend_from_slice(&flipped[..30_000]);
+            Reply::Raw(response)
+        }
+        _ => Reply::File {
+            ranges: true,
+            cut: None,
+        },
+    })
+    .await;
+    let dest = Dest::new("pieced-bad.bin");
+    let outcome = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&dest.path).unwrap(), *body);
+    assert_eq!(outcome.restarts, 1, "{outcome:?}");
+    let seen = server.seen();
+    // The first response, the resume from 30,000, then the whole file again from zero.
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen[1].range.as_deref(), Some("bytes=30000-"));
+    assert_eq!(seen[2].range, None);
+
+    // A file that keeps failing after that is an integrity error, and nothing is left.
+    let always = flipped_body(&body);
+    let server = FileServer::start(body.clone(), move |n| {
+        let headers = [
+            ("x-oss-hash-crc64ecma", crc.to_string()),
+            ("ETag", ETAG.to_owned()),
+        ];
+        match n {
+            0 => {
+                let mut head = headers.to_vec();
+                head.push(("Content-Length", "60000".to_owned()));
+                let mut response = raw_head("200 OK", &head);
+                response.extend_from_slice(&always[..30_000]);
+                Reply::Raw(response)
+            }
+            1 => Reply::Raw(raw(
+                "206 Partial Content",
+                &[
+                    headers[0].clone(),
+                    headers[1].clone(),
+                    ("Content-Range", "bytes 30000-59999/60000".to_owned()),
+                ],
+                &always[30_000..],
+            )),
+            _ => Reply::Raw(raw("200 OK", &headers, &always)),
+        }
+    })
+    .await;
+    let dest = Dest::new("pieced-always-bad.bin");
+    let error = download(&client(), &fast(server.url("/f"), &dest.path))
+        .await
+        .unwrap_err();
+    assert!(error.is_integrity(), "{error}");
+    assert_eq!(server.seen().len(), 3, "fetched again once, not more");
+    assert_nothing_at_dest(&dest);
+    assert!(!dest.part().exists() && !dest.record().exists());
+}
+
+fn flipped_body(body: &[u8]) -> Vec<u8> {
+    let mut flipped = body.to_vec();
+    flipped[10_000] ^= 0xFF;
+    flipped
+}
+
 #[tokio::test]
 async fn a_crc64_is_checked_across_a_resume() {
     // The header is the whole object's CRC on ranged responses too, and the kept bytes are

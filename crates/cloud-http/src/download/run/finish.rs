@@ -39,6 +39,26 @@ impl Run<'_> {
         let (checks, notes) =
             match checks::verify(&digests, len, size_sources, &expected, &self.shown) {
                 Ok(found) => found,
+                Err(error) if self.pieced() && !self.refetched_whole => {
+                    // The bytes came from more than one response (a resumed `.part`, a retry,
+                    // several connections): the wrong ones may be bytes kept from an earlier
+                    // response (a run killed after a corrupted piece was written) rather than
+                    // the object's. Fetched once more from zero, in one go, before failing
+                    // (found by the fault campaign, `tests/it/campaign.rs`).
+                    tracing::warn!(
+                        error = %error,
+                        "the file pieced together from several responses fails its checks: \
+                         fetching it again from zero"
+                    );
+                    self.refetched_whole = true;
+                    self.ranges = None;
+                    self.recorded_plan = None;
+                    self.resumed_from = 0;
+                    if let Err(error) = self.restart().await {
+                        return Err(self.fail(error).await);
+                    }
+                    return Box::pin(self.go()).await;
+                }
                 Err(error) => {
                     self.part.abort().await;
                     let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
