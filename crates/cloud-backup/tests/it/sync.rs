@@ -51,22 +51,13 @@ fn report(ran: &crate::support::Run) -> Value {
 
 /// Every file under `dir` (paths relative to it, `/`-separated), manifest included.
 fn files(dir: &Path) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(at) = stack.pop() {
-        let Ok(read) = std::fs::read_dir(&at) else {
-            continue;
-        };
-        for entry in read.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(relative) = path.strip_prefix(dir) {
-                found.insert(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    found
+    crate::support::files_under(dir)
+        .into_iter()
+        .filter_map(|path| {
+            let relative = path.strip_prefix(dir).ok()?;
+            Some(relative.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
 }
 
 /// Checks the destination: every backup file there (not a `.part` or resume record) is the
