@@ -6,7 +6,8 @@ use std::path::{Component, Path};
 
 use serde_json::Value;
 
-use crate::model::DownloadLink;
+use crate::Instance;
+use crate::model::{Backup, DownloadLink};
 use crate::sync::manifest;
 use crate::{Provider, transfer};
 
@@ -69,49 +70,58 @@ pub fn records(data: &[u8]) {
     let Ok(raw) = serde_json::from_slice::<Value>(bytes) else {
         return;
     };
-    let mut backups = Vec::new();
-    let mut instances = Vec::new();
-    match selector % 4 {
+    let made: (Vec<Backup>, Vec<Instance>) = match selector % 4 {
         #[cfg(feature = "aliyun-rds")]
         0 => {
-            if let Ok(record) = aliyun_rds::Record::from_raw(raw.clone()) {
-                backups.push(crate::aliyun::backup_from_record("i", record));
-            }
-            if let Ok(record) = aliyun_rds::Record::from_raw(raw.clone()) {
-                instances.push(crate::aliyun::instance_from_record(record));
-            }
+            let backups = aliyun_rds::Record::from_raw(raw.clone())
+                .map(|record| crate::aliyun::backup_from_record("i", record));
+            let instances =
+                aliyun_rds::Record::from_raw(raw.clone()).map(crate::aliyun::instance_from_record);
             if let Ok(record) = aliyun_rds::Record::from_raw(raw.clone()) {
                 let log = crate::aliyun::log_file_from_record("i", record);
                 serde_json::to_string(&log).expect("a log file serializes");
             }
             let policy = crate::aliyun::policy_from_record("i", raw);
             serde_json::to_string(&policy).expect("a policy serializes");
+            (
+                backups.into_iter().collect(),
+                instances.into_iter().collect(),
+            )
         }
         #[cfg(feature = "capitalonline-mysql")]
-        1 => {
-            backups.push(crate::capitalonline::backup_from_record("i", raw.clone()));
-            instances.push(crate::capitalonline::instance_from_record(raw));
-        }
+        1 => (
+            vec![crate::capitalonline::backup_from_record("i", raw.clone())],
+            vec![crate::capitalonline::instance_from_record(raw)],
+        ),
         #[cfg(feature = "huaweicloud-rds")]
-        2 => {
-            if let Ok(record) = huaweicloud_rds::Record::from_raw(raw.clone()) {
-                backups.push(crate::huawei_rds::backup_from_record("i", record));
-            }
-            if let Ok(record) = huaweicloud_rds::Record::from_raw(raw) {
-                instances.push(crate::huawei_rds::instance_from_record(record));
-            }
-        }
+        2 => (
+            huaweicloud_rds::Record::from_raw(raw.clone())
+                .map(|record| crate::huawei_rds::backup_from_record("i", record))
+                .into_iter()
+                .collect(),
+            huaweicloud_rds::Record::from_raw(raw)
+                .map(crate::huawei_rds::instance_from_record)
+                .into_iter()
+                .collect(),
+        ),
         #[cfg(feature = "huaweicloud-gaussdb")]
-        3 => {
-            if let Ok(record) = huaweicloud_gaussdb::Record::from_raw(raw.clone()) {
-                backups.push(crate::huawei_gaussdb::backup_from_record("i", record));
-            }
-            if let Ok(record) = huaweicloud_gaussdb::Record::from_raw(raw) {
-                instances.push(crate::huawei_gaussdb::instance_from_record(record));
-            }
+        3 => (
+            huaweicloud_gaussdb::Record::from_raw(raw.clone())
+                .map(|record| crate::huawei_gaussdb::backup_from_record("i", record))
+                .into_iter()
+                .collect(),
+            huaweicloud_gaussdb::Record::from_raw(raw)
+                .map(crate::huawei_gaussdb::instance_from_record)
+                .into_iter()
+                .collect(),
+        ),
+        // A provider this build leaves out.
+        _ => {
+            drop(raw);
+            (Vec::new(), Vec::new())
         }
-        _ => {}
-    }
+    };
+    let (backups, instances) = made;
     let rfc3339 = &time::format_description::well_known::Rfc3339;
     for backup in &backups {
         serde_json::to_string(backup).expect("a backup serializes");
