@@ -4,7 +4,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 
 use super::checks::{self, ChecksumKind};
-use super::record::ResumeRecord;
 use super::run::ranged::recorded_plan;
 use super::wire;
 
@@ -93,7 +92,6 @@ pub fn resume_record(data: &[u8]) {
     };
     let _ = record.mismatch(&record.identity.clone(), &record.url.clone());
     let _ = record.mismatch(&Default::default(), "");
-    let _: ResumeRecord = record.clone();
     if let Some(plan) = recorded_plan(&record.ranges) {
         assert!(plan.holds_together());
     }

@@ -155,13 +155,12 @@ pub(super) async fn read(path: &Path) -> Result<Option<ResumeRecord>, Error> {
         .read_to_end(&mut text)
         .await
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    if text.len() as u64 > MAX_RECORD_BYTES {
-        tracing::info!(path = %path.display(), "the resume record is too large to be ours");
-        return Ok(None);
-    }
     let record = parse(&text);
     if record.is_none() {
-        tracing::info!(path = %path.display(), "the resume record is not valid");
+        tracing::info!(
+            path = %path.display(),
+            "the resume record is not valid (or too large to be ours)"
+        );
     }
     Ok(record)
 }

@@ -567,8 +567,6 @@ impl<'a> Run<'a> {
         None
     }
 
-    /// The object on the server is not the one the partial file holds: start again from zero,
-    /// or fail when that keeps happening.
     /// Adds the whole-file checksums a range answer `stated` that are not known yet, each
     /// that can be checked (an MD5 only when computed from byte zero).
     fn adopt_checks(&mut self, stated: Vec<ExpectedChecksum>) {
@@ -580,6 +578,8 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The object on the server is not the one the partial file holds: start again from zero,
+    /// or fail when that keeps happening.
     async fn object_changed(&mut self, what: &str) -> Result<Step, Error> {
         self.changes += 1;
         if self.changes > MAX_CHANGE_RESTARTS {

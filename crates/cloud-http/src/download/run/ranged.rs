@@ -88,27 +88,22 @@ pub(in super::super) fn recorded_plan(recorded: &[RangeProgress]) -> Option<Plan
     if !recorded.iter().any(|r| r.next.is_some()) || recorded.len() as u64 > MAX_RANGES + 1 {
         return None;
     }
-    let mut ranges = Vec::with_capacity(recorded.len());
-    let mut at = 0;
-    for r in recorded {
-        let end = r.end?;
-        let next = r.next?;
-        if r.start != at || end <= r.start || next < r.start || next > end {
-            return None;
-        }
-        ranges.push(Range {
-            start: r.start,
-            end,
-            next,
-        });
-        at = end;
-    }
+    let ranges = recorded
+        .iter()
+        .map(|r| {
+            Some(Range {
+                start: r.start,
+                end: r.end?,
+                next: r.next?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
     let plan = Plan {
         prefix: contiguous(&ranges, 0),
+        total: ranges.last()?.end,
         ranges,
-        total: at,
     };
-    Some(plan)
+    plan.holds_together().then_some(plan)
 }
 
 impl Plan {
