@@ -33,13 +33,65 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// The reader of `format`, at nesting `depth`, naming what it finds under `prefix`.
-pub(crate) fn reader(format: Format, prefix: &str, depth: usize) -> Box<dyn Sink + Send> {
+/// The reader of `format`, at nesting `depth`, naming what it finds under `prefix`, doing
+/// with its members what `unpack` says.
+pub(crate) fn reader(
+    format: Format,
+    prefix: &str,
+    depth: usize,
+    unpack: Unpack,
+) -> Box<dyn Sink + Send> {
     match format {
-        Format::Xbstream => Box::new(xbstream::Reader::new(prefix, depth)),
-        Format::Qpress => Box::new(qpress::Reader::new(prefix, depth)),
-        Format::Gzip => Box::new(gzip::Reader::new(prefix, depth)),
-        Format::Tar => Box::new(tar::Reader::new(prefix, depth)),
+        Format::Xbstream => Box::new(xbstream::Reader::new(prefix, depth, unpack)),
+        Format::Qpress => Box::new(qpress::Reader::new(prefix, depth, unpack)),
+        Format::Gzip => Box::new(gzip::Reader::new(prefix, depth, unpack)),
+        Format::Tar => Box::new(tar::Reader::new(prefix, depth, unpack)),
+    }
+}
+
+/// What an extraction does with a member's content (see [`crate::extract`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Nothing: it is only verified (every nested format is still read).
+    Verify,
+    /// An archive, or a compressed layer around one, unpacked into `dir` (a relative path,
+    /// empty for the destination itself). Content in no archive format is written as the file
+    /// `dir/name`, or, without a name (the input itself), is an error.
+    Unpack { dir: String, name: Option<String> },
+    /// An archive member written to `path`; when `path` ends `.qp` and the content is a
+    /// qpress archive, its one file decompressed to `path` without `.qp` instead, as
+    /// `xtrabackup --decompress` leaves it.
+    Member { path: String },
+    /// Written to `path` as it is.
+    Raw { path: String },
+}
+
+/// What a reader does with the members it finds (from the role of the content it reads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Unpack {
+    /// Nothing: members are only verified.
+    Verify,
+    /// Members go under `dir`: an archive's as files (with the `.qp` rule), a compressed
+    /// layer's as unpacked again (`name`: the layer's own name, if any, for a gzip member's).
+    Into { dir: String, name: Option<String> },
+    /// The one file of a qpress archive goes to `path` (a second file is an error).
+    OneFile { path: String },
+}
+
+impl Unpack {
+    /// Whether members are written at all.
+    pub(crate) fn extracts(&self) -> bool {
+        !matches!(self, Unpack::Verify)
+    }
+
+    /// The role of an archive member named `name` (a path inside the archive).
+    pub(crate) fn member(&self, name: &str) -> Role {
+        match self {
+            Unpack::Into { dir, .. } => Role::Member {
+                path: joined(dir, name),
+            },
+            _ => Role::Verify,
+        }
     }
 }
 
@@ -49,6 +101,9 @@ pub(crate) fn reader(format: Format, prefix: &str, depth: usize) -> Box<dyn Sink
 pub(crate) struct Content {
     name: String,
     depth: usize,
+    role: Role,
+    /// The staged file this content is written to, once decided.
+    staged: Option<usize>,
     head: Vec<u8>,
     inner: Option<Box<dyn Sink + Send>>,
     decided: bool,
@@ -60,9 +115,16 @@ pub(crate) struct Content {
 impl Content {
     /// The content of member `name`, found at nesting `depth` (0: the file itself).
     pub(crate) fn new(name: &str, depth: usize) -> Self {
+        Self::with_role(name, depth, Role::Verify)
+    }
+
+    /// The content of member `name`, at nesting `depth`, extracted as `role` says.
+    pub(crate) fn with_role(name: &str, depth: usize, role: Role) -> Self {
         Self {
             name: name.to_owned(),
             depth,
+            role,
+            staged: None,
             head: Vec::new(),
             inner: None,
             decided: false,
@@ -85,17 +147,78 @@ impl Content {
     fn decide(&mut self, out: &mut Collector) -> Result<(), ArchiveError> {
         self.decided = true;
         self.format = sniff(&self.head);
+        let (unpack, write_to) = self.plan()?;
+        if let Some(path) = write_to {
+            let id = out.stage(&path)?;
+            out.staged_write(id, &self.head)?;
+            self.staged = Some(id);
+        }
         if let Some(format) = self.format
             && self.depth < MAX_DEPTH
         {
-            let mut inner = reader(format, &self.name, self.depth + 1);
+            let mut inner = reader(format, &self.name, self.depth + 1, unpack);
             let head = std::mem::take(&mut self.head);
             inner.write(&head, out)?;
             self.inner = Some(inner);
+        } else if unpack.extracts() {
+            return Err(ArchiveError::at(
+                0,
+                format!(
+                    "formats nested more than {MAX_DEPTH} deep: not extracted ({})",
+                    self.name
+                ),
+            ));
         }
         // Not needed once decided (taken above, or dropped when nothing reads it).
         self.head = Vec::new();
         Ok(())
+    }
+
+    /// Once the format is known: what the inner reader does with its members, and the path
+    /// this content itself is written to, if any.
+    fn plan(&self) -> Result<(Unpack, Option<String>), ArchiveError> {
+        Ok(match (&self.role, self.format) {
+            (Role::Verify, _) => (Unpack::Verify, None),
+            (Role::Unpack { dir, name }, Some(_)) => (
+                Unpack::Into {
+                    dir: dir.clone(),
+                    name: name.clone(),
+                },
+                None,
+            ),
+            (
+                Role::Unpack {
+                    dir,
+                    name: Some(name),
+                },
+                None,
+            ) => (Unpack::Verify, Some(joined(dir, name))),
+            (Role::Unpack { name: None, .. }, None) => {
+                return Err(ArchiveError::at(
+                    0,
+                    "not an archive this tool extracts (xbstream, qpress, gzip or tar)",
+                ));
+            }
+            (Role::Member { path }, Some(Format::Qpress)) if path.ends_with(".qp") => (
+                Unpack::OneFile {
+                    path: path[..path.len() - 3].to_owned(),
+                },
+                None,
+            ),
+            (Role::Member { path } | Role::Raw { path }, _) => (Unpack::Verify, Some(path.clone())),
+        })
+    }
+
+    /// A hole of `len` zero bytes (a sparse xbstream chunk's skip): written as a hole, not
+    /// passed to a nested reader.
+    pub(crate) fn hole(&mut self, len: u64, out: &mut Collector) -> Result<(), ArchiveError> {
+        if !self.decided {
+            self.decide(out)?;
+        }
+        match self.staged {
+            Some(id) => out.staged_hole(id, len),
+            None => Ok(()),
+        }
     }
 }
 
@@ -114,10 +237,16 @@ impl Sink for Content {
             }
             let rest = &data[take..];
             self.decide(out)?;
+            if let Some(id) = self.staged {
+                out.staged_write(id, rest)?;
+            }
             if let Some(inner) = &mut self.inner {
                 inner.write(rest, out)?;
             }
             return Ok(());
+        }
+        if let Some(id) = self.staged {
+            out.staged_write(id, data)?;
         }
         match &mut self.inner {
             Some(inner) => inner.write(data, out),
@@ -131,6 +260,9 @@ impl Sink for Content {
         }
         if let Some(inner) = &mut self.inner {
             inner.finish(out)?;
+        }
+        if let Some(id) = self.staged.take() {
+            out.staged_close(id)?;
         }
         if let Some((kind, text)) = self.metadata.take()
             && self.inner.is_none()

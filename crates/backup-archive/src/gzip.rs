@@ -5,7 +5,7 @@
 use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::ArchiveError;
-use crate::content::{Content, Sink};
+use crate::content::{Content, Role, Sink, Unpack};
 use crate::report::{Collector, Member};
 
 /// The first two bytes of a member.
@@ -43,6 +43,19 @@ enum State {
     Between,
 }
 
+/// The name gunzip gives the content of `name`.
+fn gunzipped_name(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix(".tgz") {
+        format!("{stem}.tar")
+    } else if let Some(stem) = name.strip_suffix(".gz")
+        && !stem.is_empty()
+    {
+        stem.to_owned()
+    } else {
+        format!("{name}.out")
+    }
+}
+
 /// The gzip reader.
 pub(crate) struct Reader {
     name: String,
@@ -61,14 +74,23 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    pub(crate) fn new(prefix: &str, depth: usize) -> Self {
+    pub(crate) fn new(prefix: &str, depth: usize, unpack: Unpack) -> Self {
         let name = if prefix.is_empty() {
             "(gzip content)".to_owned()
         } else {
             format!("{prefix}/(gzip content)")
         };
+        // Extracted: the content unpacked in turn, or written under the layer's name without
+        // `.gz` (`.tgz` becomes `.tar`), as gunzip names it.
+        let role = match unpack {
+            Unpack::Into { dir, name } => Role::Unpack {
+                dir,
+                name: name.map(|name| gunzipped_name(&name)),
+            },
+            _ => Role::Verify,
+        };
         Self {
-            content: Content::new(&name, depth),
+            content: Content::with_role(&name, depth, role),
             name,
             state: State::Header,
             pending: 0,

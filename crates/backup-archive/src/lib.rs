@@ -104,6 +104,7 @@
 
 mod content;
 mod error;
+pub mod extract;
 mod gzip;
 mod qpress;
 pub mod report;

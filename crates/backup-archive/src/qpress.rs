@@ -3,7 +3,7 @@
 //! the crate docs for the layout.
 
 use crate::ArchiveError;
-use crate::content::{Content, Sink, joined};
+use crate::content::{Content, Role, Sink, Unpack, joined};
 use crate::report::{Collector, Member};
 use crate::xbstream::{u32_le, u64_le};
 
@@ -60,13 +60,15 @@ pub(crate) struct Reader {
     dirs: Vec<String>,
     file: Option<(String, Content, u64)>,
     adler: u32,
+    unpack: Unpack,
 }
 
 impl Reader {
-    pub(crate) fn new(prefix: &str, depth: usize) -> Self {
+    pub(crate) fn new(prefix: &str, depth: usize, unpack: Unpack) -> Self {
         Self {
             prefix: prefix.to_owned(),
             depth,
+            unpack,
             state: State::ArchiveHeader,
             need: 16,
             buf: Vec::new(),
@@ -177,8 +179,24 @@ impl Reader {
                 if file {
                     let mut path = self.dirs.clone();
                     path.push(name);
-                    let full = joined(&self.prefix, &path.join("/"));
-                    let content = Content::new(&full, self.depth);
+                    let path = path.join("/");
+                    let full = joined(&self.prefix, &path);
+                    let role = match &self.unpack {
+                        Unpack::Verify => Role::Verify,
+                        Unpack::Into { dir, .. } => Role::Unpack {
+                            dir: dir.clone(),
+                            name: Some(path),
+                        },
+                        Unpack::OneFile { .. } if self.files > 0 => {
+                            return Err(ArchiveError::at(
+                                at,
+                                "a second file in a .qp member: xtrabackup --decompress \
+                                 expects one file per .qp, so it is not extracted",
+                            ));
+                        }
+                        Unpack::OneFile { path } => Role::Raw { path: path.clone() },
+                    };
+                    let content = Content::with_role(&full, self.depth, role);
                     self.file = Some((full, content, 0));
                     self.files += 1;
                     self.expect(State::Tag, 8);
@@ -187,6 +205,9 @@ impl Reader {
                         return Err(ArchiveError::at(at, "qpress directories nested too deep"));
                     }
                     self.dirs.push(name);
+                    if let Unpack::Into { dir, .. } = &self.unpack {
+                        out.directory(&joined(dir, &self.dirs.join("/")), at)?;
+                    }
                     self.expect(State::Record, 1);
                 }
             }

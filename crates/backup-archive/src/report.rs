@@ -136,6 +136,8 @@ pub(crate) enum MetadataKind {
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
     pub(crate) report: Report,
+    /// Where an extraction writes ([`crate::extract`]); `None` when only verifying.
+    pub(crate) staging: Option<crate::extract::staging::Staging>,
 }
 
 impl Collector {

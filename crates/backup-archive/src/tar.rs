@@ -2,7 +2,7 @@
 //! member's data padded to 512 bytes; two zero blocks end the archive.
 
 use crate::ArchiveError;
-use crate::content::{Content, Sink, joined};
+use crate::content::{Content, Sink, Unpack, joined};
 use crate::report::{Collector, Member};
 
 const BLOCK: usize = 512;
@@ -66,7 +66,7 @@ enum State {
         remaining: u64,
         padding: u64,
         size: u64,
-        content: Option<Content>,
+        content: Option<Box<Content>>,
         meta: Option<(u8, Vec<u8>)>,
     },
     /// After the first zero block.
@@ -84,13 +84,15 @@ pub(crate) struct Reader {
     long_name: Option<String>,
     /// The previous block was a zero block (the first of the two that end the archive).
     zero_block: bool,
+    unpack: Unpack,
 }
 
 impl Reader {
-    pub(crate) fn new(prefix: &str, depth: usize) -> Self {
+    pub(crate) fn new(prefix: &str, depth: usize, unpack: Unpack) -> Self {
         Self {
             prefix: prefix.to_owned(),
             depth,
+            unpack,
             state: State::Header,
             buf: Vec::with_capacity(BLOCK),
             offset: 0,
@@ -153,7 +155,16 @@ impl Reader {
             ));
         }
         let full = joined(&self.prefix, &name);
-        let content = (!meta && has_data).then(|| Content::new(&full, self.depth));
+        if self.unpack.extracts() && !meta {
+            self.extractable(kind, &name, at, out)?;
+        }
+        let content = (!meta && has_data).then(|| {
+            Box::new(Content::with_role(
+                &full,
+                self.depth,
+                self.unpack.member(&name),
+            ))
+        });
         self.state = State::Data {
             name: full,
             remaining: size,
@@ -168,6 +179,39 @@ impl Reader {
             self.end_of_data(out)?;
         }
         Ok(())
+    }
+
+    /// Extracting: a directory entry is made a directory; only regular files and directories
+    /// are extracted, so a link (which could point anywhere), a device or a FIFO is an error.
+    fn extractable(
+        &self,
+        kind: u8,
+        name: &str,
+        at: u64,
+        out: &mut Collector,
+    ) -> Result<(), ArchiveError> {
+        let what = match kind {
+            b'0' | b'\0' | b'7' => return Ok(()),
+            b'5' => {
+                if let Unpack::Into { dir, .. } = &self.unpack {
+                    out.directory(&joined(dir, name), at)?;
+                }
+                return Ok(());
+            }
+            b'1' => "a hard link",
+            b'2' => "a symbolic link",
+            b'3' | b'4' => "a device",
+            b'6' => "a FIFO",
+            _ => "an entry of a type this tool does not extract",
+        };
+        Err(ArchiveError::at(
+            at + 156,
+            format!(
+                "tar member {name:?} is {what} (type {:?}): only regular files and directories \
+                 are extracted",
+                char::from(kind)
+            ),
+        ))
     }
 
     fn end_of_data(&mut self, out: &mut Collector) -> Result<(), ArchiveError> {

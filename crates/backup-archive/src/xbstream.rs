@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::ArchiveError;
-use crate::content::{Content, Sink, joined};
+use crate::content::{Content, Sink, Unpack, joined};
 use crate::report::{Collector, Member};
 
 /// The magic every chunk starts with.
@@ -38,6 +38,8 @@ enum State {
         expected: u32,
         crc: crc32fast::Hasher,
         skip: bool,
+        /// A sparse chunk's map still to apply: (bytes to skip, bytes of payload) entries.
+        sparse: std::collections::VecDeque<(u64, u64)>,
     },
 }
 
@@ -56,13 +58,15 @@ pub(crate) struct Reader {
     offset: u64,
     chunk_start: u64,
     files: HashMap<String, OpenFile>,
+    unpack: Unpack,
 }
 
 impl Reader {
-    pub(crate) fn new(prefix: &str, depth: usize) -> Self {
+    pub(crate) fn new(prefix: &str, depth: usize, unpack: Unpack) -> Self {
         Self {
             prefix: prefix.to_owned(),
             depth,
+            unpack,
             state: State::Header { need: CONSTANT },
             head: Vec::with_capacity(CONSTANT + MAX_PATH + 24),
             offset: 0,
@@ -155,13 +159,19 @@ impl Reader {
         let expected = u32_le(&self.head[fields + 16..fields + 20]);
         let mut crc = crc32fast::Hasher::new();
         let mut advance = length;
+        let mut entries = std::collections::VecDeque::new();
         if sparse {
             let map = &self.head[fields + 20..fixed];
             crc.update(map);
             let mut mapped = 0u64;
             for entry in map.chunks_exact(8) {
-                advance = advance.saturating_add(u64::from(u32_le(&entry[..4])));
-                mapped = mapped.saturating_add(u64::from(u32_le(&entry[4..])));
+                let (skip, len) = (
+                    u64::from(u32_le(&entry[..4])),
+                    u64::from(u32_le(&entry[4..])),
+                );
+                advance = advance.saturating_add(skip);
+                mapped = mapped.saturating_add(len);
+                entries.push_back((skip, len));
             }
             if mapped != length {
                 return Err(ArchiveError::at(
@@ -184,9 +194,10 @@ impl Reader {
                         ));
                     }
                     let name = joined(&self.prefix, &path);
+                    let role = self.unpack.member(&path);
                     self.files.entry(path.clone()).or_insert(OpenFile {
                         next_offset: 0,
-                        content: Content::new(&name, self.depth),
+                        content: Content::with_role(&name, self.depth, role),
                     })
                 }
             };
@@ -208,6 +219,7 @@ impl Reader {
             expected,
             crc,
             skip,
+            sparse: entries,
         };
         Ok(())
     }
@@ -218,7 +230,7 @@ impl Reader {
         // A file without payload chunks (empty) has only its `E` chunk.
         let mut file = self.files.remove(path).unwrap_or_else(|| OpenFile {
             next_offset: 0,
-            content: Content::new(&name, self.depth),
+            content: Content::with_role(&name, self.depth, self.unpack.member(path)),
         });
         let at = self.chunk_start;
         file.content
@@ -260,6 +272,7 @@ impl Sink for Reader {
                     remaining,
                     crc,
                     skip,
+                    sparse,
                     ..
                 } => {
                     let take = (*remaining).min(data.len() as u64) as usize;
@@ -268,8 +281,7 @@ impl Sink for Reader {
                     if !*skip && let Some(file) = self.files.get_mut(path.as_str()) {
                         let at = self.offset;
                         let name = joined(&self.prefix, path);
-                        file.content
-                            .write(piece, out)
+                        pass_on(&mut file.content, sparse, piece, out)
                             .map_err(|e| e.inside(&name, at, "content"))?;
                     }
                     self.offset += take as u64;
@@ -325,9 +337,20 @@ impl Reader {
             path,
             expected,
             crc,
+            skip,
+            sparse,
             ..
         } = &mut self.state
         {
+            // The map's last skips (a file ending in a hole).
+            if !*skip
+                && !sparse.is_empty()
+                && let Some(file) = self.files.get_mut(path.as_str())
+            {
+                let name = joined(&self.prefix, path);
+                pass_on(&mut file.content, sparse, &[], out)
+                    .map_err(|e| e.inside(&name, self.offset, "content"))?;
+            }
             let computed = std::mem::take(crc).finalize();
             if computed != *expected {
                 return Err(ArchiveError::at(
@@ -344,6 +367,38 @@ impl Reader {
         self.next_chunk();
         Ok(())
     }
+}
+
+/// Passes `piece` of a chunk's payload on to `content`: as it is, or, for a sparse chunk, with
+/// the holes its map puts before each run of payload bytes (`map` is consumed as it goes; with
+/// an empty `piece` the holes left are passed on).
+fn pass_on(
+    content: &mut Content,
+    map: &mut std::collections::VecDeque<(u64, u64)>,
+    mut piece: &[u8],
+    out: &mut Collector,
+) -> Result<(), ArchiveError> {
+    if map.is_empty() {
+        return content.write(piece, out);
+    }
+    while let Some((skip, len)) = map.front_mut() {
+        if *skip > 0 {
+            content.hole(*skip, out)?;
+            *skip = 0;
+        }
+        if *len == 0 {
+            map.pop_front();
+            continue;
+        }
+        if piece.is_empty() {
+            break;
+        }
+        let take = (*len).min(piece.len() as u64) as usize;
+        content.write(&piece[..take], out)?;
+        *len -= take as u64;
+        piece = &piece[take..];
+    }
+    Ok(())
 }
 
 pub(crate) fn u32_le(bytes: &[u8]) -> u32 {

@@ -32,7 +32,7 @@ pub(crate) fn factory() -> ContentCheckFactory {
 
 /// What was checked, as the words of the `verified:` line: the format, then each count
 /// (`xbstream`, `107 xbstream crc32 chunks`, `293 qpress adler32 blocks`).
-fn words(report: &Report) -> Vec<String> {
+pub(crate) fn words(report: &Report) -> Vec<String> {
     let mut words: Vec<String> = report
         .format
         .map(|format| format.name().to_owned())

@@ -166,6 +166,7 @@ pub mod service;
 pub mod store;
 pub mod sync;
 mod transfer;
+mod unpack;
 
 use std::path::Path;
 use std::time::Duration;

@@ -75,6 +75,11 @@ pub struct DownloadOptions {
     /// ranges over that many connections (see [`cloud_http::Download::connections`]); a
     /// smaller one, or one streamed into an object store, over one.
     pub connections: Option<usize>,
+    /// Whether each file is unpacked into the destination directory as it streams, instead
+    /// of being kept (`download --extract`): see `backup_archive::extract`. Every check of
+    /// the archive's is made on the way, and the files are moved into place only once the
+    /// whole file checked out, the provider's checksums included. Default `false`.
+    pub extract: bool,
 }
 
 impl DownloadOptions {
@@ -87,6 +92,14 @@ impl DownloadOptions {
     #[must_use]
     pub fn with_overwrite(mut self, overwrite: bool) -> Self {
         self.overwrite = overwrite;
+        self
+    }
+
+    /// Unpacks each file into the destination directory instead of keeping it (see
+    /// [`extract`](Self::extract)).
+    #[must_use]
+    pub fn with_extract(mut self, extract: bool) -> Self {
+        self.extract = extract;
         self
     }
 
@@ -184,6 +197,10 @@ pub struct DownloadedFile {
     /// [`download_files`]).
     #[serde(skip)]
     pub outcome: Option<DownloadOutcome>,
+    /// With [`DownloadOptions::extract`]: what the file was unpacked into (`path` is then
+    /// the directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extracted: Option<backup_archive::extract::Extraction>,
 }
 
 /// What the API said about a file's size, and how strictly it can be checked.
@@ -309,10 +326,52 @@ pub(crate) async fn download_files_with(
     source: Option<LinkSource>,
     directory: bool,
 ) -> Result<Vec<DownloadedFile>, Error> {
+    if options.extract {
+        return extract_files(http, links, out, options, source).await;
+    }
     let plan = plan(links, out, options.overwrite, directory).await?;
     let mut written = Vec::with_capacity(plan.len());
     for file in plan {
         written.push(fetch(http, &file, options, source.clone()).await?);
+    }
+    Ok(written)
+}
+
+/// The files of `links` unpacked into the directory `dir`, one after another, each streamed
+/// into an extractor (a later file into what the earlier ones left).
+async fn extract_files(
+    http: &reqwest::Client,
+    links: &[DownloadLink],
+    dir: &Path,
+    options: &DownloadOptions,
+    source: Option<LinkSource>,
+) -> Result<Vec<DownloadedFile>, Error> {
+    let mut taken = Vec::new();
+    let mut written = Vec::with_capacity(links.len());
+    // The extraction checks the content itself.
+    let options = DownloadOptions {
+        verify_content: false,
+        ..options.clone()
+    };
+    for (index, link) in links.iter().enumerate() {
+        let name = unique_name(link, index, &mut taken);
+        let file = Planned {
+            index,
+            link,
+            dest: dir.join(&name),
+            size: SizeCheck::of(link),
+            keep: false,
+        };
+        let download = plan_download(&file, &options, source.clone())?;
+        let done = Arc::new(std::sync::Mutex::new(None));
+        let extract = backup_archive::extract::ExtractOptions::new()
+            .with_force(options.overwrite || index > 0)
+            .with_name(name);
+        let sink = crate::unpack::ExtractSink::new(dir, extract, done.clone())?;
+        let outcome = cloud_http::download_to_sink(http, &download, Box::new(sink)).await?;
+        let mut fetched = DownloadedFile::fetched(dir.to_path_buf(), outcome, url_host(&link.url));
+        fetched.extracted = done.lock().unwrap_or_else(|p| p.into_inner()).take();
+        written.push(fetched);
     }
     Ok(written)
 }
@@ -527,6 +586,7 @@ async fn fetch(
             url_host,
             notes: Vec::new(),
             outcome: None,
+            extracted: None,
         });
     }
     let download = plan_download(file, options, source)?;
@@ -549,6 +609,7 @@ impl DownloadedFile {
             verified: outcome.checks.clone(),
             notes: outcome.notes.clone(),
             outcome: Some(outcome),
+            extracted: None,
         }
     }
 }

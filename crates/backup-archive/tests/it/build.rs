@@ -91,18 +91,53 @@ pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.finish().expect("in memory")
 }
 
+/// One xbstream `S` (sparse) chunk of `path` at file `offset`: `map` is (bytes to skip, bytes
+/// of payload) entries, `payload` their bytes one after another.
+pub(crate) fn xb_sparse(path: &str, offset: u64, map: &[(u32, u32)], payload: &[u8]) -> Vec<u8> {
+    let mut chunk = b"XBSTCK01".to_vec();
+    chunk.push(0);
+    chunk.push(b'S');
+    chunk.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    chunk.extend_from_slice(path.as_bytes());
+    chunk.extend_from_slice(&(map.len() as u32).to_le_bytes());
+    chunk.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    chunk.extend_from_slice(&offset.to_le_bytes());
+    let mut crc = crc32fast::Hasher::new();
+    let mut encoded = Vec::new();
+    for (skip, len) in map {
+        encoded.extend_from_slice(&skip.to_le_bytes());
+        encoded.extend_from_slice(&len.to_le_bytes());
+    }
+    crc.update(&encoded);
+    crc.update(payload);
+    chunk.extend_from_slice(&crc.finalize().to_le_bytes());
+    chunk.extend_from_slice(&encoded);
+    chunk.extend_from_slice(payload);
+    chunk
+}
+
 /// A ustar archive of regular files, ended by two zero blocks.
 pub(crate) fn tar(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let entries: Vec<(&str, u8, &str, &[u8])> = files
+        .iter()
+        .map(|(name, data)| (*name, b'0', "", *data))
+        .collect();
+    tar_entries(&entries)
+}
+
+/// A ustar archive of (name, type, link target, data) entries, ended by two zero blocks.
+pub(crate) fn tar_entries(entries: &[(&str, u8, &str, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
-    for (name, data) in files {
+    for (name, kind, link, data) in entries {
         let mut header = [0u8; 512];
         header[..name.len()].copy_from_slice(name.as_bytes());
+        header[157..157 + link.len()].copy_from_slice(link.as_bytes());
         header[100..108].copy_from_slice(b"0000644\0");
         header[108..116].copy_from_slice(b"0000000\0");
         header[116..124].copy_from_slice(b"0000000\0");
         header[124..136].copy_from_slice(format!("{:011o}\0", data.len()).as_bytes());
         header[136..148].copy_from_slice(b"00000000000\0");
-        header[156] = b'0';
+        header[156] = *kind;
         header[257..263].copy_from_slice(b"ustar\0");
         header[263..265].copy_from_slice(b"00");
         header[148..156].copy_from_slice(b"        ");

@@ -2,6 +2,7 @@
 //! failures: a byte flipped, the input cut short, hostile headers.
 
 mod build;
+mod extract;
 mod formats;
 mod fuzz_corpus;
 mod hostile;

@@ -15,6 +15,7 @@ pub(super) const USAGE: &str = "\
 cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|binlogs|download-binlogs|instances|policy|restore-window|create-backup|delete-backup> [ARGS]
        cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
        cloud-backup sandbox <serve|instances> [ARGS]
+       cloud-backup verify <FILE|DIR>... | extract <FILE> --to <DIR> | sync ... | audit ...
    PROVIDER: capitalonline-mysql | aliyun-rds | huaweicloud-rds | huaweicloud-gaussdb";
 
 pub(super) const AFTER_HELP: &str = "\
@@ -107,6 +108,11 @@ resumes. After Ctrl-C the .part is kept: run the same command again.
 An existing <PATH> is refused unless --force; with --force it stays untouched until the new
 copy is complete and verified, then one rename replaces it. A symlink or anything but a
 regular file at <PATH>, <PATH>.part or <PATH>.part.resume is always refused.
+
+--extract DIR instead of --out: the backup is unpacked into DIR while it streams, and no copy
+of the file is kept (see `cloud-backup extract --help`): every size and checksum above, and
+every checksum inside the archive, is checked before the files are moved into place; on any
+failure DIR is left as it was. The printed sha256 is the archive's, as it streamed.
 
 One file: --out is the file to write (or an existing directory to write it into, under its own
 name). Several files (Huawei Cloud RDS): --out is a directory, created if missing; each file
@@ -262,6 +268,10 @@ pub(super) enum Target {
     /// header checksums), nested in any order.
     #[command(long_about = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Unpack a backup file into a directory without xbstream, qpress or xtrabackup
+    /// --decompress: one verified streaming pass, nothing half-written.
+    #[command(long_about = super::extract::EXTRACT_HELP)]
+    Extract(super::extract::ExtractArgs),
     /// Copy every backup of instances (and their binlogs) that a destination does not have
     /// yet, each verified, recorded in the destination's manifest; safe to run again.
     #[command(long_about = super::sync::SYNC_HELP)]
@@ -368,9 +378,19 @@ pub(super) enum Command {
         backup: String,
         /// The file to write; a directory when the backup has several files (or when it is an
         /// existing directory).
-        #[arg(long, value_name = "PATH")]
-        out: PathBuf,
-        /// Replace existing files.
+        #[arg(
+            long,
+            value_name = "PATH",
+            required_unless_present = "extract",
+            conflicts_with = "extract"
+        )]
+        out: Option<PathBuf>,
+        /// Unpack the backup into DIR as it streams instead of keeping the file (as `extract`
+        /// does: verified on the way, files moved into place only once everything, the
+        /// provider's checksums included, checked out). DIR must be empty unless --force.
+        #[arg(long, value_name = "DIR")]
+        extract: Option<PathBuf>,
+        /// Replace existing files (with --extract: write into a directory that is not empty).
         #[arg(long)]
         force: bool,
         /// Also verify what the file holds while it streams: every checksum of its format
@@ -378,7 +398,7 @@ pub(super) enum Command {
         #[arg(long)]
         verify_content: bool,
         /// Connections per file: a file of 8 MiB or more from a server that answers ranges is
-        /// fetched in ranges over N connections at once (1-32; default 8).
+        /// fetched in ranges over N connections at once (1-32; default 8; --extract: 1).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
         connections: Option<u16>,
         /// No progress bar.

@@ -115,6 +115,9 @@ pub(super) async fn run(
     if let Target::Verify(args) = &cli.target {
         return super::verify::run(&args.paths, args.json, out);
     }
+    if let Target::Extract(args) = &cli.target {
+        return super::extract::run(args, out).await;
+    }
     let context = Context::new(&cli.global)?;
     if let Target::Sync(args) = &cli.target {
         return super::sync::run(&context, &cli.global, args, out, current).await;
@@ -233,13 +236,19 @@ pub(super) async fn run(
         Command::Download {
             instance,
             backup,
-            out: path,
+            out: file,
+            extract,
             force,
             verify_content,
             connections,
             quiet,
             json,
         } => {
+            let Some(path) = file.as_ref().or(extract.as_ref()) else {
+                return Err(Failure::Refused(
+                    "download needs --out or --extract".to_owned(),
+                ));
+            };
             let download = download_options(
                 &cli.global,
                 *force,
@@ -247,7 +256,8 @@ pub(super) async fn run(
                 !*quiet && io::stderr().is_terminal(),
                 current,
             )
-            .with_connections(connections.map_or(cloud_http::DEFAULT_CONNECTIONS, usize::from));
+            .with_connections(connections.map_or(cloud_http::DEFAULT_CONNECTIONS, usize::from))
+            .with_extract(extract.is_some());
             let files =
                 cloud_backup::download(provider, &options, instance, backup, path, &download)
                     .await

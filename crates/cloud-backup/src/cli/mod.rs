@@ -41,6 +41,7 @@ use {dispatch::serve, faults::faults};
 mod args;
 mod audit;
 mod dispatch;
+mod extract;
 #[cfg(feature = "sandbox")]
 mod faults;
 mod output;
@@ -104,7 +105,7 @@ fn misuse(cli: &Cli) -> Option<String> {
         );
     }
     match &cli.target {
-        Target::Verify(_) => {
+        Target::Verify(_) | Target::Extract(_) => {
             if global.region.is_some()
                 || global.endpoint.is_some()
                 || global.project_id.is_some()
@@ -112,11 +113,14 @@ fn misuse(cli: &Cli) -> Option<String> {
                 || global.has_faults()
                 || global.has_fleet()
             {
-                return Some(
-                    "verify reads local files only: it takes no --region, --endpoint, \
+                let command = match &cli.target {
+                    Target::Extract(_) => "extract",
+                    _ => "verify",
+                };
+                return Some(format!(
+                    "{command} reads local files only: it takes no --region, --endpoint, \
                      --project-id or --sandbox options"
-                        .to_owned(),
-                );
+                ));
             }
         }
         Target::All(_) => {

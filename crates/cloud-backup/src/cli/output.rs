@@ -222,6 +222,9 @@ pub(super) fn write_downloaded(out: &mut impl Write, files: &[DownloadedFile]) -
         for note in &file.notes {
             writeln!(out, "  note: {}", one_line(note))?;
         }
+        if let Some(extraction) = &file.extracted {
+            super::extract::write_files(out, extraction)?;
+        }
     }
     Ok(())
 }

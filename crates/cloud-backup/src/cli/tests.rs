@@ -123,9 +123,27 @@ fn download_takes_out_force_quiet_and_json() {
     .unwrap();
     assert!(matches!(
         cli.target.provider(),
-        Some((Provider::CapitalOnlineMysql, Command::Download { out, force: true, quiet: true, json: true, .. }))
+        Some((Provider::CapitalOnlineMysql, Command::Download { out: Some(out), extract: None, force: true, quiet: true, json: true, .. }))
             if out == Path::new("dir/")
     ));
+    // --extract instead of --out; one of them is needed, not both.
+    let extract = [
+        "cloud-backup",
+        "aliyun-rds",
+        "download",
+        "--instance",
+        "i",
+        "--backup",
+        "b",
+    ];
+    let cli = parse(&[&extract[..], &["--extract", "restore"]].concat()).unwrap();
+    assert!(matches!(
+        cli.target.provider(),
+        Some((Provider::AliyunRds, Command::Download { out: None, extract: Some(dir), .. }))
+            if dir == Path::new("restore")
+    ));
+    assert!(parse(&extract).is_err());
+    assert!(parse(&[&extract[..], &["--extract", "r", "--out", "f"]].concat()).is_err());
 }
 
 #[test]

@@ -162,27 +162,7 @@ fn write_text(out: &mut impl Write, verified: &Verified) -> io::Result<()> {
                 report.members.len(),
                 report.bytes
             )?;
-            writeln!(out, "  verified: {}", report.checks.summary().join(", "))?;
-            if let Some(backup) = &report.backup {
-                let lsn = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
-                let tool = backup
-                    .info
-                    .get("tool_version")
-                    .map(|v| {
-                        format!(
-                            " ({} {v})",
-                            backup.info.get("tool_name").map_or("", String::as_str)
-                        )
-                    })
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "  backup: {}, from_lsn {}, to_lsn {}{tool}",
-                    backup.backup_type.as_deref().unwrap_or("-"),
-                    lsn(backup.from_lsn),
-                    lsn(backup.to_lsn),
-                )?;
-            }
+            write_checks(out, report)?;
         }
         (None, Some(error)) => {
             let at = error
@@ -197,6 +177,33 @@ fn write_text(out: &mut impl Write, verified: &Verified) -> io::Result<()> {
             writeln!(out, "{path}: FAILED{at}{member}: {}", error.message)?;
         }
         (None, None) => {}
+    }
+    Ok(())
+}
+
+/// The `verified:` line of `report`, and its `backup:` line when it has the facts of an
+/// xtrabackup/mariabackup backup.
+pub(super) fn write_checks(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    writeln!(out, "  verified: {}", report.checks.summary().join(", "))?;
+    if let Some(backup) = &report.backup {
+        let lsn = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+        let tool = backup
+            .info
+            .get("tool_version")
+            .map(|v| {
+                format!(
+                    " ({} {v})",
+                    backup.info.get("tool_name").map_or("", String::as_str)
+                )
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  backup: {}, from_lsn {}, to_lsn {}{tool}",
+            backup.backup_type.as_deref().unwrap_or("-"),
+            lsn(backup.from_lsn),
+            lsn(backup.to_lsn),
+        )?;
     }
     Ok(())
 }

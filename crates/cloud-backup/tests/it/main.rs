@@ -50,6 +50,14 @@ mod embedded;
     feature = "huaweicloud-rds",
     feature = "huaweicloud-gaussdb"
 ))]
+mod extract;
+#[cfg(all(
+    feature = "sandbox",
+    feature = "capitalonline-mysql",
+    feature = "aliyun-rds",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
 mod logs;
 #[cfg(all(
     feature = "capitalonline-mysql",

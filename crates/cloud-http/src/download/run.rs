@@ -849,7 +849,7 @@ impl<'a> Run<'a> {
             // A sink is never kept: nothing of this download becomes visible.
             self.part.abort().await;
             return error.with_note(&format!(
-                "nothing was written to {} (the upload was aborted; the next run starts again)",
+                "nothing was written to {} (what it received was discarded; the next run starts again)",
                 self.part.shown()
             ));
         };

@@ -63,7 +63,7 @@ impl Run<'_> {
                     self.part.abort().await;
                     let Some(part_path) = self.part.path().map(Path::to_path_buf) else {
                         return Err(error.with_note(&format!(
-                            "nothing was written to {} (the upload was aborted)",
+                            "nothing was written to {} (what it received was discarded)",
                             self.part.shown()
                         )));
                     };
