@@ -6,7 +6,8 @@
 //! nested in any order (Alibaba Cloud's `_qp.xb` is xbstream of qpress files, its `_xb.qp`
 //! qpress of an xbstream; a `.tar.gz` is tar in gzip), and says what it found: the format, the
 //! members and their sizes, how many checks passed, and for xtrabackup/mariabackup backups the
-//! facts in `xtrabackup_checkpoints` and `xtrabackup_info`. No network, no files written.
+//! facts in `xtrabackup_checkpoints` and `xtrabackup_info`. No network, no files written
+//! (except by [`extract`], which unpacks the same way into a directory).
 //!
 //! ```
 //! use backup_archive::{Format, Verifier};
@@ -296,6 +297,71 @@ pub mod fuzzing {
             (Ok(whole), Ok(pieces)) => assert_eq!(whole, pieces),
             (Err(whole), Err(pieces)) => assert_eq!(whole.message(), pieces.message()),
             (whole, pieces) => panic!("whole: {whole:?}, in pieces: {pieces:?}"),
+        }
+    }
+
+    /// Extracts `data` into a fresh directory `scratch/into` (`scratch` is emptied first):
+    /// whatever the input, nothing appears beside it, a failure leaves it empty (no staging
+    /// directory, no file), input the verifier refuses is refused, and a success leaves only
+    /// regular files and directories, the files listed with their sizes, and the verifier's
+    /// report. Panics otherwise.
+    pub fn extract_stays_inside(data: &[u8], scratch: &std::path::Path) {
+        use crate::extract::{ExtractOptions, extract_reader};
+        let _ = std::fs::remove_dir_all(scratch);
+        std::fs::create_dir_all(scratch).expect("the scratch directory");
+        let into = scratch.join("into");
+        let extracted = extract_reader(data, &into, &ExtractOptions::new().with_name("input.gz"));
+        let verified = verify_bytes(data);
+        let beside: Vec<_> = std::fs::read_dir(scratch)
+            .expect("readable")
+            .map(|entry| entry.expect("an entry").file_name())
+            .collect();
+        assert_eq!(beside, ["into"], "written beside the destination");
+        let mut found = Vec::new();
+        walk(&into, &into, &mut found);
+        match extracted {
+            Err(error) => assert!(found.is_empty(), "{found:?} left after: {error}"),
+            Ok(extraction) => {
+                assert_eq!(
+                    Ok(&extraction.report),
+                    verified.as_ref(),
+                    "the verifier's report"
+                );
+                for file in &extraction.files {
+                    let meta = std::fs::symlink_metadata(into.join(&file.path)).expect("listed");
+                    assert!(meta.is_file() && meta.len() == file.bytes, "{file:?}");
+                }
+                assert!(
+                    !found
+                        .iter()
+                        .any(|p| p.starts_with(crate::extract::STAGING_DIR))
+                );
+            }
+        }
+        if verified.is_err() {
+            assert!(found.is_empty(), "a refused archive extracted: {found:?}");
+        }
+    }
+
+    /// Every path under `dir` (relative to `root`), refusing anything but files and
+    /// directories.
+    fn walk(root: &std::path::Path, dir: &std::path::Path, found: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.expect("an entry").path();
+            let meta = std::fs::symlink_metadata(&path).expect("stat");
+            let rel = path.strip_prefix(root).expect("under root");
+            assert!(
+                meta.is_file() || meta.is_dir(),
+                "{} is neither",
+                rel.display()
+            );
+            found.push(rel.to_string_lossy().into_owned());
+            if meta.is_dir() {
+                walk(root, &path, found);
+            }
         }
     }
 

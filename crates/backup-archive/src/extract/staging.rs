@@ -273,7 +273,8 @@ impl Staging {
     /// earlier one, as the tools do): first checks that nothing in the destination is in
     /// the way (a link or a file where a directory goes, a directory where a file goes), then
     /// makes the directories, renames each file, syncs the directories, and removes the
-    /// staging directory. Returns the files, in the order they were completed, and the
+    /// staging directory. When a step fails, the files already moved are moved back and the
+    /// directories made removed (a file that replaced another under `force` stays). Returns the files, in the order they were completed, and the
     /// number of directories.
     pub(crate) fn commit(mut self) -> Result<(Vec<ExtractedFile>, u64), ExtractError> {
         if let Some(open) = self.open.values().next() {
@@ -329,23 +330,39 @@ impl Staging {
                 )));
             }
         }
+        // What was done so far, undone if a later step fails (a full disk, a directory
+        // changed meanwhile): nothing of the archive stays in place unless all of it is.
+        let mut made: Vec<PathBuf> = Vec::new();
+        let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let undo = |made: &[PathBuf], moved: &[(PathBuf, PathBuf)]| {
+            for (staged, target) in moved.iter().rev() {
+                let _ = fs::rename(target, staged);
+            }
+            for dir in made.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
+        };
         for dir in &dirs {
             let path = self.root.join(dir);
             let mut builder = fs::DirBuilder::new();
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o750);
             match builder.create(&path) {
-                Ok(()) => {}
+                Ok(()) => made.push(path),
                 // Made by now, or there before: it must still be a real directory.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                        undo(&made, &moved);
                         return Err(ExtractError::Destination(format!(
                             "{} changed while extracting: it is no longer a directory",
                             path.display()
                         )));
                     }
                 }
-                Err(e) => return Err(ExtractError::io(&path, "could not create", e)),
+                Err(e) => {
+                    undo(&made, &moved);
+                    return Err(ExtractError::io(&path, "could not create", e));
+                }
             }
         }
         let mut files = Vec::with_capacity(last.len());
@@ -361,9 +378,18 @@ impl Staging {
                 continue;
             }
             let target = self.root.join(&file.path);
-            fs::rename(self.staged_path(id), &target)
-                .map_err(|e| ExtractError::io(&target, "could not move into place", e))?;
+            let staged = self.staged_path(id);
+            // A file that replaced one of the same path (`force`) is not moved back: the
+            // one it replaced is gone, and it is complete and verified.
+            let replaces = fs::symlink_metadata(&target).is_ok();
+            if let Err(e) = fs::rename(&staged, &target) {
+                undo(&made, &moved);
+                return Err(ExtractError::io(&target, "could not move into place", e));
+            }
             parents.insert(target.parent().map(Path::to_path_buf).unwrap_or_default());
+            if !replaces {
+                moved.push((staged, target));
+            }
             files.push(file);
         }
         parents.insert(self.root.clone());

@@ -38,6 +38,36 @@ fn the_verify_corpus_replays() {
     assert!(verified >= 6, "{verified}");
 }
 
+/// The `extract` corpus, and deterministic mutations of its seeds (flipped bytes, cut tails),
+/// extracted: nothing outside the destination, nothing left after a failure.
+#[test]
+fn the_extract_corpus_replays_and_mutations_write_nothing_outside() {
+    let scratch = crate::extract::TempDir::new("fuzz-extract");
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for (_, bytes) in corpus("extract") {
+        backup_archive::fuzzing::extract_stays_inside(&bytes, scratch.path());
+        if bytes.is_empty() {
+            continue;
+        }
+        for _ in 0..40 {
+            let mut mutated = bytes.clone();
+            let at = (next() % mutated.len() as u64) as usize;
+            if next() % 2 == 0 {
+                mutated[at] ^= 1 << (next() % 8);
+            } else {
+                mutated.truncate(at);
+            }
+            backup_archive::fuzzing::extract_stays_inside(&mutated, scratch.path());
+        }
+    }
+}
+
 #[test]
 fn the_verify_pieces_corpus_replays() {
     for (_, bytes) in corpus("verify_pieces") {

@@ -99,6 +99,7 @@ fn every_target_of_the_fuzz_crate_is_replayed() {
     let archive = [
         "verify",
         "verify_pieces",
+        "extract",
         "xbstream",
         "qpress",
         "gzip",
