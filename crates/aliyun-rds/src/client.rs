@@ -61,8 +61,11 @@ impl Client {
     /// Fails with a [`Config`](crate::ErrorKind::Config) error when the HTTP settings are
     /// invalid (no attempt allowed, a zero timeout) or the TLS backend cannot start.
     pub fn new(config: Config) -> Result<Self> {
-        let transport = Transport::new(config.http().clone(), crate::ERROR_FORMAT)?
+        let mut transport = Transport::new(config.http().clone(), crate::ERROR_FORMAT)?
             .with_service_name("aliyun-rds");
+        if let Some(provider) = config.credential_provider() {
+            transport = transport.with_credentials(provider.clone());
+        }
         let endpoint = config.effective_endpoint()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -284,6 +287,12 @@ impl Client {
             transport,
         } = &*self.inner;
         let http = transport.http_client();
+        // An attempt's credentials (from a credential provider, refreshed before they
+        // expire) win over the configuration's.
+        let credentials = attempt
+            .credentials
+            .as_ref()
+            .unwrap_or_else(|| config.credentials());
         let builder = match config.signature_version() {
             SignatureVersion::V3 => {
                 let request = params.iter().fold(
@@ -292,12 +301,7 @@ impl Client {
                         .with_version(version),
                     |request, (name, value)| request.with_query_param(*name, value.as_str()),
                 );
-                let signed = acs3::sign(
-                    &request,
-                    config.credentials(),
-                    attempt.timestamp,
-                    &attempt.nonce,
-                );
+                let signed = acs3::sign(&request, credentials, attempt.timestamp, &attempt.nonce);
                 let url = format!("{}/?{}", endpoint.as_str(), signed.query_string());
                 signed
                     .headers()
@@ -317,7 +321,7 @@ impl Client {
                 let signed = rpc::sign(
                     RpcFlavor::Aliyun,
                     &request,
-                    config.credentials(),
+                    credentials,
                     attempt.timestamp,
                     &attempt.nonce,
                 );

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use cloud_http::HttpConfig;
+use cloud_http::credentials::CredentialProvider;
 use cloud_signer::Credentials;
 
 use crate::credentials::{self, REGION_VAR};
@@ -94,6 +95,7 @@ impl FromStr for SignatureVersion {
 #[non_exhaustive]
 pub struct Config {
     credentials: Credentials,
+    provider: Option<CredentialProvider>,
     region: String,
     endpoint: Option<Endpoint>,
     signature_version: SignatureVersion,
@@ -106,6 +108,7 @@ impl Config {
     pub fn new(credentials: Credentials) -> Self {
         Self {
             credentials,
+            provider: None,
             region: DEFAULT_REGION.to_owned(),
             endpoint: None,
             signature_version: SignatureVersion::default(),
@@ -113,24 +116,22 @@ impl Config {
         }
     }
 
-    /// A configuration from the environment, as the official SDKs' default credential chain
-    /// begins:
-    ///
-    /// 1. the variables `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABA_CLOUD_ACCESS_KEY_SECRET`,
-    ///    with `ALIBABA_CLOUD_SECURITY_TOKEN` for temporary (STS) credentials;
-    /// 2. else the aliyun CLI's profile file `~/.aliyun/config.json` (skipped when
-    ///    `ALIBABA_CLOUD_CLI_PROFILE_DISABLED` is `true`): the profile named by
-    ///    `ALIBABA_CLOUD_PROFILE`, else the file's `current` one. Its mode must be `AK`
-    ///    (`access_key_id`, `access_key_secret`) or `StsToken` (those and `sts_token`); other
-    ///    modes (`RamRoleArn`, `EcsRamRole`, ...) are refused with an error naming the mode.
+    /// A configuration from the environment, the credentials found in the order of the
+    /// official default chain (see the crate documentation's "Credentials"): environment
+    /// variables, an OIDC role (RRSA), the aliyun CLI profile file (modes `AK`, `StsToken`,
+    /// `RamRoleArn`, `EcsRamRole`, `OIDC`), the ECS instance's RAM role, a credentials URI.
+    /// Temporary credentials come through [`credential_provider`](Self::credential_provider)
+    /// (then [`credentials`](Self::credentials) is empty) and are refreshed before they
+    /// expire.
     ///
     /// The region is `ALIBABA_CLOUD_REGION_ID`, else the `region_id` of the profile the
     /// credentials came from, else `cn-hangzhou`.
     ///
-    /// Fails with a [`Config`](crate::ErrorKind::Config) error when no credentials are found
-    /// (saying which variables and which file were tried), when only half of a key pair is
-    /// set, or when the profile file is unreadable, invalid, lacks the profile or uses another
-    /// mode. No error shows a secret.
+    /// Fails with a [`Config`](crate::ErrorKind::Config) error when no step can give
+    /// credentials (saying which variables and which file were tried: with the ECS metadata
+    /// service disabled, at once; else at the first request, after asking it), when only half
+    /// of a key pair is set, or when the profile file is unreadable, invalid, lacks the
+    /// profile or uses another mode. No error shows a secret.
     pub fn from_env() -> Result<Self> {
         let lookup = |name: &str| std::env::var(name).ok();
         let home = home_dir(&lookup);
@@ -163,7 +164,9 @@ impl Config {
         let region = credentials::var(&lookup, REGION_VAR)
             .or(found.profile_region)
             .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-        Ok(Self::new(found.credentials).with_region(region))
+        Ok(Self::new(found.credentials)
+            .with_credential_provider(found.provider)
+            .with_region(region))
     }
 
     /// Sets the region (e.g. `cn-shanghai`), which picks the endpoint unless one was set with
@@ -196,10 +199,24 @@ impl Config {
         self
     }
 
-    /// Replaces the credentials.
+    /// Replaces the credentials (and any credential provider: these are used as they are).
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
+        self.provider = None;
         self
+    }
+
+    /// Signs with the credentials of `provider` (temporary ones from a metadata service or
+    /// STS, refreshed before they expire) instead of [`credentials`](Self::credentials).
+    pub fn with_credential_provider(mut self, provider: CredentialProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The credential provider, if any: where the credentials come from
+    /// ([`describe`](CredentialProvider::describe)) and when they expire.
+    pub fn credential_provider(&self) -> Option<&CredentialProvider> {
+        self.provider.as_ref()
     }
 
     /// The region.
@@ -244,6 +261,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("credentials", &self.credentials)
+            .field("provider", &self.provider)
             .field("region", &self.region)
             .field("endpoint", &self.endpoint())
             .field("signature_version", &self.signature_version)

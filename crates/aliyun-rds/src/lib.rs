@@ -33,12 +33,37 @@
 //!
 //! Either explicit, [`Config::new`]`(`[`Credentials::new`]`(id, secret))` (add
 //! [`Credentials::with_security_token`] for temporary STS credentials), or found by
-//! [`Config::from_env`] the way the official SDKs' default chain begins:
+//! [`Config::from_env`] in the order of the official default chain:
 //!
-//! 1. `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and, for STS,
-//!    `ALIBABA_CLOUD_SECURITY_TOKEN`;
-//! 2. the aliyun CLI's `~/.aliyun/config.json`: the profile named by `ALIBABA_CLOUD_PROFILE`,
-//!    else the file's `current` one, in mode `AK` or `StsToken`.
+//! 1. **environment variables** `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABA_CLOUD_ACCESS_KEY_SECRET`,
+//!    with `ALIBABA_CLOUD_SECURITY_TOKEN` for STS credentials;
+//! 2. **an OIDC role** (RRSA on ACK), when `ALIBABA_CLOUD_ROLE_ARN`,
+//!    `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` and `ALIBABA_CLOUD_OIDC_TOKEN_FILE` are all set: STS
+//!    `AssumeRoleWithOIDC` with the token file's content (read again at every refresh;
+//!    `ALIBABA_CLOUD_ROLE_SESSION_NAME` names the session);
+//! 3. **the aliyun CLI's `~/.aliyun/config.json`**: the profile named by `ALIBABA_CLOUD_PROFILE`,
+//!    else the file's `current` one, in mode `AK`, `StsToken`, `RamRoleArn` (STS `AssumeRole`
+//!    signed with the profile's key: `ram_role_arn`, `ram_session_name`, `expired_seconds`),
+//!    `EcsRamRole` (`ram_role_name`) or `OIDC` (`ram_role_arn`, `oidc_provider_arn`,
+//!    `oidc_token_file`); other modes are refused naming the mode.
+//!    `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` skips the file;
+//! 4. **the ECS instance's RAM role** from the metadata service at `100.100.100.200` (an IMDSv2
+//!    token first, without one unless `ALIBABA_CLOUD_IMDSV1_DISABLED=true`; the role named by
+//!    `ALIBABA_CLOUD_ECS_METADATA`, else asked), unless `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`;
+//! 5. **a credentials URI**, `ALIBABA_CLOUD_CREDENTIALS_URI` (a `GET` answering `AccessKeyId`,
+//!    `AccessKeySecret`, `SecurityToken`, `Expiration`).
+//!
+//! Steps 4 and 5 are asked when the first request needs credentials (not when the configuration
+//! is made); the first that answers is kept. Temporary credentials (steps 2 to 5) are fetched
+//! again before they expire — 15 minutes before, or a third of their lifetime for short ones —
+//! by one task while the others wait, so every request is signed with a valid token. STS is
+//! `sts.aliyuncs.com`, or `sts[-vpc].<region>.aliyuncs.com` with `ALIBABA_CLOUD_STS_REGION` (and
+//! `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`), as the official libraries choose it;
+//! `ALIBABA_CLOUD_STS_ENDPOINT` and `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT` (ours: the official
+//! libraries set these only in code) replace the STS endpoint and the metadata service's address,
+//! which is how the tests point them at the sandbox. The official libraries' INI file
+//! (`~/.alibabacloud/credentials`) is not read. `Config::credential_provider()` says which source
+//! supplied the credentials and when they expire.
 //!
 //! The region comes from `ALIBABA_CLOUD_REGION_ID`, else the profile's `region_id`.
 //! [`Config::from_env_with`] runs the same chain with the variables and the home directory
@@ -111,6 +136,7 @@ mod client;
 mod config;
 mod credentials;
 mod endpoint;
+mod identity;
 mod operations;
 
 pub use generated::*;

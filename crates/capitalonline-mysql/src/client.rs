@@ -224,7 +224,7 @@ impl Inner {
         let signed = rpc::sign(
             RpcFlavor::CapitalOnline,
             &request,
-            &self.credentials,
+            attempt.credentials.as_ref().unwrap_or(&self.credentials),
             attempt.timestamp,
             &attempt.nonce,
         );

@@ -167,6 +167,7 @@ pub mod store;
 pub mod sync;
 mod transfer;
 mod unpack;
+pub mod whoami;
 
 use std::path::Path;
 use std::time::Duration;
@@ -186,6 +187,7 @@ pub use provider::{
 pub use records::{BackupPolicy, Instance, LogFile, RestoreWindow, TimeRange, log_gaps};
 pub use service::BackupService;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
+pub use whoami::{Identity, whoami};
 
 /// Where to send requests and as whom: the provider's region, an endpoint override, for Huawei
 /// Cloud the project id, and optionally the credentials (by default they come from the

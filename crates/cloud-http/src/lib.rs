@@ -197,6 +197,7 @@
 pub use bytes;
 
 mod config;
+pub mod credentials;
 mod download;
 mod endpoint;
 mod error;

@@ -13,6 +13,7 @@ use tracing::field::Empty;
 
 use crate::bytes::BytesMut;
 use crate::config::{HttpConfig, RetryPolicy};
+use crate::credentials::CredentialProvider;
 use crate::error::Error;
 use crate::protocol::ServiceProtocol;
 use crate::response::{RawResponse, request_id_from};
@@ -31,6 +32,10 @@ pub struct AttemptContext {
     pub timestamp: OffsetDateTime,
     /// The nonce to sign with, from the configured [`NonceSource`](crate::NonceSource).
     pub nonce: String,
+    /// The credentials to sign with, when the transport has a
+    /// [`CredentialProvider`](crate::credentials::CredentialProvider) (current for this
+    /// attempt: refreshed before they expire); `None` otherwise (the client's own).
+    pub credentials: Option<cloud_signer::Credentials>,
 }
 
 impl AttemptContext {
@@ -40,7 +45,14 @@ impl AttemptContext {
             attempt,
             timestamp,
             nonce: nonce.into(),
+            credentials: None,
         }
+    }
+
+    /// This context with the credentials to sign with.
+    pub fn with_credentials(mut self, credentials: cloud_signer::Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
     }
 }
 
@@ -65,6 +77,7 @@ pub struct Transport {
     config: Arc<HttpConfig>,
     protocol: Arc<dyn ServiceProtocol>,
     service: &'static str,
+    credentials: Option<CredentialProvider>,
 }
 
 impl fmt::Debug for Transport {
@@ -72,6 +85,7 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("service", &self.service)
             .field("config", &self.config)
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +124,7 @@ impl Transport {
             config: Arc::new(config),
             protocol: Arc::new(protocol),
             service: "cloud",
+            credentials: None,
         })
     }
 
@@ -117,6 +132,19 @@ impl Transport {
     pub fn with_service_name(mut self, service: &'static str) -> Self {
         self.service = service;
         self
+    }
+
+    /// Signs with the credentials of `provider`: each attempt's [`AttemptContext::credentials`]
+    /// is what it holds then, refreshed before they expire (one fetch however many requests
+    /// wait). A failure to get credentials ends the operation with that error, unsent.
+    pub fn with_credentials(mut self, provider: CredentialProvider) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+
+    /// The credential provider, if the transport has one.
+    pub fn credentials(&self) -> Option<&CredentialProvider> {
+        self.credentials.as_ref()
     }
 
     /// A transport sharing this one's connection pool with another retry policy, e.g.
@@ -232,8 +260,11 @@ impl Transport {
         let mut throttled = 0;
         loop {
             attempt += 1;
-            let context =
+            let mut context =
                 AttemptContext::new(attempt, config.clock.now(), config.nonce.next_nonce());
+            if let Some(provider) = &self.credentials {
+                context.credentials = Some(provider.current().await?);
+            }
             let request = build(&context)?;
 
             let remaining = deadline.saturating_duration_since(Instant::now());

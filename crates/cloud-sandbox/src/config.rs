@@ -51,6 +51,7 @@ pub struct SandboxConfig {
     pub(crate) checksum_limit: u64,
     pub(crate) fleet: usize,
     pub(crate) fleet_backups: usize,
+    pub(crate) credential_lifetime: std::time::Duration,
 }
 
 impl Default for SandboxConfig {
@@ -64,6 +65,7 @@ impl Default for SandboxConfig {
             checksum_limit: DEFAULT_CHECKSUM_LIMIT,
             fleet: 0,
             fleet_backups: FLEET_BACKUPS,
+            credential_lifetime: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -135,6 +137,14 @@ impl SandboxConfig {
     /// ```
     pub fn with_fleet_backups(mut self, count: usize) -> Self {
         self.fleet_backups = count;
+        self
+    }
+
+    /// How long the short-lived keys of the sandbox's metadata services and STS work (an
+    /// hour by default; an STS call asking for less gets less). For tests of refreshing:
+    /// a few seconds make a listing outlive its first key.
+    pub fn with_credential_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.credential_lifetime = lifetime;
         self
     }
 

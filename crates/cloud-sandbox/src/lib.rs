@@ -124,6 +124,7 @@ mod faults;
 mod files;
 mod http;
 mod huawei;
+mod identity;
 mod log;
 mod mix;
 pub mod rate;
@@ -144,6 +145,10 @@ pub use demo::{
     HUAWEI_SECRET, demo_credentials, demo_instance_id, demo_instances,
 };
 pub use faults::{FaultHandle, FaultKind, Faults};
+pub use identity::{
+    ALIYUN_CREDENTIALS_PATH, ALIYUN_ECS_ROLE, ALIYUN_OIDC_PROVIDER_ARN, ALIYUN_ROLE_ARN,
+    SANDBOX_OIDC_TOKEN,
+};
 pub use log::{REQUEST_LOG_CAPACITY, RequestKind, RequestRecord};
 pub use server::{BackupFile, Sandbox, serve, serve_until};
 

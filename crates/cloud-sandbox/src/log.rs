@@ -21,6 +21,9 @@ pub enum RequestKind {
     Download,
     /// Anything else (an unknown path): answered 404.
     Other,
+    /// A metadata service or a credentials URI handing out short-lived credentials (STS calls
+    /// are [`Api`](Self::Api) calls).
+    Identity,
 }
 
 /// One request the sandbox answered, as [`Sandbox::requests`](crate::Sandbox::requests)

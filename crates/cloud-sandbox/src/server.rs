@@ -335,6 +335,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot
 enum Route {
     Control,
     Files,
+    Identity,
     Api(Api),
     Unknown,
 }
@@ -351,6 +352,8 @@ fn route(method: &Method, path: &str, query: &[(String, String)], headers: &Head
         Route::Control
     } else if path.starts_with("/files/") {
         Route::Files
+    } else if crate::identity::is_identity_path(path) {
+        Route::Identity
     } else if path == "/mysql" || path == "/mysql/" {
         Route::Api(Api::CapitalOnline)
     } else if path.starts_with("/v3/") || path.starts_with("/v3.1/") {
@@ -384,6 +387,7 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
         }
         Route::Files => files::handle(state, &parts.method, &path, &query, &parts.headers),
         Route::Unknown => unknown(&path),
+        Route::Identity => crate::identity::handle(state, &parts.method, &path),
         Route::Api(api) => {
             let Some(body) = read_body(incoming).await else {
                 return http::json(413, &[], &json!({"error": "request body too large"}));

@@ -36,6 +36,10 @@ pub(crate) struct State {
     pub(crate) changes: Changes,
     /// Flow control per service and API.
     pub(crate) rates: crate::rate::RateLimiter,
+    /// The short-lived keys the metadata services and STS issued.
+    pub(crate) issued: crate::identity::IssuedKeys,
+    /// How long an issued key works.
+    pub(crate) credential_lifetime: time::Duration,
     counter: AtomicU64,
     seed: u64,
 }
@@ -73,6 +77,9 @@ impl State {
             checksum_limit: config.checksum_limit,
             changes: Changes::default(),
             rates: crate::rate::RateLimiter::default(),
+            issued: crate::identity::IssuedKeys::default(),
+            credential_lifetime: time::Duration::try_from(config.credential_lifetime)
+                .unwrap_or(time::Duration::HOUR),
             counter: AtomicU64::new(0),
             seed: SystemTime::now()
                 .duration_since(UNIX_EPOCH)

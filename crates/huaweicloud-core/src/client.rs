@@ -102,6 +102,16 @@ impl ServiceClient {
         request: &OperationRequest,
         timestamp: OffsetDateTime,
     ) -> Result<huawei::SignedHuawei> {
+        self.sign_with(request, timestamp, self.credentials())
+    }
+
+    /// [`sign`](Self::sign) with `credentials` (an attempt's, from a credential provider).
+    fn sign_with(
+        &self,
+        request: &OperationRequest,
+        timestamp: OffsetDateTime,
+        credentials: &Credentials,
+    ) -> Result<huawei::SignedHuawei> {
         let inner = &*self.inner;
         let path = request.path(&inner.project_id)?;
         let mut unsigned = HuaweiRequest::new(request.method(), inner.endpoint.host(), path)
@@ -116,7 +126,7 @@ impl ServiceClient {
         if let Some(body) = request.body() {
             unsigned = unsigned.with_body(body.to_vec());
         }
-        Ok(huawei::sign(&unsigned, self.credentials(), timestamp))
+        Ok(huawei::sign(&unsigned, credentials, timestamp))
     }
 
     /// Builds and signs one attempt of `request` with the attempt's timestamp: what
@@ -126,7 +136,11 @@ impl ServiceClient {
         request: &OperationRequest,
         attempt: &AttemptContext,
     ) -> Result<reqwest::Request> {
-        let signed = self.sign(request, attempt.timestamp)?;
+        let credentials = attempt
+            .credentials
+            .as_ref()
+            .unwrap_or_else(|| self.credentials());
+        let signed = self.sign_with(request, attempt.timestamp, credentials)?;
         let url = format!("{}{}", self.inner.endpoint.as_str(), signed.request_uri());
         let url = reqwest::Url::parse(&url).map_err(|e| {
             Error::config(format!(

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::faults::{FaultSpec, parse_fault_spec};
 
 pub(super) const USAGE: &str = "\
-cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|binlogs|download-binlogs|instances|policy|restore-window|create-backup|delete-backup> [ARGS]
+cloud-backup [--sandbox] <PROVIDER> <list|download-url|download|binlogs|download-binlogs|instances|policy|restore-window|create-backup|delete-backup|whoami> [ARGS]
        cloud-backup [--sandbox] all list [--instance <PROVIDER>=<ID> ...] [--json]
        cloud-backup sandbox <serve|instances> [ARGS]
        cloud-backup verify <FILE|DIR>... | extract <FILE> --to <DIR> | sync ... | audit ...
@@ -58,7 +58,12 @@ Timeouts and retries, for every command:
 
 Credentials come from environment variables, never from a flag:
   capitalonline-mysql  CDS_SECRET_ID, CDS_SECRET_KEY
-  aliyun-rds           the aliyun-rds crate's chain (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...)
+  aliyun-rds           in order: ALIBABA_CLOUD_ACCESS_KEY_ID + ALIBABA_CLOUD_ACCESS_KEY_SECRET
+                       (+ ALIBABA_CLOUD_SECURITY_TOKEN); an OIDC role (ALIBABA_CLOUD_ROLE_ARN,
+                       ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE); the
+                       profile in ~/.aliyun/config.json (AK, StsToken, RamRoleArn, EcsRamRole,
+                       OIDC); the ECS instance's RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
+                       skips it); ALIBABA_CLOUD_CREDENTIALS_URI
   huaweicloud-rds,     HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
   huaweicloud-gaussdb  else the [basic] section of ~/.huaweicloud/credentials;
                        project id: --project-id, else HUAWEICLOUD_SDK_PROJECT_ID
@@ -67,6 +72,9 @@ Credentials come from environment variables, never from a flag:
   capitalonline-mysql  cn (mainland China, the default), asia or us
   aliyun-rds           a region id such as cn-hangzhou
   huaweicloud-*        a region id such as cn-north-4 (default: HUAWEICLOUD_SDK_REGION)
+
+`<PROVIDER> whoami` says which source supplied the credentials, the key id's first and last
+characters, and when temporary credentials expire.
 
 --endpoint takes scheme://host[:port] and replaces only the host; the provider's path stays.
 
@@ -405,6 +413,14 @@ pub(super) enum Command {
         #[arg(long, short)]
         quiet: bool,
         /// Print a JSON array of {path, bytes, sha256, url_host} instead of one line per file.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Say which source of the provider's credential chain supplies the credentials, the
+    /// access key id's first and last characters, and when temporary ones expire (never a
+    /// secret). Temporary credentials are fetched once to tell.
+    Whoami {
+        /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -266,6 +266,14 @@ pub(super) async fn run(
                 write_downloaded(out, value)
             })?;
         }
+        Command::Whoami { json } => {
+            let identity = cloud_backup::whoami(provider, &options)
+                .await
+                .map_err(cloud)?;
+            write_as(out, *json, &identity, |out, value| {
+                super::output::write_identity(out, value)
+            })?;
+        }
         Command::Instances { json } => {
             let instances = cloud_backup::list_instances(provider, &options)
                 .await

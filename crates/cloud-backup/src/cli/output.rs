@@ -394,3 +394,31 @@ pub(super) fn one_line(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// `whoami`: the source, the key id's ends, whether temporary, the expiry.
+pub(super) fn write_identity(
+    out: &mut impl Write,
+    identity: &cloud_backup::Identity,
+) -> io::Result<()> {
+    writeln!(out, "provider       {}", identity.provider)?;
+    writeln!(out, "source         {}", identity.source)?;
+    writeln!(out, "access key id  {}", identity.access_key_id)?;
+    let kind = if identity.temporary {
+        "temporary (with a security token)"
+    } else {
+        "long-lived key"
+    };
+    writeln!(out, "credentials    {kind}")?;
+    if let Some(expires) = identity.expires_at {
+        let left = expires - time::OffsetDateTime::now_utc();
+        let text = expires
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "expires        {text} (in {}m)",
+            left.whole_minutes().max(0)
+        )?;
+    }
+    Ok(())
+}

@@ -51,6 +51,8 @@ mod embedded;
     feature = "huaweicloud-gaussdb"
 ))]
 mod extract;
+#[cfg(feature = "aliyun-rds")]
+mod identity;
 #[cfg(all(
     feature = "sandbox",
     feature = "capitalonline-mysql",

@@ -79,6 +79,10 @@ pub(crate) fn command(env: &[(&str, &str)]) -> tokio::process::Command {
         .env_clear()
         .env("HOME", "/nonexistent/cloud-backup-tests")
         .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+        // Tests reach only 127.0.0.1: no ECS metadata service at 100.100.100.200 (a test of
+        // that source points ALIBABA_CLOUD_ECS_METADATA_ENDPOINT at a sandbox and sets this
+        // back to false).
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         .env("CLOUD_BACKUP_RETRY_BASE_MS", "1")
         .envs(env.iter().copied());
     command

@@ -175,9 +175,16 @@ fn answer(
     action: &str,
     fault: &mut Option<FaultKind>,
 ) -> ApiResult<Value> {
+    // STS: AssumeRoleWithOIDC is anonymous (the OIDC token is the proof), AssumeRole signed.
+    if action == "AssumeRoleWithOIDC" {
+        return crate::identity::assume_role(state, action, params);
+    }
     match signing {
         Signing::V2 => verify_v2(state, req, params)?,
         Signing::V3 => verify_v3(state, req)?,
+    }
+    if action == "AssumeRole" {
+        return crate::identity::assume_role(state, action, params);
     }
     let version = match signing {
         Signing::V3 => http::header(&req.headers, "x-acs-version"),
@@ -253,17 +260,39 @@ fn check_nonce(
     }
 }
 
-fn check_access_key(access_key_id: &str) -> ApiResult<&'static str> {
+/// The secret of `access_key_id`: the demo key, or a short-lived key the sandbox issued,
+/// which works only with its security token and until it expires.
+fn check_access_key(state: &State, access_key_id: &str, token: Option<&str>) -> ApiResult<String> {
     let credentials = demo_credentials(SERVICE);
     if access_key_id == credentials.access_key_id {
-        Ok(credentials.secret)
-    } else {
-        Err(ApiError::new(
+        return Ok(credentials.secret.to_owned());
+    }
+    let Some(issued) = state
+        .issued
+        .get(access_key_id)
+        .filter(|issued| issued.service == SERVICE)
+    else {
+        return Err(ApiError::new(
             404,
             "InvalidAccessKeyId.NotFound",
             "Specified access key is not found.",
-        ))
+        ));
+    };
+    if token != Some(issued.token.as_str()) {
+        return Err(ApiError::new(
+            400,
+            "InvalidSecurityToken.MismatchWithAccessKey",
+            "Specified SecurityToken mismatch with the AccessKey.",
+        ));
     }
+    if state.now() >= issued.expires {
+        return Err(ApiError::new(
+            400,
+            "InvalidSecurityToken.Expired",
+            "Specified SecurityToken is expired.",
+        ));
+    }
+    Ok(issued.secret)
 }
 
 fn check_time(text: &str, now: OffsetDateTime) -> ApiResult<()> {
@@ -314,10 +343,10 @@ fn verify_v2(state: &State, req: &Received, params: &[(String, String)]) -> ApiR
         ));
     }
     let access_key_id = get("AccessKeyId").unwrap_or_default();
-    let secret = check_access_key(access_key_id)?;
+    let secret = check_access_key(state, access_key_id, get("SecurityToken"))?;
     let now = state.now();
     check_time(get("Timestamp").unwrap_or_default(), now)?;
-    let expected = rpc::compute_signature(RpcFlavor::Aliyun, req.method.as_str(), params, secret);
+    let expected = rpc::compute_signature(RpcFlavor::Aliyun, req.method.as_str(), params, &secret);
     if !expected.matches(get("Signature").unwrap_or_default()) {
         return Err(signature_mismatch(expected.string_to_sign().as_str()));
     }
@@ -358,7 +387,7 @@ fn verify_v3(state: &State, req: &Received) -> ApiResult<()> {
     let Some(date) = header("x-acs-date") else {
         return Err(missing("Timestamp"));
     };
-    let secret = check_access_key(auth.access_key_id())?;
+    let secret = check_access_key(state, auth.access_key_id(), header("x-acs-security-token"))?;
     let now = state.now();
     check_time(date, now)?;
     let Some(content_sha256) = header("x-acs-content-sha256") else {
@@ -402,7 +431,7 @@ fn verify_v3(state: &State, req: &Received) -> ApiResult<()> {
         |request, name, value| request.with_query_param(name, value),
         |request, name, value| request.with_header(name, value),
     );
-    let expected = acs3::compute_signature(&received, auth.signed_headers(), secret);
+    let expected = acs3::compute_signature(&received, auth.signed_headers(), &secret);
     if !expected.matches(auth.signature()) {
         return Err(signature_mismatch(expected.string_to_sign().as_str()));
     }

@@ -97,6 +97,18 @@ fn cli_config(current: &str) -> String {
                 "access_key_secret": "role-ak-secret",
                 "ram_role_arn": "acs:ram::123456789012:role/backup",
                 "region_id": "cn-shanghai"
+            },
+            {
+                "name": "ecs",
+                "mode": "EcsRamRole",
+                "ram_role_name": "backup-reader",
+                "region_id": "cn-beijing"
+            },
+            {
+                "name": "sso",
+                "mode": "CloudSSO",
+                "access_key_id": "sso-ak-id",
+                "region_id": "cn-shanghai"
             }
         ],
         "meta_path": ""
@@ -206,20 +218,55 @@ fn the_current_profile_may_be_an_sts_one() {
 
 #[test]
 fn another_mode_is_refused_naming_the_mode() {
-    let home = TempHome::new().with_config(&cli_config("role"));
+    let home = TempHome::new().with_config(&cli_config("sso"));
     let error = Config::from_env_with(vars(&[]), Some(home.path())).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
     let text = error.to_string();
-    assert!(text.contains("RamRoleArn"), "{text}");
-    assert!(text.contains("`role`"), "{text}");
+    assert!(text.contains("CloudSSO"), "{text}");
+    assert!(text.contains("`sso`"), "{text}");
     assert_no_secret(&text);
     assert_no_secret(&format!("{error:?}"));
 }
 
 #[test]
+fn role_and_instance_profiles_name_their_source_and_fetch_nothing_yet() {
+    let home = TempHome::new().with_config(&cli_config("role"));
+    let config = Config::from_env_with(vars(&[]), Some(home.path())).expect("a role profile");
+    let provider = config.credential_provider().expect("a provider");
+    let source = provider.describe();
+    assert!(
+        source.contains("mode RamRoleArn") && source.contains("role/backup"),
+        "{source}"
+    );
+    assert_eq!(provider.fetches(), 0);
+    assert_eq!(config.region(), "cn-shanghai");
+    assert_no_secret(&format!("{config:?}"));
+
+    let home = TempHome::new().with_config(&cli_config("ecs"));
+    let config = Config::from_env_with(vars(&[]), Some(home.path())).expect("an ECS profile");
+    let source = config.credential_provider().expect("a provider").describe();
+    assert!(
+        source.contains("EcsRamRole") && source.contains("\"backup-reader\""),
+        "{source}"
+    );
+
+    // Nothing set anywhere: the chain ends at the ECS instance role, asked when first needed.
+    let config = Config::from_env_with(vars(&[]), None).expect("the ECS role, lazily");
+    let provider = config.credential_provider().expect("a provider");
+    assert!(
+        provider.describe().contains("100.100.100.200"),
+        "{provider:?}"
+    );
+    assert_eq!(provider.fetches(), 0);
+}
+
+/// No ECS metadata service in the chain (tests reach only 127.0.0.1).
+const NO_ECS: (&str, &str) = ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true");
+
+#[test]
 fn missing_credentials_say_what_was_tried() {
     let home = TempHome::new();
-    let error = Config::from_env_with(vars(&[]), Some(home.path())).unwrap_err();
+    let error = Config::from_env_with(vars(&[NO_ECS]), Some(home.path())).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
     let text = error.to_string();
     for tried in [
@@ -227,17 +274,20 @@ fn missing_credentials_say_what_was_tried() {
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         ".aliyun",
         "config.json",
+        "ALIBABA_CLOUD_ROLE_ARN",
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
+        "ALIBABA_CLOUD_CREDENTIALS_URI",
     ] {
         assert!(text.contains(tried), "{tried} not in: {text}");
     }
     assert!(text.contains(&home.path().display().to_string()), "{text}");
 
-    let error = Config::from_env_with(vars(&[]), None).unwrap_err();
+    let error = Config::from_env_with(vars(&[NO_ECS]), None).unwrap_err();
     assert!(error.to_string().contains("home directory"), "{error}");
 
     let disabled = TempHome::new().with_config(&cli_config("default"));
     let error = Config::from_env_with(
-        vars(&[("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")]),
+        vars(&[("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true"), NO_ECS]),
         Some(disabled.path()),
     )
     .unwrap_err();
@@ -265,6 +315,7 @@ fn half_a_key_pair_is_an_error() {
         vars(&[
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""),
+            NO_ECS,
         ]),
         None,
     )
