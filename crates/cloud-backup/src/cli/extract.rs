@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use backup_archive::extract::{ExtractError, ExtractOptions, Extraction, Extractor};
+use backup_archive::extract::{ExtractError, ExtractOptions, Extraction};
 use clap::Args;
 use serde::Serialize;
 
@@ -110,36 +110,30 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// Reads `file` through an [`Extractor`] into `to`, stopping (and removing what was staged)
+/// Reads `file` through the extractor into `to`, stopping (and removing what was staged)
 /// when `stop` is set.
 fn extract(
-    mut file: std::fs::File,
+    file: std::fs::File,
     to: &Path,
     options: &ExtractOptions,
     stop: &AtomicBool,
 ) -> Result<Extraction, ExtractError> {
-    let mut extractor = Extractor::new(to, options)?;
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            extractor.abort();
-            return Err(ExtractError::Destination("interrupted".to_owned()));
+    backup_archive::extract::extract_reader(Stoppable { file, stop }, to, options)
+}
+
+/// A file whose reads fail once `stop` is set (the extraction then removes what it staged).
+struct Stoppable<'a> {
+    file: std::fs::File,
+    stop: &'a AtomicBool,
+}
+
+impl Read for Stoppable<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(io::Error::other("interrupted"));
         }
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                extractor.abort();
-                return Err(ExtractError::Io {
-                    what: "could not read the archive".to_owned(),
-                    source: e,
-                });
-            }
-        };
-        extractor.write(&buf[..n])?;
+        self.file.read(buf)
     }
-    extractor.finish()
 }
 
 /// The one-line error of a failed extraction: what failed, and that nothing was written.

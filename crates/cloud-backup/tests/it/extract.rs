@@ -4,7 +4,7 @@
 //! nothing in the directory whenever it fails.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cloud_sandbox::Provider;
 
@@ -12,12 +12,7 @@ use crate::embedded::demo;
 use crate::support::{entries, run, scratch, sha256_hex};
 
 fn data(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../backup-archive/tests/data")
-        .join(name)
-        .to_str()
-        .expect("UTF-8")
-        .to_owned()
+    crate::support::archive_data(name)
 }
 
 fn text(path: &Path) -> &str {

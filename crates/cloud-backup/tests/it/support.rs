@@ -290,3 +290,13 @@ pub(crate) fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// The path of a real archive of `crates/backup-archive/tests/data` (see its README).
+pub(crate) fn archive_data(name: &str) -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../backup-archive/tests/data")
+        .join(name)
+        .to_str()
+        .expect("UTF-8")
+        .to_owned()
+}

@@ -1,19 +1,12 @@
 //! `cloud-backup verify`: real archives made by mariabackup, mariadb-dump and GNU tar (those of
 //! `crates/backup-archive/tests/data`, see its README), intact, with a byte flipped, cut short.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use crate::support::{run, scratch};
 
 fn data(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../backup-archive/tests/data")
-        .join(name)
-        .to_str()
-        .expect("UTF-8")
-        .to_owned()
+    crate::support::archive_data(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
