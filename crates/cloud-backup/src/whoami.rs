@@ -113,6 +113,15 @@ pub async fn whoami(provider: Provider, options: &Options) -> Result<Identity, E
             let lookup = |name: &str| std::env::var(name).ok();
             let home = huaweicloud_core::credentials::home_dir(&lookup);
             let resolved = huaweicloud_core::credentials::resolve(&lookup, home.as_deref())?;
+            if let Some(chain) = resolved.provider() {
+                let current = chain.current_at(OffsetDateTime::now_utc()).await?;
+                return Ok(identity(
+                    provider,
+                    chain.describe(),
+                    &current.credentials,
+                    current.expires_at,
+                ));
+            }
             let source = match resolved.source() {
                 huaweicloud_core::credentials::CredentialSource::File(path) => {
                     format!("the [basic] section of {}", path.display())

@@ -1,6 +1,8 @@
 //! Short-lived credentials, as the clouds hand them to machines and workloads: Alibaba Cloud's
 //! ECS metadata service (the instance's RAM role, IMDSv2 token first), STS `AssumeRole` and
-//! `AssumeRoleWithOIDC` (RRSA on ACK), and a credentials URI. Every key issued here works for
+//! `AssumeRoleWithOIDC` (RRSA on ACK), and a credentials URI; Huawei Cloud's ECS metadata
+//! service (`/openstack/latest/securitykey`, a session token first) and IAM federation by ID
+//! token (`/v3.0/OS-AUTH/id-token/tokens`, then `/v3.0/OS-CREDENTIAL/securitytokens`). Every key issued here works for
 //! [`SandboxConfig::with_credential_lifetime`](crate::SandboxConfig::with_credential_lifetime)
 //! (an hour by default) and only with its security token: the signature checks refuse it
 //! after that with the provider's own error.
@@ -30,6 +32,9 @@ eyJpc3MiOiJodHRwczovL29pZGMtYWNrLnNhbmRib3giLCJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291
 c2FuZGJveC1zaWduYXR1cmU";
 /// The path of the sandbox's credentials URI for Alibaba Cloud (`ALIBABA_CLOUD_CREDENTIALS_URI`).
 pub const ALIYUN_CREDENTIALS_PATH: &str = "/credentials/aliyun";
+/// The identity provider Huawei IAM federation accepts (`HUAWEICLOUD_SDK_IDP_ID`), with
+/// [`SANDBOX_OIDC_TOKEN`] as the ID token.
+pub const HUAWEI_IDP_ID: &str = "cce-rrsa-sandbox";
 
 /// A key the sandbox issued.
 #[derive(Clone, Debug)]
@@ -101,13 +106,39 @@ fn credentials_json(id: &str, issued: &Issued) -> Value {
     })
 }
 
-/// A request for the metadata service or the credentials URI.
+/// A request for a metadata service, the credentials URI or Huawei IAM federation.
 pub(crate) fn is_identity_path(path: &str) -> bool {
-    path.starts_with("/latest/") || path == ALIYUN_CREDENTIALS_PATH
+    path.starts_with("/latest/")
+        || path == ALIYUN_CREDENTIALS_PATH
+        || path.starts_with("/openstack/latest/")
+        || path.starts_with("/meta-data/latest/")
+        || path.starts_with("/v3.0/OS-")
+}
+
+/// Huawei's `{"credential": {...}}`.
+fn huawei_credential(id: &str, issued: &Issued) -> Value {
+    json!({"credential": {
+        "access": id,
+        "secret": issued.secret,
+        "securitytoken": issued.token,
+        "expires_at": format!("{}.000000Z", timefmt::utc_iso(issued.expires).trim_end_matches('Z')),
+    }})
 }
 
 /// Answers the ECS metadata service (`/latest/...`) and the credentials URI.
-pub(crate) fn handle(state: &State, method: &hyper::Method, path: &str) -> Reply {
+pub(crate) fn handle(
+    state: &State,
+    method: &hyper::Method,
+    path: &str,
+    headers: &hyper::HeaderMap,
+    body: &[u8],
+) -> Reply {
+    if path.starts_with("/openstack/")
+        || path.starts_with("/meta-data/")
+        || path.starts_with("/v3.0/")
+    {
+        return huawei(state, method, path, headers, body);
+    }
     let text = |status: u16, body: String| {
         let mut response = http::response(status, &[], Body::bytes(body.into_bytes()));
         http::set_header(response.headers_mut(), "content-type", "text/plain");
@@ -213,4 +244,83 @@ pub(crate) fn assume_role(
         },
         "Credentials": credentials_json(&id, &issued),
     }))
+}
+
+/// Huawei Cloud's metadata service and IAM federation.
+fn huawei(
+    state: &State,
+    method: &hyper::Method,
+    path: &str,
+    headers: &hyper::HeaderMap,
+    body: &[u8],
+) -> Reply {
+    let error = |status: u16, message: &str| {
+        http::json(
+            status,
+            &[],
+            &json!({"error": {"code": status.to_string(), "message": message}}),
+        )
+    };
+    let response = match (method.as_str(), path) {
+        ("PUT", "/meta-data/latest/api/token") => {
+            let mut response = http::response(
+                200,
+                &[],
+                Body::bytes(format!("META{}", state.uuid(false)).into_bytes()),
+            );
+            http::set_header(response.headers_mut(), "content-type", "text/plain");
+            response
+        }
+        ("GET", "/openstack/latest/securitykey") => {
+            let (id, issued) = issue(state, Provider::HuaweiCloudRds, None);
+            http::json(200, &[], &huawei_credential(&id, &issued))
+        }
+        ("POST", "/v3.0/OS-AUTH/id-token/tokens") => {
+            let token = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| v["auth"]["id_token"]["id"].as_str().map(str::to_owned));
+            if http::header(headers, "x-idp-id") != Some(HUAWEI_IDP_ID) {
+                error(404, "the identity provider does not exist")
+            } else if token.as_deref().map(str::trim) != Some(SANDBOX_OIDC_TOKEN) {
+                error(401, "The id_token is invalid.")
+            } else {
+                // The IAM token: a key of its own, exchanged below.
+                let (id, _) = issue(state, Provider::HuaweiCloudRds, None);
+                let mut response = http::json(201, &[], &json!({"token": {"methods": ["mapped"]}}));
+                http::set_header(
+                    response.headers_mut(),
+                    "x-subject-token",
+                    &format!("MII{id}"),
+                );
+                response
+            }
+        }
+        ("POST", "/v3.0/OS-CREDENTIAL/securitytokens") => {
+            let token = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+                v["auth"]["identity"]["token"]["id"]
+                    .as_str()
+                    .map(str::to_owned)
+            });
+            let known = token
+                .as_deref()
+                .and_then(|t| t.strip_prefix("MII"))
+                .and_then(|id| state.issued.get(id))
+                .is_some_and(|k| state.now() < k.expires);
+            if known {
+                let (id, issued) = issue(state, Provider::HuaweiCloudRds, None);
+                http::json(201, &[], &huawei_credential(&id, &issued))
+            } else {
+                error(401, "The token is invalid or has expired.")
+            }
+        }
+        _ => error(404, "Not Found"),
+    };
+    Reply {
+        response,
+        outcome: Outcome {
+            kind: Some(RequestKind::Identity),
+            service: Some(Provider::HuaweiCloudRds),
+            ..Outcome::default()
+        },
+    }
 }

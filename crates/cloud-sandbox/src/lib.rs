@@ -147,7 +147,7 @@ pub use demo::{
 pub use faults::{FaultHandle, FaultKind, Faults};
 pub use identity::{
     ALIYUN_CREDENTIALS_PATH, ALIYUN_ECS_ROLE, ALIYUN_OIDC_PROVIDER_ARN, ALIYUN_ROLE_ARN,
-    SANDBOX_OIDC_TOKEN,
+    HUAWEI_IDP_ID, SANDBOX_OIDC_TOKEN,
 };
 pub use log::{REQUEST_LOG_CAPACITY, RequestKind, RequestRecord};
 pub use server::{BackupFile, Sandbox, serve, serve_until};

@@ -387,7 +387,12 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
         }
         Route::Files => files::handle(state, &parts.method, &path, &query, &parts.headers),
         Route::Unknown => unknown(&path),
-        Route::Identity => crate::identity::handle(state, &parts.method, &path),
+        Route::Identity => {
+            let Some(body) = read_body(incoming).await else {
+                return http::json(413, &[], &json!({"error": "request body too large"}));
+            };
+            crate::identity::handle(state, &parts.method, &path, &parts.headers, &body)
+        }
         Route::Api(api) => {
             let Some(body) = read_body(incoming).await else {
                 return http::json(413, &[], &json!({"error": "request body too large"}));

@@ -55,8 +55,11 @@ impl ServiceClient {
     pub fn new(config: Config, service: Service) -> Result<Self> {
         let project_id = config.require_project_id()?.to_owned();
         let endpoint = config.endpoint_for(service)?;
-        let transport = Transport::new(config.http().clone(), *service.error_format())?
+        let mut transport = Transport::new(config.http().clone(), *service.error_format())?
             .with_service_name(service.crate_name());
+        if let Some(provider) = config.credential_provider() {
+            transport = transport.with_credentials(provider.clone());
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::Path;
 
+use cloud_http::credentials::CredentialProvider;
 use cloud_http::{Error, HttpConfig};
 use cloud_signer::Credentials;
 
@@ -56,6 +57,7 @@ use crate::endpoint::{Endpoint, Service};
 #[non_exhaustive]
 pub struct Config {
     credentials: Credentials,
+    provider: Option<CredentialProvider>,
     project_id: Option<String>,
     region: Option<String>,
     endpoint: Option<Endpoint>,
@@ -69,6 +71,7 @@ impl Config {
     pub fn new(credentials: Credentials, project_id: impl Into<String>) -> Self {
         Self {
             credentials,
+            provider: None,
             project_id: non_empty(project_id.into().trim().to_owned()),
             region: None,
             endpoint: None,
@@ -122,8 +125,11 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
         home: Option<&Path>,
     ) -> Result<Self> {
-        let (credentials, project_id, _) = credentials::resolve(&lookup, home)?.into_parts();
+        let resolved = credentials::resolve(&lookup, home)?;
+        let provider = resolved.provider().cloned();
+        let (credentials, project_id, _) = resolved.into_parts();
         let mut config = Self::new(credentials, project_id.unwrap_or_default());
+        config.provider = provider;
         if let Some(region) = credentials::var(&lookup, REGION_ENV) {
             config = config.with_region(region);
         }
@@ -158,7 +164,22 @@ impl Config {
     /// Replaces the credentials.
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
+        self.provider = None;
         self
+    }
+
+    /// Signs with the credentials of `provider` (temporary ones from the metadata service or
+    /// IAM federation, refreshed before they expire) instead of
+    /// [`credentials`](Self::credentials).
+    pub fn with_credential_provider(mut self, provider: CredentialProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The credential provider, if any: where the credentials come from and when they
+    /// expire.
+    pub fn credential_provider(&self) -> Option<&CredentialProvider> {
+        self.provider.as_ref()
     }
 
     /// Sets the HTTP settings: timeouts, retries, user agent, and for tests a fixed clock and
@@ -231,6 +252,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("credentials", &self.credentials)
+            .field("provider", &self.provider)
             .field("project_id", &self.project_id)
             .field("region", &self.region)
             .field("endpoint", &self.endpoint.as_ref().map(Endpoint::as_str))

@@ -1,24 +1,31 @@
 //! The credentials chain of [`Config::from_env`](crate::Config::from_env), as the official
-//! SDKs' default chain begins (`CredentialProviderChain`): the environment variables, then the
-//! `[basic]` section of the credentials file.
+//! SDKs' default chain (`CredentialProviderChain`): the environment variables, the `[basic]`
+//! section of the credentials file, then the ECS metadata service; in the first two, an
+//! identity provider and an ID token file (IAM federation, for CCE workloads) win over keys.
 //!
 //! Nothing here reads the process environment: the variables come through a lookup function
 //! and the home directory is a parameter, so the chain is tested without touching either.
 //!
 //! | step | where | keys |
 //! |---|---|---|
-//! | 1 | environment | [`AK_ENV`], [`SK_ENV`], optional [`SECURITY_TOKEN_ENV`] |
-//! | 2 | [`CREDENTIALS_FILE_ENV`] if set, else `~/.huaweicloud/credentials` (INI) | `[basic]`: `ak`, `sk`, optional `security_token`, `project_id` |
+//! | 1 | environment | [`IDP_ID_ENV`] and [`ID_TOKEN_FILE_ENV`] (federation), else [`AK_ENV`], [`SK_ENV`], optional [`SECURITY_TOKEN_ENV`] |
+//! | 2 | [`CREDENTIALS_FILE_ENV`] if set, else `~/.huaweicloud/credentials` (INI) | `[basic]`: `idp_id` and `id_token_file` (federation; `iam_endpoint`), else `ak`, `sk`, optional `security_token`; `project_id` |
+//! | 3 | the ECS metadata service (`169.254.169.254`; [`METADATA_ENDPOINT_ENV`]), unless [`METADATA_DISABLED_ENV`] is `true` | the instance agency's temporary keys |
 //!
-//! The project id is [`PROJECT_ID_ENV`] when set, else the file's `project_id` (when the keys
-//! came from the file). The official SDKs' other steps (ECS metadata, federated `idp_id` /
-//! `id_token_file`) are not supported.
+//! Federation and the metadata service give temporary keys, refreshed before they expire
+//! ([`ResolvedCredentials::provider`]); the metadata service is asked when the first request
+//! needs credentials. IAM is [`IAM_ENDPOINT_ENV`], else the file's `iam_endpoint`, else
+//! `https://iam.myhuaweicloud.com`. The project id is [`PROJECT_ID_ENV`] when set, else the
+//! file's `project_id` (when the keys came from the file); it is not discovered through IAM.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use cloud_http::Error;
+use cloud_http::credentials::CredentialProvider;
 use cloud_signer::Credentials;
+
+use crate::identity::{EcsMetadata, Federation, IAM_ENDPOINT, METADATA_ENDPOINT};
 
 use crate::Result;
 
@@ -41,6 +48,17 @@ pub const CREDENTIALS_FILE: &str = ".huaweicloud/credentials";
 /// The section of the credentials file holding region-level (basic) credentials.
 pub const BASIC_SECTION: &str = "basic";
 
+/// The identity provider variable (IAM federation).
+pub const IDP_ID_ENV: &str = "HUAWEICLOUD_SDK_IDP_ID";
+/// The ID token file variable (IAM federation).
+pub const ID_TOKEN_FILE_ENV: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
+/// The IAM endpoint variable.
+pub const IAM_ENDPOINT_ENV: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+/// The metadata service's address (ours: the official SDKs have none).
+pub const METADATA_ENDPOINT_ENV: &str = "HUAWEICLOUD_SDK_METADATA_ENDPOINT";
+/// `true` leaves the metadata service out of the chain (ours: the official SDKs have none).
+pub const METADATA_DISABLED_ENV: &str = "HUAWEICLOUD_SDK_METADATA_DISABLED";
+
 /// Where [`resolve`] found the credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -49,6 +67,13 @@ pub enum CredentialSource {
     Environment,
     /// The `[basic]` section of this credentials file.
     File(PathBuf),
+    /// IAM federation: this identity provider's ID token exchanged for temporary keys.
+    Federation {
+        /// The identity provider.
+        idp_id: String,
+    },
+    /// The ECS metadata service at this address.
+    Metadata(String),
 }
 
 /// What the chain found: the credentials, the project id if one was given, and where the
@@ -58,6 +83,7 @@ pub struct ResolvedCredentials {
     credentials: Credentials,
     project_id: Option<String>,
     source: CredentialSource,
+    provider: Option<CredentialProvider>,
 }
 
 impl ResolvedCredentials {
@@ -74,6 +100,12 @@ impl ResolvedCredentials {
     /// Where the credentials came from.
     pub fn source(&self) -> &CredentialSource {
         &self.source
+    }
+
+    /// The provider of temporary credentials (federation, the metadata service), refreshed
+    /// before they expire; `None` for fixed keys (then [`credentials`](Self::credentials)).
+    pub fn provider(&self) -> Option<&CredentialProvider> {
+        self.provider.as_ref()
     }
 
     /// The parts: credentials, project id, source.
@@ -126,6 +158,18 @@ pub fn resolve(
     home: Option<&Path>,
 ) -> Result<ResolvedCredentials> {
     let env_project_id = var(lookup, PROJECT_ID_ENV);
+    if let (Some(idp_id), Some(token_file)) =
+        (var(lookup, IDP_ID_ENV), var(lookup, ID_TOKEN_FILE_ENV))
+    {
+        return federation(
+            lookup,
+            idp_id,
+            token_file,
+            None,
+            env_project_id,
+            "environment",
+        );
+    }
     match (var(lookup, AK_ENV), var(lookup, SK_ENV)) {
         (Some(ak), Some(sk)) => {
             let mut credentials = Credentials::new(ak, sk);
@@ -136,6 +180,7 @@ pub fn resolve(
                 credentials,
                 project_id: env_project_id,
                 source: CredentialSource::Environment,
+                provider: None,
             });
         }
         (Some(_), None) | (None, Some(_)) => {
@@ -152,22 +197,28 @@ pub fn resolve(
         None => match home {
             Some(home) => (home.join(CREDENTIALS_FILE), false),
             None => {
-                return Err(Error::config(format!(
-                    "no Huawei Cloud credentials found: {AK_ENV} and {SK_ENV} are not set, and \
-                     there is no home directory to find ~/{CREDENTIALS_FILE} in (set \
-                     {CREDENTIALS_FILE_ENV} to its path)"
-                )));
+                return metadata(
+                    lookup,
+                    env_project_id,
+                    format!(
+                        "{AK_ENV} and {SK_ENV} are not set, there is no home directory to find \
+                         ~/{CREDENTIALS_FILE} in (set {CREDENTIALS_FILE_ENV} to its path)"
+                    ),
+                );
             }
         },
     };
     let text = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == io::ErrorKind::NotFound && !explicit => {
-            return Err(Error::config(format!(
-                "no Huawei Cloud credentials found: {AK_ENV} and {SK_ENV} are not set, and \
-                 there is no credentials file at {}",
-                path.display()
-            )));
+            return metadata(
+                lookup,
+                env_project_id,
+                format!(
+                    "{AK_ENV} and {SK_ENV} are not set, there is no credentials file at {}",
+                    path.display()
+                ),
+            );
         }
         Err(error) => {
             return Err(Error::config(format!(
@@ -188,15 +239,96 @@ pub fn resolve(
             path.display()
         ))
     })?;
+    match found {
+        FileKeys::Keys(credentials, project_id) => Ok(ResolvedCredentials {
+            credentials,
+            project_id: env_project_id.or(project_id),
+            source: CredentialSource::File(path),
+            provider: None,
+        }),
+        FileKeys::Federation {
+            idp_id,
+            token_file,
+            iam_endpoint,
+            project_id,
+        } => federation(
+            lookup,
+            idp_id,
+            token_file,
+            iam_endpoint,
+            env_project_id.or(project_id),
+            &path.display().to_string(),
+        ),
+    }
+}
+
+/// Federation by `idp_id` with the token in `token_file`, at IAM [`IAM_ENDPOINT_ENV`], else
+/// `iam_endpoint` (the credentials file's), else the global one.
+fn federation(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    idp_id: String,
+    token_file: String,
+    iam_endpoint: Option<String>,
+    project_id: Option<String>,
+    from: &str,
+) -> Result<ResolvedCredentials> {
+    let iam = var(lookup, IAM_ENDPOINT_ENV)
+        .or(iam_endpoint)
+        .unwrap_or_else(|| IAM_ENDPOINT.to_owned());
+    let iam = if iam.contains("://") {
+        iam
+    } else {
+        format!("https://{iam}")
+    };
+    let label = format!(
+        "IAM federation: identity provider {idp_id}, ID token file {token_file} (from the {from})"
+    );
+    let source = Federation::new(&iam, idp_id.clone(), PathBuf::from(token_file), label)?;
     Ok(ResolvedCredentials {
-        credentials: found.0,
-        project_id: env_project_id.or(found.1),
-        source: CredentialSource::File(path),
+        credentials: Credentials::new("", ""),
+        project_id,
+        source: CredentialSource::Federation { idp_id },
+        provider: Some(CredentialProvider::from_source(source)),
     })
 }
 
+/// The last step: the ECS metadata service, unless [`METADATA_DISABLED_ENV`]; `tried` says
+/// what the earlier steps found missing, for the error when it is disabled.
+fn metadata(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    project_id: Option<String>,
+    tried: String,
+) -> Result<ResolvedCredentials> {
+    if var(lookup, METADATA_DISABLED_ENV).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Err(Error::config(format!(
+            "no Huawei Cloud credentials found: {tried}, and the ECS metadata service is \
+             disabled ({METADATA_DISABLED_ENV})"
+        )));
+    }
+    let endpoint =
+        var(lookup, METADATA_ENDPOINT_ENV).unwrap_or_else(|| METADATA_ENDPOINT.to_owned());
+    let source = EcsMetadata::new(&endpoint)?;
+    Ok(ResolvedCredentials {
+        credentials: Credentials::new("", ""),
+        project_id,
+        source: CredentialSource::Metadata(endpoint),
+        provider: Some(CredentialProvider::from_source(source)),
+    })
+}
+
+/// What a credentials file's `[basic]` section gives.
+enum FileKeys {
+    Keys(Credentials, Option<String>),
+    Federation {
+        idp_id: String,
+        token_file: String,
+        iam_endpoint: Option<String>,
+        project_id: Option<String>,
+    },
+}
+
 /// The credentials and project id of the `[basic]` section of a credentials file's text.
-fn from_file_text(text: &str) -> std::result::Result<(Credentials, Option<String>), String> {
+fn from_file_text(text: &str) -> std::result::Result<FileKeys, String> {
     let sections = parse_ini(text)?;
     let Some((_, basic)) = sections
         .iter()
@@ -213,21 +345,24 @@ fn from_file_text(text: &str) -> std::result::Result<(Credentials, Option<String
             .map(|(_, value)| value.trim().to_owned())
             .filter(|value| !value.is_empty())
     };
+    if let (Some(idp_id), Some(token_file)) = (get("idp_id"), get("id_token_file")) {
+        return Ok(FileKeys::Federation {
+            idp_id,
+            token_file,
+            iam_endpoint: get("iam_endpoint"),
+            project_id: get("project_id"),
+        });
+    }
     let (Some(ak), Some(sk)) = (get("ak"), get("sk")) else {
-        let unsupported = if get("idp_id").is_some() {
-            " (federated idp_id / id_token_file credentials are not supported)"
-        } else {
-            ""
-        };
         return Err(format!(
-            "its [{BASIC_SECTION}] section needs both ak and sk{unsupported}"
+            "its [{BASIC_SECTION}] section needs both ak and sk (or idp_id and id_token_file)"
         ));
     };
     let mut credentials = Credentials::new(ak, sk);
     if let Some(token) = get("security_token") {
         credentials = credentials.with_security_token(token);
     }
-    Ok((credentials, get("project_id")))
+    Ok(FileKeys::Keys(credentials, get("project_id")))
 }
 
 /// A parsed INI file: sections in order, each with its `(key, value)` pairs in order.
@@ -311,29 +446,38 @@ mod tests {
     }
 
     #[test]
-    fn file_text_needs_basic_ak_and_sk() {
-        let (credentials, project_id) =
+    fn file_text_needs_basic_ak_and_sk_or_a_federation() {
+        let Ok(FileKeys::Keys(credentials, project_id)) =
             from_file_text("[basic]\nak = a\nsk = s\nsecurity_token = t\nproject_id = p\n")
-                .unwrap();
+        else {
+            panic!("keys expected");
+        };
         assert_eq!(credentials.access_key_id(), "a");
         assert_eq!(credentials.secret(), "s");
         assert_eq!(credentials.security_token(), Some("t"));
         assert_eq!(project_id.as_deref(), Some("p"));
 
-        assert!(
-            from_file_text("[global]\nak = a\nsk = s\n")
-                .unwrap_err()
-                .contains("no [basic]")
-        );
-        assert!(
-            from_file_text("[basic]\nak = a\n")
-                .unwrap_err()
-                .contains("both ak and sk")
-        );
-        assert!(
-            from_file_text("[basic]\nidp_id = x\nid_token_file = /t\n")
-                .unwrap_err()
-                .contains("not supported")
+        let error = |text: &str| match from_file_text(text) {
+            Err(error) => error,
+            Ok(_) => panic!("an error expected for {text:?}"),
+        };
+        assert!(error("[global]\nak = a\nsk = s\n").contains("no [basic]"));
+        assert!(error("[basic]\nak = a\n").contains("both ak and sk"));
+        let Ok(FileKeys::Federation {
+            idp_id,
+            token_file,
+            iam_endpoint,
+            ..
+        }) = from_file_text(
+            "[basic]\nidp_id = x\nid_token_file = /t\niam_endpoint = https://iam.cn-north-4.myhuaweicloud.com\n",
+        )
+        else {
+            panic!("a federation expected");
+        };
+        assert_eq!((idp_id.as_str(), token_file.as_str()), ("x", "/t"));
+        assert_eq!(
+            iam_endpoint.as_deref(),
+            Some("https://iam.cn-north-4.myhuaweicloud.com")
         );
     }
 }

@@ -67,6 +67,7 @@ mod config;
 pub mod convert;
 pub mod credentials;
 mod endpoint;
+mod identity;
 mod request;
 pub mod validate;
 

@@ -64,8 +64,11 @@ Credentials come from environment variables, never from a flag:
                        profile in ~/.aliyun/config.json (AK, StsToken, RamRoleArn, EcsRamRole,
                        OIDC); the ECS instance's RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
                        skips it); ALIBABA_CLOUD_CREDENTIALS_URI
-  huaweicloud-rds,     HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
-  huaweicloud-gaussdb  else the [basic] section of ~/.huaweicloud/credentials;
+  huaweicloud-rds,     in order: HUAWEICLOUD_SDK_IDP_ID + HUAWEICLOUD_SDK_ID_TOKEN_FILE (IAM
+  huaweicloud-gaussdb  federation), else HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK
+                       (+ HUAWEICLOUD_SDK_SECURITY_TOKEN); the [basic] section of
+                       ~/.huaweicloud/credentials (the same two choices); the ECS instance's
+                       agency (HUAWEICLOUD_SDK_METADATA_DISABLED=true skips it);
                        project id: --project-id, else HUAWEICLOUD_SDK_PROJECT_ID
 
 --region:

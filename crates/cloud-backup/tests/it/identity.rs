@@ -5,6 +5,12 @@
 
 use std::time::Duration;
 
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+use cloud_sandbox::HUAWEI_IDP_ID;
 use cloud_sandbox::{
     ALIYUN_CREDENTIALS_PATH, ALIYUN_OIDC_PROVIDER_ARN, ALIYUN_ROLE_ARN, Faults, Provider,
     RequestKind, RequestRecord, SANDBOX_OIDC_TOKEN, Sandbox, SandboxConfig, demo_credentials,
@@ -319,4 +325,121 @@ async fn whoami_names_the_source_the_key_and_the_expiry_never_a_secret() {
         ran.stdout
     );
     assert!(!ran.stdout.contains(demo.secret));
+}
+
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+/// `<service> list --instance <demo> --endpoint <sandbox> --json -vv` with only `env` (and the
+/// demo project id).
+async fn huawei_list(sandbox: &Sandbox, service: Provider, env: &[(&str, &str)]) -> Run {
+    let endpoint = sandbox.endpoint();
+    let instance = crate::sandbox::instance(sandbox, service);
+    let project = demo_credentials(service).project_id.unwrap_or_default();
+    let mut all = vec![("HUAWEICLOUD_SDK_PROJECT_ID", project)];
+    all.extend_from_slice(env);
+    run(
+        &[
+            service.name(),
+            "list",
+            "--instance",
+            &instance,
+            "--endpoint",
+            &endpoint,
+            "--json",
+            "-vv",
+        ],
+        &all,
+    )
+    .await
+}
+
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huawei_ecs_metadata_and_iam_federation() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let endpoint = sandbox.endpoint();
+    for service in [Provider::HuaweiCloudRds, Provider::HuaweiCloudGaussDb] {
+        let ran = huawei_list(
+            &sandbox,
+            service,
+            &[
+                ("HUAWEICLOUD_SDK_METADATA_DISABLED", "false"),
+                ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &endpoint),
+            ],
+        )
+        .await;
+        assert!(ran.status.success(), "{ran:?}");
+        assert!(!ran.stderr.contains("CAIS") && !ran.stdout.contains("CAIS"));
+    }
+    let fetched: Vec<String> = calls(&sandbox, |r| r.kind == RequestKind::Identity)
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        fetched,
+        [
+            "PUT /meta-data/latest/api/token",
+            "GET /openstack/latest/securitykey",
+            "PUT /meta-data/latest/api/token",
+            "GET /openstack/latest/securitykey",
+        ]
+    );
+
+    // CCE: the identity provider and the projected token, exchanged at IAM.
+    let dir = scratch("identity-huawei");
+    let token_file = dir.join("oidc-token");
+    std::fs::write(&token_file, SANDBOX_OIDC_TOKEN).expect("write");
+    let federation = [
+        ("HUAWEICLOUD_SDK_IDP_ID", HUAWEI_IDP_ID),
+        (
+            "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
+            token_file.to_str().expect("UTF-8"),
+        ),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", endpoint.as_str()),
+    ];
+    let ran = huawei_list(&sandbox, Provider::HuaweiCloudRds, &federation).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let iam: Vec<String> = calls(&sandbox, |r| r.path.starts_with("/v3.0/"))
+        .into_iter()
+        .map(|r| format!("{} {}", r.path, r.status))
+        .collect();
+    assert_eq!(
+        iam,
+        [
+            "/v3.0/OS-AUTH/id-token/tokens 201",
+            "/v3.0/OS-CREDENTIAL/securitytokens 201"
+        ]
+    );
+    // whoami says so.
+    let project = demo_credentials(Provider::HuaweiCloudRds)
+        .project_id
+        .unwrap_or_default();
+    let mut env = federation.to_vec();
+    env.push(("HUAWEICLOUD_SDK_PROJECT_ID", project));
+    let ran = run(&["huaweicloud-rds", "whoami", "--json"], &env).await;
+    let json = ran.json();
+    assert!(
+        json["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("IAM federation") && s.contains(HUAWEI_IDP_ID)),
+        "{json}"
+    );
+    assert_eq!(json["temporary"], true);
+
+    // A token the identity provider does not accept: IAM's refusal, named.
+    std::fs::write(&token_file, "not-a-token").expect("write");
+    let ran = huawei_list(&sandbox, Provider::HuaweiCloudRds, &federation).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("IAM refused the ID token"),
+        "{}",
+        ran.stderr
+    );
 }

@@ -83,6 +83,7 @@ pub(crate) fn command(env: &[(&str, &str)]) -> tokio::process::Command {
         // that source points ALIBABA_CLOUD_ECS_METADATA_ENDPOINT at a sandbox and sets this
         // back to false).
         .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        .env("HUAWEICLOUD_SDK_METADATA_DISABLED", "true")
         .env("CLOUD_BACKUP_RETRY_BASE_MS", "1")
         .envs(env.iter().copied());
     command

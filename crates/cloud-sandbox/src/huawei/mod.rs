@@ -309,15 +309,40 @@ fn verify(state: &State, req: &Received, project_id: &str) -> ApiResult<()> {
         return Err(signature_failed());
     };
     let credentials = demo_credentials(Provider::HuaweiCloudRds);
-    if auth.access_key_id() != credentials.access_key_id {
-        return Err(gateway(
-            401,
-            format!(
-                "Incorrect IAM authentication information: ak {} not exist",
-                auth.access_key_id()
-            ),
-        ));
-    }
+    // The demo key, or a temporary one the sandbox's metadata service or IAM issued: only
+    // with its security token, until it expires.
+    let secret = if auth.access_key_id() == credentials.access_key_id {
+        credentials.secret.to_owned()
+    } else {
+        let issued = state
+            .issued
+            .get(auth.access_key_id())
+            .filter(|k| k.service == Provider::HuaweiCloudRds);
+        match issued {
+            None => {
+                return Err(gateway(
+                    401,
+                    format!(
+                        "Incorrect IAM authentication information: ak {} not exist",
+                        auth.access_key_id()
+                    ),
+                ));
+            }
+            Some(issued) if header("x-security-token") != Some(issued.token.as_str()) => {
+                return Err(gateway(
+                    401,
+                    "Incorrect IAM authentication information: verify aksk signature fail",
+                ));
+            }
+            Some(issued) if state.now() >= issued.expires => {
+                return Err(gateway(
+                    401,
+                    "Incorrect IAM authentication information: the security token has expired",
+                ));
+            }
+            Some(issued) => issued.secret,
+        }
+    };
     let date_text = header("x-sdk-date").unwrap_or_default();
     let Some(date) = timefmt::parse_sdk_date(date_text) else {
         return Err(signature_failed());
@@ -350,7 +375,7 @@ fn verify(state: &State, req: &Received, project_id: &str) -> ApiResult<()> {
         |request, name, value| request.with_query_param(name, value),
         |request, name, value| request.with_header(name, value),
     );
-    let expected = huawei::compute_signature(&received, auth.signed_headers(), credentials.secret);
+    let expected = huawei::compute_signature(&received, auth.signed_headers(), &secret);
     if !expected.matches(auth.signature()) {
         return Err(signature_failed());
     }

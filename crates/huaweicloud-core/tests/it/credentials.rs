@@ -105,17 +105,55 @@ fn credentials_file_variable_names_another_file() {
     assert!(error.to_string().contains("could not be read"), "{error}");
 }
 
+/// No ECS metadata service in the chain (tests reach only 127.0.0.1).
+const NO_METADATA: (&str, &str) = ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true");
+
 #[test]
 fn nothing_found_names_what_was_tried() {
     let home = TempDir::new();
-    let error = Config::from_env_with(lookup(&[]), Some(home.path())).unwrap_err();
+    let error = Config::from_env_with(lookup(&[NO_METADATA]), Some(home.path())).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
     let text = error.to_string();
     assert!(text.contains("HUAWEICLOUD_SDK_AK"), "{text}");
     assert!(text.contains(".huaweicloud"), "{text}");
+    assert!(text.contains("HUAWEICLOUD_SDK_METADATA_DISABLED"), "{text}");
 
-    let error = Config::from_env_with(lookup(&[]), None).unwrap_err();
+    let error = Config::from_env_with(lookup(&[NO_METADATA]), None).unwrap_err();
     assert!(error.to_string().contains("no home directory"), "{error}");
+
+    // Without that: the chain ends at the ECS metadata service, asked when first needed.
+    let config = Config::from_env_with(lookup(&[]), Some(home.path())).expect("the metadata");
+    let provider = config.credential_provider().expect("a provider");
+    assert!(
+        provider.describe().contains("169.254.169.254"),
+        "{provider:?}"
+    );
+    assert_eq!(provider.fetches(), 0);
+}
+
+#[test]
+fn an_identity_provider_and_token_file_win_over_keys() {
+    let home = TempDir::new();
+    let config = Config::from_env_with(
+        lookup(&[
+            ("HUAWEICLOUD_SDK_AK", "env-ak"),
+            ("HUAWEICLOUD_SDK_SK", "env-sk"),
+            ("HUAWEICLOUD_SDK_IDP_ID", "cce-idp"),
+            (
+                "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
+                "/var/run/secrets/tokens/oidc-token",
+            ),
+        ]),
+        Some(home.path()),
+    )
+    .expect("a federation");
+    let source = config.credential_provider().expect("a provider").describe();
+    assert!(
+        source.contains("cce-idp")
+            && source.contains("oidc-token")
+            && source.contains("environment"),
+        "{source}"
+    );
 }
 
 #[test]
