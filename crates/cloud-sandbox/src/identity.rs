@@ -61,6 +61,16 @@ impl IssuedKeys {
             .cloned()
     }
 
+    /// Every secret and token issued.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        self.keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .flat_map(|k| [k.secret.clone(), k.token.clone()])
+            .collect()
+    }
+
     fn insert(&self, id: String, issued: Issued) {
         let mut keys = self
             .keys

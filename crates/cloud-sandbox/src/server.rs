@@ -152,6 +152,12 @@ impl Sandbox {
         self.state.log.snapshot()
     }
 
+    /// The secrets and security tokens of every short-lived key the sandbox's metadata
+    /// services, STS and IAM issued so far: for tests that check that no output shows one.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.state.issued.secrets()
+    }
+
     /// Forgets the requests recorded so far.
     pub fn clear_requests(&self) {
         self.state.log.clear();
