@@ -178,6 +178,7 @@ pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
 pub use cloud_provider::{Capability, Lack};
 pub use cloud_signer::Credentials;
+pub use common::discover_project_id;
 pub use logs::{download_log_files, list_log_files};
 pub use manual::{CreatedBackup, WaitOptions};
 pub use model::{Backup, DownloadLink};

@@ -145,6 +145,7 @@ pub use demo::{
     HUAWEI_SECRET, demo_credentials, demo_instance_id, demo_instances,
 };
 pub use faults::{FaultHandle, FaultKind, Faults};
+pub use huawei::HUAWEI_DEMO_REGION;
 pub use identity::{
     ALIYUN_CREDENTIALS_PATH, ALIYUN_ECS_ROLE, ALIYUN_OIDC_PROVIDER_ARN, ALIYUN_ROLE_ARN,
     HUAWEI_IDP_ID, SANDBOX_OIDC_TOKEN,

@@ -61,6 +61,7 @@ pub struct Config {
     project_id: Option<String>,
     region: Option<String>,
     endpoint: Option<Endpoint>,
+    iam_endpoint: Option<String>,
     http: HttpConfig,
 }
 
@@ -75,6 +76,7 @@ impl Config {
             project_id: non_empty(project_id.into().trim().to_owned()),
             region: None,
             endpoint: None,
+            iam_endpoint: None,
             http: HttpConfig::default(),
         }
     }
@@ -133,6 +135,7 @@ impl Config {
         if let Some(region) = credentials::var(&lookup, REGION_ENV) {
             config = config.with_region(region);
         }
+        config.iam_endpoint = credentials::var(&lookup, credentials::IAM_ENDPOINT_ENV);
         Ok(config)
     }
 
@@ -174,6 +177,47 @@ impl Config {
     pub fn with_credential_provider(mut self, provider: CredentialProvider) -> Self {
         self.provider = Some(provider);
         self
+    }
+
+    /// Sets the IAM endpoint that [`with_discovered_project_id`](Self::with_discovered_project_id)
+    /// asks (default `HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.myhuaweicloud.com`).
+    pub fn with_iam_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.iam_endpoint = non_empty(endpoint.into().trim().to_owned());
+        self
+    }
+
+    /// This configuration with its project id, found through IAM when it has none: the
+    /// project named after the region (`KeystoneListProjects`, `GET /v3/projects?name=<region>`,
+    /// signed with the credentials), as the official SDKs do. A configuration with a project
+    /// id, or without a region, is returned as it is.
+    ///
+    /// # Errors
+    ///
+    /// IAM's error, or a [`Config`](cloud_http::ErrorKind::Config) error when IAM lists no
+    /// project of that name, or several.
+    pub async fn with_discovered_project_id(mut self) -> Result<Self> {
+        let (None, Some(region)) = (&self.project_id, self.region.clone()) else {
+            return Ok(self);
+        };
+        let iam = self
+            .iam_endpoint
+            .clone()
+            .unwrap_or_else(|| crate::identity::IAM_ENDPOINT.to_owned());
+        let iam = if iam.contains("://") {
+            iam
+        } else {
+            format!("https://{iam}")
+        };
+        let id = crate::identity::project_id_of_region(
+            &iam,
+            &region,
+            &self.credentials,
+            self.provider.as_ref(),
+            self.http.clone(),
+        )
+        .await?;
+        self.project_id = Some(id);
+        Ok(self)
     }
 
     /// The credential provider, if any: where the credentials come from and when they

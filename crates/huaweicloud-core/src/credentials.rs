@@ -16,7 +16,9 @@
 //! ([`ResolvedCredentials::provider`]); the metadata service is asked when the first request
 //! needs credentials. IAM is [`IAM_ENDPOINT_ENV`], else the file's `iam_endpoint`, else
 //! `https://iam.myhuaweicloud.com`. The project id is [`PROJECT_ID_ENV`] when set, else the
-//! file's `project_id` (when the keys came from the file); it is not discovered through IAM.
+//! file's `project_id` (when the keys came from the file); without either,
+//! [`Config::with_discovered_project_id`](crate::Config::with_discovered_project_id) finds it
+//! through IAM.
 
 use std::io;
 use std::path::{Path, PathBuf};

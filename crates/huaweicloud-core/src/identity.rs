@@ -241,3 +241,63 @@ impl CredentialSource for Federation {
         Box::pin(self.fetch_keys())
     }
 }
+
+/// The projects IAM lists (`KeystoneListProjects`).
+#[derive(Deserialize)]
+struct Projects {
+    #[serde(default)]
+    projects: Vec<Project>,
+}
+
+#[derive(Deserialize)]
+struct Project {
+    id: String,
+}
+
+/// The id of the project named `region` (`GET /v3/projects?name=<region>` at IAM `iam`,
+/// signed with `credentials` — `provider`'s when given): exactly one must come back, as the
+/// official SDKs require.
+pub(crate) async fn project_id_of_region(
+    iam: &str,
+    region: &str,
+    credentials: &Credentials,
+    provider: Option<&cloud_http::credentials::CredentialProvider>,
+    http: cloud_http::HttpConfig,
+) -> Result<String, Error> {
+    let endpoint = cloud_http::Endpoint::parse(iam)?;
+    let mut transport = cloud_http::Transport::new(http, *crate::Service::RDS.error_format())?
+        .with_service_name("huaweicloud-iam");
+    if let Some(provider) = provider {
+        transport = transport.with_credentials(provider.clone());
+    }
+    let client = transport.http_client().clone();
+    let projects: Projects = transport
+        .send_json("KeystoneListProjects", |attempt| {
+            let credentials = attempt.credentials.as_ref().unwrap_or(credentials);
+            let unsigned =
+                cloud_signer::huawei::HuaweiRequest::new("GET", endpoint.host(), "/v3/projects")
+                    .with_query_param("name", region)
+                    .with_header("Content-Type", "application/json");
+            let signed = cloud_signer::huawei::sign(&unsigned, credentials, attempt.timestamp);
+            let mut request = client.get(format!("{}{}", endpoint.as_str(), signed.request_uri()));
+            for (name, value) in signed.headers() {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            request.build().map_err(|e| {
+                Error::config_with_source("the IAM request could not be built", e.without_url())
+            })
+        })
+        .await?;
+    match projects.projects.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => Err(Error::config(format!(
+            "IAM lists no project named {region} for these credentials: give the project id \
+             (HUAWEICLOUD_SDK_PROJECT_ID)"
+        ))),
+        several => Err(Error::config(format!(
+            "IAM lists {} projects named {region}: give the project id \
+             (HUAWEICLOUD_SDK_PROJECT_ID)",
+            several.len()
+        ))),
+    }
+}

@@ -69,7 +69,8 @@ Credentials come from environment variables, never from a flag:
                        (+ HUAWEICLOUD_SDK_SECURITY_TOKEN); the [basic] section of
                        ~/.huaweicloud/credentials (the same two choices); the ECS instance's
                        agency (HUAWEICLOUD_SDK_METADATA_DISABLED=true skips it);
-                       project id: --project-id, else HUAWEICLOUD_SDK_PROJECT_ID
+                       project id: --project-id, else HUAWEICLOUD_SDK_PROJECT_ID, else the
+                       file's project_id, else found through IAM (the project of --region)
 
 --region:
   capitalonline-mysql  cn (mainland China, the default), asia or us

@@ -76,6 +76,14 @@ impl<'a> Context<'a> {
         self.with_limits(options)
     }
 
+    /// [`options`](Self::options), with a Huawei Cloud project id found through IAM when none
+    /// is given anywhere (the project named after --region).
+    pub(super) async fn resolved_options(&self, provider: Provider) -> Result<Options, Failure> {
+        cloud_backup::discover_project_id(provider, self.options(provider))
+            .await
+            .map_err(|e| Failure::Cloud(provider, e))
+    }
+
     /// `options` with --connect-timeout, --timeout and --max-attempts.
     fn with_limits(&self, mut options: Options) -> Options {
         let global = self.global;
@@ -134,7 +142,7 @@ pub(super) async fn run(
     let Some((provider, command)) = cli.target.provider() else {
         return Ok(());
     };
-    let options = context.options(provider);
+    let options = context.resolved_options(provider).await?;
     let cloud = |error| Failure::Cloud(provider, error);
     match command {
         Command::List {
@@ -522,7 +530,11 @@ pub(super) async fn list_all(
         }
         let _ = demo;
         let named = instances.iter().any(|given| given.provider == provider);
-        match Client::new(provider, &context.options(provider)) {
+        let options = match context.resolved_options(provider).await {
+            Ok(options) => options,
+            Err(_) => context.options(provider),
+        };
+        match Client::new(provider, &options) {
             Err(error) => {
                 eprintln!(
                     "{}: skipping {provider}: {}",

@@ -76,7 +76,8 @@ impl FleetArgs {
     ) -> Result<Vec<(Client, String)>, Failure> {
         let provider = self.from;
         let cloud = |error| Failure::Cloud(provider, error);
-        let client = Client::new(provider, &context.options(provider)).map_err(cloud)?;
+        let options = context.resolved_options(provider).await?;
+        let client = Client::new(provider, &options).map_err(cloud)?;
         let instances: Vec<String> = if self.all_instances {
             client
                 .list_instances()

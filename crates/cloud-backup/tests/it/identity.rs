@@ -451,3 +451,71 @@ async fn huawei_ecs_metadata_and_iam_federation() {
         ran.stderr
     );
 }
+
+#[cfg(all(
+    feature = "capitalonline-mysql",
+    feature = "huaweicloud-rds",
+    feature = "huaweicloud-gaussdb"
+))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huawei_project_id_is_found_through_iam_by_region() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let demo = demo_credentials(Provider::HuaweiCloudRds);
+    let config = huaweicloud_core::Config::new(
+        huaweicloud_core::Credentials::new(demo.access_key_id, demo.secret),
+        "",
+    )
+    .with_region(cloud_sandbox::HUAWEI_DEMO_REGION)
+    .with_iam_endpoint(sandbox.endpoint());
+    let found = config
+        .clone()
+        .with_discovered_project_id()
+        .await
+        .expect("the project of the region");
+    assert_eq!(found.project_id(), demo.project_id);
+    let listed = calls(&sandbox, |r| {
+        r.operation.as_deref() == Some("KeystoneListProjects") && r.status == 200
+    });
+    assert_eq!(listed.len(), 1);
+
+    // The command line does the same when no project id is given anywhere.
+    let endpoint = sandbox.endpoint();
+    let instance = crate::sandbox::instance(&sandbox, Provider::HuaweiCloudRds);
+    let ran = run(
+        &[
+            "huaweicloud-rds",
+            "list",
+            "--instance",
+            &instance,
+            "--endpoint",
+            &endpoint,
+            "--region",
+            cloud_sandbox::HUAWEI_DEMO_REGION,
+            "--json",
+        ],
+        &[
+            ("HUAWEICLOUD_SDK_AK", demo.access_key_id),
+            ("HUAWEICLOUD_SDK_SK", demo.secret),
+            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &endpoint),
+        ],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    assert_eq!(
+        calls(&sandbox, |r| r.operation.as_deref()
+            == Some("KeystoneListProjects"))
+        .len(),
+        2
+    );
+
+    // A region without a project of that name: said so, naming the variable to set.
+    let error = config
+        .with_region("ap-southeast-1")
+        .with_discovered_project_id()
+        .await
+        .expect_err("no project");
+    assert!(
+        error.to_string().contains("HUAWEICLOUD_SDK_PROJECT_ID"),
+        "{error}"
+    );
+}

@@ -194,8 +194,43 @@ pub(crate) fn identify(req: &Received) -> Option<(Provider, &'static str)> {
     operation(req).map(|(operation, _)| (operation.service(), operation.name()))
 }
 
+/// The region of the demo project, as IAM's `KeystoneListProjects` names it.
+pub const HUAWEI_DEMO_REGION: &str = "cn-north-4";
+
+/// IAM `KeystoneListProjects` (`GET /v3/projects?name=<region>`), signed like the APIs: the
+/// demo project when the name is [`HUAWEI_DEMO_REGION`], else none.
+fn list_projects(state: &State, req: &Received) -> Reply {
+    let demo = demo_credentials(Provider::HuaweiCloudRds);
+    let project_id = demo.project_id.unwrap_or_default();
+    let response = match verify(state, req, project_id) {
+        Ok(()) => {
+            let projects = if req.query_param("name") == Some(HUAWEI_DEMO_REGION) {
+                json!([{"id": project_id, "name": HUAWEI_DEMO_REGION, "enabled": true}])
+            } else {
+                json!([])
+            };
+            http::json(200, &[], &json!({"projects": projects, "links": {}}))
+        }
+        Err(error) => http::json(
+            error.status,
+            &[],
+            &json!({"error_msg": error.message, "error_code": error.code}),
+        ),
+    };
+    Reply::api(
+        response,
+        Some(Provider::HuaweiCloudRds),
+        Some("KeystoneListProjects".to_owned()),
+        None,
+        None,
+    )
+}
+
 /// Answers a `/v3/...` request.
 pub(crate) fn handle(state: &State, req: &Received) -> Reply {
+    if req.path == "/v3/projects" {
+        return list_projects(state, req);
+    }
     let found = operation(req);
 
     let mut fault = None;
