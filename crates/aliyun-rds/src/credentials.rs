@@ -370,6 +370,8 @@ struct CliProfile {
     #[serde(default)]
     ram_role_arn: Option<String>,
     #[serde(default)]
+    source_profile: Option<String>,
+    #[serde(default)]
     ram_session_name: Option<String>,
     #[serde(default)]
     role_session_name: Option<String>,
@@ -399,6 +401,21 @@ fn from_profile(
     path: &Path,
     bytes: &[u8],
 ) -> Result<Found, Error> {
+    from_profile_named(lookup, path, bytes, None, 0)
+}
+
+/// How deep `source_profile` chains may go.
+const MAX_CHAIN: usize = 5;
+
+/// The profile `wanted` (else the one `ALIBABA_CLOUD_PROFILE` or `current` names), `depth`
+/// profiles down a `ChainableRamRoleArn` chain.
+fn from_profile_named(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    path: &Path,
+    bytes: &[u8],
+    wanted: Option<&str>,
+    depth: usize,
+) -> Result<Found, Error> {
     let file = path.display();
     // The position only: serde's message could quote a value, and values here are secrets.
     let config: CliConfig = serde_json::from_slice(bytes).map_err(|e| {
@@ -410,7 +427,9 @@ fn from_profile(
             e.column()
         ))
     })?;
-    let name = var(lookup, PROFILE_VAR)
+    let name = wanted
+        .map(str::to_owned)
+        .or_else(|| var(lookup, PROFILE_VAR))
         .or_else(|| non_empty(config.current.as_ref()).map(str::to_owned))
         .unwrap_or_else(|| "default".to_owned());
     let Some(profile) = config
@@ -496,11 +515,37 @@ fn from_profile(
             return Ok(Found::dynamic(source, region));
         }
         "RamRoleArn" => false,
+        "ChainableRamRoleArn" => {
+            let role =
+                non_empty(profile.ram_role_arn.as_ref()).ok_or_else(|| missing("ram_role_arn"))?;
+            let source_name = non_empty(profile.source_profile.as_ref())
+                .ok_or_else(|| missing("source_profile"))?;
+            if depth >= MAX_CHAIN || source_name == name {
+                return Err(Error::config(format!(
+                    "the aliyun CLI profile `{name}` in {file}: its source_profile chain loops \
+                     or is longer than {MAX_CHAIN}"
+                )));
+            }
+            let source = from_profile_named(lookup, path, bytes, Some(source_name), depth + 1)?;
+            let given = non_empty(profile.ram_session_name.as_ref());
+            let sts_role = StsRole::new(
+                &sts(),
+                role.to_owned(),
+                session_name(lookup, given),
+                duration,
+                Proof::Chained(source.provider.clone()),
+                format!(
+                    "{label}: role {role} assumed with profile `{source_name}` ({})",
+                    source.provider.describe()
+                ),
+            )?;
+            return Ok(Found::dynamic(sts_role, region));
+        }
         other => {
             return Err(Error::config(format!(
                 "the aliyun CLI profile `{name}` in {file} uses mode `{other}`, which this crate \
                  does not support: use a profile of mode `AK`, `StsToken`, `RamRoleArn`, \
-                 `EcsRamRole` or `OIDC`, or set {ACCESS_KEY_ID_VAR} and {ACCESS_KEY_SECRET_VAR}"
+                 `ChainableRamRoleArn`, `EcsRamRole` or `OIDC`, or set {ACCESS_KEY_ID_VAR} and {ACCESS_KEY_SECRET_VAR}"
             )));
         }
     };

@@ -297,6 +297,9 @@ pub(crate) enum Proof {
     },
     /// `AssumeRole`, signed with these keys.
     Keys(Credentials),
+    /// `AssumeRole`, signed with the current keys of another source (a profile's
+    /// `source_profile`: `ChainableRamRoleArn`).
+    Chained(cloud_http::credentials::CredentialProvider),
 }
 
 /// A RAM role assumed through STS.
@@ -343,7 +346,11 @@ impl StsRole {
         })
     }
 
-    fn request(&self, attempt: &AttemptContext) -> Result<reqwest::Request, Error> {
+    fn request(
+        &self,
+        attempt: &AttemptContext,
+        chained: Option<&Credentials>,
+    ) -> Result<reqwest::Request, Error> {
         let http = self.transport.http_client();
         let duration = self.duration.to_string();
         let timestamp = rpc::format_timestamp(attempt.timestamp);
@@ -381,7 +388,16 @@ impl StsRole {
                     .form(&form)
                     .build()
             }
-            Proof::Keys(source) => {
+            Proof::Keys(_) | Proof::Chained(_) => {
+                let source = match (&self.proof, chained) {
+                    (Proof::Keys(keys), _) => keys,
+                    (_, Some(keys)) => keys,
+                    _ => {
+                        return Err(Error::config(
+                            "the source profile's credentials are missing",
+                        ));
+                    }
+                };
                 let request = RpcRequest::new("POST")
                     .with_param("Action", "AssumeRole")
                     .with_param("Format", "JSON")
@@ -409,11 +425,15 @@ impl StsRole {
     async fn fetch_keys(&self) -> Result<Expiring, Error> {
         let action = match self.proof {
             Proof::Oidc { .. } => "AssumeRoleWithOIDC",
-            Proof::Keys(_) => "AssumeRole",
+            Proof::Keys(_) | Proof::Chained(_) => "AssumeRole",
+        };
+        let chained = match &self.proof {
+            Proof::Chained(source) => Some(source.current().await?),
+            _ => None,
         };
         let answer: StsAnswer = self
             .transport
-            .send_json(action, |attempt| self.request(attempt))
+            .send_json(action, |attempt| self.request(attempt, chained.as_ref()))
             .await?;
         answer.credentials.into_expiring(&format!("STS {action}"))
     }

@@ -44,8 +44,10 @@
 //! 3. **the aliyun CLI's `~/.aliyun/config.json`**: the profile named by `ALIBABA_CLOUD_PROFILE`,
 //!    else the file's `current` one, in mode `AK`, `StsToken`, `RamRoleArn` (STS `AssumeRole`
 //!    signed with the profile's key: `ram_role_arn`, `ram_session_name`, `expired_seconds`),
-//!    `EcsRamRole` (`ram_role_name`) or `OIDC` (`ram_role_arn`, `oidc_provider_arn`,
-//!    `oidc_token_file`); other modes are refused naming the mode.
+//!    `ChainableRamRoleArn` (`AssumeRole` signed with the current keys of `source_profile`, any
+//!    mode above), `EcsRamRole` (`ram_role_name`) or `OIDC` (`ram_role_arn`, `oidc_provider_arn`,
+//!    `oidc_token_file`); other modes (`CloudSSO`, `OAuth`, `External`: interactive sign-ins) are
+//!    refused naming the mode.
 //!    `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` skips the file;
 //! 4. **the ECS instance's RAM role** from the metadata service at `100.100.100.200` (an IMDSv2
 //!    token first, without one unless `ALIBABA_CLOUD_IMDSV1_DISABLED=true`; the role named by

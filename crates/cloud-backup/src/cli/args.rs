@@ -61,8 +61,8 @@ Credentials come from environment variables, never from a flag:
   aliyun-rds           in order: ALIBABA_CLOUD_ACCESS_KEY_ID + ALIBABA_CLOUD_ACCESS_KEY_SECRET
                        (+ ALIBABA_CLOUD_SECURITY_TOKEN); an OIDC role (ALIBABA_CLOUD_ROLE_ARN,
                        ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE); the
-                       profile in ~/.aliyun/config.json (AK, StsToken, RamRoleArn, EcsRamRole,
-                       OIDC); the ECS instance's RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
+                       profile in ~/.aliyun/config.json (AK, StsToken, RamRoleArn,
+                       ChainableRamRoleArn, EcsRamRole, OIDC); the ECS instance's RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
                        skips it); ALIBABA_CLOUD_CREDENTIALS_URI
   huaweicloud-rds,     in order: HUAWEICLOUD_SDK_IDP_ID + HUAWEICLOUD_SDK_ID_TOKEN_FILE (IAM
   huaweicloud-gaussdb  federation), else HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK

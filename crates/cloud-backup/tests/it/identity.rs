@@ -519,3 +519,65 @@ async fn a_huawei_project_id_is_found_through_iam_by_region() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chainable_profile_assumes_a_role_with_the_instance_role() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let endpoint = sandbox.endpoint();
+    let home = scratch("identity-chain").join("home");
+    std::fs::create_dir_all(home.join(".aliyun")).expect("mkdir");
+    let profiles = serde_json::json!({
+        "current": "backup",
+        "profiles": [
+            {
+                "name": "backup",
+                "mode": "ChainableRamRoleArn",
+                "source_profile": "instance",
+                "ram_role_arn": ALIYUN_ROLE_ARN,
+                "ram_session_name": "chained"
+            },
+            {"name": "instance", "mode": "EcsRamRole", "ram_role_name": "cloud-backup-reader"},
+            {"name": "loop", "mode": "ChainableRamRoleArn", "source_profile": "loop",
+             "ram_role_arn": ALIYUN_ROLE_ARN}
+        ]
+    });
+    std::fs::write(home.join(".aliyun/config.json"), profiles.to_string()).expect("write");
+    let env = [
+        ("HOME", home.to_str().expect("UTF-8")),
+        ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "false"),
+        ("ALIBABA_CLOUD_STS_ENDPOINT", endpoint.as_str()),
+        ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", endpoint.as_str()),
+    ];
+    let ran = list(&sandbox, &env).await;
+    assert_clean(&ran, &sandbox);
+    // The instance role's keys (no role-name lookup: the profile names it), then AssumeRole
+    // signed with them.
+    let identity: Vec<String> = calls(&sandbox, |r| r.kind == RequestKind::Identity)
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        identity,
+        [
+            "PUT /latest/api/token",
+            "GET /latest/meta-data/ram/security-credentials/cloud-backup-reader"
+        ]
+    );
+    let sts = calls(&sandbox, is_sts);
+    assert_eq!(sts.len(), 1);
+    assert_eq!(
+        (sts[0].operation.as_deref(), sts[0].status),
+        (Some("AssumeRole"), 200)
+    );
+
+    // A profile that is its own source: refused at once.
+    let mut looped = env.to_vec();
+    looped.push(("ALIBABA_CLOUD_PROFILE", "loop"));
+    let ran = list(&sandbox, &looped).await;
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("source_profile chain loops"),
+        "{}",
+        ran.stderr
+    );
+}
