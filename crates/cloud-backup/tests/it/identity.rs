@@ -441,6 +441,34 @@ async fn huawei_ecs_metadata_and_iam_federation() {
     );
     assert_eq!(json["temporary"], true);
 
+    // The same from the credentials file's [basic] section (idp_id, id_token_file,
+    // iam_endpoint), which wins over nothing else set.
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        format!(
+            "[basic]\nidp_id = {HUAWEI_IDP_ID}\nid_token_file = {}\niam_endpoint = {endpoint}\n",
+            token_file.display()
+        ),
+    )
+    .expect("write");
+    let before = calls(&sandbox, |r| r.path.starts_with("/v3.0/")).len();
+    let ran = huawei_list(
+        &sandbox,
+        Provider::HuaweiCloudRds,
+        &[(
+            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+            file.to_str().expect("UTF-8"),
+        )],
+    )
+    .await;
+    assert!(ran.status.success(), "{ran:?}");
+    assert_no_issued_secret(&ran, &sandbox);
+    assert_eq!(
+        calls(&sandbox, |r| r.path.starts_with("/v3.0/")).len(),
+        before + 2
+    );
+
     // A token the identity provider does not accept: IAM's refusal, named.
     std::fs::write(&token_file, "not-a-token").expect("write");
     let ran = huawei_list(&sandbox, Provider::HuaweiCloudRds, &federation).await;
@@ -580,4 +608,40 @@ async fn a_chainable_profile_assumes_a_role_with_the_instance_role() {
         "{}",
         ran.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oidc_profile_of_the_cli_file() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let endpoint = sandbox.endpoint();
+    let dir = scratch("identity-oidc-profile");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, SANDBOX_OIDC_TOKEN).expect("write");
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join(".aliyun")).expect("mkdir");
+    let profiles = serde_json::json!({
+        "current": "rrsa",
+        "profiles": [{
+            "name": "rrsa",
+            "mode": "OIDC",
+            "ram_role_arn": ALIYUN_ROLE_ARN,
+            "oidc_provider_arn": ALIYUN_OIDC_PROVIDER_ARN,
+            "oidc_token_file": token_file.to_str().expect("UTF-8"),
+            "ram_session_name": "rrsa-profile"
+        }]
+    });
+    std::fs::write(home.join(".aliyun/config.json"), profiles.to_string()).expect("write");
+    let ran = list(
+        &sandbox,
+        &[
+            ("HOME", home.to_str().expect("UTF-8")),
+            ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "false"),
+            ("ALIBABA_CLOUD_STS_ENDPOINT", endpoint.as_str()),
+        ],
+    )
+    .await;
+    assert_clean(&ran, &sandbox);
+    let sts = calls(&sandbox, is_sts);
+    assert_eq!(sts.len(), 1);
+    assert_eq!(sts[0].operation.as_deref(), Some("AssumeRoleWithOIDC"));
 }
