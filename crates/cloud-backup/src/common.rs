@@ -360,43 +360,6 @@ pub(crate) fn huawei_options_config(
     Ok(config)
 }
 
-/// `options` with the Huawei Cloud project id found through IAM — the project named after the
-/// region, as the official SDKs find it — when neither the options, the environment nor the
-/// credentials file give one and a region is known; other providers' options as they are.
-///
-/// # Errors
-///
-/// No credentials, or IAM's answer (an error, no project of that name, several).
-#[cfg_attr(
-    not(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb")),
-    allow(clippy::unused_async)
-)]
-pub async fn discover_project_id(
-    provider: crate::Provider,
-    options: crate::Options,
-) -> Result<crate::Options, Error> {
-    #[cfg(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb"))]
-    if matches!(
-        provider,
-        crate::Provider::HuaweiCloudRds | crate::Provider::HuaweiCloudGaussDb
-    ) && options.project_id.is_none()
-    {
-        let base = match &options.credentials {
-            Some(credentials) => huaweicloud_core::Config::new(credentials.clone(), ""),
-            None => huaweicloud_core::Config::from_env()?,
-        };
-        let config = huawei_config(base, &options)?;
-        if config.project_id().is_none() && config.region().is_some() {
-            let found = config.with_discovered_project_id().await?;
-            let mut options = options;
-            options.project_id = found.project_id().map(str::to_owned);
-            return Ok(options);
-        }
-    }
-    let _ = provider;
-    Ok(options)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,7 +178,6 @@ pub use client::Client;
 pub use cloud_http::{DownloadOutcome, Error, ErrorKind, Progress, RetryPolicy};
 pub use cloud_provider::{Capability, Lack};
 pub use cloud_signer::Credentials;
-pub use common::discover_project_id;
 pub use logs::{download_log_files, list_log_files};
 pub use manual::{CreatedBackup, WaitOptions};
 pub use model::{Backup, DownloadLink};
@@ -187,6 +186,7 @@ pub use provider::{
 };
 pub use records::{BackupPolicy, Instance, LogFile, RestoreWindow, TimeRange, log_gaps};
 pub use service::BackupService;
+pub use service::discover_project_id;
 pub use transfer::{DownloadOptions, DownloadedFile, ProgressFactory, download_files};
 pub use whoami::{Identity, whoami};
 
