@@ -81,42 +81,16 @@ impl Keys {
     }
 }
 
-/// A small HTTP client of its own for a credential source (connect and overall timeouts).
+/// A small HTTP client of its own for a credential source.
 fn http_client(connect: Duration, total: Duration) -> Result<reqwest::Client, Error> {
-    cloud_http::client_builder()
-        .connect_timeout(connect)
-        .timeout(total)
-        .user_agent(concat!("aliyun-rds/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::config_with_source("the HTTP client could not be built", e))
+    cloud_http::credentials::source_client(
+        connect,
+        total,
+        concat!("aliyun-rds/", env!("CARGO_PKG_VERSION")),
+    )
 }
 
-/// A body decoded as `T`, or an error naming `from` and the status (never the body: it may
-/// hold keys).
-async fn json_of<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-    from: &str,
-) -> Result<T, Error> {
-    let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| Error::transport(format!("{from}: the answer could not be read: {e}")))?;
-    if !status.is_success() {
-        return Err(Error::config(format!(
-            "{from} answered HTTP {}",
-            status.as_u16()
-        )));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Error::decode(format!(
-            "{from} answered with JSON that is not credentials ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })
-}
+use cloud_http::credentials::source_answer as json_of;
 
 /// The ECS instance's RAM role, from the metadata service (`ALIBABA_CLOUD_ECS_METADATA` names
 /// the role, else the service is asked; an IMDSv2 token is asked for first, and without one the

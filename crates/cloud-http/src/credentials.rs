@@ -269,6 +269,48 @@ fn refresh_time(now: OffsetDateTime, expires: OffsetDateTime) -> OffsetDateTime 
     }
 }
 
+/// A small HTTP client of its own for a credential source: `connect` and `total` timeouts
+/// (metadata services answer in milliseconds or not at all), `user_agent`.
+pub fn source_client(
+    connect: Duration,
+    total: Duration,
+    user_agent: &str,
+) -> Result<reqwest::Client, Error> {
+    crate::client_builder()
+        .connect_timeout(connect)
+        .timeout(total)
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| Error::config_with_source("the HTTP client could not be built", e))
+}
+
+/// A credential source's answer decoded as `T`, or an error naming `from` and the status —
+/// never the body, which may hold keys; a decoding error gives the position only.
+pub async fn source_answer<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    from: &str,
+) -> Result<T, Error> {
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| Error::transport(format!("{from}: the answer could not be read: {e}")))?;
+    if !status.is_success() {
+        return Err(Error::config(format!(
+            "{from} answered HTTP {}",
+            status.as_u16()
+        )));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::decode(format!(
+            "{from} answered with JSON that is not credentials ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 /// The source of [`CredentialProvider::fixed`]: never fetched.
 struct FixedSource {
     describe: String,

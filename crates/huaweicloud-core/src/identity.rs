@@ -58,35 +58,16 @@ impl Keys {
 }
 
 fn http_client(connect: Duration, total: Duration) -> Result<reqwest::Client, Error> {
-    cloud_http::client_builder()
-        .connect_timeout(connect)
-        .timeout(total)
-        .user_agent(concat!("huaweicloud-core/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::config_with_source("the HTTP client could not be built", e))
+    cloud_http::credentials::source_client(
+        connect,
+        total,
+        concat!("huaweicloud-core/", env!("CARGO_PKG_VERSION")),
+    )
 }
 
 /// The keys of an answer, or an error naming `from` and the status (never the body).
 async fn keys_of(response: reqwest::Response, from: &str) -> Result<Expiring, Error> {
-    let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| Error::transport(format!("{from}: the answer could not be read: {e}")))?;
-    if !status.is_success() {
-        return Err(Error::config(format!(
-            "{from} answered HTTP {}",
-            status.as_u16()
-        )));
-    }
-    let answer: Answer = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::decode(format!(
-            "{from} answered with JSON that is not a credential ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let answer: Answer = cloud_http::credentials::source_answer(response, from).await?;
     answer.credential.into_expiring(from)
 }
 
