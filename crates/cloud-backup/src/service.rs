@@ -359,7 +359,8 @@ pub fn connect(provider: Provider, options: &Options) -> Result<Arc<dyn BackupSe
 ///
 /// # Errors
 ///
-/// No credentials, or IAM's answer (an error, no project of that name, several).
+/// IAM's answer: an error, no project of that name, several. (Missing credentials are left
+/// for the command to report.)
 #[cfg_attr(
     not(any(feature = "huaweicloud-rds", feature = "huaweicloud-gaussdb")),
     allow(clippy::unused_async)
@@ -374,11 +375,17 @@ pub async fn discover_project_id(
         crate::Provider::HuaweiCloudRds | crate::Provider::HuaweiCloudGaussDb
     ) && options.project_id.is_none()
     {
+        // Missing credentials or settings are reported by the command itself, in its words.
         let base = match &options.credentials {
             Some(credentials) => huaweicloud_core::Config::new(credentials.clone(), ""),
-            None => huaweicloud_core::Config::from_env()?,
+            None => match huaweicloud_core::Config::from_env() {
+                Ok(config) => config,
+                Err(_) => return Ok(options),
+            },
         };
-        let config = crate::common::huawei_config(base, &options)?;
+        let Ok(config) = crate::common::huawei_config(base, &options) else {
+            return Ok(options);
+        };
         if config.project_id().is_none() && config.region().is_some() {
             let found = config.with_discovered_project_id().await?;
             let mut options = options;

@@ -552,6 +552,25 @@ pub(super) enum Command {
     },
 }
 
+impl Command {
+    /// The capability the command needs of a provider, when it needs one beyond listing
+    /// backups.
+    pub(super) fn capability(&self) -> Option<cloud_backup::Capability> {
+        use cloud_backup::Capability;
+        Some(match self {
+            Command::DownloadUrl { .. } | Command::Download { .. } => Capability::DownloadLinks,
+            Command::Binlogs { .. } => Capability::ListLogBackups,
+            Command::DownloadBinlogs { .. } => Capability::DownloadLogBackups,
+            Command::Instances { .. } => Capability::ListInstances,
+            Command::Policy { .. } => Capability::ReadBackupPolicy,
+            Command::RestoreWindow { .. } => Capability::RestoreWindow,
+            Command::CreateBackup { .. } => Capability::CreateBackup,
+            Command::DeleteBackup { .. } => Capability::DeleteBackup,
+            _ => return None,
+        })
+    }
+}
+
 /// `verify`'s arguments.
 #[derive(Debug, Args)]
 pub(super) struct VerifyArgs {

@@ -142,7 +142,15 @@ pub(super) async fn run(
     let Some((provider, command)) = cli.target.provider() else {
         return Ok(());
     };
-    let options = context.resolved_options(provider).await?;
+    // A command the provider lacks fails at once, before any credential is read: the
+    // project id is looked up only for a command that will call the provider.
+    let options = match command.capability() {
+        Some(capability) if cloud_backup::service::require(provider, capability).is_err() => {
+            context.options(provider)
+        }
+        Some(_) | None if matches!(command, Command::Whoami { .. }) => context.options(provider),
+        _ => context.resolved_options(provider).await?,
+    };
     let cloud = |error| Failure::Cloud(provider, error);
     match command {
         Command::List {
