@@ -71,7 +71,7 @@ pub async fn whoami(provider: Provider, options: &Options) -> Result<Identity, E
     if let Some(credentials) = &options.credentials {
         return Ok(identity(
             provider,
-            "given in code (Options::credentials)".to_owned(),
+            "the credentials given with the options".to_owned(),
             credentials,
             None,
         ));

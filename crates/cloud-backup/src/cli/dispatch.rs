@@ -283,9 +283,12 @@ pub(super) async fn run(
             })?;
         }
         Command::Whoami { json } => {
-            let identity = cloud_backup::whoami(provider, &options)
+            let mut identity = cloud_backup::whoami(provider, &options)
                 .await
                 .map_err(cloud)?;
+            if context.in_sandbox() {
+                identity.source = "the sandbox's demo credentials (--sandbox)".to_owned();
+            }
             write_as(out, *json, &identity, |out, value| {
                 super::output::write_identity(out, value)
             })?;
