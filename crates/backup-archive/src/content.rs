@@ -56,7 +56,7 @@ pub(crate) enum Role {
     Verify,
     /// An archive, or a compressed layer around one, unpacked into `dir` (a relative path,
     /// empty for the destination itself). Content in no archive format is written as the file
-    /// `dir/name`, or, without a name (the input itself), is an error.
+    /// `dir/name`; the input itself (depth 0), or content without a name, is an error.
     Unpack { dir: String, name: Option<String> },
     /// An archive member written to `path`; when `path` ends `.qp` and the content is a
     /// qpress archive, its one file decompressed to `path` without `.qp` instead, as
@@ -186,14 +186,16 @@ impl Content {
                 },
                 None,
             ),
+            // A compressed layer's plain content is a file; the input itself must be an
+            // archive (refused here, before any of it is written).
             (
                 Role::Unpack {
                     dir,
                     name: Some(name),
                 },
                 None,
-            ) => (Unpack::Verify, Some(joined(dir, name))),
-            (Role::Unpack { name: None, .. }, None) => {
+            ) if self.depth > 0 => (Unpack::Verify, Some(joined(dir, name))),
+            (Role::Unpack { .. }, None) => {
                 return Err(ArchiveError::at(
                     0,
                     "not an archive this tool extracts (xbstream, qpress, gzip or tar)",

@@ -326,8 +326,17 @@ fn hostile_paths_links_and_types_write_nothing() {
         &build::xbstream(&[("t.ibd.qp", &two)], 1 << 20),
         "second file",
     );
-    // Not an archive at all.
+    // Not an archive at all, with or without a file name.
     refused(b"just some text, not an archive at all", "not an archive");
+    let dir = TempDir::new("named");
+    let error = extract_reader(
+        &b"just some text, not an archive at all"[..],
+        dir.path(),
+        &ExtractOptions::new().with_name("notes.txt"),
+    )
+    .expect_err("not an archive");
+    assert!(error.to_string().contains("not an archive"), "{error}");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }
 
 #[test]
