@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_http::{
-    Check, Download, DownloadOutcome, Error, ExpectedChecksum, Progress, RetryPolicy,
+    Check, Download, DownloadOutcome, DownloadSink, Error, ExpectedChecksum, Progress, RetryPolicy,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -346,32 +346,56 @@ async fn extract_files(
     options: &DownloadOptions,
     source: Option<LinkSource>,
 ) -> Result<Vec<DownloadedFile>, Error> {
-    let mut taken = Vec::new();
-    let mut written = Vec::with_capacity(links.len());
     // The extraction checks the content itself.
     let options = DownloadOptions {
         verify_content: false,
         ..options.clone()
     };
+    let mut extractions = Vec::with_capacity(links.len());
+    let mut written = stream_each(http, links, &options, source, |index, name| {
+        let done = Arc::new(std::sync::Mutex::new(None));
+        extractions.push(done.clone());
+        let extract = backup_archive::extract::ExtractOptions::new()
+            .with_force(options.overwrite || index > 0)
+            .with_name(name.as_str());
+        let sink = crate::unpack::ExtractSink::new(dir, extract, done)?;
+        Ok((dir.join(name), Box::new(sink) as Box<dyn DownloadSink>))
+    })
+    .await?;
+    for (file, done) in written.iter_mut().zip(extractions) {
+        file.path = dir.to_path_buf();
+        file.extracted = done.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+    Ok(written)
+}
+
+/// Each file of `links` streamed into a sink instead of a `.part` file: `target` gives, for
+/// the file's index and unique name, the path it is planned (and reported) under and the sink.
+async fn stream_each(
+    http: &reqwest::Client,
+    links: &[DownloadLink],
+    options: &DownloadOptions,
+    source: Option<LinkSource>,
+    mut target: impl FnMut(usize, String) -> Result<(PathBuf, Box<dyn DownloadSink>), Error>,
+) -> Result<Vec<DownloadedFile>, Error> {
+    let mut taken = Vec::new();
+    let mut written = Vec::with_capacity(links.len());
     for (index, link) in links.iter().enumerate() {
-        let name = unique_name(link, index, &mut taken);
+        let (dest, sink) = target(index, unique_name(link, index, &mut taken))?;
         let file = Planned {
             index,
             link,
-            dest: dir.join(&name),
+            dest,
             size: SizeCheck::of(link),
             keep: false,
         };
-        let download = plan_download(&file, &options, source.clone())?;
-        let done = Arc::new(std::sync::Mutex::new(None));
-        let extract = backup_archive::extract::ExtractOptions::new()
-            .with_force(options.overwrite || index > 0)
-            .with_name(name);
-        let sink = crate::unpack::ExtractSink::new(dir, extract, done.clone())?;
-        let outcome = cloud_http::download_to_sink(http, &download, Box::new(sink)).await?;
-        let mut fetched = DownloadedFile::fetched(dir.to_path_buf(), outcome, url_host(&link.url));
-        fetched.extracted = done.lock().unwrap_or_else(|p| p.into_inner()).take();
-        written.push(fetched);
+        let download = plan_download(&file, options, source.clone())?;
+        let outcome = cloud_http::download_to_sink(http, &download, sink).await?;
+        written.push(DownloadedFile::fetched(
+            file.dest,
+            outcome,
+            url_host(&link.url),
+        ));
     }
     Ok(written)
 }
@@ -400,24 +424,12 @@ pub(crate) async fn fetch_into(
         Target::Dir(dir) => download_files_with(http, links, dir, options, source, true).await,
         #[cfg(feature = "object-store")]
         Target::Store(store, prefix) => {
-            let mut taken = Vec::new();
-            let mut written = Vec::with_capacity(links.len());
-            for (index, link) in links.iter().enumerate() {
-                let key = format!("{prefix}/{}", unique_name(link, index, &mut taken));
-                let file = Planned {
-                    index,
-                    link,
-                    dest: PathBuf::from(&key),
-                    size: SizeCheck::of(link),
-                    keep: false,
-                };
-                let download = plan_download(&file, options, source.clone())?;
-                let outcome =
-                    cloud_http::download_to_sink(http, &download, store.sink(&key)).await?;
-                let host = url_host(&link.url);
-                written.push(DownloadedFile::fetched(PathBuf::from(key), outcome, host));
-            }
-            Ok(written)
+            stream_each(http, links, options, source, |_, name| {
+                let key = format!("{prefix}/{name}");
+                let sink = store.sink(&key);
+                Ok((PathBuf::from(key), sink))
+            })
+            .await
         }
     }
 }
